@@ -1,0 +1,175 @@
+import { randomUUID } from "node:crypto";
+import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from "aws-lambda";
+import { type ZodType, z } from "zod";
+import {
+  AppError,
+  ForbiddenError,
+  PayloadTooLargeError,
+  UnauthorizedError,
+  UnsupportedMediaTypeError,
+  ValidationError,
+} from "./errors";
+import { CORRELATION_HEADER, logger, metrics } from "./observability";
+
+export const MAX_BODY_BYTES = 64 * 1024;
+
+export interface HttpResult {
+  status: number;
+  body?: unknown;
+  headers?: Record<string, string>;
+}
+
+/** The caller as established by the token authorizer's context. */
+export interface Principal {
+  userId: string;
+  username: string;
+}
+
+export interface HttpRequest {
+  readonly event: APIGatewayProxyEvent;
+  readonly correlationId: string;
+  /** Parses the JSON body against one schema; the schema is also the type. */
+  body<T>(schema: ZodType<T>): T;
+  pathParam<T>(name: string, schema: ZodType<T>): T;
+  header(name: string): string | undefined;
+  /** The authorizer's principal; throws 401 when the route had none. */
+  principal(): Principal;
+}
+
+export type HttpRouteHandler = (request: HttpRequest) => Promise<HttpResult>;
+
+const JSON_HEADERS = { "Content-Type": "application/json" };
+
+export function json(status: number, body: unknown, headers: Record<string, string> = {}): HttpResult {
+  return { status, body, headers };
+}
+
+export function errorBody(code: string, message: string): { error: { code: string; message: string } } {
+  return { error: { code, message } };
+}
+
+/** The single place where errors become HTTP responses. */
+export function errorToResult(error: unknown): HttpResult {
+  if (error instanceof AppError) {
+    return { status: error.status, body: errorBody(error.code, error.message), headers: error.headers };
+  }
+  if (error instanceof z.ZodError) {
+    return { status: 400, body: errorBody("validation_error", describeZodError(error)) };
+  }
+  return { status: 500, body: errorBody("internal_error", "Internal server error") };
+}
+
+export function describeZodError(error: z.ZodError): string {
+  return error.issues
+    .map((issue) => {
+      const where = issue.path.length > 0 ? issue.path.join(".") : "body";
+      return `${where}: ${issue.message}`;
+    })
+    .join("; ");
+}
+
+function findHeader(headers: APIGatewayProxyEvent["headers"] | null, name: string): string | undefined {
+  if (!headers) return undefined;
+  const wanted = name.toLowerCase();
+  for (const [key, value] of Object.entries(headers)) {
+    if (key.toLowerCase() === wanted && value !== undefined) return value;
+  }
+  return undefined;
+}
+
+function rawBody(event: APIGatewayProxyEvent): string | undefined {
+  if (event.body === null || event.body === undefined || event.body === "") return undefined;
+  const text = event.isBase64Encoded ? Buffer.from(event.body, "base64").toString("utf8") : event.body;
+  if (Buffer.byteLength(text, "utf8") > MAX_BODY_BYTES) {
+    throw new PayloadTooLargeError(`Request body exceeds ${MAX_BODY_BYTES} bytes`);
+  }
+  return text;
+}
+
+function buildRequest(event: APIGatewayProxyEvent, correlationId: string): HttpRequest {
+  return {
+    event,
+    correlationId,
+    body<T>(schema: ZodType<T>): T {
+      const contentType = findHeader(event.headers, "content-type");
+      if (contentType !== undefined && !/^application\/([\w.+-]+\+)?json\b/i.test(contentType.trim())) {
+        throw new UnsupportedMediaTypeError("Content-Type must be application/json");
+      }
+      const text = rawBody(event);
+      if (text === undefined) throw new ValidationError("Request body is required");
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(text);
+      } catch {
+        throw new ValidationError("Request body is not valid JSON", "invalid_json");
+      }
+      const result = schema.safeParse(parsed);
+      if (!result.success) throw new ValidationError(describeZodError(result.error));
+      return result.data;
+    },
+    pathParam<T>(name: string, schema: ZodType<T>): T {
+      const value = event.pathParameters?.[name];
+      const result = schema.safeParse(value);
+      if (!result.success) {
+        throw new ValidationError(`Path parameter '${name}': ${result.error.issues[0]?.message ?? "invalid"}`);
+      }
+      return result.data;
+    },
+    header(name: string): string | undefined {
+      return findHeader(event.headers, name);
+    },
+    principal(): Principal {
+      const context = event.requestContext?.authorizer;
+      const userId = context?.userId;
+      const username = context?.username;
+      if (typeof userId !== "string" || typeof username !== "string") {
+        throw new UnauthorizedError("Missing or invalid token");
+      }
+      return { userId, username };
+    },
+  };
+}
+
+/** Owner-only routes: the token's user must be the path's user. */
+export function requireOwner(principal: Principal, userId: string): void {
+  if (principal.userId !== userId) throw new ForbiddenError("You may only change your own resources");
+}
+
+/**
+ * Wraps a route: correlation id, Lambda context in logs, cold-start metric,
+ * error mapping and metric flushing. Handlers stay thin: parse, call the
+ * domain, return a result.
+ */
+export function httpHandler(route: HttpRouteHandler) {
+  return async (event: APIGatewayProxyEvent, context: Context): Promise<APIGatewayProxyResult> => {
+    const correlationId =
+      findHeader(event.headers, CORRELATION_HEADER) ?? event.requestContext?.requestId ?? randomUUID();
+    logger.addContext(context);
+    logger.appendKeys({ correlationId });
+    metrics.captureColdStartMetric();
+    let result: HttpResult;
+    try {
+      result = await route(buildRequest(event, correlationId));
+    } catch (error) {
+      result = errorToResult(error);
+      if (result.status >= 500) {
+        logger.error("Unhandled error", error as Error);
+      } else {
+        logger.info("Request rejected", { status: result.status, code: (error as AppError).code });
+      }
+    } finally {
+      metrics.publishStoredMetrics();
+    }
+    logger.info("Request completed", {
+      method: event.httpMethod,
+      resource: event.resource,
+      status: result.status,
+    });
+    logger.resetKeys();
+    return {
+      statusCode: result.status,
+      headers: { ...JSON_HEADERS, [CORRELATION_HEADER]: correlationId, ...result.headers },
+      body: result.body === undefined ? "" : JSON.stringify(result.body),
+    };
+  };
+}

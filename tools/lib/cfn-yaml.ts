@@ -1,0 +1,101 @@
+import { readFileSync } from "node:fs";
+import { type CollectionTag, parse, type ScalarTag, type Tags } from "yaml";
+
+/**
+ * Parses CloudFormation YAML, turning short-form intrinsics (`!Ref X`,
+ * `!GetAtt A.B`, `!Sub ...`) into their long JSON form (`{Ref: X}`,
+ * `{"Fn::GetAtt": [A, B]}`) so every tool sees one shape.
+ */
+const FUNCTIONS = [
+  "Base64",
+  "Cidr",
+  "FindInMap",
+  "GetAZs",
+  "ImportValue",
+  "Join",
+  "Select",
+  "Split",
+  "Sub",
+  "Transform",
+  "And",
+  "Equals",
+  "If",
+  "Not",
+  "Or",
+  "ToJsonString",
+  "Length",
+] as const;
+
+function intrinsicTags(name: string, key: string): Array<ScalarTag | CollectionTag> {
+  const tag = `!${name}`;
+  const scalar: ScalarTag = {
+    tag,
+    resolve: (value: string) => ({ [key]: name === "GetAtt" ? splitGetAtt(value) : value }),
+  };
+  const seq: CollectionTag = {
+    tag,
+    collection: "seq",
+    resolve: (value) => ({ [key]: (value as unknown as { toJSON(): unknown }).toJSON() }),
+  };
+  const map: CollectionTag = {
+    tag,
+    collection: "map",
+    resolve: (value) => ({ [key]: (value as unknown as { toJSON(): unknown }).toJSON() }),
+  };
+  return [scalar, seq, map];
+}
+
+function splitGetAtt(value: string): [string, string] {
+  const dot = value.indexOf(".");
+  if (dot < 0) throw new Error(`!GetAtt needs Resource.Attribute, got '${value}'`);
+  return [value.slice(0, dot), value.slice(dot + 1)];
+}
+
+const CFN_TAGS: Tags = [
+  ...intrinsicTags("Ref", "Ref"),
+  ...intrinsicTags("Condition", "Condition"),
+  ...intrinsicTags("GetAtt", "Fn::GetAtt"),
+  ...FUNCTIONS.flatMap((name) => intrinsicTags(name, `Fn::${name}`)),
+];
+
+export interface CfnResource {
+  Type: string;
+  Properties?: Record<string, unknown>;
+  Metadata?: Record<string, unknown>;
+  Condition?: string;
+  DependsOn?: string | string[];
+  DeletionPolicy?: string;
+  UpdateReplacePolicy?: string;
+}
+
+export interface CfnParameter {
+  Type: string;
+  Default?: string | number;
+  AllowedValues?: Array<string | number>;
+  Description?: string;
+  MinValue?: number;
+  MaxValue?: number;
+}
+
+export interface CfnTemplate {
+  AWSTemplateFormatVersion?: string;
+  Transform?: string | string[];
+  Description?: string;
+  Parameters?: Record<string, CfnParameter>;
+  Conditions?: Record<string, unknown>;
+  Globals?: Record<string, Record<string, unknown>>;
+  Resources: Record<string, CfnResource>;
+  Outputs?: Record<string, { Value: unknown; Description?: string; Export?: unknown }>;
+}
+
+export function parseCfnYaml(text: string): unknown {
+  return parse(text, { customTags: CFN_TAGS, schema: "core", merge: false });
+}
+
+export function loadTemplate(path: string): CfnTemplate {
+  const parsed = parseCfnYaml(readFileSync(path, "utf8")) as CfnTemplate | null;
+  if (!parsed || typeof parsed !== "object" || !parsed.Resources) {
+    throw new Error(`${path}: not a CloudFormation template (no Resources)`);
+  }
+  return parsed;
+}
