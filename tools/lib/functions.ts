@@ -1,0 +1,99 @@
+import { mkdirSync, statSync } from "node:fs";
+import { basename, extname, join } from "node:path";
+import { type BuildOptions, build } from "esbuild";
+import type { CfnResource } from "./cfn-yaml";
+import { ROOT, type Service } from "./project";
+
+export interface FunctionSpec {
+  service: string;
+  logicalId: string;
+  /** `register.handler` -> module `register`, export `handler`. */
+  handler: string;
+  moduleName: string;
+  exportName: string;
+  entryPoint: string;
+  buildOptions: BuildOptions;
+  resource: CfnResource;
+}
+
+interface EsbuildProperties {
+  EntryPoints?: string[];
+  External?: string[];
+  Minify?: boolean;
+  Sourcemap?: boolean;
+  Target?: string;
+  Format?: "cjs" | "esm";
+  OutExtension?: string[];
+}
+
+/**
+ * Reads every AWS::Serverless::Function of a service and the esbuild options
+ * SAM would use for it (Metadata.BuildProperties), so `npm run bundle` and the
+ * local stack build exactly what `sam build` ships.
+ */
+export function listFunctions(service: Service): FunctionSpec[] {
+  const specs: FunctionSpec[] = [];
+  for (const [logicalId, resource] of Object.entries(service.template.Resources)) {
+    if (resource.Type !== "AWS::Serverless::Function") continue;
+    const where = `src/${service.name}/template.yaml: ${logicalId}`;
+    const metadata = resource.Metadata as { BuildMethod?: string; BuildProperties?: EsbuildProperties } | undefined;
+    if (metadata?.BuildMethod !== "esbuild") throw new Error(`${where}: Metadata.BuildMethod must be esbuild`);
+    const props = metadata.BuildProperties ?? {};
+    const handler = resource.Properties?.Handler;
+    if (typeof handler !== "string" || !handler.includes(".")) {
+      throw new Error(`${where}: Properties.Handler must be '<module>.<export>'`);
+    }
+    const entry = props.EntryPoints?.[0];
+    if (!entry || props.EntryPoints?.length !== 1) {
+      throw new Error(`${where}: Metadata.BuildProperties.EntryPoints must name exactly one file`);
+    }
+    const dot = handler.lastIndexOf(".");
+    const moduleName = handler.slice(0, dot);
+    if (moduleName !== basename(entry, extname(entry))) {
+      throw new Error(`${where}: Handler module '${moduleName}' does not match entry point '${entry}'`);
+    }
+    specs.push({
+      service: service.name,
+      logicalId,
+      handler,
+      moduleName,
+      exportName: handler.slice(dot + 1),
+      entryPoint: join(ROOT, entry),
+      resource,
+      buildOptions: {
+        bundle: true,
+        platform: "node",
+        format: props.Format ?? "cjs",
+        target: props.Target ?? "es2022",
+        minify: props.Minify ?? true,
+        sourcemap: props.Sourcemap ?? false,
+        external: props.External ?? [],
+      },
+    });
+  }
+  return specs;
+}
+
+export interface BundleResult {
+  spec: FunctionSpec;
+  outFile: string;
+  bytes: number;
+}
+
+/** Bundles one function into `outDir/<moduleName>.js`, as SAM lays it out. */
+export async function bundleFunction(
+  spec: FunctionSpec,
+  outDir: string,
+  overrides: BuildOptions = {},
+): Promise<BundleResult> {
+  mkdirSync(outDir, { recursive: true });
+  const outFile = join(outDir, `${spec.moduleName}.js`);
+  await build({
+    ...spec.buildOptions,
+    ...overrides,
+    entryPoints: [spec.entryPoint],
+    outfile: outFile,
+    logLevel: "silent",
+  });
+  return { spec, outFile, bytes: statSync(outFile).size };
+}
