@@ -111,7 +111,9 @@ function buildRequest(event: APIGatewayProxyEvent, correlationId: string): HttpR
       const value = event.pathParameters?.[name];
       const result = schema.safeParse(value);
       if (!result.success) {
-        throw new ValidationError(`Path parameter '${name}': ${result.error.issues[0]?.message ?? "invalid"}`);
+        throw new ValidationError(
+          `Path parameter '${name}': ${result.error.issues[0]?.message ?? "invalid"}`,
+        );
       }
       return result.data;
     },
@@ -158,7 +160,8 @@ export function httpHandler(route: HttpRouteHandler) {
         logger.info("Request rejected", { status: result.status, code: (error as AppError).code });
       }
     } finally {
-      metrics.publishStoredMetrics();
+      // Publishing with nothing stored logs a warning on every request.
+      if (metrics.hasStoredMetrics()) metrics.publishStoredMetrics();
     }
     logger.info("Request completed", {
       method: event.httpMethod,

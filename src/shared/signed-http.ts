@@ -39,49 +39,67 @@ export function createSignedHttpClient(options: SignedHttpOptions): SignedHttpCl
   });
   const defaultTimeoutMs = options.defaultTimeoutMs ?? 2000;
 
+  async function send(
+    method: string,
+    target: URL,
+    payload: string | undefined,
+    headers: Record<string, string>,
+    signal: AbortSignal,
+  ): Promise<SignedResponse> {
+    const query: Record<string, string> = {};
+    target.searchParams.forEach((value, key) => {
+      query[key] = value;
+    });
+    const signed = await signer.sign({
+      method,
+      protocol: target.protocol,
+      hostname: target.hostname,
+      port: target.port ? Number(target.port) : undefined,
+      path: target.pathname,
+      query,
+      headers: {
+        host: target.host,
+        ...(payload === undefined ? {} : { "content-type": "application/json" }),
+        ...headers,
+      },
+      body: payload,
+    });
+    const response = await fetch(target, { method, headers: signed.headers, body: payload, signal });
+    const text = await response.text();
+    let parsed: unknown = text;
+    if (text !== "") {
+      try {
+        parsed = JSON.parse(text);
+      } catch {
+        // A non-JSON body (an HTML error page from a proxy) is passed through as text.
+      }
+    }
+    return { status: response.status, body: parsed };
+  }
+
   return {
     async request(method, url, { body, headers = {}, timeoutMs = defaultTimeoutMs } = {}) {
       const target = new URL(url);
       const payload = body === undefined ? undefined : JSON.stringify(body);
-      const query: Record<string, string> = {};
-      target.searchParams.forEach((value, key) => {
-        query[key] = value;
+      // One deadline over credentials, signing, connecting and reading the body.
+      const controller = new AbortController();
+      let timer: NodeJS.Timeout | undefined;
+      const deadline = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => {
+          controller.abort();
+          reject(new Error(`timed out after ${timeoutMs} ms`));
+        }, timeoutMs);
       });
-      const signed = await signer.sign({
-        method,
-        protocol: target.protocol,
-        hostname: target.hostname,
-        port: target.port ? Number(target.port) : undefined,
-        path: target.pathname,
-        query,
-        headers: {
-          host: target.host,
-          ...(payload === undefined ? {} : { "content-type": "application/json" }),
-          ...headers,
-        },
-        body: payload,
-      });
-      let response: Response;
       try {
-        response = await fetch(target, {
-          method,
-          headers: signed.headers,
-          body: payload,
-          signal: AbortSignal.timeout(timeoutMs),
-        });
+        return await Promise.race([send(method, target, payload, headers, controller.signal), deadline]);
       } catch (error) {
-        throw new DependencyError(`${method} ${target.host} failed`, target.host, { cause: error });
+        const reason = error instanceof Error ? error.message : String(error);
+        throw new DependencyError(`${method} ${target.host} failed: ${reason}`, target.host, {
+          cause: error,
+        });
+      } finally {
+        clearTimeout(timer);
       }
-      const text = await response.text();
-      let parsed: unknown = text;
-      if (text !== "") {
-        try {
-          parsed = JSON.parse(text);
-        } catch {
-          // A non-JSON body (an HTML error page from a proxy) is passed through as text.
-        }
-      }
-      return { status: response.status, body: parsed };
     },
   };
 }

@@ -1,0 +1,49 @@
+import { GetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
+import { z } from "zod";
+import { documentClient, isConditionalCheckFailed } from "../../shared/dynamodb";
+import type { UserRecord, UserRepository } from "../domain/ports";
+
+const userItemSchema = z.object({
+  userId: z.string(),
+  username: z.string(),
+  passwordHash: z.string(),
+  createdAt: z.string(),
+});
+
+export const userKey = (username: string) => `USER#${username}`;
+
+/** Users in the service's single table, one item per username: `pk = USER#<username>`. */
+export class DynamoDbUserRepository implements UserRepository {
+  constructor(
+    private readonly tableName: string,
+    private readonly client = documentClient,
+  ) {}
+
+  async create(user: UserRecord): Promise<boolean> {
+    try {
+      await this.client.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { pk: userKey(user.username), ...user },
+          ConditionExpression: "attribute_not_exists(pk)",
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionalCheckFailed(error)) return false;
+      throw error;
+    }
+  }
+
+  async findByUsername(username: string): Promise<UserRecord | undefined> {
+    // Consistent, so a user can log in the moment registration returns.
+    const { Item } = await this.client.send(
+      new GetCommand({ TableName: this.tableName, Key: { pk: userKey(username) }, ConsistentRead: true }),
+    );
+    if (Item === undefined) return undefined;
+    const parsed = userItemSchema.safeParse(Item);
+    // A plain Error (not the ZodError) so a corrupt record is a 500, not a 400.
+    if (!parsed.success) throw new Error(`User item ${userKey(username)} is malformed`);
+    return parsed.data;
+  }
+}

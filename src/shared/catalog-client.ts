@@ -1,0 +1,282 @@
+import { z } from "zod";
+import { DependencyError } from "./errors";
+
+/*
+ * The catalog's wire contract (snake_case, as in the "Serverless Service
+ * Discovery" design) lives here so the catalog service, every registrar and
+ * every client agree on one definition.
+ */
+
+// "register" and "deregister" are routes under /catalog/; a service with such a
+// name could be registered but never looked up (API Gateway matches the static
+// segment first), so the names are refused up front.
+const RESERVED_NAMES = new Set(["register", "deregister"]);
+
+export const serviceNameSchema = z
+  .string()
+  .regex(
+    /^[a-z0-9][a-z0-9_-]{0,63}$/,
+    "must be 1-64 characters of a-z, 0-9, '_' or '-', starting alphanumeric",
+  )
+  .refine((name) => !RESERVED_NAMES.has(name), "is reserved");
+
+export const serviceVersionSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9._-]{1,32}$/, "must be 1-32 characters of letters, digits, '.', '_' or '-'");
+
+export const endpointUrlSchema = z
+  .url({ protocol: /^https?$/, error: "must be an http or https URL" })
+  .max(2048);
+
+export const MAX_TTL_SECONDS = 86_400;
+export const ttlSchema = z.number().int().positive().max(MAX_TTL_SECONDS);
+
+export const serviceStatusSchema = z.enum(["healthy", "unhealthy"]);
+export type ServiceStatus = z.infer<typeof serviceStatusSchema>;
+
+/** 200 body of `GET /catalog/{service_name}/{service_version}`. */
+export const lookupResponseSchema = z.object({
+  endpoint_url: endpointUrlSchema,
+  ttl: ttlSchema,
+  status: serviceStatusSchema,
+});
+export type LookupResponse = z.infer<typeof lookupResponseSchema>;
+
+/** The legacy 404 body of the lookup route, kept byte for byte for existing clients. */
+export const SERVICE_NOT_FOUND_BODY = { error_message: "Service Not Found" } as const;
+const notFoundBody = z.object({ error_message: z.literal(SERVICE_NOT_FOUND_BODY.error_message) });
+
+/** The catalog has no registration for this name and version. */
+export class ServiceNotFoundError extends DependencyError {
+  constructor(service: string, version: string) {
+    super(`Service '${service}' version '${version}' is not registered`, service);
+    this.name = "ServiceNotFoundError";
+  }
+}
+
+/** The catalog says the service is registered but unhealthy: do not call it. */
+export class ServiceUnhealthyError extends DependencyError {
+  constructor(service: string, version: string) {
+    super(`Service '${service}' version '${version}' is registered as unhealthy`, service);
+    this.name = "ServiceUnhealthyError";
+  }
+}
+
+/** The catalog could not be asked (network, timeout, 5xx, odd answer) and nothing usable was cached. */
+export class CatalogUnavailableError extends DependencyError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, "catalog", options);
+    this.name = "CatalogUnavailableError";
+  }
+}
+
+export interface CatalogClientOptions {
+  /** Base URL of the catalog API, stage included (SSM `/meridian/{env}/catalog/api/url`). */
+  catalogUrl: string;
+  fetch?: typeof fetch;
+  /** Milliseconds since the epoch; injectable for tests. */
+  now?: () => number;
+  /** Deadline for one lookup request. */
+  timeoutMs?: number;
+  /**
+   * How long past its ttl the last answer may still be used while the catalog
+   * cannot be reached. Bounded so a long outage ends in a clear error (and the
+   * caller's fallback) rather than in calls to an endpoint long gone.
+   */
+  maxStaleSeconds?: number;
+  /** How long a "not registered" answer is remembered; the 404 carries no ttl. */
+  notFoundTtlSeconds?: number;
+  /**
+   * After a failed request, further lookups of that service skip the network
+   * for this long, so an outage does not add a timeout to every caller request.
+   */
+  retryAfterFailureSeconds?: number;
+}
+
+export interface CatalogClient {
+  /** The endpoint URL of a healthy registration; throws the typed errors above otherwise. */
+  lookup(serviceName: string, version: string): Promise<string>;
+}
+
+type Answer = { kind: "healthy"; endpointUrl: string } | { kind: "unhealthy" } | { kind: "not-found" };
+
+interface CacheEntry {
+  answer: Answer;
+  freshUntil: number;
+  staleUntil: number;
+}
+
+const DEFAULTS = {
+  timeoutMs: 1500,
+  maxStaleSeconds: 900,
+  notFoundTtlSeconds: 30,
+  retryAfterFailureSeconds: 5,
+};
+
+/**
+ * Looks services up in the catalog and remembers each answer for its ttl.
+ * While the catalog is unreachable the last answer keeps being served (up to
+ * `maxStaleSeconds` past its ttl); the last answer, not the last healthy one,
+ * so a service the catalog marked unhealthy or removed is never resurrected
+ * from an older cache entry.
+ */
+export function createCatalogClient(options: CatalogClientOptions): CatalogClient {
+  const baseUrl = options.catalogUrl.replace(/\/+$/, "");
+  const doFetch = options.fetch ?? fetch;
+  const now = options.now ?? Date.now;
+  const timeoutMs = options.timeoutMs ?? DEFAULTS.timeoutMs;
+  const maxStaleMs = (options.maxStaleSeconds ?? DEFAULTS.maxStaleSeconds) * 1000;
+  const notFoundTtlMs = (options.notFoundTtlSeconds ?? DEFAULTS.notFoundTtlSeconds) * 1000;
+  const retryAfterFailureMs = (options.retryAfterFailureSeconds ?? DEFAULTS.retryAfterFailureSeconds) * 1000;
+
+  const cache = new Map<string, CacheEntry>();
+  const backoffUntil = new Map<string, number>();
+  // Concurrent lookups of one service share one request instead of stampeding the catalog.
+  const inFlight = new Map<string, Promise<CacheEntry>>();
+
+  function settle(answer: Answer, ttlMs: number): CacheEntry {
+    const at = now();
+    return { answer, freshUntil: at + ttlMs, staleUntil: at + ttlMs + maxStaleMs };
+  }
+
+  async function fetchAnswer(serviceName: string, version: string): Promise<CacheEntry> {
+    const url = `${baseUrl}/catalog/${encodeURIComponent(serviceName)}/${encodeURIComponent(version)}`;
+    const controller = new AbortController();
+    let timer: NodeJS.Timeout | undefined;
+    // The signal covers a well-behaved fetch; the race also covers one that ignores it.
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        controller.abort();
+        reject(new CatalogUnavailableError(`Catalog lookup timed out after ${timeoutMs} ms`));
+      }, timeoutMs);
+    });
+    try {
+      return await Promise.race([
+        (async () => {
+          let response: Response;
+          try {
+            response = await doFetch(url, {
+              method: "GET",
+              headers: { accept: "application/json" },
+              signal: controller.signal,
+            });
+          } catch (error) {
+            throw new CatalogUnavailableError("Catalog lookup failed", { cause: error });
+          }
+          const body = await readJson(response);
+          // Only the catalog's own 404 means "not registered"; a 404 from a
+          // wrong base URL or a proxy means the catalog was not reached.
+          if (response.status === 404 && notFoundBody.safeParse(body).success) {
+            return settle({ kind: "not-found" }, notFoundTtlMs);
+          }
+          if (response.status !== 200) {
+            throw new CatalogUnavailableError(`Catalog lookup answered ${response.status}`);
+          }
+          const parsed = lookupResponseSchema.safeParse(body);
+          if (!parsed.success)
+            throw new CatalogUnavailableError("Catalog lookup answered an unexpected body");
+          const { endpoint_url, ttl, status } = parsed.data;
+          const answer: Answer =
+            status === "healthy" ? { kind: "healthy", endpointUrl: endpoint_url } : { kind: "unhealthy" };
+          return settle(answer, ttl * 1000);
+        })(),
+        deadline,
+      ]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  async function refresh(key: string, serviceName: string, version: string): Promise<CacheEntry> {
+    const pending = inFlight.get(key);
+    if (pending) return pending;
+    const request = fetchAnswer(serviceName, version)
+      .then((entry) => {
+        cache.set(key, entry);
+        backoffUntil.delete(key);
+        return entry;
+      })
+      .catch((error: unknown) => {
+        backoffUntil.set(key, now() + retryAfterFailureMs);
+        throw error;
+      })
+      .finally(() => inFlight.delete(key));
+    inFlight.set(key, request);
+    return request;
+  }
+
+  function unwrap(answer: Answer, serviceName: string, version: string): string {
+    if (answer.kind === "healthy") return answer.endpointUrl;
+    if (answer.kind === "unhealthy") throw new ServiceUnhealthyError(serviceName, version);
+    throw new ServiceNotFoundError(serviceName, version);
+  }
+
+  return {
+    async lookup(serviceName, version) {
+      const key = `${serviceName}\u0000${version}`;
+      const cached = cache.get(key);
+      const at = now();
+      if (cached && at < cached.freshUntil) return unwrap(cached.answer, serviceName, version);
+
+      const usableStale = cached && at < cached.staleUntil ? cached : undefined;
+      if (usableStale && at < (backoffUntil.get(key) ?? 0)) {
+        return unwrap(usableStale.answer, serviceName, version);
+      }
+      if (!usableStale && at < (backoffUntil.get(key) ?? 0)) {
+        throw new CatalogUnavailableError("Catalog unavailable (recent lookup failed)");
+      }
+      let entry: CacheEntry;
+      try {
+        entry = await refresh(key, serviceName, version);
+      } catch (error) {
+        if (usableStale) return unwrap(usableStale.answer, serviceName, version);
+        if (error instanceof CatalogUnavailableError) throw error;
+        throw new CatalogUnavailableError("Catalog lookup failed", { cause: error });
+      }
+      return unwrap(entry.answer, serviceName, version);
+    },
+  };
+}
+
+async function readJson(response: Response): Promise<unknown> {
+  let text: string;
+  try {
+    text = await response.text();
+  } catch (error) {
+    throw new CatalogUnavailableError("Catalog lookup body could not be read", { cause: error });
+  }
+  if (text === "") return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
+export interface ResolvedEndpoint {
+  url: string;
+  source: "catalog" | "fallback";
+}
+
+/**
+ * "Ask the catalog, else use the configured URL" for callers that have one
+ * (an SSM-provided URL from deploy time). Falls back when the service is not
+ * registered or the catalog cannot be reached; an unhealthy registration is
+ * rethrown, because calling the fallback URL would reach the same unhealthy
+ * service.
+ */
+export async function resolveEndpoint(
+  client: CatalogClient,
+  serviceName: string,
+  version: string,
+  fallbackUrl: string,
+): Promise<ResolvedEndpoint> {
+  try {
+    return { url: await client.lookup(serviceName, version), source: "catalog" };
+  } catch (error) {
+    if (error instanceof ServiceNotFoundError || error instanceof CatalogUnavailableError) {
+      return { url: fallbackUrl, source: "fallback" };
+    }
+    throw error;
+  }
+}

@@ -1,0 +1,90 @@
+import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
+import type { APIGatewayTokenAuthorizerEvent } from "aws-lambda";
+import { mockClient } from "aws-sdk-client-mock";
+import { TokenIssuer } from "../../../src/auth/domain/tokens";
+import { FixedSigningKeySource, ManualClock } from "./fakes";
+import { captureMetrics, lambdaContext, setAuthEnvironment } from "./handler-support";
+
+// Only the variable the authorizer's template gives it: wiring must not need the others.
+setAuthEnvironment();
+for (const name of ["USERS_TABLE_NAME", "TOKEN_TTL_SECONDS", "LOCKOUT_POLICY_PARAMETER"])
+  delete process.env[name];
+// Loaded after the environment is set (and before anything else loads
+// observability): wiring reads config at module scope.
+const { handler } =
+  require("../../../src/auth/handlers/authorizer") as typeof import("../../../src/auth/handlers/authorizer");
+
+const SIGNING_KEY = "fedcba9876543210".repeat(4);
+const METHOD_ARN = "arn:aws:execute-api:eu-west-1:123456789012:a1b2c3d4e5/dev/PUT/profiles/user-1";
+const secrets = mockClient(SecretsManagerClient);
+const issuer = new TokenIssuer(new FixedSigningKeySource(new TextEncoder().encode(SIGNING_KEY)), 300);
+
+const authorize = (authorizationToken: string) =>
+  handler(
+    { type: "TOKEN", authorizationToken, methodArn: METHOD_ARN } as APIGatewayTokenAuthorizerEvent,
+    lambdaContext,
+  );
+
+describe("TOKEN authorizer handler", () => {
+  let publishedMetrics: () => string[];
+  beforeEach(() => {
+    secrets.reset();
+    publishedMetrics = captureMetrics();
+  });
+  afterEach(() => jest.restoreAllMocks());
+
+  // First: the key is cached once read, so this must run before any test reads it.
+  it("fails as a server error, not a 401, when the key cannot be read", async () => {
+    secrets.on(GetSecretValueCommand).rejects(new Error("AccessDeniedException"));
+    const { token } = await issuer.issue({ userId: "user-1", username: "alice" });
+    const error = await authorize(`Bearer ${token}`).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(Error);
+    expect((error as Error).message).not.toBe("Unauthorized");
+  });
+
+  it("allows a valid token for the whole stage, with the user as principal and context", async () => {
+    secrets.on(GetSecretValueCommand).resolves({ SecretString: SIGNING_KEY });
+    const { token } = await issuer.issue({ userId: "user-1", username: "alice" });
+
+    await expect(authorize(`Bearer ${token}`)).resolves.toEqual({
+      principalId: "user-1",
+      policyDocument: {
+        Version: "2012-10-17",
+        Statement: [
+          {
+            Action: "execute-api:Invoke",
+            Effect: "Allow",
+            Resource: "arn:aws:execute-api:eu-west-1:123456789012:a1b2c3d4e5/dev/*/*",
+          },
+        ],
+      },
+      context: { userId: "user-1", username: "alice" },
+    });
+  });
+
+  it('throws exactly "Unauthorized" for missing, malformed, forged and expired tokens', async () => {
+    secrets.on(GetSecretValueCommand).resolves({ SecretString: SIGNING_KEY });
+    const { token } = await issuer.issue({ userId: "user-1", username: "alice" });
+    const forger = new TokenIssuer(new FixedSigningKeySource(new TextEncoder().encode("x".repeat(64))), 300);
+    const expiredClock = new ManualClock(Date.now() - 3600_000);
+    const expiredIssuer = new TokenIssuer(
+      new FixedSigningKeySource(new TextEncoder().encode(SIGNING_KEY)),
+      300,
+      expiredClock.now,
+    );
+
+    const rejected = [
+      "",
+      token,
+      `Basic ${token}`,
+      "Bearer not-a-jwt",
+      `Bearer ${token.slice(0, -2)}`,
+      `Bearer ${(await forger.issue({ userId: "user-1", username: "alice" })).token}`,
+      `Bearer ${(await expiredIssuer.issue({ userId: "user-1", username: "alice" })).token}`,
+    ];
+    for (const authorization of rejected) {
+      await expect(authorize(authorization)).rejects.toThrow(/^Unauthorized$/);
+    }
+    expect(publishedMetrics().filter((name) => name === "AuthorizerDenied")).toHaveLength(rejected.length);
+  });
+});

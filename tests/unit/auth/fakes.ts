@@ -1,0 +1,101 @@
+import type {
+  LockoutPolicy,
+  LockoutPolicySource,
+  LoginAttemptStore,
+  LoginAttemptWindow,
+  SigningKeySource,
+  UserRecord,
+  UserRepository,
+} from "../../../src/auth/domain/ports";
+
+/** Resolves on a later turn, so concurrent callers interleave as they would over a network. */
+const tick = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+export class InMemoryUserRepository implements UserRepository {
+  readonly users = new Map<string, UserRecord>();
+
+  async create(user: UserRecord): Promise<boolean> {
+    await tick();
+    if (this.users.has(user.username)) return false;
+    this.users.set(user.username, { ...user });
+    return true;
+  }
+
+  async findByUsername(username: string): Promise<UserRecord | undefined> {
+    await tick();
+    const user = this.users.get(username);
+    return user && { ...user };
+  }
+}
+
+export class InMemoryLoginAttemptStore implements LoginAttemptStore {
+  /** Never expires records on its own, like the local store: the domain must cope. */
+  readonly windows = new Map<string, LoginAttemptWindow & { expiresAt: number }>();
+
+  async get(username: string): Promise<LoginAttemptWindow | undefined> {
+    await tick();
+    const stored = this.windows.get(username);
+    return stored && { attempts: stored.attempts, windowStartedAt: stored.windowStartedAt };
+  }
+
+  async replace(
+    username: string,
+    next: LoginAttemptWindow,
+    expected: LoginAttemptWindow | undefined,
+    expiresAt: number,
+  ): Promise<boolean> {
+    await tick();
+    const stored = this.windows.get(username);
+    const unchanged =
+      expected === undefined
+        ? stored === undefined
+        : stored !== undefined &&
+          stored.attempts === expected.attempts &&
+          stored.windowStartedAt === expected.windowStartedAt;
+    if (!unchanged) return false;
+    this.windows.set(username, { ...next, expiresAt });
+    return true;
+  }
+
+  async clear(username: string): Promise<void> {
+    await tick();
+    this.windows.delete(username);
+  }
+}
+
+export class MutableLockoutPolicySource implements LockoutPolicySource {
+  constructor(public policy: LockoutPolicy) {}
+
+  async current(): Promise<LockoutPolicy> {
+    return { ...this.policy };
+  }
+}
+
+export class FixedSigningKeySource implements SigningKeySource {
+  constructor(private readonly key: Uint8Array = new TextEncoder().encode("k".repeat(64))) {}
+
+  async signingKey(): Promise<Uint8Array> {
+    return this.key;
+  }
+}
+
+/** A clock the test moves by hand; epoch milliseconds. */
+export class ManualClock {
+  constructor(public nowMs = Date.UTC(2025, 0, 1)) {}
+
+  readonly now = (): number => this.nowMs;
+
+  advanceSeconds(seconds: number): void {
+    this.nowMs += seconds * 1000;
+  }
+}
+
+/** Runs a promise expected to reject and returns the rejection. */
+export async function rejectionOf(promise: Promise<unknown>): Promise<unknown> {
+  try {
+    await promise;
+  } catch (error) {
+    return error;
+  }
+  throw new Error("Expected the promise to reject");
+}

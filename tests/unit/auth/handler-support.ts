@@ -1,0 +1,70 @@
+import type { APIGatewayProxyEvent, Context } from "aws-lambda";
+
+/** Environment every auth handler test sets before it loads a handler module. */
+export function setAuthEnvironment(): void {
+  Object.assign(process.env, {
+    AWS_REGION: "eu-west-1",
+    USERS_TABLE_NAME: "auth-users-test",
+    TOKEN_SECRET_ARN: "arn:aws:secretsmanager:eu-west-1:123456789012:secret:token-key-AbCdEf",
+    TOKEN_TTL_SECONDS: "900",
+    LOCKOUT_POLICY_PARAMETER: "/meridian/test/auth/lockout/policy",
+    POWERTOOLS_SERVICE_NAME: "auth",
+    POWERTOOLS_METRICS_NAMESPACE: "Meridian/test",
+    POWERTOOLS_LOG_LEVEL: "SILENT",
+    // Dev mode sends EMF through the global console, where tests can read it.
+    POWERTOOLS_DEV: "true",
+    POWERTOOLS_METRICS_DISABLED: "false",
+  });
+}
+
+/** Captures EMF output; call in beforeEach. Returns the metric names published so far. */
+export function captureMetrics(): () => string[] {
+  const log = jest.spyOn(console, "log").mockImplementation(() => undefined);
+  jest.spyOn(console, "warn").mockImplementation(() => undefined);
+  return () =>
+    log.mock.calls.flatMap(([line]) => {
+      if (typeof line !== "string" || !line.includes("_aws")) return [];
+      const emf = JSON.parse(line) as {
+        _aws: { CloudWatchMetrics: Array<{ Metrics: Array<{ Name: string }> }> };
+      };
+      return emf._aws.CloudWatchMetrics.flatMap((group) => group.Metrics.map((metric) => metric.Name));
+    });
+}
+
+export function proxyEvent(body: string | null, headers: Record<string, string> = {}): APIGatewayProxyEvent {
+  return {
+    body,
+    headers: { "Content-Type": "application/json", ...headers },
+    multiValueHeaders: {},
+    httpMethod: "POST",
+    isBase64Encoded: false,
+    path: "/",
+    pathParameters: null,
+    queryStringParameters: null,
+    multiValueQueryStringParameters: null,
+    stageVariables: null,
+    resource: "/",
+    requestContext: { requestId: "request-1" } as APIGatewayProxyEvent["requestContext"],
+  };
+}
+
+export const lambdaContext = {
+  functionName: "auth-test",
+  functionVersion: "$LATEST",
+  invokedFunctionArn: "arn:aws:lambda:eu-west-1:123456789012:function:auth-test",
+  memoryLimitInMB: "512",
+  awsRequestId: "aws-request-1",
+  logGroupName: "/aws/lambda/auth-test",
+  logStreamName: "stream",
+  callbackWaitsForEmptyEventLoop: true,
+  getRemainingTimeInMillis: () => 10_000,
+  done: () => undefined,
+  fail: () => undefined,
+  succeed: () => undefined,
+} as Context;
+
+export function parseBody(
+  body: string,
+): { error?: { code: string; message: string } } & Record<string, unknown> {
+  return JSON.parse(body);
+}
