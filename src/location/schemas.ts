@@ -1,0 +1,15 @@
+import { z } from "zod";
+
+export { userIdSchema } from "../shared/ids";
+
+/**
+ * Only the shape is checked here; the range rules live in the domain so they
+ * hold for every caller, not just the HTTP one.
+ */
+export const putLocationBody = z
+  .object({
+    latitude: z.number(),
+    longitude: z.number(),
+  })
+  .strict();
+export type PutLocationBody = z.infer<typeof putLocationBody>;

@@ -1,0 +1,54 @@
+import { type DynamoDBDocumentClient, GetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
+import { isConditionalCheckFailed } from "../../shared/dynamodb";
+import type { Profile, ProfileStore } from "../domain/profile";
+
+export class DynamoProfileStore implements ProfileStore {
+  constructor(
+    private readonly client: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  async get(userId: string): Promise<Profile | undefined> {
+    const { Item } = await this.client.send(
+      new GetCommand({ TableName: this.tableName, Key: { userId }, ConsistentRead: true }),
+    );
+    if (!Item) return undefined;
+    return {
+      userId: String(Item.userId),
+      displayName: String(Item.displayName),
+      bio: typeof Item.bio === "string" ? Item.bio : null,
+      version: Number(Item.version),
+      updatedAt: String(Item.updatedAt),
+    };
+  }
+
+  create(profile: Profile): Promise<boolean> {
+    return this.conditionalPut(profile, "attribute_not_exists(userId)", {});
+  }
+
+  replace(profile: Profile, expectedVersion: number): Promise<boolean> {
+    // A missing item has no `version`, so this also fails when there is nothing to replace.
+    return this.conditionalPut(profile, "version = :expected", { ":expected": expectedVersion });
+  }
+
+  private async conditionalPut(
+    profile: Profile,
+    condition: string,
+    values: Record<string, unknown>,
+  ): Promise<boolean> {
+    try {
+      await this.client.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: profile,
+          ConditionExpression: condition,
+          ...(Object.keys(values).length > 0 ? { ExpressionAttributeValues: values } : {}),
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionalCheckFailed(error)) return false;
+      throw error;
+    }
+  }
+}

@@ -1,0 +1,58 @@
+import { z } from "zod";
+import { DependencyError } from "../../shared/errors";
+import type { SignedHttpClient } from "../../shared/signed-http";
+import type { ExactLocation, LocationReader } from "../domain/profile";
+
+const DEPENDENCY = "location";
+
+const locationBody = z.object({
+  latitude: z.number().min(-90).max(90),
+  longitude: z.number().min(-180).max(180),
+  updatedAt: z.string().min(1),
+});
+
+const notFoundBody = z.object({ error: z.object({ code: z.literal("not_found") }) });
+
+/**
+ * Rejects after `ms` even if `work` never settles. The HTTP client's own abort
+ * only covers the request; resolving credentials and signing happen before it
+ * and can stall too (an unreachable credentials endpoint, for example).
+ */
+export function withDeadline<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new DependencyError(`${what} timed out after ${ms} ms`, DEPENDENCY)), ms);
+  });
+  return Promise.race([work, deadline]).finally(() => clearTimeout(timer));
+}
+
+/** Location's IAM-only GET route, called with this function's own role (SigV4). */
+export class SignedLocationReader implements LocationReader {
+  private readonly baseUrl: string;
+
+  constructor(
+    private readonly client: SignedHttpClient,
+    baseUrl: string,
+    private readonly timeoutMs: number,
+  ) {
+    this.baseUrl = baseUrl.replace(/\/+$/, "");
+  }
+
+  async read(userId: string): Promise<ExactLocation | null> {
+    const url = `${this.baseUrl}/locations/${encodeURIComponent(userId)}`;
+    const response = await withDeadline(
+      this.client.request("GET", url, { timeoutMs: this.timeoutMs }),
+      this.timeoutMs,
+      "GET location",
+    );
+    // Only location's own "no such location" counts as none: a 404 from
+    // anything else (a wrong URL, a proxy) means the service is not reachable.
+    if (response.status === 404 && notFoundBody.safeParse(response.body).success) return null;
+    if (response.status !== 200) {
+      throw new DependencyError(`GET location answered ${response.status}`, DEPENDENCY);
+    }
+    const parsed = locationBody.safeParse(response.body);
+    if (!parsed.success) throw new DependencyError("GET location answered an unexpected body", DEPENDENCY);
+    return parsed.data;
+  }
+}

@@ -1,0 +1,36 @@
+import { z } from "zod";
+import { ValidationError } from "../shared/errors";
+
+export { userIdSchema } from "../shared/ids";
+
+export const DISPLAY_NAME_MAX = 64;
+export const BIO_MAX = 500;
+
+export const putProfileBody = z
+  .object({
+    displayName: z.string().trim().min(1, "must not be blank").max(DISPLAY_NAME_MAX),
+    // null is accepted so a client can send back what GET returned.
+    bio: z.string().max(BIO_MAX).nullable().optional(),
+  })
+  .strict();
+export type PutProfileBody = z.infer<typeof putProfileBody>;
+
+/**
+ * `If-Match: 3` or `If-Match: "3"` (the ETag we send). Anything else, `*`
+ * included, is rejected: `*` would let a client overwrite a version it never
+ * saw, which is the lost update this header exists to prevent.
+ */
+export function parseIfMatch(header: string | undefined): number | undefined {
+  if (header === undefined) return undefined;
+  const match = /^\s*(?:"(\d{1,15})"|(\d{1,15}))\s*$/.exec(header);
+  const digits = match?.[1] ?? match?.[2];
+  const version = digits === undefined ? Number.NaN : Number(digits);
+  if (!Number.isSafeInteger(version) || version < 1) {
+    throw new ValidationError('If-Match must be a profile version such as 3 or "3"', "invalid_if_match");
+  }
+  return version;
+}
+
+export function etag(version: number): string {
+  return `"${version}"`;
+}

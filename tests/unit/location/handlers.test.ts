@@ -1,0 +1,176 @@
+import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { type AwsClientStub, mockClient } from "aws-sdk-client-mock";
+import { context, type Handler, parse, proxyEvent, silenceEmptyMetricsWarning, testEnv } from "./proxy-event";
+
+interface Loaded {
+  putLocation: Handler;
+  getLocation: Handler;
+  ddb: AwsClientStub<DynamoDBDocumentClient>;
+  lib: typeof import("@aws-sdk/lib-dynamodb");
+}
+
+/** Wiring reads its configuration at module scope, so load a fresh copy after setting it. */
+function load(): Loaded {
+  silenceEmptyMetricsWarning();
+  testEnv({ LOCATIONS_TABLE_NAME: "locations-test" });
+  let loaded: Loaded | undefined;
+  jest.isolateModules(() => {
+    const lib = require("@aws-sdk/lib-dynamodb") as typeof import("@aws-sdk/lib-dynamodb");
+    loaded = {
+      lib,
+      ddb: mockClient(lib.DynamoDBDocumentClient),
+      putLocation: require("../../../src/location/handlers/putLocation").handler,
+      getLocation: require("../../../src/location/handlers/getLocation").handler,
+    };
+  });
+  if (!loaded) throw new Error("handlers did not load");
+  return loaded;
+}
+
+const owner = { userId: "user-1", username: "alice" };
+const resource = "/locations/{userId}";
+
+function put(userId: string, body: unknown, principal: typeof owner | null = owner) {
+  return proxyEvent({
+    method: "PUT",
+    resource,
+    pathParameters: { userId },
+    body,
+    principal: principal ?? undefined,
+  });
+}
+
+describe("PUT /locations/{userId}", () => {
+  let h: Loaded;
+  beforeEach(() => {
+    h = load();
+    h.ddb.on(h.lib.PutCommand).resolves({});
+  });
+
+  it("stores the owner's position: 200 with an ISO timestamp", async () => {
+    const result = await h.putLocation(put("user-1", { latitude: 48.8584, longitude: 2.2945 }), context);
+    expect(result.statusCode).toBe(200);
+    const body = parse(result) as Record<string, unknown>;
+    expect(body).toMatchObject({ userId: "user-1", latitude: 48.8584, longitude: 2.2945 });
+    expect(new Date(String(body.updatedAt)).toISOString()).toBe(body.updatedAt);
+    const call = h.ddb.commandCalls(h.lib.PutCommand)[0];
+    expect(call?.args[0].input).toMatchObject({
+      TableName: "locations-test",
+      Item: { userId: "user-1", latitude: 48.8584, longitude: 2.2945 },
+      ConditionExpression: expect.stringContaining("updatedAt <= :updatedAt"),
+    });
+  });
+
+  it("403 when the token belongs to someone else, without touching the table", async () => {
+    const result = await h.putLocation(
+      put("user-1", { latitude: 1, longitude: 1 }, { userId: "user-2", username: "bob" }),
+      context,
+    );
+    expect(result.statusCode).toBe(403);
+    expect(parse(result)).toEqual({ error: { code: "forbidden", message: expect.any(String) } });
+    expect(h.ddb.calls()).toHaveLength(0);
+  });
+
+  it("401 when the route had no authorizer context", async () => {
+    const result = await h.putLocation(put("user-1", { latitude: 1, longitude: 1 }, null), context);
+    expect(result.statusCode).toBe(401);
+  });
+
+  it.each([
+    ["latitude too high", { latitude: 90.5, longitude: 0 }],
+    ["longitude too low", { latitude: 0, longitude: -180.5 }],
+    ["strings", { latitude: "1", longitude: "2" }],
+    ["missing longitude", { latitude: 1 }],
+    ["extra field", { latitude: 1, longitude: 1, altitude: 3 }],
+    ["null", null],
+    ["an array", [1, 2]],
+  ])("400 for %s", async (_, body) => {
+    const result = await h.putLocation(put("user-1", body), context);
+    expect(result.statusCode).toBe(400);
+    expect(h.ddb.calls()).toHaveLength(0);
+  });
+
+  it("400 for a number JSON turns into Infinity", async () => {
+    const result = await h.putLocation(put("user-1", '{"latitude":1e999,"longitude":0}'), context);
+    expect(result.statusCode).toBe(400);
+  });
+
+  it("400 for malformed JSON", async () => {
+    const result = await h.putLocation(put("user-1", "{"), context);
+    expect(result.statusCode).toBe(400);
+  });
+
+  it.each(["a b", "x/y", "../etc", "é", "a".repeat(65), ""])("400 for the odd user id %p", async (userId) => {
+    const result = await h.putLocation(
+      put(userId, { latitude: 1, longitude: 1 }, { userId, username: "odd" }),
+      context,
+    );
+    expect(result.statusCode).toBe(400);
+    expect(h.ddb.calls()).toHaveLength(0);
+  });
+
+  it("a 500 carries no internal detail", async () => {
+    h.ddb.on(h.lib.PutCommand).rejects(new Error("table locations-test is on fire"));
+    const result = await h.putLocation(put("user-1", { latitude: 1, longitude: 1 }), context);
+    expect(result.statusCode).toBe(500);
+    expect(result.body).not.toContain("fire");
+  });
+});
+
+describe("GET /locations/{userId}", () => {
+  let h: Loaded;
+  beforeEach(() => {
+    h = load();
+  });
+
+  const get = (userId: string) => proxyEvent({ method: "GET", resource, pathParameters: { userId } });
+
+  it("200 with the stored position", async () => {
+    const item = {
+      userId: "user-1",
+      latitude: 1.23456,
+      longitude: -4.56789,
+      updatedAt: "2026-01-01T00:00:00.000Z",
+    };
+    h.ddb.on(h.lib.GetCommand).resolves({ Item: item });
+    const result = await h.getLocation(get("user-1"), context);
+    expect(result.statusCode).toBe(200);
+    expect(parse(result)).toEqual(item);
+  });
+
+  it("404 when there is none", async () => {
+    h.ddb.on(h.lib.GetCommand).resolves({});
+    const result = await h.getLocation(get("user-1"), context);
+    expect(result.statusCode).toBe(404);
+    expect(parse(result)).toEqual({ error: { code: "not_found", message: expect.any(String) } });
+  });
+
+  it("400 for an odd user id", async () => {
+    const result = await h.getLocation(get("a;b"), context);
+    expect(result.statusCode).toBe(400);
+  });
+});
+
+afterEach(() => {
+  jest.restoreAllMocks();
+});
+
+describe("sample events (events/*.json, for sam local invoke)", () => {
+  const sample = (name: string) => require(`../../../events/${name}.json`);
+
+  it("PutLocationFunction.json is an owner's valid update", async () => {
+    const h = load();
+    h.ddb.on(h.lib.PutCommand).resolves({});
+    const result = await h.putLocation(sample("PutLocationFunction"), context);
+    expect(result.statusCode).toBe(200);
+  });
+
+  it("GetLocationFunction.json reads a stored position", async () => {
+    const h = load();
+    h.ddb.on(h.lib.GetCommand).resolves({
+      Item: { userId: "x", latitude: 1, longitude: 2, updatedAt: "2026-01-01T00:00:00.000Z" },
+    });
+    const result = await h.getLocation(sample("GetLocationFunction"), context);
+    expect(result.statusCode).toBe(200);
+  });
+});

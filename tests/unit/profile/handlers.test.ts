@@ -1,0 +1,304 @@
+import { createServer, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { type AwsClientStub, mockClient } from "aws-sdk-client-mock";
+import {
+  context,
+  type Handler,
+  parse,
+  proxyEvent,
+  silenceEmptyMetricsWarning,
+  testEnv,
+} from "../location/proxy-event";
+
+interface Loaded {
+  putProfile: Handler;
+  getProfile: Handler;
+  ddb: AwsClientStub<DynamoDBDocumentClient>;
+  lib: typeof import("@aws-sdk/lib-dynamodb");
+  addMetric: jest.SpyInstance;
+}
+
+/** A stand-in location API; each test decides how it answers. */
+let answer: (res: ServerResponse) => void = (res) => res.end();
+let server: Server;
+let locationUrl: string;
+
+beforeAll(async () => {
+  server = createServer((_req, res) => answer(res));
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  locationUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/local`;
+});
+
+afterEach(() => {
+  jest.restoreAllMocks();
+});
+
+afterAll(async () => {
+  server.closeAllConnections();
+  await new Promise((resolve) => server.close(resolve));
+});
+
+/** Wiring reads its configuration at module scope, so load a fresh copy after setting it. */
+function load(): Loaded {
+  silenceEmptyMetricsWarning();
+  testEnv({
+    PROFILES_TABLE_NAME: "profiles-test",
+    LOCATION_API_URL: locationUrl,
+    LOCATION_TIMEOUT_MS: "300",
+  });
+  let loaded: Loaded | undefined;
+  jest.isolateModules(() => {
+    const lib = require("@aws-sdk/lib-dynamodb") as typeof import("@aws-sdk/lib-dynamodb");
+    const { metrics } = require("../../../src/shared/observability");
+    loaded = {
+      lib,
+      ddb: mockClient(lib.DynamoDBDocumentClient),
+      addMetric: jest.spyOn(metrics, "addMetric"),
+      putProfile: require("../../../src/profile/handlers/putProfile").handler,
+      getProfile: require("../../../src/profile/handlers/getProfile").handler,
+    };
+  });
+  if (!loaded) throw new Error("handlers did not load");
+  return loaded;
+}
+
+const conditionFailed = () =>
+  Object.assign(new Error("The conditional request failed"), { name: "ConditionalCheckFailedException" });
+
+const owner = { userId: "user-1", username: "alice" };
+const resource = "/profiles/{userId}";
+
+function put(body: unknown, options: { ifMatch?: string; principal?: typeof owner; userId?: string } = {}) {
+  return proxyEvent({
+    method: "PUT",
+    resource,
+    pathParameters: { userId: options.userId ?? "user-1" },
+    body,
+    principal: options.principal ?? owner,
+    headers: options.ifMatch === undefined ? {} : { "If-Match": options.ifMatch },
+  });
+}
+
+describe("PUT /profiles/{userId}", () => {
+  let h: Loaded;
+  beforeEach(() => {
+    h = load();
+    h.ddb.on(h.lib.PutCommand).resolves({});
+  });
+
+  it('creates version 1 (attribute_not_exists) with ETag "1"', async () => {
+    const result = await h.putProfile(put({ displayName: "  Alice  " }), context);
+    expect(result.statusCode).toBe(200);
+    expect(result.headers?.ETag).toBe('"1"');
+    expect(parse(result)).toEqual({
+      userId: "user-1",
+      displayName: "Alice",
+      bio: null,
+      version: 1,
+      updatedAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/),
+    });
+    const input = h.ddb.commandCalls(h.lib.PutCommand)[0]?.args[0].input;
+    expect(input).toMatchObject({
+      TableName: "profiles-test",
+      ConditionExpression: "attribute_not_exists(userId)",
+      Item: { userId: "user-1", displayName: "Alice", bio: null, version: 1 },
+    });
+  });
+
+  it.each(['"3"', "3", ' "3" '])(
+    "If-Match %p updates only version 3, answering version 4",
+    async (ifMatch) => {
+      const result = await h.putProfile(put({ displayName: "Alice", bio: "hello" }, { ifMatch }), context);
+      expect(result.statusCode).toBe(200);
+      expect(result.headers?.ETag).toBe('"4"');
+      expect(parse(result)).toMatchObject({ version: 4, bio: "hello" });
+      const input = h.ddb.commandCalls(h.lib.PutCommand)[0]?.args[0].input;
+      expect(input).toMatchObject({
+        ConditionExpression: "version = :expected",
+        ExpressionAttributeValues: { ":expected": 3 },
+        Item: { version: 4 },
+      });
+    },
+  );
+
+  it("412 when the version does not match", async () => {
+    h.ddb.on(h.lib.PutCommand).rejects(conditionFailed());
+    const result = await h.putProfile(put({ displayName: "Alice" }, { ifMatch: '"3"' }), context);
+    expect(result.statusCode).toBe(412);
+    expect(parse(result)).toEqual({ error: { code: "precondition_failed", message: expect.any(String) } });
+  });
+
+  it("412 without If-Match when a profile exists, saying to send If-Match", async () => {
+    h.ddb.on(h.lib.PutCommand).rejects(conditionFailed());
+    const result = await h.putProfile(put({ displayName: "Alice" }), context);
+    expect(result.statusCode).toBe(412);
+    expect(result.body).toContain("If-Match");
+  });
+
+  it("403 for someone else's profile, before anything is written", async () => {
+    const result = await h.putProfile(
+      put({ displayName: "Mallory" }, { principal: { userId: "user-2", username: "mallory" } }),
+      context,
+    );
+    expect(result.statusCode).toBe(403);
+    expect(h.ddb.calls()).toHaveLength(0);
+  });
+
+  it.each([
+    ["an extra field", { displayName: "Alice", admin: true }],
+    ["no displayName", { bio: "x" }],
+    ["a blank displayName", { displayName: "   " }],
+    ["a displayName of 65 characters", { displayName: "a".repeat(65) }],
+    ["a bio of 501 characters", { displayName: "Alice", bio: "b".repeat(501) }],
+    ["a numeric bio", { displayName: "Alice", bio: 5 }],
+    ["a version in the body", { displayName: "Alice", version: 9 }],
+  ])("400 for %s", async (_, body) => {
+    const result = await h.putProfile(put(body), context);
+    expect(result.statusCode).toBe(400);
+    expect(h.ddb.calls()).toHaveLength(0);
+  });
+
+  it("accepts the limits: 64-character name and 500-character bio", async () => {
+    const result = await h.putProfile(put({ displayName: "a".repeat(64), bio: "b".repeat(500) }), context);
+    expect(result.statusCode).toBe(200);
+  });
+
+  it.each(["*", "abc", '"3', 'W/"3"', "0", "-1", "3.5", ""])("400 for If-Match %p", async (ifMatch) => {
+    const result = await h.putProfile(put({ displayName: "Alice" }, { ifMatch }), context);
+    expect(result.statusCode).toBe(400);
+    expect(h.ddb.calls()).toHaveLength(0);
+  });
+
+  it.each(["a b", "x%2Fy", "a".repeat(65)])("400 for the odd user id %p", async (userId) => {
+    const result = await h.putProfile(
+      put({ displayName: "Alice" }, { userId, principal: { userId, username: "odd" } }),
+      context,
+    );
+    expect(result.statusCode).toBe(400);
+  });
+});
+
+describe("GET /profiles/{userId}", () => {
+  let h: Loaded;
+  const stored = {
+    userId: "user-1",
+    displayName: "Alice",
+    bio: null,
+    version: 7,
+    updatedAt: "2026-01-01T00:00:00.000Z",
+  };
+  const get = (userId = "user-1") => proxyEvent({ method: "GET", resource, pathParameters: { userId } });
+
+  beforeEach(() => {
+    h = load();
+    h.ddb.on(h.lib.GetCommand).resolves({ Item: stored });
+  });
+
+  it("200 with the rounded position and an ETag; counts ProfileRead", async () => {
+    answer = (res) => {
+      res.writeHead(200, { "content-type": "application/json" });
+      res.end(JSON.stringify({ userId: "user-1", latitude: -1.005, longitude: 103.819836, updatedAt: "t" }));
+    };
+    const result = await h.getProfile(get(), context);
+    expect(result.statusCode).toBe(200);
+    expect(result.headers?.ETag).toBe('"7"');
+    expect(parse(result)).toEqual({
+      userId: "user-1",
+      displayName: "Alice",
+      bio: null,
+      location: { latitude: -1.01, longitude: 103.82, updatedAt: "t" },
+    });
+    expect(h.addMetric).toHaveBeenCalledWith("ProfileRead", expect.anything(), 1);
+    expect(h.addMetric).not.toHaveBeenCalledWith(
+      "LocationLookupDegraded",
+      expect.anything(),
+      expect.anything(),
+    );
+  });
+
+  it("location null when location has none (404)", async () => {
+    answer = (res) => {
+      res.writeHead(404, { "content-type": "application/json" });
+      res.end(JSON.stringify({ error: { code: "not_found", message: "none" } }));
+    };
+    const body = parse(await h.getProfile(get(), context));
+    expect(body).toEqual({ userId: "user-1", displayName: "Alice", bio: null, location: null });
+  });
+
+  it("degrades on a slow location service within the timeout and counts it", async () => {
+    answer = () => {
+      // Never respond.
+    };
+    const started = Date.now();
+    const result = await h.getProfile(get(), context);
+    expect(Date.now() - started).toBeLessThan(2000);
+    expect(result.statusCode).toBe(200);
+    expect(parse(result)).toMatchObject({ location: null, locationStatus: "unavailable" });
+    expect(h.addMetric).toHaveBeenCalledWith("LocationLookupDegraded", expect.anything(), 1);
+  });
+
+  it("404 when there is no profile", async () => {
+    h.ddb.on(h.lib.GetCommand).resolves({});
+    const result = await h.getProfile(get("nobody"), context);
+    expect(result.statusCode).toBe(404);
+  });
+
+  it("400 for an odd user id", async () => {
+    const result = await h.getProfile(get("<script>"), context);
+    expect(result.statusCode).toBe(400);
+  });
+});
+
+describe("profile wiring", () => {
+  it("the GET function refuses to start without LOCATION_API_URL", () => {
+    testEnv({ PROFILES_TABLE_NAME: "profiles-test" });
+    const saved = process.env.LOCATION_API_URL;
+    delete process.env.LOCATION_API_URL;
+    try {
+      jest.isolateModules(() => {
+        expect(() => require("../../../src/profile/handlers/getProfile")).toThrow(/LOCATION_API_URL/);
+      });
+    } finally {
+      process.env.LOCATION_API_URL = saved;
+    }
+  });
+
+  it("the PUT function needs only its table", () => {
+    const saved = process.env.LOCATION_API_URL;
+    delete process.env.LOCATION_API_URL;
+    try {
+      jest.isolateModules(() => {
+        expect(() => require("../../../src/profile/handlers/putProfile")).not.toThrow();
+      });
+    } finally {
+      process.env.LOCATION_API_URL = saved;
+    }
+  });
+});
+
+describe("sample events (events/*.json, for sam local invoke)", () => {
+  const sample = (name: string) => require(`../../../events/${name}.json`);
+
+  it("PutProfileFunction.json is an owner's update of version 1", async () => {
+    const h = load();
+    h.ddb.on(h.lib.PutCommand).resolves({});
+    const result = await h.putProfile(sample("PutProfileFunction"), context);
+    expect(result.statusCode).toBe(200);
+    expect(result.headers?.ETag).toBe('"2"');
+  });
+
+  it("GetProfileFunction.json reads a public profile", async () => {
+    const h = load();
+    h.ddb.on(h.lib.GetCommand).resolves({
+      Item: { userId: "x", displayName: "Alice", bio: null, version: 1, updatedAt: "t" },
+    });
+    answer = (res) => {
+      res.writeHead(404, { "content-type": "application/json" });
+      res.end(JSON.stringify({ error: { code: "not_found", message: "none" } }));
+    };
+    const result = await h.getProfile(sample("GetProfileFunction"), context);
+    expect(result.statusCode).toBe(200);
+    expect(parse(result)).toMatchObject({ location: null });
+  });
+});
