@@ -1,0 +1,44 @@
+import { APIGatewayClient, GetRestApiCommand } from "@aws-sdk/client-api-gateway";
+import { GetFunctionCommand, LambdaClient } from "@aws-sdk/client-lambda";
+import type { Part, PartState, PartsInspector } from "../domain/registrar";
+
+function isNamed(error: unknown, name: string): boolean {
+  return error instanceof Error && error.name === name;
+}
+
+/**
+ * Asks Lambda and API Gateway whether the parts exist. GetFunction (not
+ * GetFunctionConfiguration) because `lambda:GetFunction` is the one action the
+ * registrar's role is granted. Only the services' own "not found" errors mean
+ * missing; anything else propagates, so a throttle never deregisters a service.
+ */
+export class AwsPartsInspector implements PartsInspector {
+  constructor(
+    private readonly lambda: LambdaClient = new LambdaClient({}),
+    private readonly apiGateway: APIGatewayClient = new APIGatewayClient({}),
+  ) {}
+
+  async inspect(part: Part): Promise<PartState> {
+    return part.kind === "function" ? this.inspectFunction(part.name) : this.inspectRestApi(part.id);
+  }
+
+  private async inspectFunction(name: string): Promise<PartState> {
+    try {
+      const { Configuration } = await this.lambda.send(new GetFunctionCommand({ FunctionName: name }));
+      return Configuration?.State === "Failed" ? "broken" : "present";
+    } catch (error) {
+      if (isNamed(error, "ResourceNotFoundException")) return "missing";
+      throw error;
+    }
+  }
+
+  private async inspectRestApi(id: string): Promise<PartState> {
+    try {
+      await this.apiGateway.send(new GetRestApiCommand({ restApiId: id }));
+      return "present";
+    } catch (error) {
+      if (isNamed(error, "NotFoundException")) return "missing";
+      throw error;
+    }
+  }
+}

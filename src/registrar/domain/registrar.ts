@@ -1,0 +1,96 @@
+import type { ServiceStatus } from "../../shared/catalog-client";
+
+/** One deployed part of a service whose presence the registrar checks. */
+export type Part = { kind: "function"; name: string } | { kind: "rest-api"; id: string };
+
+/**
+ * `broken` exists but cannot serve (a Lambda function in the Failed state):
+ * the service is unhealthy, yet not gone, so it stays registered.
+ */
+export type PartState = "present" | "broken" | "missing";
+
+export interface PartsInspector {
+  /** Throws when the answer is unknown (throttling, access denied); never guesses "missing". */
+  inspect(part: Part): Promise<PartState>;
+}
+
+export interface Registration {
+  service_name: string;
+  service_version: string;
+  endpoint_url: string;
+  ttl: number;
+  status: ServiceStatus;
+}
+
+export interface CatalogRegistry {
+  register(registration: Registration): Promise<void>;
+  deregister(serviceName: string, serviceVersion: string): Promise<void>;
+}
+
+export interface RegistrarConfig {
+  serviceName: string;
+  serviceVersion: string;
+  endpointUrl: string;
+  ttlSeconds: number;
+  parts: Part[];
+}
+
+export interface PartReport {
+  part: string;
+  state: PartState;
+}
+
+export type Outcome =
+  | { action: "registered"; status: ServiceStatus; parts: PartReport[] }
+  | { action: "deregistered"; parts: PartReport[] };
+
+export function describePart(part: Part): string {
+  return part.kind === "function" ? `function:${part.name}` : `rest-api:${part.id}`;
+}
+
+/** Healthy when every part is present, unhealthy when some are not, gone when none exist. */
+export function decide(
+  states: PartState[],
+): { action: "register"; status: ServiceStatus } | { action: "deregister" } {
+  if (states.every((state) => state === "missing")) return { action: "deregister" };
+  if (states.every((state) => state === "present")) return { action: "register", status: "healthy" };
+  return { action: "register", status: "unhealthy" };
+}
+
+export interface RegistrarDeps {
+  config: RegistrarConfig;
+  inspector: PartsInspector;
+  registry: CatalogRegistry;
+}
+
+export function createRegistrar({ config, inspector, registry }: RegistrarDeps) {
+  if (config.parts.length === 0) {
+    // With nothing to check every run would deregister; that is a misconfiguration, not a verdict.
+    throw new Error("A registrar needs at least one part (function or REST API) to check");
+  }
+  return {
+    async run(): Promise<Outcome> {
+      // Any inspection error aborts the run: a registration is only changed on a known answer.
+      const states = await Promise.all(config.parts.map((part) => inspector.inspect(part)));
+      const parts = config.parts.map((part, index) => ({
+        part: describePart(part),
+        state: states[index] ?? "missing",
+      }));
+      const decision = decide(states);
+      if (decision.action === "deregister") {
+        await registry.deregister(config.serviceName, config.serviceVersion);
+        return { action: "deregistered", parts };
+      }
+      await registry.register({
+        service_name: config.serviceName,
+        service_version: config.serviceVersion,
+        endpoint_url: config.endpointUrl,
+        ttl: config.ttlSeconds,
+        status: decision.status,
+      });
+      return { action: "registered", status: decision.status, parts };
+    },
+  };
+}
+
+export type Registrar = ReturnType<typeof createRegistrar>;

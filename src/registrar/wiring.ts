@@ -1,0 +1,67 @@
+import { z } from "zod";
+import { serviceNameSchema, serviceVersionSchema, ttlSchema } from "../shared/catalog-client";
+import { loadConfig, nonEmpty, positiveInt } from "../shared/config";
+import { createSignedHttpClient, type SignedHttpClient } from "../shared/signed-http";
+import { AwsPartsInspector } from "./adapters/aws-parts-inspector";
+import { HttpCatalogRegistry } from "./adapters/http-catalog-registry";
+import { createRegistrar, type Part, type PartsInspector, type Registrar } from "./domain/registrar";
+
+const httpUrl = z.url({ protocol: /^https?$/ });
+
+/**
+ * The one registrar module every service's template points at; it is told
+ * what to check and what to register through its environment alone.
+ */
+export const registrarEnvironment = {
+  SERVICE_NAME: serviceNameSchema,
+  SERVICE_VERSION: serviceVersionSchema,
+  /** Comma-separated function names (or ARNs) of the service's parts. */
+  FUNCTION_NAMES: z.string().default(""),
+  REST_API_ID: z.string().optional(),
+  /** The endpoint_url to register: the service's API base URL. */
+  API_URL: httpUrl,
+  CATALOG_API_URL: httpUrl,
+  REGISTRATION_TTL_SECONDS: z.coerce.number().pipe(ttlSchema).default(300),
+  CATALOG_TIMEOUT_MS: positiveInt.default(3000),
+  AWS_REGION: nonEmpty,
+};
+
+export function partsFrom(functionNames: string, restApiId: string | undefined): Part[] {
+  const functions = functionNames
+    .split(",")
+    .map((name) => name.trim())
+    .filter((name) => name !== "")
+    .map((name): Part => ({ kind: "function", name }));
+  const api: Part[] = restApiId?.trim() ? [{ kind: "rest-api", id: restApiId.trim() }] : [];
+  return [...functions, ...api];
+}
+
+export interface RegistrarOverrides {
+  inspector?: PartsInspector;
+  http?: SignedHttpClient;
+}
+
+export function buildRegistrar(
+  env: NodeJS.ProcessEnv = process.env,
+  overrides: RegistrarOverrides = {},
+): Registrar {
+  const config = loadConfig(registrarEnvironment, env);
+  const http =
+    overrides.http ??
+    createSignedHttpClient({
+      region: config.AWS_REGION,
+      service: "execute-api",
+      defaultTimeoutMs: config.CATALOG_TIMEOUT_MS,
+    });
+  return createRegistrar({
+    config: {
+      serviceName: config.SERVICE_NAME,
+      serviceVersion: config.SERVICE_VERSION,
+      endpointUrl: config.API_URL,
+      ttlSeconds: config.REGISTRATION_TTL_SECONDS,
+      parts: partsFrom(config.FUNCTION_NAMES, config.REST_API_ID),
+    },
+    inspector: overrides.inspector ?? new AwsPartsInspector(),
+    registry: new HttpCatalogRegistry(http, config.CATALOG_API_URL),
+  });
+}

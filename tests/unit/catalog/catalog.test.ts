@@ -1,0 +1,229 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
+import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from "aws-lambda";
+import { mockClient } from "aws-sdk-client-mock";
+import { createCatalog, type ServiceKey, type ServiceRecord } from "../../../src/catalog/domain/catalog";
+
+type Handler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
+
+const EVENTS = join(__dirname, "..", "..", "..", "events");
+const context = { functionName: "catalog-test", awsRequestId: "req-1" } as Context;
+
+function sampleEvent(name: string): APIGatewayProxyEvent {
+  return JSON.parse(readFileSync(join(EVENTS, `${name}.json`), "utf8")) as APIGatewayProxyEvent;
+}
+
+function getEvent(serviceName: string, version: string): APIGatewayProxyEvent {
+  const event = sampleEvent("GetServiceFunction");
+  return {
+    ...event,
+    path: `/catalog/${serviceName}/${version}`,
+    pathParameters: { service_name: serviceName, service_version: version },
+  };
+}
+
+function postEvent(
+  name: "RegisterServiceFunction" | "DeregisterServiceFunction",
+  body: unknown,
+): APIGatewayProxyEvent {
+  return { ...sampleEvent(name), body: typeof body === "string" ? body : JSON.stringify(body) };
+}
+
+function parse(result: APIGatewayProxyResult): unknown {
+  return JSON.parse(result.body);
+}
+
+const registration = {
+  service_name: "location",
+  service_version: "v1",
+  endpoint_url: "https://abc123.execute-api.us-east-1.amazonaws.com/dev",
+  ttl: 300,
+  status: "healthy",
+};
+
+describe("catalog domain", () => {
+  class MemoryStore {
+    readonly records = new Map<string, ServiceRecord>();
+    private key(key: ServiceKey): string {
+      return `${key.service_name}/${key.service_version}`;
+    }
+    async get(key: ServiceKey) {
+      return this.records.get(this.key(key));
+    }
+    async put(record: ServiceRecord) {
+      this.records.set(this.key(record), record);
+    }
+    async delete(key: ServiceKey) {
+      return this.records.delete(this.key(key));
+    }
+  }
+
+  test("register stamps updated_at and lookup returns only the wire fields", async () => {
+    const store = new MemoryStore();
+    const catalog = createCatalog({ store, clock: () => new Date("2025-01-01T00:00:00Z") });
+    const record = await catalog.register({ ...registration, status: "healthy" });
+    expect(record.updated_at).toBe("2025-01-01T00:00:00.000Z");
+    expect(await catalog.lookup({ service_name: "location", service_version: "v1" })).toEqual({
+      endpoint_url: registration.endpoint_url,
+      ttl: 300,
+      status: "healthy",
+    });
+    expect(await catalog.lookup({ service_name: "location", service_version: "v2" })).toBeUndefined();
+  });
+
+  test("deregister is idempotent and says whether anything was removed", async () => {
+    const catalog = createCatalog({ store: new MemoryStore() });
+    await catalog.register({ ...registration, status: "healthy" });
+    const key = { service_name: "location", service_version: "v1" };
+    expect(await catalog.deregister(key)).toEqual({ ...key, removed: true });
+    expect(await catalog.deregister(key)).toEqual({ ...key, removed: false });
+  });
+});
+
+describe("catalog handlers", () => {
+  const ddb = mockClient(DynamoDBDocumentClient);
+  const table = new Map<string, Record<string, unknown>>();
+  const keyOf = (item: Record<string, unknown> | undefined) =>
+    `${String(item?.name)}#${String(item?.version)}`;
+
+  let getService: Handler;
+  let registerService: Handler;
+  let deregisterService: Handler;
+
+  beforeAll(() => {
+    process.env.CATALOG_TABLE_NAME = "Services";
+    // Required after the variable is set: wiring reads its config at module load, as on Lambda.
+    ({ handler: getService } =
+      require("../../../src/catalog/handlers/getService") as typeof import("../../../src/catalog/handlers/getService"));
+    ({ handler: registerService } =
+      require("../../../src/catalog/handlers/registerService") as typeof import("../../../src/catalog/handlers/registerService"));
+    ({ handler: deregisterService } =
+      require("../../../src/catalog/handlers/deregisterService") as typeof import("../../../src/catalog/handlers/deregisterService"));
+  });
+
+  beforeEach(() => {
+    table.clear();
+    ddb.reset();
+    ddb.on(GetCommand).callsFake((input) => ({ Item: table.get(keyOf(input.Key)) }));
+    ddb.on(PutCommand).callsFake((input) => {
+      table.set(keyOf(input.Item), input.Item);
+      return {};
+    });
+    ddb.on(DeleteCommand).callsFake((input) => {
+      const old = table.get(keyOf(input.Key));
+      table.delete(keyOf(input.Key));
+      return { Attributes: old };
+    });
+  });
+
+  afterAll(() => ddb.restore());
+
+  test("lookup miss answers 404 with exactly the legacy body", async () => {
+    const result = await getService(getEvent("nothing-here", "v1"), context);
+    expect(result.statusCode).toBe(404);
+    expect(result.body).toBe('{"error_message":"Service Not Found"}');
+    expect(result.headers?.["Content-Type"]).toBe("application/json");
+  });
+
+  test("register then lookup hit answers 200 {endpoint_url, ttl, status}", async () => {
+    const registered = await registerService(postEvent("RegisterServiceFunction", registration), context);
+    expect(registered.statusCode).toBe(201);
+    expect(parse(registered)).toEqual({ ...registration, updated_at: expect.any(String) });
+
+    const found = await getService(getEvent("location", "v1"), context);
+    expect(found.statusCode).toBe(200);
+    expect(parse(found)).toEqual({ endpoint_url: registration.endpoint_url, ttl: 300, status: "healthy" });
+    expect(ddb.commandCalls(GetCommand)[0]?.args[0].input).toMatchObject({
+      TableName: "Services",
+      Key: { name: "location", version: "v1" },
+    });
+  });
+
+  test("register overwrites the same name and version, and leaves other versions alone", async () => {
+    await registerService(postEvent("RegisterServiceFunction", registration), context);
+    await registerService(
+      postEvent("RegisterServiceFunction", { ...registration, service_version: "v2", ttl: 60 }),
+      context,
+    );
+    const replaced = await registerService(
+      postEvent("RegisterServiceFunction", {
+        ...registration,
+        endpoint_url: "https://new.example.com/dev",
+        status: "unhealthy",
+        ttl: 30,
+      }),
+      context,
+    );
+    expect(replaced.statusCode).toBe(201);
+    expect(table.size).toBe(2);
+    expect(parse(await getService(getEvent("location", "v1"), context))).toEqual({
+      endpoint_url: "https://new.example.com/dev",
+      ttl: 30,
+      status: "unhealthy",
+    });
+    expect(parse(await getService(getEvent("location", "v2"), context))).toMatchObject({ ttl: 60 });
+  });
+
+  test.each([
+    ["unknown field", { ...registration, extra: 1 }, "Unrecognized key"],
+    ["missing field", { ...registration, status: undefined }, "status"],
+    ["bad name", { ...registration, service_name: "Location!" }, "service_name"],
+    ["reserved name", { ...registration, service_name: "register" }, "service_name"],
+    ["bad version", { ...registration, service_version: "v 1" }, "service_version"],
+    ["non-http url", { ...registration, endpoint_url: "ftp://example.com/" }, "endpoint_url"],
+    ["not a url", { ...registration, endpoint_url: "example" }, "endpoint_url"],
+    ["zero ttl", { ...registration, ttl: 0 }, "ttl"],
+    ["fractional ttl", { ...registration, ttl: 1.5 }, "ttl"],
+    ["ttl over a day", { ...registration, ttl: 86_401 }, "ttl"],
+    ["string ttl", { ...registration, ttl: "300" }, "ttl"],
+    ["unknown status", { ...registration, status: "degraded" }, "status"],
+  ])("register rejects %s with a 400 JSON error", async (_, body, mentions) => {
+    const result = await registerService(postEvent("RegisterServiceFunction", body), context);
+    expect(result.statusCode).toBe(400);
+    const parsed = parse(result) as { error: { code: string; message: string } };
+    expect(parsed.error.code).toBe("validation_error");
+    expect(parsed.error.message).toContain(mentions);
+    expect(table.size).toBe(0);
+  });
+
+  test("register rejects a body that is not JSON", async () => {
+    const result = await registerService(postEvent("RegisterServiceFunction", "{nope"), context);
+    expect(result.statusCode).toBe(400);
+    expect(parse(result)).toEqual({ error: { code: "invalid_json", message: expect.any(String) } });
+  });
+
+  test("lookup with a malformed name is a 400 in the shared shape", async () => {
+    const result = await getService(getEvent("Bad Name", "v1"), context);
+    expect(result.statusCode).toBe(400);
+    expect(parse(result)).toMatchObject({ error: { code: "validation_error" } });
+  });
+
+  test("deregister answers 200 whether or not the registration existed", async () => {
+    await registerService(postEvent("RegisterServiceFunction", registration), context);
+    const key = { service_name: "location", service_version: "v1" };
+    const first = await deregisterService(postEvent("DeregisterServiceFunction", key), context);
+    expect(first.statusCode).toBe(200);
+    expect(parse(first)).toEqual({ ...key, removed: true });
+    expect((await getService(getEvent("location", "v1"), context)).statusCode).toBe(404);
+
+    const again = await deregisterService(postEvent("DeregisterServiceFunction", key), context);
+    expect(again.statusCode).toBe(200);
+    expect(parse(again)).toEqual({ ...key, removed: false });
+  });
+
+  test("deregister validates its body strictly", async () => {
+    const result = await deregisterService(
+      postEvent("DeregisterServiceFunction", { service_name: "location", service_version: "v1", ttl: 1 }),
+      context,
+    );
+    expect(result.statusCode).toBe(400);
+  });
+
+  test("a store failure is a plain 500 with no detail", async () => {
+    ddb.on(GetCommand).rejects(new Error("secret internal detail"));
+    const result = await getService(getEvent("location", "v1"), context);
+    expect(result.statusCode).toBe(500);
+    expect(result.body).not.toContain("secret");
+  });
+});

@@ -1,0 +1,310 @@
+import { APIGatewayClient, GetRestApiCommand, NotFoundException } from "@aws-sdk/client-api-gateway";
+import {
+  GetFunctionCommand,
+  LambdaClient,
+  ResourceNotFoundException,
+  TooManyRequestsException,
+} from "@aws-sdk/client-lambda";
+import type { Context, ScheduledEvent } from "aws-lambda";
+import { mockClient } from "aws-sdk-client-mock";
+import { AwsPartsInspector } from "../../../src/registrar/adapters/aws-parts-inspector";
+import {
+  type CatalogRegistry,
+  createRegistrar,
+  decide,
+  type Part,
+  type PartState,
+  type Registration,
+} from "../../../src/registrar/domain/registrar";
+import { buildRegistrar, partsFrom } from "../../../src/registrar/wiring";
+import type { SignedHttpClient } from "../../../src/shared/signed-http";
+
+const lambda = mockClient(LambdaClient);
+const apiGateway = mockClient(APIGatewayClient);
+
+const FUNCTIONS = ["svc-get", "svc-put"];
+const API_ID = "abc123";
+
+/** Records what the registrar asked the catalog to do. */
+class FakeRegistry implements CatalogRegistry {
+  readonly calls: Array<{ op: "register"; registration: Registration } | { op: "deregister"; key: string }> =
+    [];
+  async register(registration: Registration): Promise<void> {
+    this.calls.push({ op: "register", registration });
+  }
+  async deregister(serviceName: string, serviceVersion: string): Promise<void> {
+    this.calls.push({ op: "deregister", key: `${serviceName}/${serviceVersion}` });
+  }
+}
+
+function notFoundLambda(): ResourceNotFoundException {
+  return new ResourceNotFoundException({ message: "Function not found", $metadata: {} });
+}
+
+function notFoundApi(): NotFoundException {
+  return new NotFoundException({ message: "Invalid API identifier specified", $metadata: {} });
+}
+
+function givenParts(present: { functions: string[]; api: boolean }): void {
+  lambda.on(GetFunctionCommand).callsFake((input: { FunctionName?: string }) => {
+    if (input.FunctionName && present.functions.includes(input.FunctionName)) {
+      return { Configuration: { FunctionName: input.FunctionName, State: "Active" } };
+    }
+    throw notFoundLambda();
+  });
+  if (present.api) apiGateway.on(GetRestApiCommand, { restApiId: API_ID }).resolves({ id: API_ID });
+  else apiGateway.on(GetRestApiCommand).rejects(notFoundApi());
+}
+
+function registrarWith(registry: CatalogRegistry) {
+  return createRegistrar({
+    config: {
+      serviceName: "location",
+      serviceVersion: "v1",
+      endpointUrl: "https://abc123.execute-api.us-east-1.amazonaws.com/dev",
+      ttlSeconds: 300,
+      parts: partsFrom(FUNCTIONS.join(","), API_ID),
+    },
+    inspector: new AwsPartsInspector(new LambdaClient({}), new APIGatewayClient({})),
+    registry,
+  });
+}
+
+beforeEach(() => {
+  lambda.reset();
+  apiGateway.reset();
+});
+
+afterAll(() => {
+  lambda.restore();
+  apiGateway.restore();
+});
+
+describe("registrar outcomes", () => {
+  test("all parts present: registers healthy", async () => {
+    givenParts({ functions: FUNCTIONS, api: true });
+    const registry = new FakeRegistry();
+    const outcome = await registrarWith(registry).run();
+    expect(outcome).toMatchObject({ action: "registered", status: "healthy" });
+    expect(registry.calls).toEqual([
+      {
+        op: "register",
+        registration: {
+          service_name: "location",
+          service_version: "v1",
+          endpoint_url: "https://abc123.execute-api.us-east-1.amazonaws.com/dev",
+          ttl: 300,
+          status: "healthy",
+        },
+      },
+    ]);
+    expect(lambda.commandCalls(GetFunctionCommand).map((call) => call.args[0].input.FunctionName)).toEqual(
+      FUNCTIONS,
+    );
+    expect(apiGateway.commandCalls(GetRestApiCommand)[0]?.args[0].input).toEqual({ restApiId: API_ID });
+  });
+
+  test("a function missing: registers unhealthy and reports which part", async () => {
+    givenParts({ functions: ["svc-get"], api: true });
+    const registry = new FakeRegistry();
+    const outcome = await registrarWith(registry).run();
+    expect(outcome).toEqual({
+      action: "registered",
+      status: "unhealthy",
+      parts: [
+        { part: "function:svc-get", state: "present" },
+        { part: "function:svc-put", state: "missing" },
+        { part: "rest-api:abc123", state: "present" },
+      ],
+    });
+    expect(registry.calls).toEqual([
+      { op: "register", registration: expect.objectContaining({ status: "unhealthy" }) },
+    ]);
+  });
+
+  test("the API missing but functions present: registers unhealthy", async () => {
+    givenParts({ functions: FUNCTIONS, api: false });
+    const registry = new FakeRegistry();
+    expect(await registrarWith(registry).run()).toMatchObject({ action: "registered", status: "unhealthy" });
+  });
+
+  test("a function in the Failed state counts as broken: unhealthy, not gone", async () => {
+    lambda.on(GetFunctionCommand).resolves({ Configuration: { State: "Failed" } });
+    apiGateway.on(GetRestApiCommand).rejects(notFoundApi());
+    const registry = new FakeRegistry();
+    expect(await registrarWith(registry).run()).toMatchObject({ action: "registered", status: "unhealthy" });
+  });
+
+  test("every part gone: deregisters", async () => {
+    givenParts({ functions: [], api: false });
+    const registry = new FakeRegistry();
+    expect(await registrarWith(registry).run()).toMatchObject({ action: "deregistered" });
+    expect(registry.calls).toEqual([{ op: "deregister", key: "location/v1" }]);
+  });
+
+  test("an inspection error other than not-found changes nothing and fails the run", async () => {
+    lambda
+      .on(GetFunctionCommand)
+      .rejects(new TooManyRequestsException({ message: "Rate exceeded", $metadata: {} }));
+    apiGateway.on(GetRestApiCommand).rejects(notFoundApi());
+    const registry = new FakeRegistry();
+    await expect(registrarWith(registry).run()).rejects.toThrow("Rate exceeded");
+    expect(registry.calls).toEqual([]);
+  });
+
+  test("access denied is not mistaken for missing", async () => {
+    const denied = Object.assign(new Error("not authorized to perform: apigateway:GET"), {
+      name: "AccessDeniedException",
+    });
+    givenParts({ functions: FUNCTIONS, api: true });
+    apiGateway.on(GetRestApiCommand).rejects(denied);
+    const registry = new FakeRegistry();
+    await expect(registrarWith(registry).run()).rejects.toThrow("not authorized");
+    expect(registry.calls).toEqual([]);
+  });
+});
+
+describe("decide", () => {
+  test.each<[PartState[], ReturnType<typeof decide>]>([
+    [["present", "present"], { action: "register", status: "healthy" }],
+    [["present", "missing"], { action: "register", status: "unhealthy" }],
+    [["broken", "missing"], { action: "register", status: "unhealthy" }],
+    [["missing", "missing"], { action: "deregister" }],
+  ])("%j -> %j", (states, expected) => {
+    expect(decide(states)).toEqual(expected);
+  });
+
+  test("a registrar with nothing to check is refused rather than deregistering every run", () => {
+    expect(() =>
+      createRegistrar({
+        config: {
+          serviceName: "x",
+          serviceVersion: "v1",
+          endpointUrl: "https://x",
+          ttlSeconds: 1,
+          parts: [],
+        },
+        inspector: { inspect: async () => "present" },
+        registry: new FakeRegistry(),
+      }),
+    ).toThrow("at least one part");
+  });
+});
+
+describe("registrar wiring", () => {
+  const env = {
+    SERVICE_NAME: "location",
+    SERVICE_VERSION: "v1",
+    FUNCTION_NAMES: " svc-get, svc-put ,",
+    REST_API_ID: API_ID,
+    API_URL: "https://abc123.execute-api.us-east-1.amazonaws.com/dev",
+    CATALOG_API_URL: "https://cat456.execute-api.us-east-1.amazonaws.com/dev/",
+    AWS_REGION: "us-east-1",
+  };
+
+  function fakeHttp(status: number) {
+    const requests: Array<{ method: string; url: string; body: unknown }> = [];
+    const http: SignedHttpClient = {
+      async request(method, url, options) {
+        requests.push({ method, url, body: options?.body });
+        return { status, body: {} };
+      },
+    };
+    return { http, requests };
+  }
+
+  test("parts come from FUNCTION_NAMES (trimmed, blanks dropped) and REST_API_ID", () => {
+    expect(partsFrom(" a ,b,,", " id ")).toEqual<Part[]>([
+      { kind: "function", name: "a" },
+      { kind: "function", name: "b" },
+      { kind: "rest-api", id: "id" },
+    ]);
+    expect(partsFrom("a", undefined)).toEqual<Part[]>([{ kind: "function", name: "a" }]);
+  });
+
+  test("registers through POST /catalog/register with the default ttl", async () => {
+    givenParts({ functions: FUNCTIONS, api: true });
+    const { http, requests } = fakeHttp(201);
+    await buildRegistrar(env, { http }).run();
+    expect(requests).toEqual([
+      {
+        method: "POST",
+        url: "https://cat456.execute-api.us-east-1.amazonaws.com/dev/catalog/register",
+        body: {
+          service_name: "location",
+          service_version: "v1",
+          endpoint_url: env.API_URL,
+          ttl: 300,
+          status: "healthy",
+        },
+      },
+    ]);
+  });
+
+  test("deregisters through POST /catalog/deregister", async () => {
+    givenParts({ functions: [], api: false });
+    const { http, requests } = fakeHttp(200);
+    await buildRegistrar({ ...env, REGISTRATION_TTL_SECONDS: "60" }, { http }).run();
+    expect(requests).toEqual([
+      {
+        method: "POST",
+        url: "https://cat456.execute-api.us-east-1.amazonaws.com/dev/catalog/deregister",
+        body: { service_name: "location", service_version: "v1" },
+      },
+    ]);
+  });
+
+  test("a catalog refusal fails the run with the catalog's reason", async () => {
+    givenParts({ functions: FUNCTIONS, api: true });
+    const { http } = fakeHttp(403);
+    await expect(buildRegistrar(env, { http }).run()).rejects.toThrow("POST /catalog/register answered 403");
+  });
+
+  test.each([
+    ["SERVICE_NAME", { SERVICE_NAME: "Bad Name" }],
+    ["API_URL", { API_URL: "not a url" }],
+    ["REGISTRATION_TTL_SECONDS", { REGISTRATION_TTL_SECONDS: "0" }],
+    ["CATALOG_API_URL", { CATALOG_API_URL: undefined }],
+  ])("a bad or missing %s fails at load", (name, change) => {
+    expect(() => buildRegistrar({ ...env, ...change }, fakeHttp(201))).toThrow(name);
+  });
+});
+
+describe("registrar handler", () => {
+  const fetchSpy = jest.spyOn(globalThis, "fetch");
+  const savedEnv = { ...process.env };
+
+  afterAll(() => {
+    fetchSpy.mockRestore();
+    process.env = savedEnv;
+  });
+
+  test("signs the catalog call with SigV4 for execute-api and returns the outcome", async () => {
+    Object.assign(process.env, {
+      SERVICE_NAME: "location",
+      SERVICE_VERSION: "v1",
+      FUNCTION_NAMES: FUNCTIONS.join(","),
+      REST_API_ID: API_ID,
+      API_URL: "https://abc123.execute-api.us-east-1.amazonaws.com/dev",
+      CATALOG_API_URL: "https://cat456.execute-api.us-east-1.amazonaws.com/dev",
+      AWS_REGION: "us-east-1",
+      AWS_ACCESS_KEY_ID: "AKIDEXAMPLE",
+      AWS_SECRET_ACCESS_KEY: "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY",
+    });
+    givenParts({ functions: ["svc-get"], api: true });
+    fetchSpy.mockResolvedValue(new Response("{}", { status: 201 }));
+    const { handler } =
+      require("../../../src/registrar/handler") as typeof import("../../../src/registrar/handler");
+
+    const outcome = await handler({} as ScheduledEvent, { functionName: "registrar" } as Context);
+
+    expect(outcome).toMatchObject({ action: "registered", status: "unhealthy" });
+    const [url, init] = fetchSpy.mock.calls[0] ?? [];
+    expect(String(url)).toBe("https://cat456.execute-api.us-east-1.amazonaws.com/dev/catalog/register");
+    const headers = (init?.headers ?? {}) as Record<string, string>;
+    expect(headers.authorization).toMatch(
+      /^AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE\/\d{8}\/us-east-1\/execute-api\/aws4_request/,
+    );
+    expect(JSON.parse(String(init?.body))).toMatchObject({ service_name: "location", status: "unhealthy" });
+  });
+});
