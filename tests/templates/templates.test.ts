@@ -1,0 +1,210 @@
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { type CfnResource, type CfnTemplate, loadTemplate } from "../../tools/lib/cfn-yaml";
+import { listFunctions } from "../../tools/lib/functions";
+import { deployOrder, loadServices, ROOT, type Service } from "../../tools/lib/project";
+
+const services = loadServices();
+const PSEUDO = new Set([
+  "AWS::AccountId",
+  "AWS::NotificationARNs",
+  "AWS::NoValue",
+  "AWS::Partition",
+  "AWS::Region",
+  "AWS::StackId",
+  "AWS::StackName",
+  "AWS::URLSuffix",
+]);
+
+/** Every intrinsic reference in a value, with where it was found. */
+function references(value: unknown, path = ""): Array<{ kind: string; name: string; path: string }> {
+  if (Array.isArray(value)) return value.flatMap((item, index) => references(item, `${path}[${index}]`));
+  if (value === null || typeof value !== "object") return [];
+  const found: Array<{ kind: string; name: string; path: string }> = [];
+  for (const [key, inner] of Object.entries(value)) {
+    if (key === "Ref" && typeof inner === "string") found.push({ kind: "Ref", name: inner, path });
+    else if (key === "Fn::GetAtt" && Array.isArray(inner))
+      found.push({ kind: "GetAtt", name: String(inner[0]), path });
+    else if (key === "Fn::Sub") {
+      const [text, variables] = Array.isArray(inner) ? inner : [inner, {}];
+      const local = new Set(Object.keys((variables ?? {}) as object));
+      for (const match of String(text).matchAll(/\$\{([^!}][^}]*)\}/g)) {
+        const name = (match[1] ?? "").split(".")[0] ?? "";
+        if (!local.has(name)) found.push({ kind: "Sub", name, path });
+      }
+      if (Array.isArray(inner)) found.push(...references(inner[1], `${path}.Fn::Sub`));
+    } else found.push(...references(inner, `${path}.${key}`));
+  }
+  return found;
+}
+
+function resourcesOfType(template: CfnTemplate, type: string): Array<[string, CfnResource]> {
+  return Object.entries(template.Resources).filter(([, resource]) => resource.Type === type);
+}
+
+describe.each(services.map((service) => [service.name, service] as [string, Service]))(
+  "%s template",
+  (name, service) => {
+    const template = service.template;
+
+    test("every Ref, GetAtt and Sub names a parameter, resource or pseudo parameter", () => {
+      const declared = new Set([
+        ...Object.keys(template.Parameters ?? {}),
+        ...Object.keys(template.Resources),
+      ]);
+      const unresolved = references({
+        Resources: template.Resources,
+        Outputs: template.Outputs,
+        Globals: template.Globals,
+      })
+        .filter((ref) => !declared.has(ref.name) && !PSEUDO.has(ref.name))
+        // SAM generates these for an Api resource with a stage.
+        .filter((ref) => !/Stage$|Deployment$/.test(ref.name));
+      expect(unresolved).toEqual([]);
+    });
+
+    test("declares the shared parameters every environment provides", () => {
+      for (const parameter of [
+        "Environment",
+        "LogLevel",
+        "LogRetentionDays",
+        "TableBillingMode",
+        "TableReadCapacity",
+        "TableWriteCapacity",
+      ]) {
+        expect(template.Parameters).toHaveProperty(parameter);
+      }
+    });
+
+    test("consumes other services only through SSM parameter types listed in metadata.yaml", () => {
+      const ssmParameters = Object.entries(template.Parameters ?? {})
+        .filter(([, parameter]) => parameter.Type.startsWith("AWS::SSM::Parameter::Value"))
+        .map(([parameter]) => parameter)
+        .sort();
+      expect(ssmParameters).toEqual(Object.keys(service.metadata.parameters).sort());
+    });
+
+    test("every function entry point exists and matches its handler", () => {
+      const functions = listFunctions(service);
+      expect(functions.length).toBeGreaterThan(0);
+      for (const fn of functions) {
+        expect(existsSync(fn.entryPoint)).toBe(true);
+        expect(fn.buildOptions.external).toEqual(["@aws-sdk/*"]);
+      }
+    });
+
+    test("functions run nodejs22.x on arm64 with a log group that has retention", () => {
+      const globals = (template.Globals?.Function ?? {}) as Record<string, unknown>;
+      for (const [logicalId, resource] of resourcesOfType(template, "AWS::Serverless::Function")) {
+        const props = { ...globals, ...resource.Properties } as Record<string, unknown>;
+        expect([logicalId, props.Runtime]).toEqual([logicalId, "nodejs22.x"]);
+        expect([logicalId, props.Architectures]).toEqual([logicalId, ["arm64"]]);
+        const logGroupRef = (props.LoggingConfig as { LogGroup?: { Ref?: string } } | undefined)?.LogGroup
+          ?.Ref;
+        expect([logicalId, typeof logGroupRef]).toEqual([logicalId, "string"]);
+        const logGroup = template.Resources[logGroupRef ?? ""];
+        expect(logGroup?.Type).toBe("AWS::Logs::LogGroup");
+        expect(logGroup?.Properties?.RetentionInDays).toEqual({ Ref: "LogRetentionDays" });
+      }
+    });
+
+    test("tables keep user data: Retain on delete and replace, encryption, point-in-time recovery", () => {
+      const tables = resourcesOfType(template, "AWS::DynamoDB::Table");
+      expect(tables).toHaveLength(1);
+      for (const [, table] of tables) {
+        expect(table.DeletionPolicy).toBe("Retain");
+        expect(table.UpdateReplacePolicy).toBe("Retain");
+        expect(table.Properties?.SSESpecification).toEqual({ SSEEnabled: true });
+        expect(table.Properties?.PointInTimeRecoverySpecification).toEqual({
+          PointInTimeRecoveryEnabled: true,
+        });
+        expect(table.Properties?.BillingMode).toEqual({ Ref: "TableBillingMode" });
+      }
+    });
+
+    test("publishes its api url, api arn and table name under its own SSM path", () => {
+      const names = resourcesOfType(template, "AWS::SSM::Parameter").map(([, p]) => p.Properties?.Name);
+      for (const suffix of ["api/url", "api/arn", "table/name"]) {
+        expect(names).toContainEqual({ "Fn::Sub": `/meridian/\${Environment}/${name}/${suffix}` });
+      }
+      for (const parameterName of names) {
+        expect(JSON.stringify(parameterName)).toContain(`/meridian/\${Environment}/${name}/`);
+      }
+    });
+
+    test("IAM policies name only this service's own resources (and the one API it calls)", () => {
+      const own = new Set(Object.keys(template.Resources));
+      const consumed = new Set(Object.keys(service.metadata.parameters));
+      for (const [logicalId, resource] of resourcesOfType(template, "AWS::Serverless::Function")) {
+        const policies = (resource.Properties?.Policies ?? []) as Array<{
+          Statement?: Array<Record<string, unknown>>;
+        }>;
+        for (const policy of policies) {
+          expect(typeof policy).toBe("object");
+          for (const statement of policy.Statement ?? []) {
+            const actions = ([] as unknown[]).concat(statement.Action);
+            expect(actions.every((action) => typeof action === "string" && !action.includes("*"))).toBe(true);
+            for (const target of ([] as unknown[]).concat(statement.Resource)) {
+              expect([logicalId, target]).not.toEqual([logicalId, "*"]);
+              const refs = references(target);
+              expect(refs.length).toBeGreaterThan(0);
+              for (const ref of refs) {
+                const allowed =
+                  own.has(ref.name) ||
+                  PSEUDO.has(ref.name) ||
+                  ref.name === "Environment" ||
+                  (consumed.has(ref.name) && ref.name.endsWith("ApiArn"));
+                expect([logicalId, ref.name, allowed]).toEqual([logicalId, ref.name, true]);
+              }
+              const text = JSON.stringify(target);
+              if (text.includes(":parameter/")) expect(text).toContain(`/meridian/\${Environment}/${name}/`);
+            }
+          }
+        }
+      }
+    });
+  },
+);
+
+describe("root template", () => {
+  const root = loadTemplate(join(ROOT, "template.yaml"));
+  const applications = resourcesOfType(root, "AWS::Serverless::Application");
+
+  test("nests every service in dependency order", () => {
+    const order = deployOrder(services).map((service) => service.name);
+    const nested = applications.map(([, resource]) => String(resource.Properties?.Location));
+    expect(nested).toEqual(order.map((service) => `src/${service}/template.yaml`));
+  });
+
+  test("each nested stack depends on the stacks of its service dependencies", () => {
+    const logicalIdOf = new Map(
+      applications.map(([logicalId, resource]) => [
+        String(resource.Properties?.Location).split("/")[1],
+        logicalId,
+      ]),
+    );
+    for (const service of services) {
+      const resource = root.Resources[logicalIdOf.get(service.name) ?? ""];
+      const dependsOn = ([] as string[]).concat(resource?.DependsOn ?? []);
+      expect(dependsOn.sort()).toEqual(service.metadata.dependencies.map((d) => logicalIdOf.get(d)).sort());
+    }
+  });
+
+  test("passes every parameter a nested template needs and nothing it does not declare", () => {
+    for (const [, resource] of applications) {
+      const location = String(resource.Properties?.Location);
+      const nested = loadTemplate(join(ROOT, location));
+      const passed = Object.keys((resource.Properties?.Parameters ?? {}) as object);
+      for (const parameter of passed)
+        expect([location, parameter, parameter in (nested.Parameters ?? {})]).toEqual([
+          location,
+          parameter,
+          true,
+        ]);
+      const required = Object.entries(nested.Parameters ?? {})
+        .filter(([, p]) => p.Default === undefined)
+        .map(([p]) => p);
+      for (const parameter of required) expect(passed).toContain(parameter);
+    }
+  });
+});
