@@ -1,0 +1,488 @@
+import {
+  type Capability,
+  type CloudFormationClient,
+  CreateChangeSetCommand,
+  DeleteChangeSetCommand,
+  DeleteStackCommand,
+  DescribeChangeSetCommand,
+  DescribeStackEventsCommand,
+  DescribeStacksCommand,
+  ExecuteChangeSetCommand,
+  type Stack,
+  type StackEvent,
+} from "@aws-sdk/client-cloudformation";
+
+/**
+ * One CloudFormation stack deploy (or delete) as a step function that never
+ * blocks: `advance` makes one round of API calls and returns the next state.
+ * The CLI (tools/deploy.ts) loops it with a sleep; the pipeline's deployer
+ * Lambda returns the state as a CodePipeline continuation token, so a state
+ * is small, plain JSON, and holds no template or parameters (the caller
+ * supplies the target again on every round).
+ */
+
+/** Everything a deploy needs besides the state; for a delete only `stackName` is read. */
+export interface StackTarget {
+  stackName: string;
+  /** An S3 https URL (required for templates over 51,200 bytes). */
+  templateURL?: string;
+  templateBody?: string;
+  parameters?: Record<string, string>;
+  tags?: Record<string, string>;
+  capabilities?: Capability[];
+  /** Service role CloudFormation assumes (the pipeline uses one; the CLI uses the caller's credentials). */
+  roleARN?: string;
+  /** Defaults to `meridian-<epoch ms>`; the Lambda can pass something tied to the pipeline execution. */
+  changeSetName?: string;
+}
+
+export type ChangeSetKind = "CREATE" | "UPDATE";
+export type StackOutcome = "created" | "updated" | "unchanged" | "deleted" | "absent";
+
+export interface StackFailure {
+  reason: string;
+  logicalId?: string;
+  resourceType?: string;
+  status?: string;
+}
+
+export type StackState =
+  | { phase: "start"; action: "deploy" | "delete" }
+  /** A stack that failed its first create can only be deleted; then it is created again. */
+  | { phase: "deleting-rolled-back-stack"; stackId: string; lastEventId?: string }
+  | { phase: "waiting-for-change-set"; changeSetName: string; kind: ChangeSetKind; stackId?: string }
+  | {
+      phase: "waiting-for-stack";
+      stackId: string;
+      kind: ChangeSetKind;
+      lastEventId?: string;
+      failure?: StackFailure;
+    }
+  | { phase: "waiting-for-delete"; stackId: string; lastEventId?: string; failure?: StackFailure }
+  | { phase: "done"; outcome: StackOutcome }
+  | ({ phase: "failed" } & StackFailure);
+
+export interface StackEventSummary {
+  timestamp: string;
+  logicalId: string;
+  resourceType: string;
+  status: string;
+  reason?: string;
+}
+
+export interface AdvanceResult {
+  state: StackState;
+  /** Stack events that appeared since the previous round, oldest first. */
+  events: StackEventSummary[];
+  /** What this round did or is waiting for, for a person to read. */
+  message?: string;
+}
+
+export const DEFAULT_CAPABILITIES: Capability[] = [
+  "CAPABILITY_IAM",
+  "CAPABILITY_NAMED_IAM",
+  "CAPABILITY_AUTO_EXPAND",
+];
+
+/** Reasons CloudFormation gives for a change set with nothing in it. */
+const NO_CHANGES = /didn't contain changes|No updates are to be performed/i;
+const CANCELLED = /cancell?ed/i;
+/** Keeps a failure reason short enough for a 2,048-character continuation token. */
+const MAX_REASON = 600;
+/** Pages of events read per round; only a very busy stack produces more between two rounds. */
+const MAX_EVENT_PAGES = 5;
+
+const SUCCEEDED = new Set(["CREATE_COMPLETE", "UPDATE_COMPLETE", "IMPORT_COMPLETE"]);
+const FAILED_TERMINAL = new Set([
+  "ROLLBACK_COMPLETE",
+  "ROLLBACK_FAILED",
+  "UPDATE_ROLLBACK_COMPLETE",
+  "UPDATE_ROLLBACK_FAILED",
+  "UPDATE_FAILED",
+  "CREATE_FAILED",
+  "DELETE_FAILED",
+  "IMPORT_ROLLBACK_COMPLETE",
+  "IMPORT_ROLLBACK_FAILED",
+]);
+/** Stable states a stack can be updated from. */
+const UPDATABLE = new Set([
+  "CREATE_COMPLETE",
+  "UPDATE_COMPLETE",
+  "UPDATE_ROLLBACK_COMPLETE",
+  "IMPORT_COMPLETE",
+  "IMPORT_ROLLBACK_COMPLETE",
+]);
+
+export function initialState(action: "deploy" | "delete" = "deploy"): StackState {
+  return { phase: "start", action };
+}
+
+export function isFinished(state: StackState): state is Extract<StackState, { phase: "done" | "failed" }> {
+  return state.phase === "done" || state.phase === "failed";
+}
+
+function truncate(text: string): string {
+  return text.length > MAX_REASON ? `${text.slice(0, MAX_REASON - 1)}…` : text;
+}
+
+function errorText(error: unknown): string {
+  if (error instanceof Error) return `${error.name}: ${error.message}`;
+  return String(error);
+}
+
+function isMissingStack(error: unknown): boolean {
+  return error instanceof Error && /does not exist/i.test(error.message);
+}
+
+function isThrottled(error: unknown): boolean {
+  return error instanceof Error && /Throttl|Rate exceeded/i.test(`${error.name} ${error.message}`);
+}
+
+async function describeStack(cfn: CloudFormationClient, stack: string): Promise<Stack | undefined> {
+  try {
+    const result = await cfn.send(new DescribeStacksCommand({ StackName: stack }));
+    return result.Stacks?.[0];
+  } catch (error) {
+    if (isMissingStack(error)) return undefined;
+    throw error;
+  }
+}
+
+function summarize(event: StackEvent): StackEventSummary {
+  return {
+    timestamp: (event.Timestamp ?? new Date(0)).toISOString(),
+    logicalId: event.LogicalResourceId ?? "",
+    resourceType: event.ResourceType ?? "",
+    status: event.ResourceStatus ?? "",
+    ...(event.ResourceStatusReason ? { reason: event.ResourceStatusReason } : {}),
+  };
+}
+
+interface NewEvents {
+  events: StackEvent[];
+  lastEventId?: string;
+}
+
+/** Events newer than `lastEventId`, oldest first. DescribeStackEvents lists newest first. */
+async function newEvents(
+  cfn: CloudFormationClient,
+  stackId: string,
+  lastEventId?: string,
+): Promise<NewEvents> {
+  const fresh: StackEvent[] = [];
+  let nextToken: string | undefined;
+  let newest: string | undefined;
+  for (let page = 0; page < MAX_EVENT_PAGES; page++) {
+    const result = await cfn.send(
+      new DescribeStackEventsCommand({ StackName: stackId, NextToken: nextToken }),
+    );
+    const events = result.StackEvents ?? [];
+    newest ??= events[0]?.EventId;
+    for (const event of events) {
+      if (lastEventId !== undefined && event.EventId === lastEventId) {
+        return { events: fresh.reverse(), lastEventId: newest ?? lastEventId };
+      }
+      fresh.push(event);
+    }
+    nextToken = result.NextToken;
+    if (!nextToken) break;
+  }
+  return { events: fresh.reverse(), lastEventId: newest ?? lastEventId };
+}
+
+/** The newest event id now, so the next rounds show only what this operation causes. */
+async function latestEventId(cfn: CloudFormationClient, stackId: string): Promise<string | undefined> {
+  const result = await cfn.send(new DescribeStackEventsCommand({ StackName: stackId }));
+  return result.StackEvents?.[0]?.EventId;
+}
+
+/**
+ * The resource that failed first, which is the cause; the ones after it are
+ * usually "Resource creation cancelled" knock-on failures.
+ */
+function firstFailure(events: StackEvent[], stackId: string, known?: StackFailure): StackFailure | undefined {
+  if (known && !CANCELLED.test(known.reason)) return known;
+  let candidate = known;
+  for (const event of events) {
+    const status = event.ResourceStatus ?? "";
+    if (!status.endsWith("_FAILED")) continue;
+    if (event.PhysicalResourceId === stackId && event.ResourceType === "AWS::CloudFormation::Stack") continue;
+    const failure: StackFailure = {
+      reason: truncate(event.ResourceStatusReason ?? "no reason given"),
+      ...(event.LogicalResourceId ? { logicalId: event.LogicalResourceId } : {}),
+      ...(event.ResourceType ? { resourceType: event.ResourceType } : {}),
+      status,
+    };
+    if (!CANCELLED.test(failure.reason)) return failure;
+    candidate ??= failure;
+  }
+  return candidate;
+}
+
+function failed(failure: StackFailure): StackState {
+  return { phase: "failed", ...failure, reason: truncate(failure.reason) };
+}
+
+async function createChangeSet(
+  cfn: CloudFormationClient,
+  target: StackTarget,
+  kind: ChangeSetKind,
+): Promise<AdvanceResult> {
+  if (!target.templateURL && !target.templateBody) {
+    return { state: failed({ reason: `no template given for ${target.stackName}` }), events: [] };
+  }
+  const changeSetName = target.changeSetName ?? `meridian-${Date.now()}`;
+  const result = await cfn.send(
+    new CreateChangeSetCommand({
+      StackName: target.stackName,
+      ChangeSetName: changeSetName,
+      ChangeSetType: kind,
+      TemplateURL: target.templateURL,
+      TemplateBody: target.templateURL ? undefined : target.templateBody,
+      Parameters: Object.entries(target.parameters ?? {}).map(([ParameterKey, ParameterValue]) => ({
+        ParameterKey,
+        ParameterValue,
+      })),
+      Tags: Object.entries(target.tags ?? {}).map(([Key, Value]) => ({ Key, Value })),
+      Capabilities: target.capabilities ?? DEFAULT_CAPABILITIES,
+      RoleARN: target.roleARN,
+      Description: `Meridian ${kind === "CREATE" ? "create" : "update"} of ${target.stackName}`,
+    }),
+  );
+  return {
+    state: {
+      phase: "waiting-for-change-set",
+      changeSetName,
+      kind,
+      ...(result.StackId ? { stackId: result.StackId } : {}),
+    },
+    events: [],
+    message: `creating change set ${changeSetName} (${kind})`,
+  };
+}
+
+async function start(
+  cfn: CloudFormationClient,
+  target: StackTarget,
+  action: "deploy" | "delete",
+): Promise<AdvanceResult> {
+  const stack = await describeStack(cfn, target.stackName);
+  const status = stack?.StackStatus;
+  if (action === "delete") {
+    if (!stack?.StackId || status === "DELETE_COMPLETE")
+      return { state: { phase: "done", outcome: "absent" }, events: [] };
+    if (status === "DELETE_IN_PROGRESS") {
+      return {
+        state: { phase: "waiting-for-delete", stackId: stack.StackId },
+        events: [],
+        message: "already deleting",
+      };
+    }
+    if (status?.endsWith("_IN_PROGRESS")) {
+      return { state: { phase: "start", action }, events: [], message: `waiting for ${status} to finish` };
+    }
+    const lastEventId = await latestEventId(cfn, stack.StackId);
+    await cfn.send(new DeleteStackCommand({ StackName: stack.StackId }));
+    return {
+      state: { phase: "waiting-for-delete", stackId: stack.StackId, ...(lastEventId ? { lastEventId } : {}) },
+      events: [],
+      message: "deleting stack",
+    };
+  }
+
+  if (!stack?.StackId || status === "REVIEW_IN_PROGRESS") {
+    // REVIEW_IN_PROGRESS: an earlier CREATE change set was never executed; the stack has no resources yet.
+    return createChangeSet(cfn, target, "CREATE");
+  }
+  if (status === "ROLLBACK_COMPLETE") {
+    const lastEventId = await latestEventId(cfn, stack.StackId);
+    await cfn.send(new DeleteStackCommand({ StackName: stack.StackId }));
+    return {
+      state: {
+        phase: "deleting-rolled-back-stack",
+        stackId: stack.StackId,
+        ...(lastEventId ? { lastEventId } : {}),
+      },
+      events: [],
+      message:
+        "stack is in ROLLBACK_COMPLETE (its first create failed) and cannot be updated: deleting it to create it again",
+    };
+  }
+  if (status && UPDATABLE.has(status)) return createChangeSet(cfn, target, "UPDATE");
+  if (status?.endsWith("_IN_PROGRESS")) {
+    return { state: { phase: "start", action }, events: [], message: `waiting for ${status} to finish` };
+  }
+  return {
+    state: failed({
+      reason: `stack is in ${status}${stack.StackStatusReason ? ` (${stack.StackStatusReason})` : ""} and cannot be updated; fix it in the CloudFormation console (continue rollback or delete) and deploy again`,
+      status,
+    }),
+    events: [],
+  };
+}
+
+async function deletingRolledBack(
+  cfn: CloudFormationClient,
+  target: StackTarget,
+  state: Extract<StackState, { phase: "deleting-rolled-back-stack" }>,
+): Promise<AdvanceResult> {
+  // By id, a deleted stack still answers (DELETE_COMPLETE); by name it would be "does not exist".
+  const stack = await describeStack(cfn, state.stackId);
+  const fresh = await newEvents(cfn, state.stackId, state.lastEventId);
+  const events = fresh.events.map(summarize);
+  if (!stack || stack.StackStatus === "DELETE_COMPLETE") {
+    const next = await createChangeSet(cfn, target, "CREATE");
+    return { ...next, events };
+  }
+  if (stack.StackStatus === "DELETE_FAILED") {
+    const failure = firstFailure(fresh.events, state.stackId) ?? {
+      reason: stack.StackStatusReason ?? "delete of the rolled-back stack failed",
+    };
+    return { state: failed({ ...failure, status: failure.status ?? "DELETE_FAILED" }), events };
+  }
+  return {
+    state: { ...state, ...(fresh.lastEventId ? { lastEventId: fresh.lastEventId } : {}) },
+    events,
+  };
+}
+
+async function waitingForChangeSet(
+  cfn: CloudFormationClient,
+  target: StackTarget,
+  state: Extract<StackState, { phase: "waiting-for-change-set" }>,
+): Promise<AdvanceResult> {
+  const changeSet = await cfn.send(
+    new DescribeChangeSetCommand({
+      ChangeSetName: state.changeSetName,
+      StackName: state.stackId ?? target.stackName,
+    }),
+  );
+  const stackId = changeSet.StackId ?? state.stackId;
+  const status = changeSet.Status;
+  if (status === "FAILED") {
+    const reason = changeSet.StatusReason ?? "change set failed without a reason";
+    if (NO_CHANGES.test(reason)) {
+      // An empty change set would otherwise pile up on the stack on every run.
+      await cfn.send(
+        new DeleteChangeSetCommand({
+          ChangeSetName: state.changeSetName,
+          StackName: stackId ?? target.stackName,
+        }),
+      );
+      return { state: { phase: "done", outcome: "unchanged" }, events: [], message: "no changes" };
+    }
+    return { state: failed({ reason: `change set ${state.changeSetName} failed: ${reason}` }), events: [] };
+  }
+  if (status !== "CREATE_COMPLETE") {
+    if (status?.startsWith("DELETE")) {
+      return {
+        state: failed({ reason: `change set ${state.changeSetName} was deleted (${status})` }),
+        events: [],
+      };
+    }
+    return { state, events: [], message: `change set ${status ?? "pending"}` };
+  }
+  if (!stackId) return { state: failed({ reason: "change set has no stack id" }), events: [] };
+  const execution = changeSet.ExecutionStatus;
+  if (execution === "EXECUTE_IN_PROGRESS" || execution === "EXECUTE_COMPLETE") {
+    // A previous round executed it and then lost its state (a retried Lambda); just follow the stack.
+    return { state: { phase: "waiting-for-stack", stackId, kind: state.kind }, events: [] };
+  }
+  if (execution !== "AVAILABLE") {
+    if (execution === "UNAVAILABLE") return { state, events: [], message: "change set not yet executable" };
+    return {
+      state: failed({ reason: `change set ${state.changeSetName} cannot be executed (${execution})` }),
+      events: [],
+    };
+  }
+  const lastEventId = await latestEventId(cfn, stackId);
+  await cfn.send(new ExecuteChangeSetCommand({ ChangeSetName: state.changeSetName, StackName: stackId }));
+  const changes = (changeSet.Changes ?? [])
+    .map(
+      (change) =>
+        `${change.ResourceChange?.Action ?? "?"} ${change.ResourceChange?.LogicalResourceId ?? "?"}`,
+    )
+    .join(", ");
+  return {
+    state: { phase: "waiting-for-stack", stackId, kind: state.kind, ...(lastEventId ? { lastEventId } : {}) },
+    events: [],
+    message: `executing change set: ${changeSet.Changes?.length ?? 0} change(s)${changes ? `: ${changes}` : ""}`,
+  };
+}
+
+async function waitingForStack(
+  cfn: CloudFormationClient,
+  state: Extract<StackState, { phase: "waiting-for-stack" | "waiting-for-delete" }>,
+): Promise<AdvanceResult> {
+  // Status first, then events: every event up to that status is then in hand,
+  // including the failure that caused a rollback.
+  const stack = await describeStack(cfn, state.stackId);
+  const fresh = await newEvents(cfn, state.stackId, state.lastEventId);
+  const events = fresh.events.map(summarize);
+  const failure = firstFailure(fresh.events, state.stackId, state.failure);
+  const status = stack?.StackStatus;
+  if (state.phase === "waiting-for-delete") {
+    if (!stack || status === "DELETE_COMPLETE")
+      return { state: { phase: "done", outcome: "deleted" }, events };
+    if (status === "DELETE_FAILED") {
+      return {
+        state: failed(failure ?? { reason: stack.StackStatusReason ?? "delete failed", status }),
+        events,
+      };
+    }
+  } else {
+    if (!stack)
+      return { state: failed({ reason: `stack ${state.stackId} disappeared while deploying` }), events };
+    if (status && SUCCEEDED.has(status)) {
+      return { state: { phase: "done", outcome: state.kind === "CREATE" ? "created" : "updated" }, events };
+    }
+    if (status && FAILED_TERMINAL.has(status)) {
+      return {
+        state: failed(failure ?? { reason: stack.StackStatusReason ?? `stack ended in ${status}`, status }),
+        events,
+      };
+    }
+  }
+  return {
+    state: {
+      ...state,
+      ...(fresh.lastEventId ? { lastEventId: fresh.lastEventId } : {}),
+      ...(failure ? { failure } : {}),
+    },
+    events,
+    ...(status ? { message: status } : {}),
+  };
+}
+
+/**
+ * One non-blocking round: a few CloudFormation calls, no sleeping, no
+ * console output. Call again with the returned state until it is `done` or
+ * `failed`. Throttling leaves the state as it was; any other API error ends
+ * the operation as `failed` with the error in the reason.
+ */
+export async function advance(
+  cfn: CloudFormationClient,
+  target: StackTarget,
+  state: StackState,
+): Promise<AdvanceResult> {
+  try {
+    switch (state.phase) {
+      case "start":
+        return await start(cfn, target, state.action);
+      case "deleting-rolled-back-stack":
+        return await deletingRolledBack(cfn, target, state);
+      case "waiting-for-change-set":
+        return await waitingForChangeSet(cfn, target, state);
+      case "waiting-for-stack":
+      case "waiting-for-delete":
+        return await waitingForStack(cfn, state);
+      case "done":
+      case "failed":
+        return { state, events: [] };
+    }
+  } catch (error) {
+    if (isThrottled(error))
+      return { state, events: [], message: `throttled (${errorText(error)}); will retry` };
+    return { state: failed({ reason: `${target.stackName}: ${errorText(error)}` }), events: [] };
+  }
+}

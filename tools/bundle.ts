@@ -1,0 +1,33 @@
+import { join, relative } from "node:path";
+import { bundleFunction, listFunctions } from "./lib/functions";
+import { deployOrder, loadServices, ROOT } from "./lib/project";
+
+/**
+ * Builds every function exactly as `sam build` does (esbuild options from the
+ * template's Metadata) into dist/functions/<service>/<LogicalId>/ and prints
+ * each bundle's size.
+ */
+async function main(): Promise<void> {
+  const outRoot = join(ROOT, "dist", "functions");
+  const started = performance.now();
+  const rows: Array<[string, string, number]> = [];
+  for (const service of deployOrder(loadServices())) {
+    const results = await Promise.all(
+      listFunctions(service).map((spec) => bundleFunction(spec, join(outRoot, service.name, spec.logicalId))),
+    );
+    for (const result of results) {
+      rows.push([service.name, result.spec.logicalId, result.bytes]);
+    }
+  }
+  const width = Math.max(...rows.map(([service, id]) => `${service}/${id}`.length));
+  for (const [service, id, bytes] of rows) {
+    console.log(`${`${service}/${id}`.padEnd(width)}  ${(bytes / 1024).toFixed(1).padStart(8)} KiB`);
+  }
+  const seconds = ((performance.now() - started) / 1000).toFixed(2);
+  console.log(`${rows.length} functions bundled into ${relative(ROOT, outRoot)}/ in ${seconds}s`);
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? error.message : error);
+  process.exit(1);
+});

@@ -1,0 +1,124 @@
+import { createHash } from "node:crypto";
+import { existsSync, readFileSync } from "node:fs";
+import { basename, join } from "node:path";
+import type { ArtifactStore, StoredArtifact } from "./artifacts";
+import type { CfnTemplate } from "./cfn-yaml";
+import { bundleFunction, listFunctions } from "./functions";
+import { type Service, templatePath } from "./project";
+import { createZip } from "./zip";
+
+/**
+ * What `sam package` does for Meridian's templates, without SAM CLI: bundle
+ * each function with its esbuild Metadata, zip it, upload it under a content
+ * hash, point CodeUri at it, drop the build-only Metadata, and upload the
+ * resulting template for CreateChangeSet's TemplateURL.
+ */
+export interface S3Location {
+  Bucket: string;
+  Key: string;
+}
+
+export interface PackagedFunction {
+  logicalId: string;
+  artifact: StoredArtifact;
+  bytes: number;
+}
+
+export interface PackagedService {
+  service: string;
+  template: CfnTemplate;
+  templateArtifact: StoredArtifact;
+  functions: PackagedFunction[];
+}
+
+export interface PackageOptions {
+  store: ArtifactStore;
+  /** Where bundles are built, e.g. dist/deploy/<env>. */
+  buildDir: string;
+  /** S3 key prefix, e.g. meridian/dev. */
+  prefix: string;
+}
+
+function hash(data: Buffer | string): string {
+  return createHash("sha256").update(data).digest("hex").slice(0, 16);
+}
+
+/** Properties SAM would upload from a local path; only functions' CodeUri is handled here. */
+const LOCAL_PATH_PROPERTIES: Record<string, string> = {
+  "AWS::Serverless::LayerVersion": "ContentUri",
+  "AWS::Serverless::Api": "DefinitionUri",
+  "AWS::Serverless::HttpApi": "DefinitionUri",
+  "AWS::Serverless::StateMachine": "DefinitionUri",
+  "AWS::Serverless::Application": "Location",
+  "AWS::Lambda::LayerVersion": "Content",
+};
+
+/**
+ * A copy of the template as CloudFormation gets it: every function's CodeUri
+ * is its S3 object, esbuild Metadata and the local Globals CodeUri are gone.
+ */
+export function packagedTemplate(
+  template: CfnTemplate,
+  code: ReadonlyMap<string, S3Location>,
+  file = "template.yaml",
+): CfnTemplate {
+  const packaged = structuredClone(template);
+  for (const [logicalId, resource] of Object.entries(packaged.Resources)) {
+    const localProperty = LOCAL_PATH_PROPERTIES[resource.Type];
+    const localValue = localProperty ? resource.Properties?.[localProperty] : undefined;
+    if (
+      typeof localValue === "string" &&
+      !localValue.startsWith("s3://") &&
+      !localValue.startsWith("https://")
+    ) {
+      throw new Error(
+        `${file}: ${logicalId}.Properties.${localProperty}: local paths are not packaged by tools/deploy`,
+      );
+    }
+    if (resource.Type !== "AWS::Serverless::Function") continue;
+    const location = code.get(logicalId);
+    if (!location) throw new Error(`${file}: ${logicalId}: no packaged code for this function`);
+    resource.Properties = { ...resource.Properties, CodeUri: { Bucket: location.Bucket, Key: location.Key } };
+    if (resource.Metadata) {
+      const { BuildMethod: _method, BuildProperties: _properties, ...rest } = resource.Metadata;
+      if (Object.keys(rest).length > 0) resource.Metadata = rest;
+      else delete resource.Metadata;
+    }
+  }
+  const globalsFunction = packaged.Globals?.Function;
+  if (packaged.Globals && globalsFunction && "CodeUri" in globalsFunction) {
+    const { CodeUri: _codeUri, ...rest } = globalsFunction;
+    if (Object.keys(rest).length > 0) packaged.Globals.Function = rest;
+    else delete packaged.Globals.Function;
+    if (Object.keys(packaged.Globals).length === 0) delete packaged.Globals;
+  }
+  return packaged;
+}
+
+export async function packageService(service: Service, options: PackageOptions): Promise<PackagedService> {
+  const specs = listFunctions(service);
+  const functions = await Promise.all(
+    specs.map(async (spec): Promise<PackagedFunction> => {
+      const outDir = join(options.buildDir, service.name, spec.logicalId);
+      const bundle = await bundleFunction(spec, outDir);
+      const entries = [{ name: basename(bundle.outFile), data: readFileSync(bundle.outFile) }];
+      const sourceMap = `${bundle.outFile}.map`;
+      if (existsSync(sourceMap)) entries.push({ name: basename(sourceMap), data: readFileSync(sourceMap) });
+      const zip = createZip(entries);
+      const key = `${options.prefix}/${service.name}/${spec.logicalId}-${hash(zip)}.zip`;
+      const artifact = await options.store.put(key, zip, "application/zip");
+      return { logicalId: spec.logicalId, artifact, bytes: zip.length };
+    }),
+  );
+  const code = new Map(
+    functions.map((fn) => [fn.logicalId, { Bucket: fn.artifact.bucket, Key: fn.artifact.key }]),
+  );
+  const template = packagedTemplate(service.template, code, templatePath(service));
+  const body = `${JSON.stringify(template, null, 2)}\n`;
+  const templateArtifact = await options.store.put(
+    `${options.prefix}/${service.name}/template-${hash(body)}.json`,
+    Buffer.from(body),
+    "application/json",
+  );
+  return { service: service.name, template, templateArtifact, functions };
+}

@@ -1,0 +1,65 @@
+import type { CloudFormationClient } from "@aws-sdk/client-cloudformation";
+import { advanceDeployment, type DeploymentState, deploymentStatus } from "../../src/pipeline/deployment";
+import type { StackEventSummary, StackTarget } from "../../src/pipeline/stack-deployer";
+import { sleep } from "./cli";
+
+export interface RunOptions {
+  /** Pause between rounds while CloudFormation works. */
+  pollMs: number;
+  log?: (line: string) => void;
+}
+
+function formatEvent(service: string, event: StackEventSummary): string {
+  const time = event.timestamp.slice(11, 19);
+  const reason = event.reason ? `  ${event.reason}` : "";
+  return `  ${time}  ${service.padEnd(10)} ${event.status.padEnd(28)} ${event.logicalId} (${event.resourceType})${reason}`;
+}
+
+/**
+ * The CLI's side of the step function: loop `advanceDeployment`, sleep only
+ * while something is in progress, and print each round's new stack events.
+ */
+export async function runDeployment(
+  cfn: CloudFormationClient,
+  targetFor: (service: string) => StackTarget,
+  initial: DeploymentState,
+  options: RunOptions,
+): Promise<DeploymentState> {
+  const log = options.log ?? ((line: string) => console.log(line));
+  let state = initial;
+  let announced = -1;
+  let lastMessage: string | undefined;
+  while (deploymentStatus(state) === "in-progress") {
+    const service = state.services[state.current] ?? "";
+    if (announced !== state.current) {
+      announced = state.current;
+      lastMessage = undefined;
+      const verb = state.action === "deploy" ? "Deploying" : "Deleting";
+      log(
+        `\n${verb} ${service} (${targetFor(service).stackName}) [${state.current + 1}/${state.services.length}]`,
+      );
+    }
+    const round = await advanceDeployment(cfn, targetFor, state);
+    for (const event of round.events) log(formatEvent(service, event));
+    if (round.message && round.message !== lastMessage) {
+      log(`  ${service}: ${round.message}`);
+      lastMessage = round.message;
+    }
+    const finishedStack = round.deployment.current !== state.current;
+    const outcome = round.deployment.outcomes[round.deployment.outcomes.length - 1];
+    if (finishedStack && outcome) log(`  ${service}: ${outcome.outcome}`);
+    state = round.deployment;
+    // The next stack starts at once; only waiting on CloudFormation sleeps.
+    if (!finishedStack && deploymentStatus(state) === "in-progress") await sleep(options.pollMs);
+  }
+  return state;
+}
+
+export function describeFailure(state: DeploymentState): string | undefined {
+  const failure = state.failure;
+  if (!failure) return undefined;
+  const resource = failure.logicalId
+    ? `${failure.logicalId}${failure.resourceType ? ` (${failure.resourceType})` : ""}`
+    : "stack";
+  return `${failure.service}: ${resource}${failure.status ? ` ${failure.status}` : ""}: ${failure.reason}`;
+}
