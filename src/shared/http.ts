@@ -9,7 +9,7 @@ import {
   UnsupportedMediaTypeError,
   ValidationError,
 } from "./errors";
-import { CORRELATION_HEADER, logger, metrics } from "./observability";
+import { CORRELATION_HEADER, isValidCorrelationId, logger, metrics, setCorrelationId } from "./observability";
 
 export const MAX_BODY_BYTES = 64 * 1024;
 
@@ -144,10 +144,15 @@ export function requireOwner(principal: Principal, userId: string): void {
  */
 export function httpHandler(route: HttpRouteHandler) {
   return async (event: APIGatewayProxyEvent, context: Context): Promise<APIGatewayProxyResult> => {
-    const correlationId =
-      findHeader(event.headers, CORRELATION_HEADER) ?? event.requestContext?.requestId ?? randomUUID();
+    // A caller's id (another Meridian service propagating its own) wins, so
+    // one request can be followed across services' logs.
+    const incoming = findHeader(event.headers, CORRELATION_HEADER);
+    const correlationId = isValidCorrelationId(incoming)
+      ? incoming
+      : (event.requestContext?.requestId ?? randomUUID());
     logger.addContext(context);
     logger.appendKeys({ correlationId });
+    setCorrelationId(correlationId);
     metrics.captureColdStartMetric();
     let result: HttpResult;
     try {
@@ -169,6 +174,7 @@ export function httpHandler(route: HttpRouteHandler) {
       status: result.status,
     });
     logger.resetKeys();
+    setCorrelationId(undefined);
     return {
       statusCode: result.status,
       headers: { ...JSON_HEADERS, [CORRELATION_HEADER]: correlationId, ...result.headers },

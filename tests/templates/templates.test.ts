@@ -46,6 +46,11 @@ describe.each(services.map((service) => [service.name, service] as [string, Serv
   "%s template",
   (name, service) => {
     const template = service.template;
+    // ops holds only environment-wide resources (alarm topic, dashboard): no
+    // code, table or API. The expectations below apply to what a service has.
+    const runsCode = resourcesOfType(template, "AWS::Serverless::Function").length > 0;
+    const hasApi = resourcesOfType(template, "AWS::Serverless::Api").length > 0;
+    const hasTable = resourcesOfType(template, "AWS::DynamoDB::Table").length > 0;
 
     test("every Ref, GetAtt and Sub names a parameter, resource or pseudo parameter", () => {
       const declared = new Set([
@@ -86,7 +91,8 @@ describe.each(services.map((service) => [service.name, service] as [string, Serv
 
     test("every function entry point exists and matches its handler", () => {
       const functions = listFunctions(service);
-      expect(functions.length).toBeGreaterThan(0);
+      // An API or a table with nothing to serve or use it would be a mistake.
+      if (hasApi || hasTable) expect(functions.length).toBeGreaterThan(0);
       for (const fn of functions) {
         expect(existsSync(fn.entryPoint)).toBe(true);
         expect(fn.buildOptions.external).toEqual(["@aws-sdk/*"]);
@@ -108,9 +114,44 @@ describe.each(services.map((service) => [service.name, service] as [string, Serv
       }
     });
 
+    test("functions log JSON through Powertools at the environment's level, each to its own log group", () => {
+      const functions = resourcesOfType(template, "AWS::Serverless::Function");
+      if (functions.length === 0) return;
+      const globals = (template.Globals?.Function ?? {}) as {
+        Environment?: { Variables?: Record<string, unknown> };
+        LoggingConfig?: Record<string, unknown>;
+      };
+      expect(globals.Environment?.Variables).toMatchObject({
+        POWERTOOLS_SERVICE_NAME: name,
+        POWERTOOLS_METRICS_NAMESPACE: { "Fn::Sub": `Meridian/\${Environment}` },
+        POWERTOOLS_LOG_LEVEL: { Ref: "LogLevel" },
+      });
+      // Lambda's own filter (INFO when unset) would otherwise drop DEBUG lines in dev.
+      expect(globals.LoggingConfig).toEqual({ ApplicationLogLevel: { Ref: "LogLevel" } });
+      const logGroups = new Set<string>();
+      for (const [logicalId, resource] of functions) {
+        const logging = resource.Properties?.LoggingConfig as {
+          LogFormat?: string;
+          LogGroup?: { Ref?: string };
+        };
+        expect([logicalId, logging.LogFormat]).toEqual([logicalId, "JSON"]);
+        const group = template.Resources[logging.LogGroup?.Ref ?? ""];
+        expect(JSON.stringify(group?.Properties?.LogGroupName)).toContain(
+          `/meridian/\${Environment}/${name}/`,
+        );
+        logGroups.add(logging.LogGroup?.Ref ?? "");
+        const variables = (
+          resource.Properties?.Environment as { Variables?: Record<string, unknown> } | undefined
+        )?.Variables;
+        // One service name per template: alarms and the dashboard key custom metrics on it.
+        expect([logicalId, variables?.POWERTOOLS_SERVICE_NAME]).toEqual([logicalId, undefined]);
+      }
+      expect(logGroups.size).toBe(functions.length);
+    });
+
     test("tables keep user data: Retain on delete and replace, encryption, point-in-time recovery", () => {
       const tables = resourcesOfType(template, "AWS::DynamoDB::Table");
-      expect(tables).toHaveLength(1);
+      expect(tables).toHaveLength(runsCode ? 1 : 0);
       for (const [, table] of tables) {
         expect(table.DeletionPolicy).toBe("Retain");
         expect(table.UpdateReplacePolicy).toBe("Retain");
@@ -122,9 +163,10 @@ describe.each(services.map((service) => [service.name, service] as [string, Serv
       }
     });
 
-    test("publishes its api url, api arn and table name under its own SSM path", () => {
+    test("publishes its api url, api arn and table name (those it has) under its own SSM path", () => {
       const names = resourcesOfType(template, "AWS::SSM::Parameter").map(([, p]) => p.Properties?.Name);
-      for (const suffix of ["api/url", "api/arn", "table/name"]) {
+      const suffixes = [...(hasApi ? ["api/url", "api/arn"] : []), ...(hasTable ? ["table/name"] : [])];
+      for (const suffix of suffixes) {
         expect(names).toContainEqual({ "Fn::Sub": `/meridian/\${Environment}/${name}/${suffix}` });
       }
       for (const parameterName of names) {

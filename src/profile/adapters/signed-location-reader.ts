@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { DependencyError } from "../../shared/errors";
+import { correlationHeaders } from "../../shared/observability";
 import type { SignedHttpClient } from "../../shared/signed-http";
 import type { ExactLocation, LocationReader } from "../domain/profile";
 
@@ -34,6 +35,9 @@ export class SignedLocationReader implements LocationReader {
     private readonly client: SignedHttpClient,
     baseUrl: string,
     private readonly timeoutMs: number,
+    // Read per call, not at construction: the reader is built once at cold
+    // start and serves many requests.
+    private readonly correlation: () => Record<string, string> = correlationHeaders,
   ) {
     this.baseUrl = baseUrl.replace(/\/+$/, "");
   }
@@ -41,7 +45,8 @@ export class SignedLocationReader implements LocationReader {
   async read(userId: string): Promise<ExactLocation | null> {
     const url = `${this.baseUrl}/locations/${encodeURIComponent(userId)}`;
     const response = await withDeadline(
-      this.client.request("GET", url, { timeoutMs: this.timeoutMs }),
+      // Location's httpHandler adopts the id, so its log lines join ours.
+      this.client.request("GET", url, { timeoutMs: this.timeoutMs, headers: this.correlation() }),
       this.timeoutMs,
       "GET location",
     );

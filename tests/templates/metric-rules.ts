@@ -1,0 +1,209 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import type { CfnResource, CfnTemplate } from "../../tools/lib/cfn-yaml";
+import { listFunctions } from "../../tools/lib/functions";
+import type { Service } from "../../tools/lib/project";
+
+/**
+ * Which metric exists in which AWS namespace, and with which dimension sets
+ * (each set exactly as CloudWatch stores it; an alarm must name one whole
+ * set, no more, no fewer). From the DynamoDB, Lambda and API Gateway (REST)
+ * metric references; only metrics Meridian alarms on or graphs are listed,
+ * so a new one has to be looked up and added here on purpose.
+ */
+export const AWS_METRICS: Record<string, Record<string, string[][]>> = {
+  "AWS/DynamoDB": {
+    ReadThrottleEvents: [["TableName"], ["TableName", "GlobalSecondaryIndexName"]],
+    WriteThrottleEvents: [["TableName"], ["TableName", "GlobalSecondaryIndexName"]],
+    ThrottledRequests: [["TableName", "Operation"]],
+    SystemErrors: [["TableName", "Operation"]],
+    ConsumedReadCapacityUnits: [["TableName"], ["TableName", "GlobalSecondaryIndexName"]],
+    ConsumedWriteCapacityUnits: [["TableName"], ["TableName", "GlobalSecondaryIndexName"]],
+  },
+  "AWS/Lambda": Object.fromEntries(
+    ["Errors", "Throttles", "Invocations", "Duration", "ConcurrentExecutions"].map((metric) => [
+      metric,
+      [["FunctionName"], ["FunctionName", "Resource"], ["FunctionName", "ExecutedVersion", "Resource"]],
+    ]),
+  ),
+  "AWS/ApiGateway": Object.fromEntries(
+    ["4XXError", "5XXError", "Count", "Latency", "IntegrationLatency"].map((metric) => [
+      metric,
+      [["ApiName"], ["ApiName", "Stage"], ["ApiName", "Method", "Resource", "Stage"]],
+    ]),
+  ),
+};
+
+/** Which resource type a dimension's value must name, for dimensions that name a resource by Ref. */
+export const DIMENSION_REF_TYPES: Record<string, string> = {
+  TableName: "AWS::DynamoDB::Table",
+  FunctionName: "AWS::Serverless::Function",
+};
+
+export const ALARM_TOPIC_SSM_NAME = "/meridian/{Environment}/ops/alarms/topic-arn";
+
+export interface CustomMetric {
+  name: string;
+  /** Dimension names as the EMF output carries them (Powertools always adds `service`). */
+  dimensions: string[];
+}
+
+const sameSet = (a: string[], b: string[]): boolean =>
+  a.length === b.length && [...a].sort().join(",") === [...b].sort().join(",");
+
+/**
+ * The custom metrics a service's functions emit: every `addMetric("Name"`
+ * in a function's entry point, plus Powertools' ColdStart for entry points
+ * that capture it (directly or through httpHandler). Handlers are thin and
+ * add their metrics themselves, so the entry point is where they are.
+ */
+export function emittedMetrics(service: Service): CustomMetric[] {
+  const found = new Map<string, CustomMetric>();
+  for (const fn of listFunctions(service)) {
+    const source = readFileSync(fn.entryPoint, "utf8");
+    const extra = [...source.matchAll(/metrics\.addDimension\(\s*"([^"]+)"/g)].map((match) => match[1] ?? "");
+    for (const match of source.matchAll(/metrics\.addMetric\(\s*(?:"([^"]+)"|(\w+))/g)) {
+      const names = match[1] !== undefined ? [match[1]] : literalsAssignedTo(source, match[2] ?? "");
+      for (const name of names) found.set(name, { name, dimensions: ["service", ...extra] });
+    }
+    if (/captureColdStartMetric\(|httpHandler\(/.test(source)) {
+      found.set("ColdStart", { name: "ColdStart", dimensions: ["service"] });
+    }
+  }
+  return [...found.values()];
+}
+
+/** A metric name chosen at run time (`const metric = a ? "X" : "Y"`): the literals it is picked from. */
+function literalsAssignedTo(source: string, variable: string): string[] {
+  const assignment = new RegExp(`const ${variable}\\s*=([^;]+);`).exec(source)?.[1] ?? "";
+  return [...assignment.matchAll(/"([A-Za-z]+)"/g)].map((match) => match[1] ?? "");
+}
+
+function functionEnvironment(template: CfnTemplate): Record<string, unknown> {
+  const globals = (template.Globals?.Function ?? {}) as {
+    Environment?: { Variables?: Record<string, unknown> };
+  };
+  return globals.Environment?.Variables ?? {};
+}
+
+/** The POWERTOOLS_* settings every function of the template inherits from Globals. */
+export function powertoolsSettings(template: CfnTemplate): { namespace: unknown; service: unknown } {
+  const variables = functionEnvironment(template);
+  return { namespace: variables.POWERTOOLS_METRICS_NAMESPACE, service: variables.POWERTOOLS_SERVICE_NAME };
+}
+
+interface Dimension {
+  Name?: unknown;
+  Value?: unknown;
+}
+
+function refName(value: unknown): string | undefined {
+  if (value === null || typeof value !== "object") return undefined;
+  const ref = (value as { Ref?: unknown }).Ref;
+  return typeof ref === "string" ? ref : undefined;
+}
+
+function apis(template: CfnTemplate): Array<[string, CfnResource]> {
+  return Object.entries(template.Resources).filter(
+    ([, resource]) => resource.Type === "AWS::Serverless::Api",
+  );
+}
+
+const equal = (a: unknown, b: unknown): boolean => JSON.stringify(a) === JSON.stringify(b);
+
+/**
+ * Everything wrong with one alarm of a service template, as readable lines;
+ * empty when the alarm watches a metric that exists, with dimensions the
+ * metric has, whose values name the right kind of resource, and notifies the
+ * environment's alarm topic.
+ */
+export function alarmProblems(service: Service, logicalId: string, template = service.template): string[] {
+  const resource = template.Resources[logicalId];
+  if (resource?.Type !== "AWS::CloudWatch::Alarm") return [`${logicalId}: not an AWS::CloudWatch::Alarm`];
+  const props = resource.Properties ?? {};
+  const problems: string[] = [];
+  const say = (message: string) => problems.push(`${service.name}: ${logicalId}: ${message}`);
+  if (props.Metrics !== undefined) say("metric math alarms are not used here; name one metric");
+  const namespace = props.Namespace;
+  const metric = props.MetricName;
+  const dimensions = (props.Dimensions ?? []) as Dimension[];
+  const names = dimensions.map((dimension) => String(dimension.Name));
+  const powertools = powertoolsSettings(template);
+
+  if (typeof metric !== "string") say("MetricName must be a literal");
+  if (typeof namespace === "string") {
+    const metrics = AWS_METRICS[namespace];
+    if (!metrics) {
+      say(
+        `namespace '${namespace}' is not an AWS namespace this project uses (a typo, or a missing 'AWS/'?)`,
+      );
+    } else {
+      const sets = metrics[String(metric)];
+      if (!sets) say(`${namespace} has no metric '${String(metric)}'`);
+      else if (!sets.some((set) => sameSet(set, names))) {
+        say(`${namespace} ${String(metric)} has dimension sets ${JSON.stringify(sets)}, not [${names}]`);
+      }
+    }
+  } else if (equal(namespace, powertools.namespace)) {
+    const emitted = emittedMetrics(service).find((candidate) => candidate.name === metric);
+    if (!emitted) say(`custom metric '${String(metric)}' is not emitted by any ${service.name} function`);
+    else if (!sameSet(emitted.dimensions, names)) {
+      say(`custom metric '${String(metric)}' has EMF dimensions [${emitted.dimensions}], not [${names}]`);
+    }
+  } else {
+    say(
+      `namespace ${JSON.stringify(namespace)} is neither AWS/... nor this service's POWERTOOLS_METRICS_NAMESPACE`,
+    );
+  }
+
+  for (const dimension of dimensions) {
+    const name = String(dimension.Name);
+    const expectedType = DIMENSION_REF_TYPES[name];
+    if (expectedType !== undefined) {
+      const target = refName(dimension.Value);
+      const type = target === undefined ? undefined : template.Resources[target]?.Type;
+      if (type !== expectedType) {
+        say(`${name} must be !Ref of an ${expectedType}, got ${JSON.stringify(dimension.Value)} (${type})`);
+      }
+    } else if (name === "ApiName") {
+      // API Gateway reports the REST API's name, which SAM sets from the Api's Name property.
+      if (!apis(template).some(([, api]) => equal(api.Properties?.Name, dimension.Value))) {
+        say(`ApiName ${JSON.stringify(dimension.Value)} is not the Name of any AWS::Serverless::Api here`);
+      }
+    } else if (name === "Stage") {
+      if (!apis(template).some(([, api]) => equal(api.Properties?.StageName, dimension.Value))) {
+        say(`Stage ${JSON.stringify(dimension.Value)} is not the StageName of any AWS::Serverless::Api here`);
+      }
+    } else if (name === "service") {
+      if (!equal(dimension.Value, powertools.service)) {
+        say(
+          `service ${JSON.stringify(dimension.Value)} is not POWERTOOLS_SERVICE_NAME ${JSON.stringify(powertools.service)}`,
+        );
+      }
+    } else {
+      say(`no rule says what dimension '${name}' must point at`);
+    }
+  }
+
+  if (props.TreatMissingData !== "notBreaching") say("TreatMissingData must be notBreaching");
+  const topic = Object.entries(service.metadata.parameters).find(
+    ([, ssm]) => ssm === ALARM_TOPIC_SSM_NAME,
+  )?.[0];
+  if (topic === undefined) say(`metadata.yaml consumes no ${ALARM_TOPIC_SSM_NAME}`);
+  for (const key of ["AlarmActions", "OKActions"]) {
+    const actions = props[key];
+    if (!equal(actions, [{ Ref: topic }]))
+      say(`${key} must be [!Ref ${topic}], got ${JSON.stringify(actions)}`);
+  }
+  return problems;
+}
+
+export function alarmsOf(template: CfnTemplate): Array<[string, Record<string, unknown>]> {
+  return Object.entries(template.Resources)
+    .filter(([, resource]) => resource.Type === "AWS::CloudWatch::Alarm")
+    .map(([logicalId, resource]) => [logicalId, resource.Properties ?? {}]);
+}
+
+export function sourceOf(path: string): string {
+  return readFileSync(join(__dirname, "..", "..", path), "utf8");
+}
