@@ -1,0 +1,112 @@
+import { createHash } from "node:crypto";
+import { z } from "zod";
+import type { StackTarget } from "../stack-deployer";
+import type { ArtifactFiles } from "./artifact";
+import {
+  type ArtifactManifest,
+  ConfigurationError,
+  type ManifestStack,
+  PACKAGE_BUCKET_PLACEHOLDER,
+} from "./manifest";
+import type { PackageStore } from "./package-store";
+
+/** CreateChangeSet's TemplateBody limit; larger templates go through S3. */
+export const MAX_TEMPLATE_BODY_BYTES = 51_200;
+
+const configurationSchema = z.object({
+  Parameters: z.record(z.string(), z.string()).default({}),
+  Tags: z.record(z.string(), z.string()).default({}),
+});
+
+interface TemplateResource {
+  Type?: string;
+  Properties?: Record<string, unknown>;
+}
+
+interface Template {
+  Resources?: Record<string, TemplateResource>;
+}
+
+export interface TargetOptions {
+  /** The CloudFormation service role the pipeline template defines. */
+  executionRoleArn: string;
+  changeSetName: string;
+}
+
+function isPlaceholderLocation(value: unknown): value is { Bucket: string; Key: string } {
+  if (value === null || typeof value !== "object") return false;
+  const location = value as { Bucket?: unknown; Key?: unknown };
+  return location.Bucket === PACKAGE_BUCKET_PLACEHOLDER && typeof location.Key === "string";
+}
+
+function mentionsPlaceholder(value: unknown): boolean {
+  if (typeof value === "string") return value.includes(PACKAGE_BUCKET_PLACEHOLDER);
+  if (Array.isArray(value)) return value.some(mentionsPlaceholder);
+  if (value !== null && typeof value === "object") return Object.values(value).some(mentionsPlaceholder);
+  return false;
+}
+
+function contentHash(body: string): string {
+  return createHash("sha256").update(body).digest("hex").slice(0, 16);
+}
+
+/**
+ * Everything `advance` needs to create a change set for one stack: uploads
+ * the service's function zips from the artifact, points CodeUri at them and
+ * reads the environment's template configuration.
+ */
+export async function prepareTarget(
+  files: ArtifactFiles,
+  manifest: ArtifactManifest,
+  stack: ManifestStack,
+  store: PackageStore,
+  options: TargetOptions,
+): Promise<StackTarget> {
+  const service = manifest.services.find((candidate) => candidate.name === stack.service);
+  if (!service) throw new ConfigurationError(`manifest.json: no service '${stack.service}'`);
+  const template = structuredClone(files.json(service.template)) as Template;
+  if (!template || typeof template !== "object" || !template.Resources) {
+    throw new ConfigurationError(`${service.template}: not a CloudFormation template (no Resources)`);
+  }
+
+  const packages = new Set(service.packages);
+  for (const [logicalId, resource] of Object.entries(template.Resources)) {
+    const codeUri = resource.Properties?.CodeUri;
+    if (!isPlaceholderLocation(codeUri)) continue;
+    if (!packages.has(codeUri.Key)) {
+      throw new ConfigurationError(
+        `${service.template}: ${logicalId}: CodeUri ${codeUri.Key} is not one of the service's packages`,
+      );
+    }
+    const stored = await store.ensure(codeUri.Key, files.bytes(codeUri.Key), "application/zip");
+    resource.Properties = { ...resource.Properties, CodeUri: { Bucket: stored.bucket, Key: stored.key } };
+  }
+  if (mentionsPlaceholder(template)) {
+    throw new ConfigurationError(
+      `${service.template}: still names the placeholder bucket ${PACKAGE_BUCKET_PLACEHOLDER} outside a function's CodeUri`,
+    );
+  }
+
+  const parsed = configurationSchema.safeParse(files.json(stack.configuration));
+  if (!parsed.success) {
+    throw new ConfigurationError(
+      `${stack.configuration}: expected {"Parameters": {...}, "Tags": {...}} with string values`,
+    );
+  }
+
+  const body = JSON.stringify(template);
+  const common = {
+    stackName: stack.stackName,
+    parameters: parsed.data.Parameters,
+    tags: parsed.data.Tags,
+    roleARN: options.executionRoleArn,
+    changeSetName: options.changeSetName,
+  };
+  if (Buffer.byteLength(body) <= MAX_TEMPLATE_BODY_BYTES) return { ...common, templateBody: body };
+  const stored = await store.ensure(
+    `packages/${service.name}/template-${contentHash(body)}.json`,
+    Buffer.from(body),
+    "application/json",
+  );
+  return { ...common, templateURL: stored.url };
+}
