@@ -1,0 +1,63 @@
+import { randomUUID } from "node:crypto";
+import { GetParameterCommand, PutParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
+import { startTestStack, type TestStack } from "../helpers/local-stack";
+
+/**
+ * The login lock-out policy is read from SSM at run time with an expiring
+ * cache (LockoutPolicyCacheSeconds, 2 s for `local` in environments.yaml), so
+ * an operator's change applies without a redeploy.
+ */
+
+let stack: TestStack;
+let ssm: SSMClient;
+const POLICY = "/meridian/local/auth/lockout/policy";
+const PASSWORD = "correct horse battery staple";
+
+beforeAll(async () => {
+  stack = await startTestStack();
+  ssm = new SSMClient({ endpoint: stack.awsEndpoint, region: stack.region, credentials: stack.credentials });
+}, 120_000);
+
+afterAll(async () => {
+  ssm?.destroy();
+  await stack?.stop();
+});
+
+async function post(path: string, body: unknown): Promise<number> {
+  const response = await fetch(`${stack.endpoints.auth}${path}`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(body),
+  });
+  await response.text();
+  return response.status;
+}
+
+async function failures(count: number): Promise<number[]> {
+  const username = `lock-${randomUUID().slice(0, 8)}`;
+  expect(await post("/users", { username, password: PASSWORD })).toBe(201);
+  const statuses: number[] = [];
+  for (let attempt = 0; attempt < count; attempt++) {
+    statuses.push(await post("/tokens", { username, password: "a wrong password" }));
+  }
+  return statuses;
+}
+
+test("the deployed policy comes from the template parameters of environment local", async () => {
+  const { Parameter } = await ssm.send(new GetParameterCommand({ Name: POLICY }));
+  expect(JSON.parse(Parameter?.Value ?? "null")).toEqual({ maxAttempts: 5, windowSeconds: 900 });
+  expect(await failures(6)).toEqual([401, 401, 401, 401, 401, 429]);
+});
+
+test("a changed policy applies once the cache expires, without a redeploy", async () => {
+  await ssm.send(
+    new PutParameterCommand({
+      Name: POLICY,
+      Value: JSON.stringify({ maxAttempts: 2, windowSeconds: 60 }),
+      Type: "String",
+      Overwrite: true,
+    }),
+  );
+  await new Promise((resolve) => setTimeout(resolve, 2_500));
+  expect(await failures(3)).toEqual([401, 401, 429]);
+});
