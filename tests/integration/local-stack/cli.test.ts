@@ -1,0 +1,207 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createServer, type Server } from "node:http";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { ROOT } from "../../../tools/lib/project";
+
+/** `npm start` and `npm run invoke` as a developer runs them (state files go to a temporary directory). */
+
+// tsx as a loader in the same process (not its CLI, which forks), so the pid and signals are the script's own.
+const NODE_ARGS = ["--import", "tsx"];
+let work: string;
+let env: NodeJS.ProcessEnv;
+
+beforeAll(() => {
+  work = mkdtempSync(join(tmpdir(), "meridian-cli-"));
+  env = { ...process.env, MERIDIAN_LOCAL_STATE_DIR: work, FORCE_COLOR: "0" };
+});
+
+afterAll(() => {
+  rmSync(work, { recursive: true, force: true });
+});
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function run(script: string, args: string[], timeoutMs = 60_000): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [...NODE_ARGS, join(ROOT, "tools", script), ...args], {
+      cwd: ROOT,
+      env,
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (chunk) => {
+      stdout += chunk;
+    });
+    child.stderr.on("data", (chunk) => {
+      stderr += chunk;
+    });
+    const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
+    child.on("error", reject);
+    child.on("close", (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+function waitFor(child: ChildProcess, pattern: RegExp, timeoutMs: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let seen = "";
+    const timer = setTimeout(
+      () => reject(new Error(`timed out waiting for ${pattern}; output:\n${seen}`)),
+      timeoutMs,
+    );
+    const onData = (chunk: Buffer): void => {
+      seen += chunk.toString();
+      if (pattern.test(seen)) {
+        clearTimeout(timer);
+        resolve(seen);
+      }
+    };
+    child.stdout?.on("data", onData);
+    child.stderr?.on("data", onData);
+    child.on("close", () => {
+      clearTimeout(timer);
+      reject(new Error(`exited before ${pattern}; output:\n${seen}`));
+    });
+  });
+}
+
+test("invoke without a running stack says so", async () => {
+  const result = await run("invoke.ts", ["AuthorizerFunction"]);
+  expect(result.code).toBe(1);
+  expect(result.stderr).toMatch(/No local stack is running.*npm start/);
+});
+
+test("npm start: serves, writes endpoints.json and stack.json, invoke works against it, SIGINT stops cleanly", async () => {
+  const dataDir = join(work, "data");
+  const child = spawn(
+    process.execPath,
+    [
+      ...NODE_ARGS,
+      join(ROOT, "tools", "start.ts"),
+      "--port",
+      "0",
+      "--dynamodb-port",
+      "0",
+      "--aws-port",
+      "0",
+      "--data-dir",
+      dataDir,
+      "--logs",
+      "silent",
+    ],
+    { cwd: ROOT, env },
+  );
+  try {
+    const output = await waitFor(child, /Ctrl\+C stops/, 60_000);
+    expect(output).toMatch(/ready in \d+(\.\d)? s/);
+    const endpoints = JSON.parse(readFileSync(join(work, "endpoints.json"), "utf8")) as Record<
+      string,
+      string
+    >;
+    const state = JSON.parse(readFileSync(join(work, "stack.json"), "utf8")) as {
+      pid: number;
+      credentials: object;
+    };
+    expect(state.pid).toBe(child.pid);
+    expect(endpoints.auth).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/auth$/);
+    expect(output).toContain(endpoints.auth);
+
+    const username = `cli-${Date.now()}`;
+    const password = "a long enough password";
+    const headers = { "Content-Type": "application/json" };
+    expect(
+      (
+        await fetch(`${endpoints.auth}/users`, {
+          method: "POST",
+          headers,
+          body: JSON.stringify({ username, password }),
+        })
+      ).status,
+    ).toBe(201);
+    const login = await fetch(`${endpoints.auth}/tokens`, {
+      method: "POST",
+      headers,
+      body: JSON.stringify({ username, password }),
+    });
+    const { token } = (await login.json()) as { token: string };
+
+    const eventFile = join(work, "authorizer-event.json");
+    const methodArn = "arn:aws:execute-api:us-east-1:000000000000:abc/local/GET/x";
+    writeFileSync(
+      eventFile,
+      JSON.stringify({ type: "TOKEN", authorizationToken: `Bearer ${token}`, methodArn }),
+    );
+    const invoked = await run("invoke.ts", [
+      "auth/AuthorizerFunction",
+      "--event",
+      eventFile,
+      "--logs",
+      "silent",
+    ]);
+    expect(invoked.code).toBe(0);
+    expect(JSON.parse(invoked.stdout)).toMatchObject({
+      principalId: expect.any(String),
+      context: { username },
+    });
+
+    writeFileSync(
+      eventFile,
+      JSON.stringify({ type: "TOKEN", authorizationToken: "Bearer forged", methodArn }),
+    );
+    const rejected = await run("invoke.ts", ["AuthorizerFunction", "--event", eventFile, "--logs", "silent"]);
+    expect(rejected.code).toBe(1);
+    expect(JSON.parse(rejected.stdout)).toMatchObject({ errorMessage: "Unauthorized" });
+
+    const unknown = await run("invoke.ts", ["NoSuchFunction"]);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toMatch(/No function 'NoSuchFunction'/);
+
+    const exited = new Promise<number | null>((resolve) => child.on("close", resolve));
+    child.kill("SIGINT");
+    expect(await exited).toBe(0);
+    expect(existsSync(join(work, "stack.json"))).toBe(false);
+  } finally {
+    child.kill("SIGKILL");
+  }
+}, 120_000);
+
+describe("a taken port", () => {
+  let blocker: Server;
+  let port: number;
+
+  beforeAll(async () => {
+    blocker = createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, "127.0.0.1", resolve));
+    const address = blocker.address();
+    port = typeof address === "object" && address ? address.port : 0;
+  });
+
+  afterAll(async () => {
+    await new Promise((resolve) => blocker.close(resolve));
+  });
+
+  test("npm start names it and how to choose another, and exits 1", async () => {
+    const result = await run("start.ts", [
+      "--port",
+      String(port),
+      "--dynamodb-port",
+      "0",
+      "--aws-port",
+      "0",
+      "--data-dir",
+      join(work, "taken"),
+    ]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(`Port ${port} (HTTP gateway) is already in use`);
+    expect(result.stderr).toContain(`npm start -- --port ${port + 1}`);
+    expect(result.stderr).not.toMatch(/\n\s+at /);
+  }, 60_000);
+});

@@ -1,0 +1,184 @@
+import { Sha256 } from "@aws-crypto/sha256-js";
+import { SignatureV4 } from "@smithy/signature-v4";
+import { type ReceivedRequest, verifySigV4 } from "../../../tools/local/sigv4";
+
+const credentials = {
+  accessKeyId: "AKIALOCALEXAMPLE0001",
+  secretAccessKey: "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+};
+const region = "us-east-1";
+const now = new Date("2026-01-02T03:04:05Z");
+
+async function signed(
+  overrides: {
+    body?: string;
+    query?: Record<string, string>;
+    path?: string;
+    secret?: string;
+    date?: Date;
+    headers?: Record<string, string>;
+  } = {},
+): Promise<ReceivedRequest> {
+  const signer = new SignatureV4({
+    service: "execute-api",
+    region,
+    credentials: { ...credentials, secretAccessKey: overrides.secret ?? credentials.secretAccessKey },
+    sha256: Sha256,
+  });
+  const query = overrides.query ?? { a: "1", b: "x y" };
+  const path = overrides.path ?? "/location/locations/u%201";
+  const request = await signer.sign(
+    {
+      method: "POST",
+      protocol: "http:",
+      hostname: "127.0.0.1",
+      port: 3000,
+      path,
+      query,
+      headers: { host: "127.0.0.1:3000", "content-type": "application/json", ...overrides.headers },
+      body: overrides.body ?? '{"x":1}',
+    },
+    { signingDate: overrides.date ?? now },
+  );
+  const headers = Object.fromEntries(
+    Object.entries(request.headers).map(([name, value]) => [name.toLowerCase(), String(value)]),
+  );
+  return {
+    method: "POST",
+    rawPath: path,
+    rawQuery: new URLSearchParams(query).toString(),
+    headers,
+    body: Buffer.from(overrides.body ?? '{"x":1}'),
+  };
+}
+
+const verify = (request: ReceivedRequest) => verifySigV4(request, { credentials, region, now });
+
+describe("verifySigV4", () => {
+  test("a correct signature passes", async () => {
+    expect(await verify(await signed())).toEqual({ ok: true, accessKeyId: credentials.accessKeyId });
+  });
+
+  test("unsigned is 'missing'", async () => {
+    const request = await signed();
+    delete request.headers.authorization;
+    expect(await verify(request)).toMatchObject({ ok: false, reason: "missing" });
+  });
+
+  test("a wrong secret, a changed body, query, path or signed header is a mismatch", async () => {
+    expect(await verify(await signed({ secret: "wrong" }))).toMatchObject({ ok: false, reason: "mismatch" });
+    const request = await signed();
+    expect(await verify({ ...request, body: Buffer.from('{"x":2}') })).toMatchObject({ reason: "mismatch" });
+    expect(await verify({ ...request, rawQuery: "a=2&b=x+y" })).toMatchObject({ reason: "mismatch" });
+    expect(await verify({ ...request, rawPath: "/location/locations/u%202" })).toMatchObject({
+      reason: "mismatch",
+    });
+    expect(await verify({ ...request, method: "PUT" })).toMatchObject({ reason: "mismatch" });
+    expect(
+      await verify({ ...request, headers: { ...request.headers, "content-type": "text/plain" } }),
+    ).toMatchObject({ reason: "mismatch" });
+  });
+
+  test("without the payload-hash header the body is still covered", async () => {
+    const request = await signed();
+    // Re-sign without x-amz-content-sha256, as some clients do.
+    const signer = new SignatureV4({
+      service: "execute-api",
+      region,
+      credentials,
+      sha256: Sha256,
+      applyChecksum: false,
+    });
+    const resigned = await signer.sign(
+      {
+        method: "POST",
+        protocol: "http:",
+        hostname: "127.0.0.1",
+        path: request.rawPath,
+        query: { a: "1", b: "x y" },
+        headers: { host: "127.0.0.1:3000" },
+        body: '{"x":1}',
+      },
+      { signingDate: now },
+    );
+    const headers = Object.fromEntries(
+      Object.entries(resigned.headers).map(([name, value]) => [name.toLowerCase(), String(value)]),
+    );
+    expect(headers["x-amz-content-sha256"]).toBeUndefined();
+    expect(await verify({ ...request, headers })).toMatchObject({ ok: true });
+    expect(await verify({ ...request, headers, body: Buffer.from("tampered") })).toMatchObject({
+      ok: false,
+      reason: "mismatch",
+    });
+  });
+
+  test("another access key is an invalid token; another region or service a mismatch", async () => {
+    const request = await signed();
+    const swap = (from: string, to: string) => ({
+      ...request,
+      headers: { ...request.headers, authorization: String(request.headers.authorization).replace(from, to) },
+    });
+    expect(await verify(swap(credentials.accessKeyId, "AKIAOTHER"))).toMatchObject({
+      reason: "invalid-token",
+    });
+    expect(await verify(swap("/us-east-1/", "/eu-west-1/"))).toMatchObject({ reason: "mismatch" });
+    expect(await verify(swap("/execute-api/", "/s3/"))).toMatchObject({ reason: "mismatch" });
+  });
+
+  test("a date more than 15 minutes off is expired", async () => {
+    expect(await verify(await signed({ date: new Date(now.getTime() - 16 * 60_000) }))).toMatchObject({
+      reason: "expired",
+    });
+    expect(await verify(await signed({ date: new Date(now.getTime() + 16 * 60_000) }))).toMatchObject({
+      reason: "expired",
+    });
+    expect(await verify(await signed({ date: new Date(now.getTime() - 14 * 60_000) }))).toMatchObject({
+      ok: true,
+    });
+  });
+
+  test("a malformed Authorization header is incomplete", async () => {
+    const request = await signed();
+    expect(
+      await verify({ ...request, headers: { ...request.headers, authorization: "Bearer abc" } }),
+    ).toMatchObject({ reason: "incomplete" });
+    expect(
+      await verify({
+        ...request,
+        headers: { ...request.headers, authorization: "AWS4-HMAC-SHA256 Credential=x" },
+      }),
+    ).toMatchObject({
+      reason: "incomplete",
+    });
+  });
+
+  test("presigned URLs: valid until X-Amz-Expires", async () => {
+    const signer = new SignatureV4({ service: "execute-api", region, credentials, sha256: Sha256 });
+    const presigned = await signer.presign(
+      {
+        method: "GET",
+        protocol: "http:",
+        hostname: "127.0.0.1",
+        path: "/alpha/iam",
+        query: { q: "1" },
+        headers: { host: "127.0.0.1:3000" },
+      },
+      { signingDate: now, expiresIn: 300 },
+    );
+    const rawQuery = new URLSearchParams(presigned.query as Record<string, string>).toString();
+    const request: ReceivedRequest = {
+      method: "GET",
+      rawPath: "/alpha/iam",
+      rawQuery,
+      headers: { host: "127.0.0.1:3000" },
+      body: Buffer.alloc(0),
+    };
+    expect(await verify(request)).toMatchObject({ ok: true });
+    expect(
+      await verifySigV4(request, { credentials, region, now: new Date(now.getTime() + 301_000) }),
+    ).toMatchObject({ reason: "expired" });
+    expect(await verify({ ...request, rawQuery: rawQuery.replace("q=1", "q=2") })).toMatchObject({
+      reason: "mismatch",
+    });
+  });
+});

@@ -1,0 +1,277 @@
+import { randomUUID } from "node:crypto";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { join } from "node:path";
+import { type ControlPlane, handleControlPlane } from "./control-plane";
+import { type LogSink, stackLog } from "./logs";
+import { closeServer, HOST, listen } from "./ports";
+import { SecretStore } from "./secret-store";
+import { AwsError, ParameterStore, parameterArn, type StoredParameter } from "./ssm-store";
+
+/**
+ * One HTTP endpoint speaking the AWS JSON 1.1 protocol for the SSM and
+ * Secrets Manager operations Meridian uses, so the real SDK clients (and
+ * Powertools Parameters) reach it through AWS_ENDPOINT_URL_SSM and
+ * AWS_ENDPOINT_URL_SECRETS_MANAGER with no code change.
+ */
+
+export interface AwsEndpoint {
+  url: string;
+  port: number;
+  parameters: ParameterStore;
+  secrets: SecretStore;
+  /** Serves Lambda GetFunction/Invoke and API Gateway GetRestApi for the deployed stack. */
+  attach(plane: ControlPlane): void;
+  close(): Promise<void>;
+}
+
+export interface AwsEndpointOptions {
+  port: number;
+  /** Where parameters and secrets are persisted; undefined keeps them in memory. */
+  dataDir?: string;
+  region: string;
+  accountId: string;
+  log: LogSink;
+}
+
+const MAX_REQUEST_BYTES = 1024 * 1024;
+const CONTENT_TYPE = "application/x-amz-json-1.1";
+
+type Operation = (input: Record<string, unknown>) => unknown;
+
+export async function startAwsEndpoint(options: AwsEndpointOptions): Promise<AwsEndpoint> {
+  const parameters = new ParameterStore(
+    options.dataDir ? join(options.dataDir, "ssm-parameters.json") : undefined,
+  );
+  const secrets = new SecretStore(options.dataDir ? join(options.dataDir, "secrets.json") : undefined);
+  let plane: ControlPlane | undefined;
+  const operations = createOperations(parameters, secrets, options.region, options.accountId);
+  const server: Server = createServer((request, response) => {
+    handle(request, response, operations, plane).catch((error: unknown) => {
+      stackLog(options.log, "ERROR", "AWS endpoint failed", { error: String(error) });
+      if (!response.headersSent)
+        send(response, 500, { __type: "InternalServerError", message: "Internal error" });
+    });
+  });
+  const port = await listen(server, options.port, "local AWS endpoint (SSM, Secrets Manager)", "--aws-port");
+  return {
+    url: `http://${HOST}:${port}`,
+    port,
+    parameters,
+    secrets,
+    attach(attached) {
+      plane = attached;
+    },
+    close: () => closeServer(server),
+  };
+}
+
+function send(response: ServerResponse, status: number, body: unknown, errorType?: string): void {
+  const payload = JSON.stringify(body);
+  response.writeHead(status, {
+    "Content-Type": CONTENT_TYPE,
+    "Content-Length": Buffer.byteLength(payload),
+    "x-amzn-RequestId": randomUUID(),
+    ...(errorType ? { "x-amzn-ErrorType": errorType } : {}),
+  });
+  response.end(payload);
+}
+
+function sendError(response: ServerResponse, error: AwsError): void {
+  send(response, error.status, { __type: error.type, message: error.message }, error.type);
+}
+
+async function readBody(request: IncomingMessage): Promise<Buffer | undefined> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of request as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > MAX_REQUEST_BYTES) return undefined;
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks);
+}
+
+async function handle(
+  request: IncomingMessage,
+  response: ServerResponse,
+  operations: Map<string, Operation>,
+  plane: ControlPlane | undefined,
+): Promise<void> {
+  if (request.method === "GET" && (request.url === "/" || request.url === "/health")) {
+    send(response, 200, { status: "ok", services: ["ssm", "secretsmanager"] });
+    return;
+  }
+  if (plane && !request.headers["x-amz-target"] && (await handleControlPlane(request, response, plane)))
+    return;
+  if (request.method !== "POST") {
+    sendError(
+      response,
+      new AwsError("UnknownOperationException", "Only POST with X-Amz-Target is supported"),
+    );
+    return;
+  }
+  const target = String(request.headers["x-amz-target"] ?? "");
+  const body = await readBody(request);
+  if (body === undefined) {
+    request.resume();
+    sendError(response, new AwsError("RequestEntityTooLargeException", "Request is too large", 413));
+    return;
+  }
+  const operation = operations.get(target);
+  if (!operation) {
+    sendError(
+      response,
+      new AwsError(
+        "UnknownOperationException",
+        `Operation ${target || "(no X-Amz-Target)"} is not supported locally`,
+      ),
+    );
+    return;
+  }
+  let input: unknown;
+  try {
+    input = body.length === 0 ? {} : JSON.parse(body.toString("utf8"));
+  } catch {
+    sendError(response, new AwsError("SerializationException", "Request body is not valid JSON"));
+    return;
+  }
+  if (input === null || typeof input !== "object" || Array.isArray(input)) {
+    sendError(response, new AwsError("SerializationException", "Request body must be a JSON object"));
+    return;
+  }
+  try {
+    send(response, 200, operation(input as Record<string, unknown>));
+  } catch (error) {
+    if (error instanceof AwsError) sendError(response, error);
+    else throw error;
+  }
+}
+
+function requireString(input: Record<string, unknown>, key: string): string {
+  const value = input[key];
+  if (typeof value !== "string" || value === "") {
+    throw new AwsError(
+      "ValidationException",
+      `1 validation error detected: Value at '${lowerFirst(key)}' failed to satisfy constraint: Member must not be null`,
+    );
+  }
+  return value;
+}
+
+function lowerFirst(text: string): string {
+  return text.charAt(0).toLowerCase() + text.slice(1);
+}
+
+function createOperations(
+  parameters: ParameterStore,
+  secrets: SecretStore,
+  region: string,
+  accountId: string,
+): Map<string, Operation> {
+  const shape = (parameter: StoredParameter, decrypt: boolean): Record<string, unknown> => ({
+    Name: parameter.name,
+    Type: parameter.type,
+    // Without WithDecryption SSM returns the ciphertext; locally an opaque base64 blob stands in for it.
+    Value:
+      parameter.type === "SecureString" && !decrypt
+        ? Buffer.from(`local-kms:${parameter.value}`).toString("base64")
+        : parameter.value,
+    Version: parameter.version,
+    LastModifiedDate: parameter.lastModified / 1000,
+    ARN: parameterArn(parameter, region, accountId),
+    DataType: parameter.dataType,
+  });
+
+  const operations = new Map<string, Operation>();
+  operations.set("AmazonSSM.GetParameter", (input) => ({
+    Parameter: shape(parameters.get(requireString(input, "Name")), input.WithDecryption === true),
+  }));
+  operations.set("AmazonSSM.GetParameters", (input) => {
+    const names = input.Names;
+    if (!Array.isArray(names) || names.length === 0 || names.length > 10) {
+      throw new AwsError("ValidationException", "Names must contain between 1 and 10 parameter names.");
+    }
+    const found: Record<string, unknown>[] = [];
+    const invalid: string[] = [];
+    for (const name of new Set(names.map(String))) {
+      const parameter = parameters.find(name);
+      if (parameter) found.push(shape(parameter, input.WithDecryption === true));
+      else invalid.push(name);
+    }
+    return { Parameters: found, InvalidParameters: invalid };
+  });
+  operations.set("AmazonSSM.GetParametersByPath", (input) => {
+    const path = requireString(input, "Path");
+    const maxResults = input.MaxResults === undefined ? 10 : Number(input.MaxResults);
+    if (!Number.isInteger(maxResults) || maxResults < 1 || maxResults > 10) {
+      throw new AwsError("ValidationException", "MaxResults must be between 1 and 10.");
+    }
+    const all = parameters.byPath(path, input.Recursive === true);
+    let start = 0;
+    if (typeof input.NextToken === "string") {
+      // The token is the last name returned; resuming after it survives concurrent writes.
+      const after = Buffer.from(input.NextToken, "base64url").toString("utf8");
+      start = all.findIndex((parameter) => parameter.name.localeCompare(after) > 0);
+      if (start < 0) start = all.length;
+    }
+    const page = all.slice(start, start + maxResults);
+    const last = page[page.length - 1];
+    const more = start + maxResults < all.length;
+    return {
+      Parameters: page.map((parameter) => shape(parameter, input.WithDecryption === true)),
+      ...(more && last ? { NextToken: Buffer.from(last.name).toString("base64url") } : {}),
+    };
+  });
+  operations.set("AmazonSSM.PutParameter", (input) => {
+    const stored = parameters.put({
+      name: requireString(input, "Name"),
+      value: typeof input.Value === "string" ? input.Value : requireString(input, "Value"),
+      type: typeof input.Type === "string" ? input.Type : undefined,
+      overwrite: input.Overwrite === true,
+      description: typeof input.Description === "string" ? input.Description : undefined,
+      dataType: typeof input.DataType === "string" ? input.DataType : undefined,
+    });
+    return { Version: stored.version, Tier: "Standard" };
+  });
+  operations.set("AmazonSSM.DeleteParameter", (input) => {
+    parameters.delete(requireString(input, "Name"));
+    return {};
+  });
+  operations.set("AmazonSSM.DeleteParameters", (input) => {
+    const names = Array.isArray(input.Names) ? input.Names.map(String) : [];
+    const deleted: string[] = [];
+    const invalid: string[] = [];
+    for (const name of names) {
+      try {
+        parameters.delete(name);
+        deleted.push(name);
+      } catch {
+        invalid.push(name);
+      }
+    }
+    return { DeletedParameters: deleted, InvalidParameters: invalid };
+  });
+  operations.set("secretsmanager.GetSecretValue", (input) => {
+    const secret = secrets.get(requireString(input, "SecretId"));
+    const stage = input.VersionStage;
+    const version = input.VersionId;
+    if (
+      (typeof stage === "string" && stage !== "AWSCURRENT") ||
+      (typeof version === "string" && version !== secret.versionId)
+    ) {
+      throw new AwsError(
+        "ResourceNotFoundException",
+        "Secrets Manager can't find the specified secret value for staging label or version.",
+      );
+    }
+    return {
+      ARN: secret.arn,
+      Name: secret.name,
+      VersionId: secret.versionId,
+      SecretString: secret.secretString,
+      VersionStages: ["AWSCURRENT"],
+      CreatedDate: secret.createdDate / 1000,
+    };
+  });
+  return operations;
+}

@@ -1,0 +1,391 @@
+import { randomBytes, randomUUID } from "node:crypto";
+import { mkdirSync, rmSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { listFunctions } from "../lib/functions";
+import { deployOrder, loadEnvironment, loadServices, ROOT, type Service } from "../lib/project";
+import { type AwsEndpoint, startAwsEndpoint } from "./aws-endpoint";
+import {
+  assertDataDirFree,
+  type LocalCredentials,
+  loadCredentials,
+  lockDataDir,
+  removeStaleBuilds,
+} from "./data-dir";
+import { ensureTables, type LocalDynamo, startDynamo } from "./dynamodb";
+import { type FunctionRegistry, Gateway } from "./gateway";
+import { LOCAL_ACCOUNT_ID } from "./intrinsics";
+import { createLogSink, type LogSink, type LogsOption, stackLog } from "./logs";
+import type { FunctionDefinition, ServicePlan } from "./model";
+import { describeApis, planService } from "./plan";
+import { LocalStackError, PortInUseError } from "./ports";
+import {
+  buildFunctions,
+  buildWorkerScript,
+  FunctionRuntime,
+  type InvokeOutcome,
+  runtimeFunction,
+} from "./runtime";
+
+/**
+ * The whole system on one machine: DynamoDB (dynalite), an SSM + Secrets
+ * Manager endpoint, every function in its own Lambda-like worker, and an
+ * HTTP gateway serving every API route read from the templates.
+ */
+
+export interface LocalStackOptions {
+  /** Where tables, parameters, secrets and credentials live. Default `.local/data`. */
+  dataDir?: string;
+  /** Wipe the data directory first. */
+  reset?: boolean;
+  /** 0 picks a free port. Defaults 3000, 8000, 4566. */
+  gatewayPort?: number;
+  dynamodbPort?: number;
+  awsPort?: number;
+  /** An environment of environments.yaml. Default `local`. */
+  environment?: string;
+  /** Default the repository's environments.yaml; tests point it at fixtures. */
+  environmentsFile?: string;
+  logs?: LogsOption;
+  /** Only these services (and what they depend on). Default: all. */
+  services?: string[];
+  /** Where services are found. Default `src/`; tests point it at fixtures. */
+  srcDir?: string;
+  /** Parent of this stack's own build directory. Default `.local/build`. */
+  buildRoot?: string;
+  /** Execution environments per function at most; further calls queue. Default 4. */
+  maxConcurrency?: number;
+  /** Run `rate(...)` schedule events. Default true. */
+  schedules?: boolean;
+}
+
+export interface LocalFunctionInfo {
+  service: string;
+  logicalId: string;
+  functionName: string;
+  arn: string;
+}
+
+export interface LocalStack {
+  /** Base URL of each service's API: `{auth: "http://127.0.0.1:3000/auth", ...}`. */
+  endpoints: Record<string, string>;
+  gatewayUrl: string;
+  dynamodbEndpoint: string;
+  /** SSM and Secrets Manager (AWS_ENDPOINT_URL_SSM / AWS_ENDPOINT_URL_SECRETS_MANAGER). */
+  awsEndpoint: string;
+  credentials: LocalCredentials;
+  region: string;
+  environment: string;
+  dataDir: string;
+  /** Keyed by `service/LogicalId`. */
+  functions: Record<string, LocalFunctionInfo>;
+  /** Milliseconds from the call to ready. */
+  startupMs: number;
+  /** That service's routes answer 503 until startService. */
+  stopService(name: string): Promise<void>;
+  startService(name: string): Promise<void>;
+  /** Invokes a function directly, as `aws lambda invoke` would (`service/LogicalId` or a unique LogicalId). */
+  invoke(functionId: string, event: unknown): Promise<InvokeOutcome>;
+  stop(): Promise<void>;
+}
+
+/** The selected services plus everything they depend on, in deploy order. */
+export function selectServices(ordered: Service[], wanted: string[] | undefined): Service[] {
+  if (!wanted || wanted.length === 0) return ordered;
+  const byName = new Map(ordered.map((service) => [service.name, service]));
+  const keep = new Set<string>();
+  const add = (name: string): void => {
+    const service = byName.get(name);
+    if (!service)
+      throw new LocalStackError(
+        `Unknown service '${name}'; services in src/: ${[...byName.keys()].join(", ")}`,
+      );
+    if (keep.has(name)) return;
+    keep.add(name);
+    for (const dependency of service.metadata.dependencies) add(dependency);
+  };
+  for (const name of wanted) add(name);
+  return ordered.filter((service) => keep.has(service.name));
+}
+
+class Registry implements FunctionRegistry {
+  readonly runtimes = new Map<string, FunctionRuntime>();
+  private readonly arns = new Map<string, FunctionRuntime>();
+
+  add(runtime: FunctionRuntime): void {
+    this.runtimes.set(runtime.fn.id, runtime);
+    this.arns.set(runtime.fn.arn, runtime);
+  }
+
+  byId(id: string): FunctionRuntime | undefined {
+    const direct = this.runtimes.get(id);
+    if (direct) return direct;
+    const matches = [...this.runtimes.values()].filter((runtime) => runtime.fn.logicalId === id);
+    return matches.length === 1 ? matches[0] : undefined;
+  }
+
+  /** Qualified ARNs (`...:function:name:alias`) and bare names resolve too. */
+  byArn(arn: string): FunctionRuntime | undefined {
+    const unqualified = arn.split(":").slice(0, 7).join(":");
+    return (
+      this.arns.get(unqualified) ??
+      [...this.runtimes.values()].find((runtime) => runtime.fn.functionName === arn)
+    );
+  }
+}
+
+export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
+  const startedAt = performance.now();
+  const log: LogSink = createLogSink(options.logs ?? "pretty");
+  const environment = loadEnvironment(options.environment ?? "local", options.environmentsFile);
+  const services = selectServices(deployOrder(loadServices(options.srcDir)), options.services);
+  const dataDir = resolve(options.dataDir ?? join(ROOT, ".local", "data"));
+  if (options.reset) {
+    assertDataDirFree(dataDir);
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+  mkdirSync(dataDir, { recursive: true });
+  const unlock = lockDataDir(dataDir);
+  const buildRoot = resolve(options.buildRoot ?? join(ROOT, ".local", "build"));
+  removeStaleBuilds(buildRoot);
+  // Unique per stack so parallel test files never share bundles.
+  const buildDir = join(buildRoot, `${process.pid}-${randomBytes(4).toString("hex")}`);
+  const credentials = loadCredentials(dataDir);
+  const region = environment.region;
+  const registry = new Registry();
+  const cleanups: Array<() => Promise<void> | void> = [
+    () => rmSync(buildDir, { recursive: true, force: true }),
+    unlock,
+  ];
+  const cleanup = async (): Promise<void> => {
+    for (const step of cleanups.splice(0).reverse()) {
+      try {
+        await step();
+      } catch (error) {
+        stackLog(log, "WARN", `cleanup step failed: ${(error as Error).message}`);
+      }
+    }
+  };
+
+  try {
+    const settled = await Promise.allSettled([
+      startDynamo({ port: options.dynamodbPort ?? 8000, path: join(dataDir, "dynamodb") }),
+      startAwsEndpoint({ port: options.awsPort ?? 4566, dataDir, region, accountId: LOCAL_ACCOUNT_ID, log }),
+      Gateway.start({
+        port: options.gatewayPort ?? 3000,
+        region,
+        accountId: LOCAL_ACCOUNT_ID,
+        credentials,
+        functions: registry,
+        log,
+      }),
+      buildWorkerScript(buildDir),
+    ]);
+    for (const result of settled) {
+      if (result.status === "fulfilled" && typeof result.value === "object" && "close" in result.value) {
+        const closable = result.value;
+        cleanups.push(() => closable.close());
+      }
+    }
+    const failures = settled.filter(
+      (result): result is PromiseRejectedResult => result.status === "rejected",
+    );
+    if (failures.length > 0) {
+      // Name every taken port at once rather than one per attempt.
+      const taken = failures
+        .map((failure) => failure.reason)
+        .filter((reason) => reason instanceof PortInUseError);
+      throw taken.length > 1
+        ? new PortInUseError(taken.flatMap((error) => error.ports))
+        : failures[0]?.reason;
+    }
+    const [dynamo, aws, gateway, workerScript] = settled.map(
+      (result) => (result as PromiseFulfilledResult<unknown>).value,
+    ) as [LocalDynamo, AwsEndpoint, Gateway, string];
+    // Bundling is the slow part: it runs while the services deploy.
+    const builds = buildFunctions(
+      services.flatMap((service) => listFunctions(service)),
+      buildDir,
+    );
+    // Cleanup must not delete the build directory under a running esbuild.
+    cleanups.push(async () => {
+      await Promise.all(builds.values());
+    });
+    const dynamodb = new DynamoDBClient({ endpoint: dynamo.url, region, credentials, maxAttempts: 1 });
+    cleanups.push(() => dynamodb.destroy());
+    cleanups.push(async () => {
+      await Promise.all([...registry.runtimes.values()].map((runtime) => runtime.stop()));
+    });
+
+    const apis = describeApis(services, environment, gateway.url);
+    const context = { region, credentials, dynamodbEndpoint: dynamo.url, awsEndpoint: aws.url };
+    const plans: ServicePlan[] = [];
+    for (const service of services) {
+      const plan = await planService(service, {
+        environment,
+        apis,
+        lookupParameter: async (name) => aws.parameters.find(name)?.value,
+      });
+      plans.push(plan);
+      await ensureTables(dynamodb, plan.tables, log, service.name);
+      for (const secret of plan.secrets) aws.secrets.ensure(secret);
+      for (const parameter of plan.ssmParameters) aws.parameters.publish(parameter);
+      for (const warning of plan.warnings) stackLog(log, "WARN", warning, { service: service.name });
+    }
+    for (const plan of plans) {
+      for (const fn of plan.functions) {
+        const built = (await builds.get(fn.id)) ?? { ok: false, error: "not built" };
+        if (!built.ok)
+          stackLog(log, "ERROR", `${fn.id} did not bundle: ${built.error}`, { service: fn.service });
+        registry.add(
+          new FunctionRuntime(
+            runtimeFunction(fn, built, context, options.maxConcurrency ?? 4),
+            workerScript,
+            log,
+          ),
+        );
+      }
+      for (const api of plan.apis) gateway.mount(api);
+    }
+    gateway.ready();
+    const deployedApis = plans.flatMap((plan) =>
+      plan.apis.map((api) => ({ api, stackName: plan.stackName })),
+    );
+    const startedAtSeconds = Math.floor(Date.now() / 1000);
+    aws.attach({
+      getFunction(nameOrArn) {
+        const fn = registry.byArn(nameOrArn)?.fn;
+        if (!fn) return undefined;
+        return {
+          FunctionName: fn.functionName,
+          FunctionArn: fn.arn,
+          Runtime: fn.runtime,
+          Handler: `${fn.moduleName}.${fn.exportName}`,
+          Timeout: fn.timeoutSeconds,
+          MemorySize: fn.memorySize,
+          Environment: { Variables: fn.templateEnvironment },
+        };
+      },
+      invoke: (nameOrArn, event) => registry.byArn(nameOrArn)?.invoke(event),
+      getRestApi(id) {
+        const found = deployedApis.find(({ api }) => api.apiId === id);
+        return found ? { id, name: found.stackName, createdDate: startedAtSeconds } : undefined;
+      },
+    });
+
+    const timers = options.schedules === false ? [] : startSchedules(plans, registry, log, region);
+    cleanups.push(() => {
+      for (const timer of timers) clearTimeout(timer);
+    });
+    // Stopping runs these in reverse: first stop taking requests, then end the functions.
+    cleanups.push(() => gateway.close());
+
+    const endpoints: Record<string, string> = {};
+    for (const api of apis) if (api.mount === api.service) endpoints[api.service] = api.baseUrl;
+    const functions: Record<string, LocalFunctionInfo> = {};
+    for (const plan of plans) {
+      for (const fn of plan.functions) {
+        functions[fn.id] = {
+          service: fn.service,
+          logicalId: fn.logicalId,
+          functionName: fn.functionName,
+          arn: fn.arn,
+        };
+      }
+    }
+    const known = (name: string): void => {
+      if (!services.some((service) => service.name === name)) {
+        throw new LocalStackError(
+          `Unknown service '${name}'; running: ${services.map((service) => service.name).join(", ")}`,
+        );
+      }
+    };
+    const startupMs = Math.round(performance.now() - startedAt);
+    stackLog(log, "INFO", `ready in ${startupMs} ms`, { gateway: gateway.url });
+    let stopping: Promise<void> | undefined;
+    return {
+      endpoints,
+      gatewayUrl: gateway.url,
+      dynamodbEndpoint: dynamo.url,
+      awsEndpoint: aws.url,
+      credentials,
+      region,
+      environment: environment.name,
+      dataDir,
+      functions,
+      startupMs,
+      async stopService(name) {
+        known(name);
+        gateway.stopService(name);
+      },
+      async startService(name) {
+        known(name);
+        gateway.startService(name);
+      },
+      async invoke(functionId, event) {
+        const runtime = registry.byId(functionId);
+        if (!runtime)
+          throw new Error(`No function '${functionId}'; known: ${Object.keys(functions).join(", ")}`);
+        return runtime.invoke(event);
+      },
+      stop() {
+        stopping ??= cleanup();
+        return stopping;
+      },
+    };
+  } catch (error) {
+    await cleanup();
+    throw error;
+  }
+}
+
+function startSchedules(
+  plans: ServicePlan[],
+  registry: Registry,
+  log: LogSink,
+  region: string,
+): NodeJS.Timeout[] {
+  const timers: NodeJS.Timeout[] = [];
+  for (const plan of plans) {
+    for (const fn of plan.functions) {
+      for (const schedule of fn.schedules) {
+        if (schedule.everyMs === undefined) continue;
+        const run = (): void => void runScheduled(fn, schedule.name, schedule.input, registry, log, region);
+        // EventBridge's first run comes some time within the first period; locally it comes at once,
+        // so what schedules maintain (the catalog's registrations) is there right after start.
+        const first = setTimeout(run, 1000);
+        const timer = setInterval(run, schedule.everyMs);
+        first.unref();
+        timer.unref();
+        timers.push(first, timer);
+      }
+    }
+  }
+  return timers;
+}
+
+async function runScheduled(
+  fn: FunctionDefinition,
+  name: string,
+  input: unknown,
+  registry: Registry,
+  log: LogSink,
+  region: string,
+): Promise<void> {
+  const runtime = registry.byId(fn.id);
+  if (!runtime) return;
+  // The event EventBridge sends for a scheduled rule, unless the template gives an Input.
+  const event = input ?? {
+    version: "0",
+    id: randomUUID(),
+    "detail-type": "Scheduled Event",
+    source: "aws.events",
+    account: LOCAL_ACCOUNT_ID,
+    time: new Date().toISOString().replace(/\.\d{3}Z$/, "Z"),
+    region,
+    resources: [`arn:aws:events:${region}:${LOCAL_ACCOUNT_ID}:rule/${fn.functionName}-${name}`],
+    detail: {},
+  };
+  const outcome = await runtime.invoke(event);
+  stackLog(log, outcome.ok ? "DEBUG" : "WARN", `schedule ${fn.id}/${name} ${outcome.ok ? "ran" : "failed"}`);
+}

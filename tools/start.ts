@@ -1,0 +1,134 @@
+import { relative, resolve } from "node:path";
+import { parseArgs } from "node:util";
+import { ROOT } from "./lib/project";
+import { TemplateError } from "./local/intrinsics";
+import type { LogsOption } from "./local/logs";
+import { LocalStackError } from "./local/ports";
+import { type LocalStack, startLocalStack } from "./local/stack";
+import { ENDPOINTS_FILE, removeStackState, writeStackState } from "./local/state";
+
+const USAGE = `Usage: npm start [-- options]
+
+Runs Meridian on this machine: DynamoDB, SSM and Secrets Manager endpoints,
+every function, and an HTTP gateway with every API route from the templates.
+
+Options:
+  --reset                 wipe the local data (tables, parameters, secrets) first
+  --port <n>              gateway port (default 3000)
+  --dynamodb-port <n>     DynamoDB port (default 8000)
+  --aws-port <n>          SSM / Secrets Manager port (default 4566)
+  --data-dir <dir>        where data is kept (default .local/data)
+  --env <name>            environment of environments.yaml (default local)
+  --services <a,b>        only these services and their dependencies
+  --logs <mode>           pretty | raw | silent (default pretty on a terminal, raw otherwise)
+  -h, --help              this text`;
+
+function port(value: string | undefined, flag: string, fallback: number): number {
+  if (value === undefined) return fallback;
+  const number = Number(value);
+  if (!Number.isInteger(number) || number < 0 || number > 65535) {
+    throw new UsageError(`${flag} takes a port number (0-65535), got '${value}'`);
+  }
+  return number;
+}
+
+class UsageError extends Error {}
+
+async function main(): Promise<number> {
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
+  const { values } = parseArgs({
+    options: {
+      reset: { type: "boolean", default: false },
+      port: { type: "string" },
+      "dynamodb-port": { type: "string" },
+      "aws-port": { type: "string" },
+      "data-dir": { type: "string" },
+      env: { type: "string", default: "local" },
+      services: { type: "string" },
+      logs: { type: "string" },
+      help: { type: "boolean", short: "h", default: false },
+    },
+    strict: true,
+  });
+  if (values.help) {
+    console.log(USAGE);
+    return 0;
+  }
+  const logs = values.logs ?? (process.stdout.isTTY ? "pretty" : "raw");
+  if (!["pretty", "raw", "silent"].includes(logs))
+    throw new UsageError(`--logs takes pretty, raw or silent, got '${logs}'`);
+
+  const started = performance.now();
+  const stack: LocalStack = await startLocalStack({
+    reset: values.reset,
+    gatewayPort: port(values.port, "--port", 3000),
+    dynamodbPort: port(values["dynamodb-port"], "--dynamodb-port", 8000),
+    awsPort: port(values["aws-port"], "--aws-port", 4566),
+    ...(values["data-dir"] ? { dataDir: resolve(values["data-dir"]) } : {}),
+    environment: values.env,
+    logs: logs as LogsOption,
+    ...(values.services ? { services: values.services.split(",").map((name) => name.trim()) } : {}),
+  });
+  writeStackState(stack);
+  const seconds = ((performance.now() - started) / 1000).toFixed(1);
+  const width = Math.max(
+    ...Object.keys(stack.endpoints).map((name) => name.length),
+    "SSM, Secrets Manager".length,
+  );
+  const lines = [
+    "",
+    `Meridian local stack (environment ${stack.environment}) ready in ${seconds} s`,
+    "",
+    ...Object.entries(stack.endpoints).map(([name, url]) => `  ${name.padEnd(width)}  ${url}`),
+    "",
+    `  ${"DynamoDB".padEnd(width)}  ${stack.dynamodbEndpoint}`,
+    `  ${"SSM, Secrets Manager".padEnd(width)}  ${stack.awsEndpoint}`,
+    `  ${"data".padEnd(width)}  ${relative(ROOT, stack.dataDir) || stack.dataDir} (kept across restarts; --reset wipes it)`,
+    "",
+    `  Endpoints are in ${relative(ROOT, ENDPOINTS_FILE)}. Ctrl+C stops.`,
+    "",
+  ];
+  console.log(lines.join("\n"));
+
+  let stopping = false;
+  await new Promise<void>((done) => {
+    const stop = (signal: NodeJS.Signals): void => {
+      if (stopping) {
+        console.error(`\n${signal} again: exiting without a clean stop`);
+        process.exit(130);
+      }
+      stopping = true;
+      console.log(`\n${signal}: stopping...`);
+      stack
+        .stop()
+        .catch((error: unknown) => console.error(`Stopping failed: ${(error as Error).message}`))
+        .finally(() => {
+          removeStackState();
+          done();
+        });
+    };
+    process.on("SIGINT", stop);
+    process.on("SIGTERM", stop);
+  });
+  console.log("Stopped.");
+  return 0;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    if (error instanceof LocalStackError || error instanceof UsageError || error instanceof TemplateError) {
+      console.error(`\n${error.message}\n`);
+    } else if (
+      error instanceof Error &&
+      error.name === "TypeError" &&
+      "code" in error &&
+      String(error.code).startsWith("ERR_PARSE_ARGS")
+    ) {
+      console.error(`\n${error.message}\n\n${USAGE}\n`);
+    } else {
+      console.error(error);
+    }
+    process.exit(1);
+  },
+);
