@@ -75,38 +75,37 @@ test("every file the manifest names is in the artifact", () => {
   expect(named.filter((path) => !zipped.has(path))).toEqual([]);
 });
 
-test.each(deployEnvironments)(
-  "the deployer turns it into complete change set targets for %s",
-  async (environment) => {
-    const manifest = parseManifest(zipped.json(MANIFEST_FILE));
-    const store = new FakePackageStore();
+test.each(
+  deployEnvironments,
+)("the deployer turns it into complete change set targets for %s", async (environment) => {
+  const manifest = parseManifest(zipped.json(MANIFEST_FILE));
+  const store = new FakePackageStore();
 
-    for (const stack of manifest.environments[environment] ?? []) {
-      const target = await prepareTarget(zipped, manifest, stack, store, {
-        executionRoleArn: "arn:aws:iam::123456789012:role/exec",
-        changeSetName: "pipeline-test",
-      });
-      const template = JSON.parse(target.templateBody ?? "{}") as {
-        Resources: Record<string, { Type: string; Properties?: { CodeUri?: unknown }; Metadata?: unknown }>;
-        Globals?: { Function?: { CodeUri?: unknown } };
-      };
-      const functions = Object.entries(template.Resources).filter(
-        ([, resource]) => resource.Type === "AWS::Serverless::Function",
-      );
+  for (const stack of manifest.environments[environment] ?? []) {
+    const target = await prepareTarget(zipped, manifest, stack, store, {
+      executionRoleArn: "arn:aws:iam::123456789012:role/exec",
+      changeSetName: "pipeline-test",
+    });
+    const template = JSON.parse(target.templateBody ?? "{}") as {
+      Resources: Record<string, { Type: string; Properties?: { CodeUri?: unknown }; Metadata?: unknown }>;
+      Globals?: { Function?: { CodeUri?: unknown } };
+    };
+    const functions = Object.entries(template.Resources).filter(
+      ([, resource]) => resource.Type === "AWS::Serverless::Function",
+    );
 
-      for (const [, fn] of functions) {
-        const codeUri = fn.Properties?.CodeUri as { Bucket: string; Key: string };
-        expect(codeUri.Bucket).toBe(store.bucket);
-        expect(store.uploads.has(codeUri.Key)).toBe(true);
-        expect(fn.Metadata).toBeUndefined();
-      }
-      expect(template.Globals?.Function?.CodeUri).toBeUndefined();
-      expect(target.templateBody).not.toContain(PACKAGE_BUCKET_PLACEHOLDER);
-      expect(target.parameters?.Environment).toBe(environment);
-      expect(target.tags).toMatchObject({ Environment: environment, Service: stack.service });
+    for (const [, fn] of functions) {
+      const codeUri = fn.Properties?.CodeUri as { Bucket: string; Key: string };
+      expect(codeUri.Bucket).toBe(store.bucket);
+      expect(store.uploads.has(codeUri.Key)).toBe(true);
+      expect(fn.Metadata).toBeUndefined();
     }
-  },
-);
+    expect(template.Globals?.Function?.CodeUri).toBeUndefined();
+    expect(target.templateBody).not.toContain(PACKAGE_BUCKET_PLACEHOLDER);
+    expect(target.parameters?.Environment).toBe(environment);
+    expect(target.tags).toMatchObject({ Environment: environment, Service: stack.service });
+  }
+});
 
 test("each function zip holds its handler module", () => {
   const manifest = parseManifest(zipped.json(MANIFEST_FILE));

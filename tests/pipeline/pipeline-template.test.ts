@@ -159,20 +159,19 @@ describe("buildspecs and local CI cannot drift", () => {
   const projects = actions.filter((action) => action.provider === "CodeBuild");
   const ciRun = readFileSync(join(ROOT, ".ci", "run"), "utf8").split("\n");
 
-  test.each(projects.map((action) => [action.stage, action.buildspec ?? ""]))(
-    "%s: %s exists and every npm script it runs is in package.json",
-    (_stage, buildspec) => {
-      const spec = parseBuildspec(join(ROOT, buildspec));
-      for (const command of npmCommands(buildspecCommands(spec))) {
-        const script = command.startsWith("npm run ") ? command.slice("npm run ".length) : command.slice(4);
-        if (command === "npm ci") continue;
-        expect({ command, inPackageJson: script in packageJson.scripts }).toEqual({
-          command,
-          inPackageJson: true,
-        });
-      }
-    },
-  );
+  test.each(
+    projects.map((action) => [action.stage, action.buildspec ?? ""]),
+  )("%s: %s exists and every npm script it runs is in package.json", (_stage, buildspec) => {
+    const spec = parseBuildspec(join(ROOT, buildspec));
+    for (const command of npmCommands(buildspecCommands(spec))) {
+      const script = command.startsWith("npm run ") ? command.slice("npm run ".length) : command.slice(4);
+      if (command === "npm ci") continue;
+      expect({ command, inPackageJson: script in packageJson.scripts }).toEqual({
+        command,
+        inPackageJson: true,
+      });
+    }
+  });
 
   test("the Test stage runs exactly the npm commands .ci/run runs, in order", () => {
     const test = projects.find((action) => action.category === "Test");

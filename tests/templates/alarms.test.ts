@@ -51,60 +51,59 @@ function expectOneEventInAMinute(what: string, alarms: Array<Record<string, unkn
 
 const withResources = services.filter((service) => Object.keys(service.template.Resources).length > 0);
 
-describe.each(withResources.map((service) => [service.name, service] as [string, Service]))(
-  "%s alarms",
-  (_name, service) => {
-    const template = service.template;
+describe.each(
+  withResources.map((service) => [service.name, service] as [string, Service]),
+)("%s alarms", (_name, service) => {
+  const template = service.template;
 
-    test("every alarm names a real metric, its real dimensions, the right resources and the topic", () => {
-      const problems = alarmsOf(template).flatMap(([logicalId]) => alarmProblems(service, logicalId));
-      expect(problems).toEqual([]);
-    });
+  test("every alarm names a real metric, its real dimensions, the right resources and the topic", () => {
+    const problems = alarmsOf(template).flatMap(([logicalId]) => alarmProblems(service, logicalId));
+    expect(problems).toEqual([]);
+  });
 
-    test("every table alarms on ReadThrottleEvents and WriteThrottleEvents", () => {
-      for (const table of resourcesOfType(template, "AWS::DynamoDB::Table")) {
-        for (const metric of ["ReadThrottleEvents", "WriteThrottleEvents"]) {
-          expectOneEventInAMinute(
-            `${table} ${metric}`,
-            alarmsOn(template, "AWS/DynamoDB", metric, "TableName", { Ref: table }),
-          );
-        }
+  test("every table alarms on ReadThrottleEvents and WriteThrottleEvents", () => {
+    for (const table of resourcesOfType(template, "AWS::DynamoDB::Table")) {
+      for (const metric of ["ReadThrottleEvents", "WriteThrottleEvents"]) {
+        expectOneEventInAMinute(
+          `${table} ${metric}`,
+          alarmsOn(template, "AWS/DynamoDB", metric, "TableName", { Ref: table }),
+        );
       }
-    });
+    }
+  });
 
-    test("every function, registrars included, alarms on Errors and Throttles", () => {
-      for (const fn of resourcesOfType(template, "AWS::Serverless::Function")) {
-        for (const metric of ["Errors", "Throttles"]) {
-          expectOneEventInAMinute(
-            `${fn} ${metric}`,
-            alarmsOn(template, "AWS/Lambda", metric, "FunctionName", { Ref: fn }),
-          );
-        }
+  test("every function, registrars included, alarms on Errors and Throttles", () => {
+    for (const fn of resourcesOfType(template, "AWS::Serverless::Function")) {
+      for (const metric of ["Errors", "Throttles"]) {
+        expectOneEventInAMinute(
+          `${fn} ${metric}`,
+          alarmsOn(template, "AWS/Lambda", metric, "FunctionName", { Ref: fn }),
+        );
       }
-    });
+    }
+  });
 
-    test("every API has an explicit name and alarms on 5XXError for its stage", () => {
-      for (const api of resourcesOfType(template, "AWS::Serverless::Api")) {
-        const props = (template.Resources[api] as CfnResource).Properties ?? {};
-        // Without Name, SAM names the REST API after the stack, and ApiName
-        // would differ between a standalone and a nested deploy.
-        expect(props.Name).toEqual({ "Fn::Sub": `meridian-\${Environment}-${service.name}` });
-        const alarms = alarmsOn(template, "AWS/ApiGateway", "5XXError", "ApiName", props.Name);
-        expectOneEventInAMinute(`${api} 5XXError`, alarms);
-        expect(alarms[0]?.Dimensions).toContainEqual({ Name: "Stage", Value: props.StageName });
-      }
-    });
+  test("every API has an explicit name and alarms on 5XXError for its stage", () => {
+    for (const api of resourcesOfType(template, "AWS::Serverless::Api")) {
+      const props = (template.Resources[api] as CfnResource).Properties ?? {};
+      // Without Name, SAM names the REST API after the stack, and ApiName
+      // would differ between a standalone and a nested deploy.
+      expect(props.Name).toEqual({ "Fn::Sub": `meridian-\${Environment}-${service.name}` });
+      const alarms = alarmsOn(template, "AWS/ApiGateway", "5XXError", "ApiName", props.Name);
+      expectOneEventInAMinute(`${api} 5XXError`, alarms);
+      expect(alarms[0]?.Dimensions).toContainEqual({ Name: "Stage", Value: props.StageName });
+    }
+  });
 
-    test("alarms notify the environment's topic, taken from SSM as metadata.yaml says", () => {
-      if (alarmsOf(template).length === 0) return;
-      const [parameter] =
-        Object.entries(service.metadata.parameters).find(([, ssm]) => ssm === ALARM_TOPIC_SSM_NAME) ?? [];
-      expect(parameter).toBeDefined();
-      expect(template.Parameters?.[parameter ?? ""]?.Type).toBe("AWS::SSM::Parameter::Value<String>");
-      expect(service.metadata.dependencies).toContain("ops");
-    });
-  },
-);
+  test("alarms notify the environment's topic, taken from SSM as metadata.yaml says", () => {
+    if (alarmsOf(template).length === 0) return;
+    const [parameter] =
+      Object.entries(service.metadata.parameters).find(([, ssm]) => ssm === ALARM_TOPIC_SSM_NAME) ?? [];
+    expect(parameter).toBeDefined();
+    expect(template.Parameters?.[parameter ?? ""]?.Type).toBe("AWS::SSM::Parameter::Value<String>");
+    expect(service.metadata.dependencies).toContain("ops");
+  });
+});
 
 describe("custom metrics", () => {
   const byService = new Map(services.map((service) => [service.name, emittedMetrics(service)]));

@@ -169,19 +169,18 @@ describe("the environment dashboard", () => {
     }
   });
 
-  test.each(withApi.map((service) => service.name))(
-    "%s: requests, errors and p50/p99 latency of its API",
-    (name) => {
-      const api = { ApiName: `meridian-${ENVIRONMENT}-${name}`, Stage: ENVIRONMENT };
-      const onApi = graphed.filter((entry) => JSON.stringify(entry.dimensions) === JSON.stringify(api));
-      const has = (metric: string, stat: string) => onApi.some((e) => e.metric === metric && e.stat === stat);
-      expect(has("Count", "Sum")).toBe(true);
-      expect(has("5XXError", "Sum")).toBe(true);
-      expect(has("4XXError", "Sum")).toBe(true);
-      expect(has("Latency", "p50")).toBe(true);
-      expect(has("Latency", "p99")).toBe(true);
-    },
-  );
+  test.each(
+    withApi.map((service) => service.name),
+  )("%s: requests, errors and p50/p99 latency of its API", (name) => {
+    const api = { ApiName: `meridian-${ENVIRONMENT}-${name}`, Stage: ENVIRONMENT };
+    const onApi = graphed.filter((entry) => JSON.stringify(entry.dimensions) === JSON.stringify(api));
+    const has = (metric: string, stat: string) => onApi.some((e) => e.metric === metric && e.stat === stat);
+    expect(has("Count", "Sum")).toBe(true);
+    expect(has("5XXError", "Sum")).toBe(true);
+    expect(has("4XXError", "Sum")).toBe(true);
+    expect(has("Latency", "p50")).toBe(true);
+    expect(has("Latency", "p99")).toBe(true);
+  });
 
   test.each(withApi.map((service) => service.name))("%s: Lambda errors and throttles", (name) => {
     for (const metric of ["Errors", "Throttles"]) {

@@ -42,171 +42,164 @@ function resourcesOfType(template: CfnTemplate, type: string): Array<[string, Cf
   return Object.entries(template.Resources).filter(([, resource]) => resource.Type === type);
 }
 
-describe.each(services.map((service) => [service.name, service] as [string, Service]))(
-  "%s template",
-  (name, service) => {
-    const template = service.template;
-    // ops holds only environment-wide resources (alarm topic, dashboard): no
-    // code, table or API. The expectations below apply to what a service has.
-    const runsCode = resourcesOfType(template, "AWS::Serverless::Function").length > 0;
-    const hasApi = resourcesOfType(template, "AWS::Serverless::Api").length > 0;
-    const hasTable = resourcesOfType(template, "AWS::DynamoDB::Table").length > 0;
+describe.each(
+  services.map((service) => [service.name, service] as [string, Service]),
+)("%s template", (name, service) => {
+  const template = service.template;
+  // ops holds only environment-wide resources (alarm topic, dashboard): no
+  // code, table or API. The expectations below apply to what a service has.
+  const runsCode = resourcesOfType(template, "AWS::Serverless::Function").length > 0;
+  const hasApi = resourcesOfType(template, "AWS::Serverless::Api").length > 0;
+  const hasTable = resourcesOfType(template, "AWS::DynamoDB::Table").length > 0;
 
-    test("every Ref, GetAtt and Sub names a parameter, resource or pseudo parameter", () => {
-      const declared = new Set([
-        ...Object.keys(template.Parameters ?? {}),
-        ...Object.keys(template.Resources),
-      ]);
-      const unresolved = references({
-        Resources: template.Resources,
-        Outputs: template.Outputs,
-        Globals: template.Globals,
-      })
-        .filter((ref) => !declared.has(ref.name) && !PSEUDO.has(ref.name))
-        // SAM generates these for an Api resource with a stage.
-        .filter((ref) => !/Stage$|Deployment$/.test(ref.name));
-      expect(unresolved).toEqual([]);
+  test("every Ref, GetAtt and Sub names a parameter, resource or pseudo parameter", () => {
+    const declared = new Set([...Object.keys(template.Parameters ?? {}), ...Object.keys(template.Resources)]);
+    const unresolved = references({
+      Resources: template.Resources,
+      Outputs: template.Outputs,
+      Globals: template.Globals,
+    })
+      .filter((ref) => !declared.has(ref.name) && !PSEUDO.has(ref.name))
+      // SAM generates these for an Api resource with a stage.
+      .filter((ref) => !/Stage$|Deployment$/.test(ref.name));
+    expect(unresolved).toEqual([]);
+  });
+
+  test("declares the shared parameters every environment provides", () => {
+    for (const parameter of [
+      "Environment",
+      "LogLevel",
+      "LogRetentionDays",
+      "TableBillingMode",
+      "TableReadCapacity",
+      "TableWriteCapacity",
+    ]) {
+      expect(template.Parameters).toHaveProperty(parameter);
+    }
+  });
+
+  test("consumes other services only through SSM parameter types listed in metadata.yaml", () => {
+    const ssmParameters = Object.entries(template.Parameters ?? {})
+      .filter(([, parameter]) => parameter.Type.startsWith("AWS::SSM::Parameter::Value"))
+      .map(([parameter]) => parameter)
+      .sort();
+    expect(ssmParameters).toEqual(Object.keys(service.metadata.parameters).sort());
+  });
+
+  test("every function entry point exists and matches its handler", () => {
+    const functions = listFunctions(service);
+    // An API or a table with nothing to serve or use it would be a mistake.
+    if (hasApi || hasTable) expect(functions.length).toBeGreaterThan(0);
+    for (const fn of functions) {
+      expect(existsSync(fn.entryPoint)).toBe(true);
+      expect(fn.buildOptions.external).toEqual(["@aws-sdk/*"]);
+    }
+  });
+
+  test("functions run nodejs22.x on arm64 with a log group that has retention", () => {
+    const globals = (template.Globals?.Function ?? {}) as Record<string, unknown>;
+    for (const [logicalId, resource] of resourcesOfType(template, "AWS::Serverless::Function")) {
+      const props = { ...globals, ...resource.Properties } as Record<string, unknown>;
+      expect([logicalId, props.Runtime]).toEqual([logicalId, "nodejs22.x"]);
+      expect([logicalId, props.Architectures]).toEqual([logicalId, ["arm64"]]);
+      const logGroupRef = (props.LoggingConfig as { LogGroup?: { Ref?: string } } | undefined)?.LogGroup?.Ref;
+      expect([logicalId, typeof logGroupRef]).toEqual([logicalId, "string"]);
+      const logGroup = template.Resources[logGroupRef ?? ""];
+      expect(logGroup?.Type).toBe("AWS::Logs::LogGroup");
+      expect(logGroup?.Properties?.RetentionInDays).toEqual({ Ref: "LogRetentionDays" });
+    }
+  });
+
+  test("functions log JSON through Powertools at the environment's level, each to its own log group", () => {
+    const functions = resourcesOfType(template, "AWS::Serverless::Function");
+    if (functions.length === 0) return;
+    const globals = (template.Globals?.Function ?? {}) as {
+      Environment?: { Variables?: Record<string, unknown> };
+      LoggingConfig?: Record<string, unknown>;
+    };
+    expect(globals.Environment?.Variables).toMatchObject({
+      POWERTOOLS_SERVICE_NAME: name,
+      POWERTOOLS_METRICS_NAMESPACE: { "Fn::Sub": `Meridian/\${Environment}` },
+      POWERTOOLS_LOG_LEVEL: { Ref: "LogLevel" },
     });
-
-    test("declares the shared parameters every environment provides", () => {
-      for (const parameter of [
-        "Environment",
-        "LogLevel",
-        "LogRetentionDays",
-        "TableBillingMode",
-        "TableReadCapacity",
-        "TableWriteCapacity",
-      ]) {
-        expect(template.Parameters).toHaveProperty(parameter);
-      }
-    });
-
-    test("consumes other services only through SSM parameter types listed in metadata.yaml", () => {
-      const ssmParameters = Object.entries(template.Parameters ?? {})
-        .filter(([, parameter]) => parameter.Type.startsWith("AWS::SSM::Parameter::Value"))
-        .map(([parameter]) => parameter)
-        .sort();
-      expect(ssmParameters).toEqual(Object.keys(service.metadata.parameters).sort());
-    });
-
-    test("every function entry point exists and matches its handler", () => {
-      const functions = listFunctions(service);
-      // An API or a table with nothing to serve or use it would be a mistake.
-      if (hasApi || hasTable) expect(functions.length).toBeGreaterThan(0);
-      for (const fn of functions) {
-        expect(existsSync(fn.entryPoint)).toBe(true);
-        expect(fn.buildOptions.external).toEqual(["@aws-sdk/*"]);
-      }
-    });
-
-    test("functions run nodejs22.x on arm64 with a log group that has retention", () => {
-      const globals = (template.Globals?.Function ?? {}) as Record<string, unknown>;
-      for (const [logicalId, resource] of resourcesOfType(template, "AWS::Serverless::Function")) {
-        const props = { ...globals, ...resource.Properties } as Record<string, unknown>;
-        expect([logicalId, props.Runtime]).toEqual([logicalId, "nodejs22.x"]);
-        expect([logicalId, props.Architectures]).toEqual([logicalId, ["arm64"]]);
-        const logGroupRef = (props.LoggingConfig as { LogGroup?: { Ref?: string } } | undefined)?.LogGroup
-          ?.Ref;
-        expect([logicalId, typeof logGroupRef]).toEqual([logicalId, "string"]);
-        const logGroup = template.Resources[logGroupRef ?? ""];
-        expect(logGroup?.Type).toBe("AWS::Logs::LogGroup");
-        expect(logGroup?.Properties?.RetentionInDays).toEqual({ Ref: "LogRetentionDays" });
-      }
-    });
-
-    test("functions log JSON through Powertools at the environment's level, each to its own log group", () => {
-      const functions = resourcesOfType(template, "AWS::Serverless::Function");
-      if (functions.length === 0) return;
-      const globals = (template.Globals?.Function ?? {}) as {
-        Environment?: { Variables?: Record<string, unknown> };
-        LoggingConfig?: Record<string, unknown>;
+    // Lambda's own filter (INFO when unset) would otherwise drop DEBUG lines in dev.
+    expect(globals.LoggingConfig).toEqual({ ApplicationLogLevel: { Ref: "LogLevel" } });
+    const logGroups = new Set<string>();
+    for (const [logicalId, resource] of functions) {
+      const logging = resource.Properties?.LoggingConfig as {
+        LogFormat?: string;
+        LogGroup?: { Ref?: string };
       };
-      expect(globals.Environment?.Variables).toMatchObject({
-        POWERTOOLS_SERVICE_NAME: name,
-        POWERTOOLS_METRICS_NAMESPACE: { "Fn::Sub": `Meridian/\${Environment}` },
-        POWERTOOLS_LOG_LEVEL: { Ref: "LogLevel" },
+      expect([logicalId, logging.LogFormat]).toEqual([logicalId, "JSON"]);
+      const group = template.Resources[logging.LogGroup?.Ref ?? ""];
+      expect(JSON.stringify(group?.Properties?.LogGroupName)).toContain(`/meridian/\${Environment}/${name}/`);
+      logGroups.add(logging.LogGroup?.Ref ?? "");
+      const variables = (
+        resource.Properties?.Environment as { Variables?: Record<string, unknown> } | undefined
+      )?.Variables;
+      // One service name per template: alarms and the dashboard key custom metrics on it.
+      expect([logicalId, variables?.POWERTOOLS_SERVICE_NAME]).toEqual([logicalId, undefined]);
+    }
+    expect(logGroups.size).toBe(functions.length);
+  });
+
+  test("tables keep user data: Retain on delete and replace, encryption, point-in-time recovery", () => {
+    const tables = resourcesOfType(template, "AWS::DynamoDB::Table");
+    expect(tables).toHaveLength(runsCode ? 1 : 0);
+    for (const [, table] of tables) {
+      expect(table.DeletionPolicy).toBe("Retain");
+      expect(table.UpdateReplacePolicy).toBe("Retain");
+      expect(table.Properties?.SSESpecification).toEqual({ SSEEnabled: true });
+      expect(table.Properties?.PointInTimeRecoverySpecification).toEqual({
+        PointInTimeRecoveryEnabled: true,
       });
-      // Lambda's own filter (INFO when unset) would otherwise drop DEBUG lines in dev.
-      expect(globals.LoggingConfig).toEqual({ ApplicationLogLevel: { Ref: "LogLevel" } });
-      const logGroups = new Set<string>();
-      for (const [logicalId, resource] of functions) {
-        const logging = resource.Properties?.LoggingConfig as {
-          LogFormat?: string;
-          LogGroup?: { Ref?: string };
-        };
-        expect([logicalId, logging.LogFormat]).toEqual([logicalId, "JSON"]);
-        const group = template.Resources[logging.LogGroup?.Ref ?? ""];
-        expect(JSON.stringify(group?.Properties?.LogGroupName)).toContain(
-          `/meridian/\${Environment}/${name}/`,
-        );
-        logGroups.add(logging.LogGroup?.Ref ?? "");
-        const variables = (
-          resource.Properties?.Environment as { Variables?: Record<string, unknown> } | undefined
-        )?.Variables;
-        // One service name per template: alarms and the dashboard key custom metrics on it.
-        expect([logicalId, variables?.POWERTOOLS_SERVICE_NAME]).toEqual([logicalId, undefined]);
-      }
-      expect(logGroups.size).toBe(functions.length);
-    });
+      expect(table.Properties?.BillingMode).toEqual({ Ref: "TableBillingMode" });
+    }
+  });
 
-    test("tables keep user data: Retain on delete and replace, encryption, point-in-time recovery", () => {
-      const tables = resourcesOfType(template, "AWS::DynamoDB::Table");
-      expect(tables).toHaveLength(runsCode ? 1 : 0);
-      for (const [, table] of tables) {
-        expect(table.DeletionPolicy).toBe("Retain");
-        expect(table.UpdateReplacePolicy).toBe("Retain");
-        expect(table.Properties?.SSESpecification).toEqual({ SSEEnabled: true });
-        expect(table.Properties?.PointInTimeRecoverySpecification).toEqual({
-          PointInTimeRecoveryEnabled: true,
-        });
-        expect(table.Properties?.BillingMode).toEqual({ Ref: "TableBillingMode" });
-      }
-    });
+  test("publishes its api url, api arn and table name (those it has) under its own SSM path", () => {
+    const names = resourcesOfType(template, "AWS::SSM::Parameter").map(([, p]) => p.Properties?.Name);
+    const suffixes = [...(hasApi ? ["api/url", "api/arn"] : []), ...(hasTable ? ["table/name"] : [])];
+    for (const suffix of suffixes) {
+      expect(names).toContainEqual({ "Fn::Sub": `/meridian/\${Environment}/${name}/${suffix}` });
+    }
+    for (const parameterName of names) {
+      expect(JSON.stringify(parameterName)).toContain(`/meridian/\${Environment}/${name}/`);
+    }
+  });
 
-    test("publishes its api url, api arn and table name (those it has) under its own SSM path", () => {
-      const names = resourcesOfType(template, "AWS::SSM::Parameter").map(([, p]) => p.Properties?.Name);
-      const suffixes = [...(hasApi ? ["api/url", "api/arn"] : []), ...(hasTable ? ["table/name"] : [])];
-      for (const suffix of suffixes) {
-        expect(names).toContainEqual({ "Fn::Sub": `/meridian/\${Environment}/${name}/${suffix}` });
-      }
-      for (const parameterName of names) {
-        expect(JSON.stringify(parameterName)).toContain(`/meridian/\${Environment}/${name}/`);
-      }
-    });
-
-    test("IAM policies name only this service's own resources (and the one API it calls)", () => {
-      const own = new Set(Object.keys(template.Resources));
-      const consumed = new Set(Object.keys(service.metadata.parameters));
-      for (const [logicalId, resource] of resourcesOfType(template, "AWS::Serverless::Function")) {
-        const policies = (resource.Properties?.Policies ?? []) as Array<{
-          Statement?: Array<Record<string, unknown>>;
-        }>;
-        for (const policy of policies) {
-          expect(typeof policy).toBe("object");
-          for (const statement of policy.Statement ?? []) {
-            const actions = ([] as unknown[]).concat(statement.Action);
-            expect(actions.every((action) => typeof action === "string" && !action.includes("*"))).toBe(true);
-            for (const target of ([] as unknown[]).concat(statement.Resource)) {
-              expect([logicalId, target]).not.toEqual([logicalId, "*"]);
-              const refs = references(target);
-              expect(refs.length).toBeGreaterThan(0);
-              for (const ref of refs) {
-                const allowed =
-                  own.has(ref.name) ||
-                  PSEUDO.has(ref.name) ||
-                  ref.name === "Environment" ||
-                  (consumed.has(ref.name) && ref.name.endsWith("ApiArn"));
-                expect([logicalId, ref.name, allowed]).toEqual([logicalId, ref.name, true]);
-              }
-              const text = JSON.stringify(target);
-              if (text.includes(":parameter/")) expect(text).toContain(`/meridian/\${Environment}/${name}/`);
+  test("IAM policies name only this service's own resources (and the one API it calls)", () => {
+    const own = new Set(Object.keys(template.Resources));
+    const consumed = new Set(Object.keys(service.metadata.parameters));
+    for (const [logicalId, resource] of resourcesOfType(template, "AWS::Serverless::Function")) {
+      const policies = (resource.Properties?.Policies ?? []) as Array<{
+        Statement?: Array<Record<string, unknown>>;
+      }>;
+      for (const policy of policies) {
+        expect(typeof policy).toBe("object");
+        for (const statement of policy.Statement ?? []) {
+          const actions = ([] as unknown[]).concat(statement.Action);
+          expect(actions.every((action) => typeof action === "string" && !action.includes("*"))).toBe(true);
+          for (const target of ([] as unknown[]).concat(statement.Resource)) {
+            expect([logicalId, target]).not.toEqual([logicalId, "*"]);
+            const refs = references(target);
+            expect(refs.length).toBeGreaterThan(0);
+            for (const ref of refs) {
+              const allowed =
+                own.has(ref.name) ||
+                PSEUDO.has(ref.name) ||
+                ref.name === "Environment" ||
+                (consumed.has(ref.name) && ref.name.endsWith("ApiArn"));
+              expect([logicalId, ref.name, allowed]).toEqual([logicalId, ref.name, true]);
             }
+            const text = JSON.stringify(target);
+            if (text.includes(":parameter/")) expect(text).toContain(`/meridian/\${Environment}/${name}/`);
           }
         }
       }
-    });
-  },
-);
+    }
+  });
+});
 
 describe("root template", () => {
   const root = loadTemplate(join(ROOT, "template.yaml"));

@@ -36,8 +36,11 @@ export function listFunctions(service: Service): FunctionSpec[] {
   for (const [logicalId, resource] of Object.entries(service.template.Resources)) {
     if (resource.Type !== "AWS::Serverless::Function") continue;
     const where = `src/${service.name}/template.yaml: ${logicalId}`;
-    const metadata = resource.Metadata as { BuildMethod?: string; BuildProperties?: EsbuildProperties } | undefined;
-    if (metadata?.BuildMethod !== "esbuild") throw new Error(`${where}: Metadata.BuildMethod must be esbuild`);
+    const metadata = resource.Metadata as
+      | { BuildMethod?: string; BuildProperties?: EsbuildProperties }
+      | undefined;
+    if (metadata?.BuildMethod !== "esbuild")
+      throw new Error(`${where}: Metadata.BuildMethod must be esbuild`);
     const props = metadata.BuildProperties ?? {};
     const handler = resource.Properties?.Handler;
     if (typeof handler !== "string" || !handler.includes(".")) {
