@@ -1,5 +1,9 @@
 // Type-checking is `npm run typecheck` (tsc over src, tools and tests); ts-jest
 // only transpiles so the suite stays fast on two cores.
+// This machine may run an older Node than Lambda's nodejs22.x; the SDK's notice
+// about it would repeat in every test file. Workers inherit this variable.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
+
 /** @type {import('jest').Config} */
 module.exports = {
   testEnvironment: "node",

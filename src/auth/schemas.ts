@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 
 // Password length is in characters (code points), not UTF-16 units, so an
 // emoji counts once, as a user would count it.

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { loadConfig, nonEmpty, positiveInt } from "../shared/config";
 import { DynamoDbLoginAttemptStore } from "./adapters/dynamodb-login-attempt-store";
 import { DynamoDbUserRepository } from "./adapters/dynamodb-user-repository";

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { loadConfig, nonEmpty, positiveInt } from "../shared/config";
 import { documentClient } from "../shared/dynamodb";
 import { createSignedHttpClient } from "../shared/signed-http";

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { serviceNameSchema, serviceVersionSchema, ttlSchema } from "../shared/catalog-client";
 import { loadConfig, nonEmpty, positiveInt } from "../shared/config";
 import { createSignedHttpClient, type SignedHttpClient } from "../shared/signed-http";

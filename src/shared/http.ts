@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from "aws-lambda";
-import { type ZodType, z } from "zod";
+import * as z from "zod";
 import {
   AppError,
   ForbiddenError,
@@ -29,8 +29,8 @@ export interface HttpRequest {
   readonly event: APIGatewayProxyEvent;
   readonly correlationId: string;
   /** Parses the JSON body against one schema; the schema is also the type. */
-  body<T>(schema: ZodType<T>): T;
-  pathParam<T>(name: string, schema: ZodType<T>): T;
+  body<T>(schema: z.ZodType<T>): T;
+  pathParam<T>(name: string, schema: z.ZodType<T>): T;
   header(name: string): string | undefined;
   /** The authorizer's principal; throws 401 when the route had none. */
   principal(): Principal;
@@ -90,7 +90,7 @@ function buildRequest(event: APIGatewayProxyEvent, correlationId: string): HttpR
   return {
     event,
     correlationId,
-    body<T>(schema: ZodType<T>): T {
+    body<T>(schema: z.ZodType<T>): T {
       const contentType = findHeader(event.headers, "content-type");
       if (contentType !== undefined && !/^application\/([\w.+-]+\+)?json\b/i.test(contentType.trim())) {
         throw new UnsupportedMediaTypeError("Content-Type must be application/json");
@@ -107,7 +107,7 @@ function buildRequest(event: APIGatewayProxyEvent, correlationId: string): HttpR
       if (!result.success) throw new ValidationError(describeZodError(result.error));
       return result.data;
     },
-    pathParam<T>(name: string, schema: ZodType<T>): T {
+    pathParam<T>(name: string, schema: z.ZodType<T>): T {
       const value = event.pathParameters?.[name];
       const result = schema.safeParse(value);
       if (!result.success) {

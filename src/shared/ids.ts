@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 
 /**
  * A user id as it appears in a path. Auth issues UUIDs; the looser pattern

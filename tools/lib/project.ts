@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
 import { parse } from "yaml";
-import { z } from "zod";
+import * as z from "zod";
 import { type CfnParameter, type CfnTemplate, loadTemplate } from "./cfn-yaml";
 
 /** Repository root: tools/lib -> ../.. */

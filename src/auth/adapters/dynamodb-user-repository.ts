@@ -1,5 +1,5 @@
 import { GetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
-import { z } from "zod";
+import * as z from "zod";
 import { documentClient, isConditionalCheckFailed } from "../../shared/dynamodb";
 import type { UserRecord, UserRepository } from "../domain/ports";
 

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import type { LockoutPolicy, LoginAttemptWindow } from "./ports";
 
 /** The shape of the lock-out policy document kept in SSM. */

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 
 /**
  * The contract between the Bundle stage (tools/package-artifact.ts, which

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { z } from "zod";
+import * as z from "zod";
 import type { StackTarget } from "../stack-deployer";
 import type { ArtifactFiles } from "./artifact";
 import {

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { DependencyError } from "../../shared/errors";
 import { correlationHeaders } from "../../shared/observability";
 import type { SignedHttpClient } from "../../shared/signed-http";
