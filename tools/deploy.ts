@@ -10,15 +10,14 @@
  * resource and CloudFormation's reason.
  */
 import { join } from "node:path";
-import { CloudFormationClient } from "@aws-sdk/client-cloudformation";
 import { startDeployment } from "../src/pipeline/deployment";
 import type { StackTarget } from "../src/pipeline/stack-deployer";
 import { type ArtifactStore, DirectoryArtifactStore, S3ArtifactStore } from "./lib/artifacts";
 import { list, parseCli, runMain, seconds } from "./lib/cli";
-import { loadProject, selectServices } from "./lib/configurations";
+import { selectServices } from "./lib/configurations";
 import { packageService } from "./lib/package";
 import { displayPath, ROOT, stackName, templateConfiguration } from "./lib/project";
-import { describeFailure, runDeployment } from "./lib/stack-runner";
+import { pollMs, projectAndEnvironment, runStacks, STACK_CLI_OPTIONS } from "./lib/stack-runner";
 
 const USAGE =
   "usage: npm run deploy -- --env <name> [--service <name>[,<name>...]] [--bucket <artifact bucket>] [--region <region>] [--prefix <s3 prefix>] [--poll <seconds>] [--approve] [--dry-run]\n" +
@@ -29,15 +28,11 @@ async function main(): Promise<void> {
   const { values: args } = parseCli(
     {
       options: {
-        env: { type: "string" },
-        service: { type: "string", multiple: true },
+        ...STACK_CLI_OPTIONS,
         bucket: { type: "string" },
-        region: { type: "string" },
         prefix: { type: "string" },
-        poll: { type: "string", default: "5" },
         approve: { type: "boolean", default: false },
         "dry-run": { type: "boolean", default: false },
-        help: { type: "boolean", default: false },
       },
     },
     USAGE,
@@ -46,14 +41,7 @@ async function main(): Promise<void> {
     console.log(USAGE);
     return;
   }
-  if (!args.env) throw new Error(`--env is required\n${USAGE}`);
-  const project = loadProject();
-  const environment = project.environments.get(args.env);
-  if (!environment) {
-    throw new Error(
-      `unknown environment '${args.env}' (${project.environmentsFile} has: ${[...project.environments.keys()].join(", ")})`,
-    );
-  }
+  const { project, environment } = projectAndEnvironment(args.env, USAGE);
   if (environment.name === "local") throw new Error("environment 'local' runs with `npm start`, not on AWS");
   const dryRun = args["dry-run"];
   if (environment.flags.requireApproval && !args.approve && !dryRun) {
@@ -63,9 +51,7 @@ async function main(): Promise<void> {
   }
   const bucket = args.bucket ?? process.env.MERIDIAN_ARTIFACT_BUCKET;
   if (!bucket && !dryRun) throw new Error(`--bucket (or MERIDIAN_ARTIFACT_BUCKET) is required\n${USAGE}`);
-  const pollSeconds = Number(args.poll);
-  if (!Number.isFinite(pollSeconds) || pollSeconds <= 0)
-    throw new Error(`--poll: expected seconds, got '${args.poll}'`);
+  const poll = pollMs(args.poll);
   const region = args.region ?? environment.region;
   const prefix = args.prefix ?? `meridian/${environment.name}`;
   const services = selectServices(project.services, list(args.service));
@@ -106,13 +92,13 @@ async function main(): Promise<void> {
     if (!target) throw new Error(`no packaged target for ${service}`);
     return target;
   };
-  const cfn = new CloudFormationClient({ region });
-  const final = await runDeployment(cfn, targetFor, startDeployment([...targets.keys()], "deploy"), {
-    pollMs: pollSeconds * 1000,
-  });
-  const failure = describeFailure(final);
-  if (failure) throw new Error(`deploy failed: ${failure}`);
-  const summary = final.outcomes.map((entry) => `${entry.service} ${entry.outcome}`).join(", ");
+  const summary = await runStacks(
+    "deploy",
+    region,
+    targetFor,
+    startDeployment([...targets.keys()], "deploy"),
+    { pollMs: poll },
+  );
   console.log(`\nDeployed ${environment.name}: ${summary} in ${seconds(startedAt)}`);
 }
 

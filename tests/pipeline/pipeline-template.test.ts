@@ -4,6 +4,7 @@ import { TIME_RESERVE_MS } from "../../src/pipeline/deployer/job";
 import { type CfnResource, loadTemplate } from "../../tools/lib/cfn-yaml";
 import { loadEnvironments, loadServices, ROOT } from "../../tools/lib/project";
 import { buildspecCommands, PIPELINE_TEMPLATE, parseBuildspec, pipelineActions } from "../../tools/pipeline";
+import { PSEUDO_PARAMETERS, references } from "../support/cfn-references";
 
 const template = loadTemplate(PIPELINE_TEMPLATE);
 const resources = template.Resources;
@@ -12,17 +13,6 @@ const environments = loadEnvironments();
 const packageJson = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as {
   scripts: Record<string, string>;
 };
-
-const PSEUDO = new Set([
-  "AWS::AccountId",
-  "AWS::NotificationARNs",
-  "AWS::NoValue",
-  "AWS::Partition",
-  "AWS::Region",
-  "AWS::StackId",
-  "AWS::StackName",
-  "AWS::URLSuffix",
-]);
 
 function resource(logicalId: string): CfnResource {
   const found = resources[logicalId];
@@ -502,45 +492,6 @@ describe("the deployer function", () => {
   });
 });
 
-// ------------------------------------------------------------- references
-
-interface Reference {
-  kind: "Ref" | "GetAtt" | "Sub" | "Condition";
-  name: string;
-  path: string;
-  /** Conditions under which this reference is evaluated (enclosing Fn::If branches, the resource's own Condition). */
-  guards: Set<string>;
-}
-
-function references(value: unknown, path: string, guards: Set<string>): Reference[] {
-  if (Array.isArray(value))
-    return value.flatMap((item, index) => references(item, `${path}[${index}]`, guards));
-  if (value === null || typeof value !== "object") return [];
-  const found: Reference[] = [];
-  for (const [key, inner] of Object.entries(value)) {
-    if (key === "Ref" && typeof inner === "string") found.push({ kind: "Ref", name: inner, path, guards });
-    else if (key === "Fn::GetAtt" && Array.isArray(inner))
-      found.push({ kind: "GetAtt", name: String(inner[0]), path, guards });
-    else if (key === "Condition" && typeof inner === "string")
-      found.push({ kind: "Condition", name: inner, path, guards });
-    else if (key === "Fn::If" && Array.isArray(inner)) {
-      const [condition, whenTrue, whenFalse] = inner as [string, unknown, unknown];
-      found.push({ kind: "Condition", name: condition, path, guards });
-      found.push(...references(whenTrue, `${path}.Fn::If[1]`, new Set([...guards, condition])));
-      found.push(...references(whenFalse, `${path}.Fn::If[2]`, guards));
-    } else if (key === "Fn::Sub") {
-      const [text, variables] = Array.isArray(inner) ? inner : [inner, {}];
-      const local = new Set(Object.keys((variables ?? {}) as object));
-      for (const match of String(text).matchAll(/\$\{([^!}][^}]*)\}/g)) {
-        const name = (match[1] ?? "").split(".")[0] ?? "";
-        if (!local.has(name)) found.push({ kind: "Sub", name, path, guards });
-      }
-      if (Array.isArray(inner)) found.push(...references(inner[1], `${path}.Fn::Sub`, guards));
-    } else found.push(...references(inner, `${path}.${key}`, guards));
-  }
-  return found;
-}
-
 describe("pipeline.yaml references", () => {
   const all = [
     ...Object.entries(resources).flatMap(([id, candidate]) =>
@@ -554,7 +505,7 @@ describe("pipeline.yaml references", () => {
     const declared = new Set([
       ...Object.keys(template.Parameters ?? {}),
       ...Object.keys(resources),
-      ...PSEUDO,
+      ...PSEUDO_PARAMETERS,
     ]);
     const unresolved = all
       .filter((ref) => ref.kind !== "Condition" && !declared.has(ref.name))

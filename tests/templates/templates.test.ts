@@ -3,39 +3,12 @@ import { join } from "node:path";
 import { type CfnResource, type CfnTemplate, loadTemplate } from "../../tools/lib/cfn-yaml";
 import { listFunctions } from "../../tools/lib/functions";
 import { deployOrder, loadServices, ROOT, type Service } from "../../tools/lib/project";
+import { PSEUDO_PARAMETERS, type Reference, references } from "../support/cfn-references";
 
 const services = loadServices();
-const PSEUDO = new Set([
-  "AWS::AccountId",
-  "AWS::NotificationARNs",
-  "AWS::NoValue",
-  "AWS::Partition",
-  "AWS::Region",
-  "AWS::StackId",
-  "AWS::StackName",
-  "AWS::URLSuffix",
-]);
-
-/** Every intrinsic reference in a value, with where it was found. */
-function references(value: unknown, path = ""): Array<{ kind: string; name: string; path: string }> {
-  if (Array.isArray(value)) return value.flatMap((item, index) => references(item, `${path}[${index}]`));
-  if (value === null || typeof value !== "object") return [];
-  const found: Array<{ kind: string; name: string; path: string }> = [];
-  for (const [key, inner] of Object.entries(value)) {
-    if (key === "Ref" && typeof inner === "string") found.push({ kind: "Ref", name: inner, path });
-    else if (key === "Fn::GetAtt" && Array.isArray(inner))
-      found.push({ kind: "GetAtt", name: String(inner[0]), path });
-    else if (key === "Fn::Sub") {
-      const [text, variables] = Array.isArray(inner) ? inner : [inner, {}];
-      const local = new Set(Object.keys((variables ?? {}) as object));
-      for (const match of String(text).matchAll(/\$\{([^!}][^}]*)\}/g)) {
-        const name = (match[1] ?? "").split(".")[0] ?? "";
-        if (!local.has(name)) found.push({ kind: "Sub", name, path });
-      }
-      if (Array.isArray(inner)) found.push(...references(inner[1], `${path}.Fn::Sub`));
-    } else found.push(...references(inner, `${path}.${key}`));
-  }
-  return found;
+/** Refs, GetAtts and Subs; which conditions a template uses is not checked here. */
+function valueReferences(value: unknown): Reference[] {
+  return references(value).filter((ref) => ref.kind !== "Condition");
 }
 
 function resourcesOfType(template: CfnTemplate, type: string): Array<[string, CfnResource]> {
@@ -54,12 +27,12 @@ describe.each(
 
   test("every Ref, GetAtt and Sub names a parameter, resource or pseudo parameter", () => {
     const declared = new Set([...Object.keys(template.Parameters ?? {}), ...Object.keys(template.Resources)]);
-    const unresolved = references({
+    const unresolved = valueReferences({
       Resources: template.Resources,
       Outputs: template.Outputs,
       Globals: template.Globals,
     })
-      .filter((ref) => !declared.has(ref.name) && !PSEUDO.has(ref.name))
+      .filter((ref) => !declared.has(ref.name) && !PSEUDO_PARAMETERS.has(ref.name))
       // SAM generates these for an Api resource with a stage.
       .filter((ref) => !/Stage$|Deployment$/.test(ref.name));
     expect(unresolved).toEqual([]);
@@ -182,12 +155,12 @@ describe.each(
           expect(actions.every((action) => typeof action === "string" && !action.includes("*"))).toBe(true);
           for (const target of ([] as unknown[]).concat(statement.Resource)) {
             expect([logicalId, target]).not.toEqual([logicalId, "*"]);
-            const refs = references(target);
+            const refs = valueReferences(target);
             expect(refs.length).toBeGreaterThan(0);
             for (const ref of refs) {
               const allowed =
                 own.has(ref.name) ||
-                PSEUDO.has(ref.name) ||
+                PSEUDO_PARAMETERS.has(ref.name) ||
                 ref.name === "Environment" ||
                 (consumed.has(ref.name) && ref.name.endsWith("ApiArn"));
               expect([logicalId, ref.name, allowed]).toEqual([logicalId, ref.name, true]);

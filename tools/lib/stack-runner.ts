@@ -1,7 +1,44 @@
-import type { CloudFormationClient } from "@aws-sdk/client-cloudformation";
+import { CloudFormationClient } from "@aws-sdk/client-cloudformation";
 import { advanceDeployment, type DeploymentState, deploymentStatus } from "../../src/pipeline/deployment";
 import type { StackEventSummary, StackTarget } from "../../src/pipeline/stack-deployer";
 import { sleep } from "./cli";
+import { loadProject, type Project } from "./configurations";
+import type { Environment } from "./project";
+
+/**
+ * The flags every stack-changing CLI (deploy, teardown) takes, so they spell
+ * and default them alike; each adds its own (--bucket, --approve, --yes...).
+ */
+export const STACK_CLI_OPTIONS = {
+  env: { type: "string" },
+  service: { type: "string", multiple: true },
+  region: { type: "string" },
+  poll: { type: "string", default: "5" },
+  help: { type: "boolean", default: false },
+} as const;
+
+/** The project and the environment `--env` names; the usage is shown when it is missing. */
+export function projectAndEnvironment(
+  name: string | undefined,
+  usage: string,
+): { project: Project; environment: Environment } {
+  if (!name) throw new Error(`--env is required\n${usage}`);
+  const project = loadProject();
+  const environment = project.environments.get(name);
+  if (!environment) {
+    throw new Error(
+      `unknown environment '${name}' (${project.environmentsFile} has: ${[...project.environments.keys()].join(", ")})`,
+    );
+  }
+  return { project, environment };
+}
+
+/** `--poll <seconds>` as the milliseconds runDeployment pauses between rounds. */
+export function pollMs(value: string): number {
+  const seconds = Number(value);
+  if (!Number.isFinite(seconds) || seconds <= 0) throw new Error(`--poll: expected seconds, got '${value}'`);
+  return seconds * 1000;
+}
 
 export interface RunOptions {
   /** Pause between rounds while CloudFormation works. */
@@ -62,4 +99,21 @@ export function describeFailure(state: DeploymentState): string | undefined {
     ? `${failure.logicalId}${failure.resourceType ? ` (${failure.resourceType})` : ""}`
     : "stack";
   return `${failure.service}: ${resource}${failure.status ? ` ${failure.status}` : ""}: ${failure.reason}`;
+}
+
+/**
+ * Runs a deployment to its end against `region`: throws `<command> failed:`
+ * with the failing resource, or returns the outcomes as `auth created, ...`.
+ */
+export async function runStacks(
+  command: string,
+  region: string,
+  targetFor: (service: string) => StackTarget,
+  initial: DeploymentState,
+  options: RunOptions,
+): Promise<string> {
+  const final = await runDeployment(new CloudFormationClient({ region }), targetFor, initial, options);
+  const failure = describeFailure(final);
+  if (failure) throw new Error(`${command} failed: ${failure}`);
+  return final.outcomes.map((entry) => `${entry.service} ${entry.outcome}`).join(", ");
 }

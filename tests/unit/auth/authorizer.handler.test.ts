@@ -2,8 +2,9 @@ import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-sec
 import type { APIGatewayTokenAuthorizerEvent } from "aws-lambda";
 import { mockClient } from "aws-sdk-client-mock";
 import { TokenIssuer } from "../../../src/auth/domain/tokens";
+import { lambdaContext } from "../../support/proxy-event";
 import { FixedSigningKeySource, ManualClock } from "./fakes";
-import { captureMetrics, lambdaContext, setAuthEnvironment } from "./handler-support";
+import { captureMetrics, setAuthEnvironment } from "./handler-support";
 
 // Only the variable the authorizer's template gives it: wiring must not need the others.
 setAuthEnvironment();
@@ -22,7 +23,7 @@ const issuer = new TokenIssuer(new FixedSigningKeySource(new TextEncoder().encod
 const authorize = (authorizationToken: string) =>
   handler(
     { type: "TOKEN", authorizationToken, methodArn: METHOD_ARN } as APIGatewayTokenAuthorizerEvent,
-    lambdaContext,
+    lambdaContext("authorizer"),
   );
 
 describe("TOKEN authorizer handler", () => {

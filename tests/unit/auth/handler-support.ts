@@ -1,5 +1,3 @@
-import type { APIGatewayProxyEvent, Context } from "aws-lambda";
-
 /** Environment every auth handler test sets before it loads a handler module. */
 export function setAuthEnvironment(): void {
   Object.assign(process.env, {
@@ -30,38 +28,6 @@ export function captureMetrics(): () => string[] {
       return emf._aws.CloudWatchMetrics.flatMap((group) => group.Metrics.map((metric) => metric.Name));
     });
 }
-
-export function proxyEvent(body: string | null, headers: Record<string, string> = {}): APIGatewayProxyEvent {
-  return {
-    body,
-    headers: { "Content-Type": "application/json", ...headers },
-    multiValueHeaders: {},
-    httpMethod: "POST",
-    isBase64Encoded: false,
-    path: "/",
-    pathParameters: null,
-    queryStringParameters: null,
-    multiValueQueryStringParameters: null,
-    stageVariables: null,
-    resource: "/",
-    requestContext: { requestId: "request-1" } as APIGatewayProxyEvent["requestContext"],
-  };
-}
-
-export const lambdaContext = {
-  functionName: "auth-test",
-  functionVersion: "$LATEST",
-  invokedFunctionArn: "arn:aws:lambda:eu-west-1:123456789012:function:auth-test",
-  memoryLimitInMB: "512",
-  awsRequestId: "aws-request-1",
-  logGroupName: "/aws/lambda/auth-test",
-  logStreamName: "stream",
-  callbackWaitsForEmptyEventLoop: true,
-  getRemainingTimeInMillis: () => 10_000,
-  done: () => undefined,
-  fail: () => undefined,
-  succeed: () => undefined,
-} as Context;
 
 export function parseBody(
   body: string,

@@ -5,8 +5,9 @@ import { mockClient } from "aws-sdk-client-mock";
 import { ScryptPasswordHasher } from "../../../src/auth/domain/password-hasher";
 import { TokenVerifier } from "../../../src/auth/domain/tokens";
 import { documentClient } from "../../../src/shared/dynamodb";
+import { lambdaContext, proxyEvent } from "../../support/proxy-event";
 import { FixedSigningKeySource } from "./fakes";
-import { captureMetrics, lambdaContext, parseBody, proxyEvent, setAuthEnvironment } from "./handler-support";
+import { captureMetrics, parseBody, setAuthEnvironment } from "./handler-support";
 
 setAuthEnvironment();
 // Loaded after the environment is set: wiring reads config at module scope.
@@ -22,7 +23,8 @@ const dynamo = mockClient(documentClient);
 const ssm = mockClient(SSMClient);
 const secrets = mockClient(SecretsManagerClient);
 
-const invoke = (body: unknown) => handler(proxyEvent(JSON.stringify(body)), lambdaContext);
+const login = (body: string) => proxyEvent({ method: "POST", resource: "/tokens", body });
+const invoke = (body: unknown) => handler(login(JSON.stringify(body)), lambdaContext("login"));
 
 describe("POST /tokens handler", () => {
   let publishedMetrics: () => string[];
@@ -118,7 +120,7 @@ describe("POST /tokens handler", () => {
   });
 
   it("answers 400 for malformed JSON and 413 for a body over 64 KB", async () => {
-    const malformed = await handler(proxyEvent("{not json"), lambdaContext);
+    const malformed = await handler(login("{not json"), lambdaContext("login"));
     expect(malformed.statusCode).toBe(400);
     expect(parseBody(malformed.body).error?.code).toBe("invalid_json");
     const huge = await invoke({ username: "alice", password: "x".repeat(70_000) });

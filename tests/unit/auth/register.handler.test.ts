@@ -1,7 +1,8 @@
 import { PutCommand } from "@aws-sdk/lib-dynamodb";
 import { mockClient } from "aws-sdk-client-mock";
 import { documentClient } from "../../../src/shared/dynamodb";
-import { captureMetrics, lambdaContext, parseBody, proxyEvent, setAuthEnvironment } from "./handler-support";
+import { lambdaContext, proxyEvent } from "../../support/proxy-event";
+import { captureMetrics, parseBody, setAuthEnvironment } from "./handler-support";
 
 setAuthEnvironment();
 // Loaded after the environment is set: wiring reads config at module scope.
@@ -11,7 +12,7 @@ const { handler } =
 const dynamo = mockClient(documentClient);
 
 const invoke = (body: string | null, headers?: Record<string, string>) =>
-  handler(proxyEvent(body, headers), lambdaContext);
+  handler(proxyEvent({ method: "POST", resource: "/users", body, headers }), lambdaContext("register"));
 
 describe("POST /users handler", () => {
   let publishedMetrics: () => string[];

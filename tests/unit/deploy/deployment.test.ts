@@ -1,7 +1,7 @@
 import { advanceDeployment, type DeploymentState, startDeployment } from "../../../src/pipeline/deployment";
 import type { StackTarget } from "../../../src/pipeline/stack-deployer";
 import { describeFailure, runDeployment } from "../../../tools/lib/stack-runner";
-import { FakeCloudFormation } from "./fake-cloudformation";
+import { FakeCloudFormation } from "../../support/fake-cloudformation";
 
 const SERVICES = ["auth", "location", "profile"];
 const targetFor = (service: string): StackTarget => ({
@@ -68,13 +68,7 @@ describe("deploying several services", () => {
 
   test("a second run with nothing changed is all no-ops", async () => {
     await drive(startDeployment(SERVICES));
-    const changed = () =>
-      cfn.changeSets.forEach((changeSet) => {
-        if (changeSet.status === "CREATE_PENDING") {
-          changeSet.status = "FAILED";
-          changeSet.reason = "The submitted information didn't contain changes.";
-        }
-      });
+    const changed = () => cfn.changeSetFailed("The submitted information didn't contain changes.");
     let state = startDeployment(SERVICES);
     for (let i = 0; i < 20 && state.current < SERVICES.length; i++) {
       const secondRun = (service: string) => ({ ...targetFor(service), changeSetName: `second-${service}` });

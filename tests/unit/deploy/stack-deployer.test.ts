@@ -6,7 +6,7 @@ import {
   type StackState,
   type StackTarget,
 } from "../../../src/pipeline/stack-deployer";
-import { FakeCloudFormation } from "./fake-cloudformation";
+import { FakeCloudFormation } from "../../support/fake-cloudformation";
 
 const STACK = "meridian-dev-auth";
 const target: StackTarget = {

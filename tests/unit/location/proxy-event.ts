@@ -1,53 +1,11 @@
-import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from "aws-lambda";
+import type { APIGatewayProxyResult } from "aws-lambda";
+import { lambdaContext } from "../../support/proxy-event";
 
-export interface EventOptions {
-  method: string;
-  resource: string;
-  pathParameters?: Record<string, string>;
-  body?: unknown;
-  headers?: Record<string, string>;
-  /** The token authorizer's context; absent for public and IAM routes. */
-  principal?: { userId: string; username: string };
-}
+// Location's and profile's handler tests take everything from here, the
+// shared builder included, so each keeps one import.
+export { type Handler, proxyEvent } from "../../support/proxy-event";
 
-export function proxyEvent(options: EventOptions): APIGatewayProxyEvent {
-  const path = Object.entries(options.pathParameters ?? {}).reduce(
-    (acc, [name, value]) => acc.replace(`{${name}}`, value),
-    options.resource,
-  );
-  return {
-    httpMethod: options.method,
-    resource: options.resource,
-    path,
-    pathParameters: options.pathParameters ?? null,
-    queryStringParameters: null,
-    multiValueQueryStringParameters: null,
-    stageVariables: null,
-    headers: { "Content-Type": "application/json", ...options.headers },
-    multiValueHeaders: {},
-    isBase64Encoded: false,
-    body:
-      options.body === undefined
-        ? null
-        : typeof options.body === "string"
-          ? options.body
-          : JSON.stringify(options.body),
-    requestContext: {
-      requestId: "test-request",
-      authorizer: options.principal
-        ? { ...options.principal, principalId: options.principal.userId }
-        : undefined,
-    } as unknown as APIGatewayProxyEvent["requestContext"],
-  };
-}
-
-export const context = {
-  functionName: "test",
-  awsRequestId: "test-request",
-  getRemainingTimeInMillis: () => 10_000,
-} as unknown as Context;
-
-export type Handler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
+export const context = lambdaContext("test");
 
 export function parse(result: APIGatewayProxyResult): unknown {
   return result.body === "" ? undefined : JSON.parse(result.body);

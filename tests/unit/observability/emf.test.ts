@@ -1,21 +1,20 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
-import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from "aws-lambda";
+import type { APIGatewayProxyEvent } from "aws-lambda";
 import { mockClient } from "aws-sdk-client-mock";
 import { loadTemplate } from "../../../tools/lib/cfn-yaml";
 import { ROOT } from "../../../tools/lib/project";
+import { API_REQUEST_ID, type Handler, lambdaContext, proxyEvent } from "../../support/proxy-event";
 import {
   type CapturedOutput,
   captureOutput,
   type Emf,
-  lambdaContext,
+  loadAuth,
   loadIsolated,
   metricValues,
-  proxyEvent,
 } from "./support";
 
-type Handler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
 type DocumentLib = typeof import("@aws-sdk/lib-dynamodb");
 
 /** The one EMF document that published `name`, checked to be what CloudWatch and the alarms expect. */
@@ -39,38 +38,7 @@ function expectMetric(output: CapturedOutput, name: string, value: number, servi
 afterEach(() => jest.restoreAllMocks());
 
 describe("auth metrics", () => {
-  const load = () =>
-    loadIsolated(
-      "auth",
-      {
-        USERS_TABLE_NAME: "users-test",
-        TOKEN_SECRET_ARN: "arn:aws:secretsmanager:eu-west-1:123456789012:secret:key-AbCdEf",
-        TOKEN_TTL_SECONDS: "900",
-        LOCKOUT_POLICY_PARAMETER: "/meridian/test/auth/lockout/policy",
-      },
-      () => {
-        const lib = require("@aws-sdk/lib-dynamodb") as DocumentLib;
-        const ssm = require("@aws-sdk/client-ssm") as typeof import("@aws-sdk/client-ssm");
-        const secrets =
-          require("@aws-sdk/client-secrets-manager") as typeof import("@aws-sdk/client-secrets-manager");
-        const { ScryptPasswordHasher } =
-          require("../../../src/auth/domain/password-hasher") as typeof import("../../../src/auth/domain/password-hasher");
-        const ddb = mockClient(lib.DynamoDBDocumentClient);
-        mockClient(ssm.SSMClient)
-          .on(ssm.GetParameterCommand)
-          .resolves({ Parameter: { Value: '{"maxAttempts":3,"windowSeconds":900}' } });
-        mockClient(secrets.SecretsManagerClient)
-          .on(secrets.GetSecretValueCommand)
-          .resolves({ SecretString: "k".repeat(64) });
-        return {
-          lib,
-          ddb,
-          hasher: new ScryptPasswordHasher({ log2Cost: 4 }),
-          register: require("../../../src/auth/handlers/register").handler as Handler,
-          login: require("../../../src/auth/handlers/login").handler as Handler,
-        };
-      },
-    );
+  const load = () => loadAuth({ maxAttempts: 3, signingKey: "k".repeat(64) });
 
   const post = (resource: string, body: unknown) => proxyEvent({ method: "POST", resource, body });
 
@@ -317,14 +285,14 @@ describe("profile metrics and correlation with location", () => {
     const output = captureOutput();
     await read(profile);
     const location = output.logs().find((entry) => entry.service === "location");
-    expect(location?.correlationId).toBe("api-request-1");
+    expect(location?.correlationId).toBe(API_REQUEST_ID);
   });
 
   test("an unusable incoming id is replaced, not echoed", async () => {
     const profile = loadProfile();
     const output = captureOutput();
     const response = await read(profile, { "x-correlation-id": `bad id\r\n${"x".repeat(300)}` });
-    expect(response.headers?.["x-correlation-id"]).toBe("api-request-1");
-    expect(output.logs().every((entry) => entry.correlationId === "api-request-1")).toBe(true);
+    expect(response.headers?.["x-correlation-id"]).toBe(API_REQUEST_ID);
+    expect(output.logs().every((entry) => entry.correlationId === API_REQUEST_ID)).toBe(true);
   });
 });

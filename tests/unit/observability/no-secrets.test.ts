@@ -1,15 +1,9 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import type {
-  APIGatewayAuthorizerResult,
-  APIGatewayProxyEvent,
-  APIGatewayProxyResult,
-  APIGatewayTokenAuthorizerEvent,
-  Context,
-} from "aws-lambda";
-import { mockClient } from "aws-sdk-client-mock";
+import { TokenIssuer } from "../../../src/auth/domain/tokens";
 import { ROOT } from "../../../tools/lib/project";
-import { captureOutput, lambdaContext, loadIsolated, proxyEvent } from "./support";
+import { lambdaContext, proxyEvent } from "../../support/proxy-event";
+import { captureOutput, loadAuth } from "./support";
 
 // Real values of the kind that must never reach a log line. The key is the
 // one the functions read from Secrets Manager; the token is signed with it.
@@ -17,52 +11,16 @@ const SIGNING_KEY = "Zq8vN2kLp4Rt7Wx1Yc5Bd9Fg3Hj6Km0Qs2Uv4Xz8Ae1Ci5Eo7Gu9Iw3Ly6N
 const PASSWORD = "correct horse battery staple";
 const METHOD_ARN = "arn:aws:execute-api:eu-west-1:123456789012:a1b2c3d4e5/test/PUT/profiles/user-1";
 
-type Login = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
-type Authorizer = (
-  event: APIGatewayTokenAuthorizerEvent,
-  context: Context,
-) => Promise<APIGatewayAuthorizerResult>;
+const keySource = { signingKey: async () => new TextEncoder().encode(SIGNING_KEY) };
+
+async function issue(username: string, ttlSeconds: number, clock?: () => number): Promise<string> {
+  return (await new TokenIssuer(keySource, ttlSeconds, clock).issue({ userId: `id-${username}`, username }))
+    .token;
+}
 
 /** Both functions in one registry at DEBUG, the most verbose level any environment uses. */
 async function load() {
-  const parts = loadIsolated(
-    "auth",
-    {
-      USERS_TABLE_NAME: "users-test",
-      TOKEN_SECRET_ARN: "arn:aws:secretsmanager:eu-west-1:123456789012:secret:key-AbCdEf",
-      TOKEN_TTL_SECONDS: "900",
-      LOCKOUT_POLICY_PARAMETER: "/meridian/test/auth/lockout/policy",
-    },
-    () => {
-      const lib = require("@aws-sdk/lib-dynamodb") as typeof import("@aws-sdk/lib-dynamodb");
-      const ssm = require("@aws-sdk/client-ssm") as typeof import("@aws-sdk/client-ssm");
-      const secrets =
-        require("@aws-sdk/client-secrets-manager") as typeof import("@aws-sdk/client-secrets-manager");
-      const { ScryptPasswordHasher } =
-        require("../../../src/auth/domain/password-hasher") as typeof import("../../../src/auth/domain/password-hasher");
-      const { TokenIssuer } =
-        require("../../../src/auth/domain/tokens") as typeof import("../../../src/auth/domain/tokens");
-      mockClient(ssm.SSMClient)
-        .on(ssm.GetParameterCommand)
-        .resolves({ Parameter: { Value: '{"maxAttempts":2,"windowSeconds":900}' } });
-      const secretsMock = mockClient(secrets.SecretsManagerClient);
-      secretsMock.on(secrets.GetSecretValueCommand).resolves({ SecretString: SIGNING_KEY });
-      const key = { signingKey: async () => new TextEncoder().encode(SIGNING_KEY) };
-      return {
-        lib,
-        ddb: mockClient(lib.DynamoDBDocumentClient),
-        hasher: new ScryptPasswordHasher({ log2Cost: 4 }),
-        login: require("../../../src/auth/handlers/login").handler as Login,
-        authorizer: require("../../../src/auth/handlers/authorizer").handler as Authorizer,
-        issue: async (username: string, ttlSeconds: number, clock?: () => number) =>
-          (await new TokenIssuer(key, ttlSeconds, clock).issue({ userId: `id-${username}`, username })).token,
-        failSecretReads: () => {
-          secretsMock.reset();
-          secretsMock.on(secrets.GetSecretValueCommand).rejects(new Error("AccessDeniedException"));
-        },
-      };
-    },
-  );
+  const parts = loadAuth({ maxAttempts: 2, signingKey: SIGNING_KEY });
   const passwordHash = await parts.hasher.hash(PASSWORD);
   const { GetCommand, UpdateCommand, DeleteCommand } = parts.lib;
   const { ddb } = parts;
@@ -118,8 +76,8 @@ describe("no secret, password or token in any log line", () => {
         lambdaContext("authorizer"),
       );
 
-    const token = await auth.issue("alice", 300);
-    const expired = await auth.issue("alice", 60, () => Date.now() - 3_600_000);
+    const token = await issue("alice", 300);
+    const expired = await issue("alice", 60, () => Date.now() - 3_600_000);
     const forged = `${token.slice(0, token.lastIndexOf(".") + 1)}${"A".repeat(43)}`;
     await expect(authorize(`Bearer ${token}`)).resolves.toMatchObject({ principalId: "id-alice" });
     for (const rejected of [`Bearer ${forged}`, `Bearer ${expired}`, `Bearer ${token.slice(0, -3)}`, token]) {
@@ -136,7 +94,7 @@ describe("no secret, password or token in any log line", () => {
     const broken = await load();
     broken.failSecretReads();
     output.clear();
-    const fresh = await broken.issue("alice", 300);
+    const fresh = await issue("alice", 300);
     await expect(
       broken.authorizer(
         { type: "TOKEN", authorizationToken: `Bearer ${fresh}`, methodArn: METHOD_ARN },

@@ -1,4 +1,6 @@
-import type { APIGatewayProxyEvent, Context } from "aws-lambda";
+import type { APIGatewayAuthorizerResult, APIGatewayTokenAuthorizerEvent, Context } from "aws-lambda";
+import { mockClient } from "aws-sdk-client-mock";
+import type { Handler } from "../../support/proxy-event";
 
 /**
  * What a function writes, as CloudWatch Logs would receive it. Powertools'
@@ -96,52 +98,6 @@ export function functionEnvironment(service: string, extra: Record<string, strin
   });
 }
 
-export function lambdaContext(functionName: string): Context {
-  return {
-    functionName,
-    functionVersion: "$LATEST",
-    invokedFunctionArn: `arn:aws:lambda:eu-west-1:123456789012:function:${functionName}`,
-    memoryLimitInMB: "512",
-    awsRequestId: `${functionName}-request`,
-    logGroupName: `/meridian/test/${functionName}`,
-    logStreamName: "stream",
-    callbackWaitsForEmptyEventLoop: true,
-    getRemainingTimeInMillis: () => 10_000,
-    done: () => undefined,
-    fail: () => undefined,
-    succeed: () => undefined,
-  };
-}
-
-export function proxyEvent(options: {
-  method: string;
-  resource: string;
-  pathParameters?: Record<string, string>;
-  body?: unknown;
-  headers?: Record<string, string>;
-  principal?: { userId: string; username: string };
-}): APIGatewayProxyEvent {
-  return {
-    httpMethod: options.method,
-    resource: options.resource,
-    path: options.resource,
-    pathParameters: options.pathParameters ?? null,
-    queryStringParameters: null,
-    multiValueQueryStringParameters: null,
-    stageVariables: null,
-    headers: { "Content-Type": "application/json", ...options.headers },
-    multiValueHeaders: {},
-    isBase64Encoded: false,
-    body: options.body === undefined ? null : JSON.stringify(options.body),
-    requestContext: {
-      requestId: "api-request-1",
-      authorizer: options.principal
-        ? { ...options.principal, principalId: options.principal.userId }
-        : undefined,
-    } as unknown as APIGatewayProxyEvent["requestContext"],
-  };
-}
-
 /**
  * Loads handlers in a fresh module registry, as a new execution environment
  * would: wiring and Powertools read their configuration at module scope, and
@@ -155,4 +111,54 @@ export function loadIsolated<T>(service: string, env: Record<string, string>, lo
   });
   if (loaded === undefined) throw new Error(`${service} handlers did not load`);
   return loaded;
+}
+
+type Authorizer = (
+  event: APIGatewayTokenAuthorizerEvent,
+  context: Context,
+) => Promise<APIGatewayAuthorizerResult>;
+
+/**
+ * Auth's functions in one fresh registry, as in one execution environment:
+ * the lock-out policy comes from SSM and the signing key from Secrets
+ * Manager; the users table answers only what the test sets on `ddb`.
+ */
+export function loadAuth(options: { maxAttempts: number; signingKey: string }) {
+  return loadIsolated(
+    "auth",
+    {
+      USERS_TABLE_NAME: "users-test",
+      TOKEN_SECRET_ARN: "arn:aws:secretsmanager:eu-west-1:123456789012:secret:key-AbCdEf",
+      TOKEN_TTL_SECONDS: "900",
+      LOCKOUT_POLICY_PARAMETER: "/meridian/test/auth/lockout/policy",
+    },
+    () => {
+      const lib = require("@aws-sdk/lib-dynamodb") as typeof import("@aws-sdk/lib-dynamodb");
+      const ssm = require("@aws-sdk/client-ssm") as typeof import("@aws-sdk/client-ssm");
+      const secrets =
+        require("@aws-sdk/client-secrets-manager") as typeof import("@aws-sdk/client-secrets-manager");
+      const { ScryptPasswordHasher } =
+        require("../../../src/auth/domain/password-hasher") as typeof import("../../../src/auth/domain/password-hasher");
+      mockClient(ssm.SSMClient)
+        .on(ssm.GetParameterCommand)
+        .resolves({
+          Parameter: { Value: JSON.stringify({ maxAttempts: options.maxAttempts, windowSeconds: 900 }) },
+        });
+      const secretsMock = mockClient(secrets.SecretsManagerClient);
+      secretsMock.on(secrets.GetSecretValueCommand).resolves({ SecretString: options.signingKey });
+      return {
+        lib,
+        ddb: mockClient(lib.DynamoDBDocumentClient),
+        hasher: new ScryptPasswordHasher({ log2Cost: 4 }),
+        register: require("../../../src/auth/handlers/register").handler as Handler,
+        login: require("../../../src/auth/handlers/login").handler as Handler,
+        authorizer: require("../../../src/auth/handlers/authorizer").handler as Authorizer,
+        /** From now on the key cannot be read, as when the function's role lost access to it. */
+        failSecretReads: () => {
+          secretsMock.reset();
+          secretsMock.on(secrets.GetSecretValueCommand).rejects(new Error("AccessDeniedException"));
+        },
+      };
+    },
+  );
 }

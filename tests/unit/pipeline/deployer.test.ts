@@ -16,13 +16,8 @@ import {
 import { type DeployerDependencies, MAX_TRANSIENT_RETRIES, runJob } from "../../../src/pipeline/deployer/job";
 import { PACKAGE_BUCKET_PLACEHOLDER } from "../../../src/pipeline/deployer/manifest";
 import { logger } from "../../../src/shared/observability";
-import {
-  FakeArtifactReader,
-  FakeCloudFormation,
-  FakePackageStore,
-  fakeArtifact,
-  THREE_SERVICES,
-} from "./fakes";
+import { FakeCloudFormation } from "../../support/fake-cloudformation";
+import { FakeArtifactReader, FakePackageStore, fakeArtifact, THREE_SERVICES } from "./fakes";
 
 const JOB_ID = "11111111-2222-3333-4444-555555555555";
 const EXECUTION_ROLE = "arn:aws:iam::123456789012:role/meridian-pipeline-StackExecutionRole-X";
@@ -97,13 +92,14 @@ async function runToCompletion(environment: string, maxInvocations = 50, jobId =
 }
 
 function createdStacks(): string[] {
-  return cfn.calls("CreateChangeSetCommand").map((input) => String(input.StackName));
+  return cfn.inputs("CreateChangeSetCommand").map((input) => String(input.StackName));
 }
 
 beforeAll(() => logger.setLogLevel("SILENT"));
 
 beforeEach(() => {
-  cfn = new FakeCloudFormation();
+  // CloudFormation finishes on its own between invocations, as it does for the deployer Lambda.
+  cfn = new FakeCloudFormation({ changeSetDelay: 0, stackDelay: 0 });
   codepipeline = mockClient(CodePipelineClient);
   codepipeline.on(PutJobSuccessResultCommand).resolves({});
   codepipeline.on(PutJobFailureResultCommand).resolves({});
@@ -123,7 +119,7 @@ describe("a deploy job", () => {
 
     expect(result.result).toBe("succeeded");
     expect(createdStacks()).toEqual(["meridian-dev-auth", "meridian-dev-location", "meridian-dev-profile"]);
-    const [first] = cfn.calls("CreateChangeSetCommand");
+    const [first] = cfn.inputs("CreateChangeSetCommand");
     expect(first).toMatchObject({
       ChangeSetType: "CREATE",
       RoleARN: EXECUTION_ROLE,
@@ -131,7 +127,7 @@ describe("a deploy job", () => {
       Tags: expect.arrayContaining([{ Key: "Service", Value: "auth" }]),
     });
     expect(String(first?.ChangeSetName)).toMatch(/^pipeline-11111111-\d+$/);
-    expect(cfn.calls("ExecuteChangeSetCommand")).toHaveLength(3);
+    expect(cfn.inputs("ExecuteChangeSetCommand")).toHaveLength(3);
     expect(successes().at(-1)).toMatchObject({
       jobId: JOB_ID,
       executionDetails: {
@@ -162,7 +158,7 @@ describe("a deploy job", () => {
         "packages/profile/GetProfileFunction-0123456789abcdef.zip",
       ]),
     );
-    const body = JSON.parse(String(cfn.calls("CreateChangeSetCommand")[0]?.TemplateBody));
+    const body = JSON.parse(String(cfn.inputs("CreateChangeSetCommand")[0]?.TemplateBody));
     expect(body.Resources.RegisterFunction.Properties.CodeUri).toEqual({
       Bucket: packages.bucket,
       Key: "packages/auth/RegisterFunction-0123456789abcdef.zip",
@@ -180,7 +176,7 @@ describe("a deploy job", () => {
       result: "succeeded",
       summary: "staging: auth updated; location updated; profile updated",
     });
-    expect(cfn.calls("CreateChangeSetCommand").map((input) => input.ChangeSetType)).toEqual([
+    expect(cfn.inputs("CreateChangeSetCommand").map((input) => input.ChangeSetType)).toEqual([
       "UPDATE",
       "UPDATE",
       "UPDATE",
@@ -200,8 +196,8 @@ describe("a deploy job", () => {
       summary: "dev: auth unchanged; location unchanged; profile unchanged",
     });
     expect(invocations).toBe(1);
-    expect(cfn.calls("ExecuteChangeSetCommand")).toHaveLength(0);
-    expect(cfn.calls("DeleteChangeSetCommand")).toHaveLength(3);
+    expect(cfn.inputs("ExecuteChangeSetCommand")).toHaveLength(0);
+    expect(cfn.inputs("DeleteChangeSetCommand")).toHaveLength(3);
   });
 
   test("returns a continuation token while a stack is in progress instead of waiting", async () => {
@@ -220,8 +216,8 @@ describe("a deploy job", () => {
     // The next invocations only look at the stack; nothing is submitted again.
     const again = await runJob(jobEvent("dev", success?.continuationToken), deps());
     expect(again.result).toBe("continuing");
-    expect(cfn.calls("CreateChangeSetCommand")).toHaveLength(1);
-    expect(cfn.calls("ExecuteChangeSetCommand")).toHaveLength(1);
+    expect(cfn.inputs("CreateChangeSetCommand")).toHaveLength(1);
+    expect(cfn.inputs("ExecuteChangeSetCommand")).toHaveLength(1);
 
     const { result } = await runToCompletion("dev");
     expect(result.result).toBe("succeeded");
@@ -233,10 +229,10 @@ describe("a deploy job", () => {
     const first = await runJob(jobEvent("dev"), deps());
 
     expect(first.result).toBe("continuing");
-    expect(cfn.calls("CreateChangeSetCommand")).toHaveLength(0);
+    expect(cfn.inputs("CreateChangeSetCommand")).toHaveLength(0);
     const { result } = await runToCompletion("dev");
     expect(result.result).toBe("succeeded");
-    expect(cfn.calls("CreateChangeSetCommand")[0]).toMatchObject({
+    expect(cfn.inputs("CreateChangeSetCommand")[0]).toMatchObject({
       StackName: "meridian-dev-auth",
       ChangeSetType: "UPDATE",
     });
@@ -269,10 +265,10 @@ describe("a deploy job", () => {
     const { result } = await runToCompletion("dev");
 
     expect(result.result).toBe("succeeded");
-    expect(cfn.calls("DeleteStackCommand")).toEqual([
+    expect(cfn.inputs("DeleteStackCommand")).toEqual([
       expect.objectContaining({ StackName: expect.stringContaining("meridian-dev-auth") }),
     ]);
-    expect(cfn.calls("CreateChangeSetCommand")[0]).toMatchObject({
+    expect(cfn.inputs("CreateChangeSetCommand")[0]).toMatchObject({
       StackName: "meridian-dev-auth",
       ChangeSetType: "CREATE",
     });
@@ -290,7 +286,7 @@ describe("a deploy job", () => {
     expect(failures()[0]?.failureDetails?.message).toContain(
       "UsersTable (AWS::DynamoDB::Table) CREATE_FAILED: Access denied",
     );
-    expect(cfn.stacks.get("meridian-dev-auth")?.status).toBe("ROLLBACK_COMPLETE");
+    expect(cfn.stack("meridian-dev-auth").status).toBe("ROLLBACK_COMPLETE");
 
     const retried = await runToCompletion("dev", 50, "99999999-2222-3333-4444-555555555555");
     expect(retried.result.result).toBe("succeeded");
@@ -329,14 +325,14 @@ describe("a deploy job", () => {
       type: "ConfigurationError",
       message: expect.stringContaining("'location' is listed before its dependencies auth"),
     });
-    expect(cfn.calls("CreateChangeSetCommand")).toHaveLength(0);
+    expect(cfn.inputs("CreateChangeSetCommand")).toHaveLength(0);
   });
 
   test("deploys only the environment named in UserParameters", async () => {
     await runToCompletion("prod");
 
     expect(createdStacks().every((name) => name.startsWith("meridian-prod-"))).toBe(true);
-    const body = cfn.calls("CreateChangeSetCommand")[0];
+    const body = cfn.inputs("CreateChangeSetCommand")[0];
     expect(body?.Parameters).toEqual(
       expect.arrayContaining([{ ParameterKey: "Environment", ParameterValue: "prod" }]),
     );
@@ -369,14 +365,14 @@ describe("a repeated job", () => {
     cfn.stackDelay = 2;
     const first = await runJob(jobEvent("dev"), deps());
     expect(first.result).toBe("continuing");
-    expect(cfn.calls("ExecuteChangeSetCommand")).toHaveLength(1);
+    expect(cfn.inputs("ExecuteChangeSetCommand")).toHaveLength(1);
 
     // CodePipeline timed the invocation out and delivers the job again, without a token.
     const redelivered = await runJob(jobEvent("dev"), deps());
 
     expect(redelivered.result).toBe("continuing");
-    expect(cfn.calls("CreateChangeSetCommand")).toHaveLength(1);
-    expect(cfn.calls("ExecuteChangeSetCommand")).toHaveLength(1);
+    expect(cfn.inputs("CreateChangeSetCommand")).toHaveLength(1);
+    expect(cfn.inputs("ExecuteChangeSetCommand")).toHaveLength(1);
   });
 
   test("delivered again after it finished: every stack is a no-op and the result report is not an error", async () => {
@@ -392,7 +388,7 @@ describe("a repeated job", () => {
       result: "succeeded",
       summary: "dev: auth unchanged; location unchanged; profile unchanged",
     });
-    expect(cfn.calls("ExecuteChangeSetCommand")).toHaveLength(3);
+    expect(cfn.inputs("ExecuteChangeSetCommand")).toHaveLength(3);
   });
 
   test("a change set left behind by an earlier delivery does not block the next one", async () => {
