@@ -4,6 +4,7 @@ import { ROOT } from "./lib/project";
 import { TemplateError } from "./local/intrinsics";
 import type { LogsOption } from "./local/logs";
 import { LocalStackError } from "./local/ports";
+import { DEFAULT_SCHEDULE_EVERY_MS, parseScheduleEvery, type ScheduleEvery } from "./local/schedules";
 import { type LocalStack, startLocalStack } from "./local/stack";
 import { ENDPOINTS_FILE, removeStackState, writeStackState } from "./local/state";
 
@@ -20,6 +21,9 @@ Options:
   --data-dir <dir>        where data is kept (default .local/data)
   --env <name>            environment of environments.yaml (default local)
   --services <a,b>        only these services and their dependencies
+  --schedule-every <d>    how often rate(...) schedules (the catalog registrars) run:
+                          10s, 500ms, 2m, 1h, or 'template' for the templates' own
+                          rates (default 10s; the first run is ~1 s after start)
   --logs <mode>           pretty | raw | silent (default pretty on a terminal, raw otherwise)
   -h, --help              this text`;
 
@@ -45,6 +49,7 @@ async function main(): Promise<number> {
       "data-dir": { type: "string" },
       env: { type: "string", default: "local" },
       services: { type: "string" },
+      "schedule-every": { type: "string" },
       logs: { type: "string" },
       help: { type: "boolean", short: "h", default: false },
     },
@@ -58,6 +63,11 @@ async function main(): Promise<number> {
   if (!["pretty", "raw", "silent"].includes(logs))
     throw new UsageError(`--logs takes pretty, raw or silent, got '${logs}'`);
 
+  const scheduleEvery: ScheduleEvery =
+    values["schedule-every"] === undefined
+      ? DEFAULT_SCHEDULE_EVERY_MS
+      : parseScheduleEvery(values["schedule-every"]);
+
   const started = performance.now();
   const stack: LocalStack = await startLocalStack({
     reset: values.reset,
@@ -67,6 +77,7 @@ async function main(): Promise<number> {
     ...(values["data-dir"] ? { dataDir: resolve(values["data-dir"]) } : {}),
     environment: values.env,
     logs: logs as LogsOption,
+    scheduleEveryMs: scheduleEvery,
     ...(values.services ? { services: values.services.split(",").map((name) => name.trim()) } : {}),
   });
   writeStackState(stack);
@@ -84,6 +95,7 @@ async function main(): Promise<number> {
     `  ${"DynamoDB".padEnd(width)}  ${stack.dynamodbEndpoint}`,
     `  ${"SSM, Secrets Manager".padEnd(width)}  ${stack.awsEndpoint}`,
     `  ${"data".padEnd(width)}  ${relative(ROOT, stack.dataDir) || stack.dataDir} (kept across restarts; --reset wipes it)`,
+    `  ${"schedules".padEnd(width)}  ${scheduleEvery === "template" ? "at the templates' rates" : `every ${scheduleEvery / 1000} s`} (--schedule-every)`,
     "",
     `  Endpoints are in ${relative(ROOT, ENDPOINTS_FILE)}. Ctrl+C stops.`,
     "",

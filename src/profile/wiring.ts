@@ -1,9 +1,16 @@
 import * as z from "zod";
+import {
+  type CatalogClient,
+  createCatalogClient,
+  resolveEndpoint,
+  serviceVersionSchema,
+} from "../shared/catalog-client";
 import { loadConfig, nonEmpty, positiveInt } from "../shared/config";
 import { documentClient } from "../shared/dynamodb";
+import { logger } from "../shared/observability";
 import { createSignedHttpClient } from "../shared/signed-http";
 import { DynamoProfileStore } from "./adapters/dynamo-profile-store";
-import { SignedLocationReader } from "./adapters/signed-location-reader";
+import { type LocationEndpoint, SignedLocationReader } from "./adapters/signed-location-reader";
 import {
   createProfileReader,
   createProfileWriter,
@@ -17,6 +24,25 @@ import {
  * has no business knowing where the location service is.
  */
 
+const httpUrl = z.url({ protocol: /^https?$/ });
+
+/** The catalog name location registers under (its registrar's SERVICE_NAME). */
+export const LOCATION_SERVICE_NAME = "location";
+
+export const profileReaderEnvironment = {
+  /** Location's base URL as published in SSM at deploy time: the whole answer with `ssm`, the fallback with `catalog`. */
+  LOCATION_API_URL: httpUrl,
+  LOCATION_TIMEOUT_MS: positiveInt.default(1500),
+  // Unset means the deploy-time URL, as before discovery existed; the template always sets it.
+  LOCATION_DISCOVERY: z.enum(["catalog", "ssm"]).default("ssm"),
+  LOCATION_SERVICE_VERSION: serviceVersionSchema.default("v1"),
+  CATALOG_API_URL: httpUrl.optional(),
+  CATALOG_TIMEOUT_MS: positiveInt.default(1500),
+  AWS_REGION: nonEmpty,
+};
+
+export type ProfileReaderConfig = z.infer<z.ZodObject<typeof profileReaderEnvironment>>;
+
 function profileStore(env: NodeJS.ProcessEnv): DynamoProfileStore {
   const config = loadConfig({ PROFILES_TABLE_NAME: nonEmpty }, env);
   return new DynamoProfileStore(documentClient, config.PROFILES_TABLE_NAME);
@@ -26,15 +52,45 @@ export function buildProfileWriter(env: NodeJS.ProcessEnv = process.env): Profil
   return createProfileWriter({ store: profileStore(env) });
 }
 
+/**
+ * Where location is, per read. With `catalog` the catalog's answer wins and
+ * LOCATION_API_URL is the fallback for "not registered" and "catalog
+ * unreachable"; an `unhealthy` answer rejects, so the read degrades without
+ * calling location at all.
+ */
+export function locationEndpoint(
+  config: Pick<ProfileReaderConfig, "LOCATION_DISCOVERY" | "LOCATION_API_URL" | "LOCATION_SERVICE_VERSION">,
+  catalog: CatalogClient | undefined,
+): LocationEndpoint {
+  if (config.LOCATION_DISCOVERY === "ssm") return config.LOCATION_API_URL;
+  if (!catalog) throw new Error("Invalid configuration: LOCATION_DISCOVERY=catalog needs a catalog client");
+  return async () => {
+    const resolved = await resolveEndpoint(
+      catalog,
+      LOCATION_SERVICE_NAME,
+      config.LOCATION_SERVICE_VERSION,
+      config.LOCATION_API_URL,
+    );
+    // The catalog client swallowed why; this line is how a silent fallback shows up in the logs.
+    if (resolved.source === "fallback") logger.debug("Location endpoint from configuration, not the catalog");
+    return resolved.url;
+  };
+}
+
 export function buildProfileReader(env: NodeJS.ProcessEnv = process.env): ProfileReader {
-  const config = loadConfig(
-    {
-      LOCATION_API_URL: z.url({ protocol: /^https?$/ }),
-      LOCATION_TIMEOUT_MS: positiveInt.default(1500),
-      AWS_REGION: nonEmpty,
-    },
-    env,
-  );
+  const config = loadConfig(profileReaderEnvironment, env);
+  let catalog: CatalogClient | undefined;
+  if (config.LOCATION_DISCOVERY === "catalog") {
+    if (config.CATALOG_API_URL === undefined) {
+      throw new Error("Invalid configuration: CATALOG_API_URL: required when LOCATION_DISCOVERY is catalog");
+    }
+    // One client per execution environment (this runs once, at the handler's
+    // module scope), so its ttl cache serves every later invocation.
+    catalog = createCatalogClient({
+      catalogUrl: config.CATALOG_API_URL,
+      timeoutMs: config.CATALOG_TIMEOUT_MS,
+    });
+  }
   const client = createSignedHttpClient({
     region: config.AWS_REGION,
     service: "execute-api",
@@ -42,6 +98,10 @@ export function buildProfileReader(env: NodeJS.ProcessEnv = process.env): Profil
   });
   return createProfileReader({
     store: profileStore(env),
-    locations: new SignedLocationReader(client, config.LOCATION_API_URL, config.LOCATION_TIMEOUT_MS),
+    locations: new SignedLocationReader(
+      client,
+      locationEndpoint(config, catalog),
+      config.LOCATION_TIMEOUT_MS,
+    ),
   });
 }

@@ -1,4 +1,4 @@
-import { randomBytes, randomUUID } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import { mkdirSync, rmSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
@@ -16,7 +16,7 @@ import { ensureTables, type LocalDynamo, startDynamo } from "./dynamodb";
 import { type FunctionRegistry, Gateway } from "./gateway";
 import { LOCAL_ACCOUNT_ID } from "./intrinsics";
 import { createLogSink, type LogSink, type LogsOption, stackLog } from "./logs";
-import type { FunctionDefinition, ServicePlan } from "./model";
+import type { ServicePlan } from "./model";
 import { describeApis, planService } from "./plan";
 import { LocalStackError, PortInUseError } from "./ports";
 import {
@@ -26,6 +26,13 @@ import {
   type InvokeOutcome,
   runtimeFunction,
 } from "./runtime";
+import {
+  checkScheduleEvery,
+  DEFAULT_SCHEDULE_EVERY_MS,
+  type ScheduleEvery,
+  type ScheduleRun,
+  Scheduler,
+} from "./schedules";
 
 /**
  * The whole system on one machine: DynamoDB (dynalite), an SSM + Secrets
@@ -55,8 +62,23 @@ export interface LocalStackOptions {
   buildRoot?: string;
   /** Execution environments per function at most; further calls queue. Default 4. */
   maxConcurrency?: number;
-  /** Run `rate(...)` schedule events. Default true. */
+  /** Run schedule events on a timer (first ~1 s after start). Default true; `runSchedules` works either way. */
   schedules?: boolean;
+  /**
+   * How often every `rate(...)` schedule runs locally, or `"template"` for
+   * each template's own rate. Default 10 s: the registrars' 5 minutes would
+   * hide a stopped service from the catalog for that long.
+   */
+  scheduleEveryMs?: ScheduleEvery;
+}
+
+export interface StopServiceOptions {
+  /**
+   * Also make the service's functions unknown to the control plane (GetFunction
+   * answers ResourceNotFound), as if they had been deleted: its registrar then
+   * finds nothing and deregisters it. The registrar itself keeps running.
+   */
+  functions?: boolean;
 }
 
 export interface LocalFunctionInfo {
@@ -81,9 +103,18 @@ export interface LocalStack {
   functions: Record<string, LocalFunctionInfo>;
   /** Milliseconds from the call to ready. */
   startupMs: number;
-  /** That service's routes answer 503 until startService. */
-  stopService(name: string): Promise<void>;
+  /**
+   * That service's routes answer 503 and its REST API is gone for the control
+   * plane (GetRestApi: NotFound, so its registrar registers it unhealthy) until
+   * startService; see StopServiceOptions for its functions.
+   */
+  stopService(name: string, options?: StopServiceOptions): Promise<void>;
   startService(name: string): Promise<void>;
+  /**
+   * Runs the schedules of `service` (default: every service) now and resolves
+   * with their outcomes; each runs after any run of it already under way.
+   */
+  runSchedules(service?: string): Promise<ScheduleRun[]>;
   /** Invokes a function directly, as `aws lambda invoke` would (`service/LogicalId` or a unique LogicalId). */
   invoke(functionId: string, event: unknown): Promise<InvokeOutcome>;
   stop(): Promise<void>;
@@ -136,6 +167,8 @@ class Registry implements FunctionRegistry {
 
 export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
   const startedAt = performance.now();
+  const scheduleEvery = options.scheduleEveryMs ?? DEFAULT_SCHEDULE_EVERY_MS;
+  checkScheduleEvery(scheduleEvery);
   const log: LogSink = createLogSink(options.logs ?? "pretty");
   const environment = loadEnvironment(options.environment ?? "local", options.environmentsFile);
   const services = selectServices(deployOrder(loadServices(options.srcDir)), options.services);
@@ -252,10 +285,12 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       plan.apis.map((api) => ({ api, stackName: plan.stackName })),
     );
     const startedAtSeconds = Math.floor(Date.now() / 1000);
+    // What stopService took away, per service: health checks must see what the stack serves.
+    const stopped = new Map<string, StopServiceOptions>();
     aws.attach({
       getFunction(nameOrArn) {
         const fn = registry.byArn(nameOrArn)?.fn;
-        if (!fn) return undefined;
+        if (!fn || stopped.get(fn.service)?.functions) return undefined;
         return {
           FunctionName: fn.functionName,
           FunctionArn: fn.arn,
@@ -269,14 +304,19 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       invoke: (nameOrArn, event) => registry.byArn(nameOrArn)?.invoke(event),
       getRestApi(id) {
         const found = deployedApis.find(({ api }) => api.apiId === id);
-        return found ? { id, name: found.stackName, createdDate: startedAtSeconds } : undefined;
+        if (!found || stopped.has(found.api.service)) return undefined;
+        return { id, name: found.stackName, createdDate: startedAtSeconds };
       },
     });
 
-    const timers = options.schedules === false ? [] : startSchedules(plans, registry, log, region);
-    cleanups.push(() => {
-      for (const timer of timers) clearTimeout(timer);
-    });
+    const scheduler = new Scheduler(
+      plans.flatMap((plan) => plan.functions),
+      async (functionId, event) => registry.byId(functionId)?.invoke(event),
+      log,
+      region,
+    );
+    if (options.schedules !== false) scheduler.start(scheduleEvery);
+    cleanups.push(() => scheduler.stop());
     // Stopping runs these in reverse: first stop taking requests, then end the functions.
     cleanups.push(() => gateway.close());
 
@@ -314,13 +354,19 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       dataDir,
       functions,
       startupMs,
-      async stopService(name) {
+      async stopService(name, stopOptions = {}) {
         known(name);
+        stopped.set(name, { functions: stopOptions.functions === true });
         gateway.stopService(name);
       },
       async startService(name) {
         known(name);
+        stopped.delete(name);
         gateway.startService(name);
+      },
+      async runSchedules(service) {
+        if (service !== undefined) known(service);
+        return scheduler.run(service);
       },
       async invoke(functionId, event) {
         const runtime = registry.byId(functionId);
@@ -337,55 +383,4 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     await cleanup();
     throw error;
   }
-}
-
-function startSchedules(
-  plans: ServicePlan[],
-  registry: Registry,
-  log: LogSink,
-  region: string,
-): NodeJS.Timeout[] {
-  const timers: NodeJS.Timeout[] = [];
-  for (const plan of plans) {
-    for (const fn of plan.functions) {
-      for (const schedule of fn.schedules) {
-        if (schedule.everyMs === undefined) continue;
-        const run = (): void => void runScheduled(fn, schedule.name, schedule.input, registry, log, region);
-        // EventBridge's first run comes some time within the first period; locally it comes at once,
-        // so what schedules maintain (the catalog's registrations) is there right after start.
-        const first = setTimeout(run, 1000);
-        const timer = setInterval(run, schedule.everyMs);
-        first.unref();
-        timer.unref();
-        timers.push(first, timer);
-      }
-    }
-  }
-  return timers;
-}
-
-async function runScheduled(
-  fn: FunctionDefinition,
-  name: string,
-  input: unknown,
-  registry: Registry,
-  log: LogSink,
-  region: string,
-): Promise<void> {
-  const runtime = registry.byId(fn.id);
-  if (!runtime) return;
-  // The event EventBridge sends for a scheduled rule, unless the template gives an Input.
-  const event = input ?? {
-    version: "0",
-    id: randomUUID(),
-    "detail-type": "Scheduled Event",
-    source: "aws.events",
-    account: LOCAL_ACCOUNT_ID,
-    time: new Date().toISOString().replace(/\.\d{3}Z$/, "Z"),
-    region,
-    resources: [`arn:aws:events:${region}:${LOCAL_ACCOUNT_ID}:rule/${fn.functionName}-${name}`],
-    detail: {},
-  };
-  const outcome = await runtime.invoke(event);
-  stackLog(log, outcome.ok ? "DEBUG" : "WARN", `schedule ${fn.id}/${name} ${outcome.ok ? "ran" : "failed"}`);
 }

@@ -27,23 +27,32 @@ export function withDeadline<T>(work: Promise<T>, ms: number, what: string): Pro
   return Promise.race([work, deadline]).finally(() => clearTimeout(timer));
 }
 
+/**
+ * Where the location API is, asked before every read: a fixed URL, or a
+ * lookup (the catalog) whose answer can change between reads. A lookup that
+ * rejects (location registered as unhealthy, say) fails the read before any
+ * request is made.
+ */
+export type LocationEndpoint = string | (() => Promise<string>);
+
 /** Location's IAM-only GET route, called with this function's own role (SigV4). */
 export class SignedLocationReader implements LocationReader {
-  private readonly baseUrl: string;
+  private readonly baseUrl: () => Promise<string>;
 
   constructor(
     private readonly client: SignedHttpClient,
-    baseUrl: string,
+    endpoint: LocationEndpoint,
     private readonly timeoutMs: number,
     // Read per call, not at construction: the reader is built once at cold
     // start and serves many requests.
     private readonly correlation: () => Record<string, string> = correlationHeaders,
   ) {
-    this.baseUrl = baseUrl.replace(/\/+$/, "");
+    this.baseUrl = typeof endpoint === "string" ? () => Promise.resolve(endpoint) : endpoint;
   }
 
   async read(userId: string): Promise<ExactLocation | null> {
-    const url = `${this.baseUrl}/locations/${encodeURIComponent(userId)}`;
+    const baseUrl = (await this.baseUrl()).replace(/\/+$/, "");
+    const url = `${baseUrl}/locations/${encodeURIComponent(userId)}`;
     const response = await withDeadline(
       // Location's httpHandler adopts the id, so its log lines join ours.
       this.client.request("GET", url, { timeoutMs: this.timeoutMs, headers: this.correlation() }),

@@ -1,0 +1,294 @@
+import { randomUUID } from "node:crypto";
+import type { LogEntry } from "../../tools/local/logs";
+import { signedFetch, startTestStack, type TestStack } from "../helpers/local-stack";
+import { call, type JsonReply } from "./local-stack/fixture";
+
+/*
+ * Runtime discovery end to end on the local stack: the registrars' start-up
+ * run, the catalog's routes, the registrars following stopService /
+ * startService, and profile finding location through the catalog.
+ *
+ * Registrar runs are triggered with runSchedules, never waited for. What is
+ * waited for is profile's cached catalog answer to expire (location's
+ * registration ttl is 2 s locally): those waits poll, with generous deadlines,
+ * so a loaded machine only makes them slower.
+ */
+
+let stack: TestStack;
+
+beforeAll(async () => {
+  // The timer's first run (~1 s after start) is the start-up registration under test; after it,
+  // only the tests' own runSchedules calls run the registrars.
+  stack = await startTestStack({ schedules: true, scheduleEveryMs: 60 * 60_000 });
+}, 120_000);
+
+afterAll(async () => {
+  await stack?.stop();
+});
+
+const VERSION = "v1";
+const POLL_DEADLINE_MS = 20_000;
+// Polls wait up to POLL_DEADLINE_MS; the test's own timeout must not cut them short.
+jest.setTimeout(60_000);
+const PASSWORD = "correct horse battery staple";
+const json = { "content-type": "application/json" };
+
+const catalogUrl = (path: string): string => `${stack.endpoints.catalog}${path}`;
+const lookup = (service: string, version = VERSION): Promise<JsonReply> =>
+  call("GET", catalogUrl(`/catalog/${service}/${version}`));
+
+function signedPost(path: string, body: unknown): Promise<Response> {
+  return signedFetch(stack, catalogUrl(path), {
+    method: "POST",
+    body: JSON.stringify(body),
+    headers: json,
+  });
+}
+
+async function poll<T>(what: string, attempt: () => Promise<T | undefined>): Promise<T> {
+  const deadline = Date.now() + POLL_DEADLINE_MS;
+  for (;;) {
+    const result = await attempt();
+    if (result !== undefined) return result;
+    if (Date.now() > deadline) throw new Error(`gave up after ${POLL_DEADLINE_MS} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+/** Gateway access-log lines (`GET /<mount>/<path> -> <status>`) logged while `work` ran. */
+async function gatewayLinesDuring<T>(work: () => Promise<T>): Promise<{ result: T; lines: string[] }> {
+  const from = stack.logs.length;
+  const result = await work();
+  // The log keeps its first 5000 entries only; past that a count of zero would prove nothing.
+  expect(stack.logs.length).toBeLessThan(5000);
+  const lines = stack.logs
+    .slice(from)
+    .filter((entry: LogEntry) => entry.source === "gateway")
+    .map((entry) => entry.message);
+  return { result, lines };
+}
+
+const isCatalogLookup = (line: string): boolean => line.startsWith("GET /catalog/");
+const isLocationCall = (line: string): boolean => line.startsWith("GET /location/");
+
+function registration(overrides: Record<string, unknown> = {}) {
+  return {
+    service_name: `test-${randomUUID().slice(0, 8)}`,
+    service_version: VERSION,
+    endpoint_url: "https://example.com/one",
+    ttl: 60,
+    status: "healthy",
+    ...overrides,
+  };
+}
+
+describe("the catalog's routes", () => {
+  test("at start every service is registered healthy with its local endpoint", async () => {
+    const services = Object.keys(stack.endpoints);
+    expect(services).toEqual(expect.arrayContaining(["auth", "catalog", "location", "profile"]));
+    for (const service of services) {
+      const found = await poll(`${service} to register`, async () => {
+        const reply = await lookup(service);
+        return reply.status === 200 ? reply : undefined;
+      });
+      expect(found.body).toStrictEqual({
+        endpoint_url: stack.endpoints[service],
+        ttl: expect.any(Number),
+        status: "healthy",
+      });
+    }
+    // environments.yaml gives location a 2 s ttl locally; everyone else keeps the 300 s default.
+    expect((await lookup("location")).body.ttl).toBe(2);
+    expect((await lookup("auth")).body.ttl).toBe(300);
+  });
+
+  test("an unknown service: 404 with exactly the legacy body", async () => {
+    const reply = await lookup(`nobody-${randomUUID().slice(0, 8)}`);
+    expect(reply.status).toBe(404);
+    expect(reply.text).toBe('{"error_message":"Service Not Found"}');
+  });
+
+  test("an unsigned register: 403, and nothing is registered", async () => {
+    const body = registration();
+    const reply = await call("POST", catalogUrl("/catalog/register"), {
+      body: JSON.stringify(body),
+      headers: json,
+    });
+    expect(reply.status).toBe(403);
+    expect((await lookup(body.service_name)).status).toBe(404);
+  });
+
+  test("a signed register overwrites the same name and version; deregister removes it", async () => {
+    const first = registration();
+    expect((await signedPost("/catalog/register", first)).status).toBe(201);
+    expect((await lookup(first.service_name)).body).toStrictEqual({
+      endpoint_url: "https://example.com/one",
+      ttl: 60,
+      status: "healthy",
+    });
+
+    const second = { ...first, endpoint_url: "https://example.com/two", ttl: 30, status: "unhealthy" };
+    expect((await signedPost("/catalog/register", second)).status).toBe(201);
+    expect((await lookup(first.service_name)).body).toStrictEqual({
+      endpoint_url: "https://example.com/two",
+      ttl: 30,
+      status: "unhealthy",
+    });
+
+    const removed = await signedPost("/catalog/deregister", {
+      service_name: first.service_name,
+      service_version: VERSION,
+    });
+    expect(removed.status).toBe(200);
+    expect(await removed.json()).toMatchObject({ removed: true });
+    const gone = await lookup(first.service_name);
+    expect(gone.status).toBe(404);
+    expect(gone.body).toStrictEqual({ error_message: "Service Not Found" });
+  });
+});
+
+describe("registrars follow what the stack serves; profile follows the catalog", () => {
+  let userId: string;
+  let updatedAt: string;
+  const profileUrl = (): string => `${stack.endpoints.profile}/profiles/${userId}`;
+  const readProfile = (): Promise<JsonReply> => call("GET", profileUrl());
+  const located = (reply: JsonReply): boolean => reply.status === 200 && reply.body.location !== null;
+
+  beforeAll(async () => {
+    const username = `cat-${randomUUID().slice(0, 8)}`;
+    const credentials = JSON.stringify({ username, password: PASSWORD });
+    const user = await call("POST", `${stack.endpoints.auth}/users`, { body: credentials, headers: json });
+    const login = await call("POST", `${stack.endpoints.auth}/tokens`, { body: credentials, headers: json });
+    userId = user.body.userId;
+    const owner = { ...json, Authorization: `Bearer ${login.body.token}` };
+    const put = await call("PUT", `${stack.endpoints.location}/locations/${userId}`, {
+      body: JSON.stringify({ latitude: 51.507351, longitude: -0.127758 }),
+      headers: owner,
+    });
+    expect(put.status).toBe(200);
+    updatedAt = put.body.updatedAt;
+    const profile = await call("PUT", profileUrl(), {
+      body: JSON.stringify({ displayName: "Ada" }),
+      headers: owner,
+    });
+    expect(profile.status).toBe(200);
+  }, 60_000);
+
+  test("profile calls the endpoint the catalog advertises, not the one from SSM", async () => {
+    // No profile read has happened yet in this stack, so nothing is cached.
+    const elsewhere = `${stack.gatewayUrl}/location-elsewhere`;
+    const moved = { service_name: "location", service_version: VERSION, endpoint_url: elsewhere, ttl: 1 };
+    expect((await signedPost("/catalog/register", { ...moved, status: "healthy" })).status).toBe(201);
+
+    // The first read asks the catalog (a lookup that timed out on a busy machine would fall back, hence the poll).
+    const { result, lines } = await poll("profile to call the advertised endpoint", async () => {
+      const during = await gatewayLinesDuring(readProfile);
+      return during.lines.some((line) => line.startsWith("GET /location-elsewhere/")) ? during : undefined;
+    });
+    expect(lines).toContain(`GET /location-elsewhere/locations/${userId} -> 404`);
+    expect(lines.filter(isLocationCall)).toEqual([]);
+    expect(result.body).toMatchObject({ location: null, locationStatus: "unavailable" });
+
+    // The registrar puts the real endpoint back; profile sees it once the 1 s ttl has passed.
+    const [run] = await stack.runSchedules("location");
+    expect(run?.outcome).toMatchObject({ ok: true, payload: { action: "registered", status: "healthy" } });
+    await poll("profile to read location again", async () => {
+      const reply = await readProfile();
+      return located(reply) ? reply : undefined;
+    });
+  });
+
+  test("stopService(location) + a registrar run: unhealthy, and profile degrades without calling location", async () => {
+    await stack.stopService("location");
+    const runs = await stack.runSchedules("location");
+    expect(runs.map((run) => run.outcome)).toEqual([
+      expect.objectContaining({ ok: true, payload: expect.objectContaining({ status: "unhealthy" }) }),
+    ]);
+    expect((await lookup("location")).body).toMatchObject({ status: "unhealthy" });
+
+    // Until profile's cached "healthy" expires it still calls location (and gets the gateway's 503);
+    // after that the catalog's answer alone makes it degrade.
+    const degraded = await poll("profile to act on the catalog's unhealthy answer", async () => {
+      const { result, lines } = await gatewayLinesDuring(readProfile);
+      return lines.some(isCatalogLookup) && !lines.some(isLocationCall) ? result : undefined;
+    });
+    expect(degraded.status).toBe(200);
+    expect(degraded.body).toStrictEqual({
+      userId,
+      displayName: "Ada",
+      bio: null,
+      location: null,
+      locationStatus: "unavailable",
+    });
+  });
+
+  test("startService(location) + a registrar run: healthy again, and profile shows the rounded location", async () => {
+    await stack.startService("location");
+    const [run] = await stack.runSchedules("location");
+    expect(run?.outcome).toMatchObject({ ok: true, payload: { action: "registered", status: "healthy" } });
+    expect((await lookup("location")).body).toMatchObject({ status: "healthy" });
+
+    const read = await poll("profile to show the location again", async () => {
+      const reply = await readProfile();
+      return located(reply) ? reply : undefined;
+    });
+    expect(read.body).toStrictEqual({
+      userId,
+      displayName: "Ada",
+      bio: null,
+      location: { latitude: 51.51, longitude: -0.13, updatedAt },
+    });
+  });
+
+  test("profile reads make zero catalog calls with a warm client cache", async () => {
+    // A registration with a ttl far longer than the reads take, so the window is not a race.
+    const ttlSeconds = 60;
+    const body = {
+      service_name: "location",
+      service_version: VERSION,
+      endpoint_url: stack.endpoints.location,
+      ttl: ttlSeconds,
+      status: "healthy",
+    };
+    expect((await signedPost("/catalog/register", body)).status).toBe(201);
+    // The one read that (re)fills the cache: it asks the catalog once its 2 s entry has expired.
+    await poll("profile to look location up again", async () => {
+      const { result, lines } = await gatewayLinesDuring(readProfile);
+      return lines.some(isCatalogLookup) ? result : undefined;
+    });
+
+    const reads = 25;
+    const started = Date.now();
+    const { result: replies, lines } = await gatewayLinesDuring(async () => {
+      const replies: JsonReply[] = [];
+      for (let index = 0; index < reads; index++) replies.push(await readProfile());
+      return replies;
+    });
+    const elapsedMs = Date.now() - started;
+    const catalogCalls = lines.filter(isCatalogLookup).length;
+    console.log(
+      `${reads} profile reads in ${elapsedMs} ms with a warm cache: ${catalogCalls} catalog calls, ` +
+        `${lines.filter(isLocationCall).length} location calls`,
+    );
+    expect(elapsedMs).toBeLessThan(ttlSeconds * 1000);
+    expect(replies.every(located)).toBe(true);
+    expect(catalogCalls).toBe(0);
+    expect(lines.filter(isLocationCall)).toHaveLength(reads);
+  });
+
+  test("stopService(location, {functions: true}) + a registrar run: deregistered; started again: registered", async () => {
+    await stack.stopService("location", { functions: true });
+    const [gone] = await stack.runSchedules("location");
+    expect(gone?.outcome).toMatchObject({ ok: true, payload: { action: "deregistered" } });
+    expect((await lookup("location")).status).toBe(404);
+
+    await stack.startService("location");
+    const [back] = await stack.runSchedules("location");
+    expect(back?.outcome).toMatchObject({ ok: true, payload: { action: "registered", status: "healthy" } });
+    expect((await lookup("location")).body).toStrictEqual({
+      endpoint_url: stack.endpoints.location,
+      ttl: 2,
+      status: "healthy",
+    });
+  });
+});

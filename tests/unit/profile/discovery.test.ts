@@ -1,0 +1,268 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { type AwsClientStub, mockClient } from "aws-sdk-client-mock";
+import { SignedLocationReader } from "../../../src/profile/adapters/signed-location-reader";
+import { buildProfileReader, locationEndpoint } from "../../../src/profile/wiring";
+import {
+  type CatalogClient,
+  CatalogUnavailableError,
+  ServiceNotFoundError,
+  ServiceUnhealthyError,
+} from "../../../src/shared/catalog-client";
+import type { SignedHttpClient } from "../../../src/shared/signed-http";
+import {
+  context,
+  type Handler,
+  parse,
+  proxyEvent,
+  silenceEmptyMetricsWarning,
+  testEnv,
+} from "../location/proxy-event";
+
+const SSM_URL = "https://ssm0000001.execute-api.us-east-1.amazonaws.com/dev";
+const CATALOG_URL = "https://cat0000001.execute-api.us-east-1.amazonaws.com/dev";
+
+function fakeCatalog(answer: () => Promise<string>): CatalogClient & { asked: string[] } {
+  const asked: string[] = [];
+  return {
+    asked,
+    async lookup(name, version) {
+      asked.push(`${name}/${version}`);
+      return answer();
+    },
+  };
+}
+
+describe("locationEndpoint", () => {
+  const config = {
+    LOCATION_DISCOVERY: "catalog" as const,
+    LOCATION_API_URL: SSM_URL,
+    LOCATION_SERVICE_VERSION: "v1",
+  };
+
+  it("ssm: the deploy-time URL, and the catalog is never asked", () => {
+    const catalog = fakeCatalog(async () => "https://elsewhere.example.com");
+    expect(locationEndpoint({ ...config, LOCATION_DISCOVERY: "ssm" }, catalog)).toBe(SSM_URL);
+    expect(catalog.asked).toEqual([]);
+  });
+
+  it("catalog: asks for location at the configured version on every read", async () => {
+    let url = "https://one.example.com/dev";
+    const catalog = fakeCatalog(async () => url);
+    const endpoint = locationEndpoint({ ...config, LOCATION_SERVICE_VERSION: "v2" }, catalog);
+    if (typeof endpoint === "string") throw new Error("expected a lookup");
+    await expect(endpoint()).resolves.toBe("https://one.example.com/dev");
+    url = "https://two.example.com/dev";
+    await expect(endpoint()).resolves.toBe("https://two.example.com/dev");
+    expect(catalog.asked).toEqual(["location/v2", "location/v2"]);
+  });
+
+  it.each([
+    ["not registered", new ServiceNotFoundError("location", "v1")],
+    ["catalog unreachable", new CatalogUnavailableError("down")],
+  ])("catalog, %s: the deploy-time URL", async (_, error) => {
+    const endpoint = locationEndpoint(
+      config,
+      fakeCatalog(async () => Promise.reject(error)),
+    );
+    if (typeof endpoint === "string") throw new Error("expected a lookup");
+    await expect(endpoint()).resolves.toBe(SSM_URL);
+  });
+
+  it("catalog, registered unhealthy: rejects, so there is nothing to call", async () => {
+    const endpoint = locationEndpoint(
+      config,
+      fakeCatalog(async () => Promise.reject(new ServiceUnhealthyError("location", "v1"))),
+    );
+    if (typeof endpoint === "string") throw new Error("expected a lookup");
+    await expect(endpoint()).rejects.toBeInstanceOf(ServiceUnhealthyError);
+  });
+
+  it("catalog without a client is a wiring bug", () => {
+    expect(() => locationEndpoint(config, undefined)).toThrow(/catalog client/);
+  });
+});
+
+describe("buildProfileReader configuration", () => {
+  const base = {
+    PROFILES_TABLE_NAME: "profiles-test",
+    LOCATION_API_URL: SSM_URL,
+    AWS_REGION: "us-east-1",
+  };
+
+  it("LOCATION_DISCOVERY unset: the deploy-time URL, no catalog needed", () => {
+    expect(() => buildProfileReader(base)).not.toThrow();
+  });
+
+  it("catalog needs CATALOG_API_URL", () => {
+    expect(() => buildProfileReader({ ...base, LOCATION_DISCOVERY: "catalog" })).toThrow(/CATALOG_API_URL/);
+    expect(() =>
+      buildProfileReader({ ...base, LOCATION_DISCOVERY: "catalog", CATALOG_API_URL: CATALOG_URL }),
+    ).not.toThrow();
+  });
+
+  it.each([
+    ["an unknown LOCATION_DISCOVERY", { LOCATION_DISCOVERY: "dns" }, /LOCATION_DISCOVERY/],
+    ["a malformed LOCATION_SERVICE_VERSION", { LOCATION_SERVICE_VERSION: "v 1" }, /LOCATION_SERVICE_VERSION/],
+    ["a CATALOG_API_URL that is not http(s)", { CATALOG_API_URL: "ftp://catalog" }, /CATALOG_API_URL/],
+  ])("refuses %s", (_, extra, message) => {
+    expect(() => buildProfileReader({ ...base, ...extra })).toThrow(message);
+  });
+});
+
+describe("SignedLocationReader with a lookup", () => {
+  function recordingClient(): SignedHttpClient & { urls: string[] } {
+    const urls: string[] = [];
+    return {
+      urls,
+      async request(_method, url) {
+        urls.push(url);
+        return { status: 200, body: { latitude: 1, longitude: 2, updatedAt: "t" } };
+      },
+    };
+  }
+
+  it("resolves the base URL before each read", async () => {
+    const client = recordingClient();
+    const bases = ["https://a.example.com/dev/", "https://b.example.com/dev"];
+    const reader = new SignedLocationReader(
+      client,
+      async () => bases.shift() ?? "",
+      500,
+      () => ({}),
+    );
+    await reader.read("u1");
+    await reader.read("u2");
+    expect(client.urls).toEqual([
+      "https://a.example.com/dev/locations/u1",
+      "https://b.example.com/dev/locations/u2",
+    ]);
+  });
+
+  it("a rejected lookup fails the read without a request", async () => {
+    const client = recordingClient();
+    const reader = new SignedLocationReader(
+      client,
+      async () => Promise.reject(new ServiceUnhealthyError("location", "v1")),
+      500,
+      () => ({}),
+    );
+    await expect(reader.read("u1")).rejects.toBeInstanceOf(ServiceUnhealthyError);
+    expect(client.urls).toEqual([]);
+  });
+});
+
+describe("GET /profiles/{userId} with LOCATION_DISCOVERY=catalog", () => {
+  type Reply = { status: number; body: unknown };
+  /** One stand-in server: the catalog under /catalog, location under /advertised and /from-ssm. */
+  let catalogReply: () => Reply;
+  const requests: string[] = [];
+  let server: Server;
+  let origin: string;
+
+  beforeAll(async () => {
+    server = createServer((req: IncomingMessage, res: ServerResponse) => {
+      const url = req.url ?? "";
+      requests.push(url);
+      const reply: Reply = url.startsWith("/catalog/")
+        ? catalogReply()
+        : {
+            status: 200,
+            body: { userId: "user-1", latitude: 48.858372, longitude: 2.294481, updatedAt: "t" },
+          };
+      res.writeHead(reply.status, { "content-type": "application/json" });
+      res.end(JSON.stringify(reply.body));
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+
+  afterAll(async () => {
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+  });
+
+  let getProfile: Handler;
+  let addMetric: jest.SpyInstance;
+  let ddb: AwsClientStub<DynamoDBDocumentClient>;
+
+  beforeEach(() => {
+    requests.length = 0;
+    silenceEmptyMetricsWarning();
+    testEnv({
+      PROFILES_TABLE_NAME: "profiles-test",
+      LOCATION_API_URL: `${origin}/from-ssm`,
+      LOCATION_TIMEOUT_MS: "500",
+      LOCATION_DISCOVERY: "catalog",
+      LOCATION_SERVICE_VERSION: "v1",
+      CATALOG_API_URL: origin,
+    });
+    // A fresh module per test: the catalog client's cache lives at module scope, as in Lambda.
+    jest.isolateModules(() => {
+      const lib = require("@aws-sdk/lib-dynamodb") as typeof import("@aws-sdk/lib-dynamodb");
+      ddb = mockClient(lib.DynamoDBDocumentClient);
+      ddb.on(lib.GetCommand).resolves({
+        Item: { userId: "user-1", displayName: "Alice", bio: null, version: 1, updatedAt: "t" },
+      });
+      addMetric = jest.spyOn(require("../../../src/shared/observability").metrics, "addMetric");
+      getProfile = require("../../../src/profile/handlers/getProfile").handler;
+    });
+  });
+
+  afterEach(() => {
+    jest.restoreAllMocks();
+    ddb.restore();
+  });
+
+  const read = async () =>
+    getProfile(
+      proxyEvent({ method: "GET", resource: "/profiles/{userId}", pathParameters: { userId: "user-1" } }),
+      context,
+    );
+
+  it("calls location where the catalog says, and asks the catalog once within the ttl", async () => {
+    catalogReply = () => ({
+      status: 200,
+      body: { endpoint_url: `${origin}/advertised`, ttl: 60, status: "healthy" },
+    });
+    for (let index = 0; index < 3; index++) {
+      const result = await read();
+      expect(parse(result)).toMatchObject({ location: { latitude: 48.86, longitude: 2.29 } });
+    }
+    expect(requests).toEqual([
+      "/catalog/location/v1",
+      "/advertised/locations/user-1",
+      "/advertised/locations/user-1",
+      "/advertised/locations/user-1",
+    ]);
+  });
+
+  it("registered unhealthy: degrades without calling location, and counts it", async () => {
+    catalogReply = () => ({
+      status: 200,
+      body: { endpoint_url: `${origin}/advertised`, ttl: 60, status: "unhealthy" },
+    });
+    const result = await read();
+    expect(result.statusCode).toBe(200);
+    expect(parse(result)).toEqual({
+      userId: "user-1",
+      displayName: "Alice",
+      bio: null,
+      location: null,
+      locationStatus: "unavailable",
+    });
+    expect(requests).toEqual(["/catalog/location/v1"]);
+    expect(addMetric).toHaveBeenCalledWith("LocationLookupDegraded", expect.anything(), 1);
+  });
+
+  it.each([
+    ["not registered", { status: 404, body: { error_message: "Service Not Found" } }],
+    ["catalog failing", { status: 502, body: { message: "Internal server error" } }],
+  ])("%s: falls back to LOCATION_API_URL", async (_, reply) => {
+    catalogReply = () => reply;
+    const result = await read();
+    expect(parse(result)).toMatchObject({ location: { latitude: 48.86 } });
+    expect(requests).toEqual(["/catalog/location/v1", "/from-ssm/locations/user-1"]);
+  });
+});
