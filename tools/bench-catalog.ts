@@ -1,9 +1,7 @@
-import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { parseArgs } from "node:util";
-import { ROOT } from "./lib/project";
+import { autocannon, jsonCall, parseLoadOptions, printFigures, seedProfileWithLocation } from "./lib/load";
 import type { LogEntry } from "./local/logs";
 import { startLocalStack } from "./local/stack";
 
@@ -20,80 +18,6 @@ import { startLocalStack } from "./local/stack";
  *    about environments x duration / ttl lookups over all the reads.
  */
 
-interface Figures {
-  requests: number;
-  rps: number;
-  p50: number;
-  p99: number;
-  errors: number;
-}
-
-// The host may run an older Node than Lambda; the SDK's notice about it is noise here.
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
-
-const { values } = parseArgs({
-  options: {
-    duration: { type: "string", default: "10" },
-    connections: { type: "string", default: "16" },
-  },
-});
-const durationSeconds = Number(values.duration);
-const connections = Number(values.connections);
-if (!Number.isInteger(durationSeconds) || durationSeconds < 1)
-  throw new Error(`--duration takes whole seconds (1 or more), got '${values.duration}'`);
-if (!Number.isInteger(connections) || connections < 1)
-  throw new Error(`--connections takes a positive whole number, got '${values.connections}'`);
-
-async function jsonCall(method: string, url: string, body?: unknown, headers: Record<string, string> = {}) {
-  const response = await fetch(url, {
-    method,
-    headers: { "content-type": "application/json", ...headers },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await response.text();
-  if (!response.ok) throw new Error(`${method} ${url} -> ${response.status} ${text}`);
-  return JSON.parse(text) as Record<string, unknown>;
-}
-
-function autocannon(url: string): Promise<Figures> {
-  return new Promise((resolvePromise, reject) => {
-    const child = spawn(
-      process.execPath,
-      [
-        join(ROOT, "node_modules", "autocannon", "autocannon.js"),
-        "--json",
-        "-c",
-        String(connections),
-        "-d",
-        String(durationSeconds),
-        url,
-      ],
-      { stdio: ["ignore", "pipe", "pipe"] },
-    );
-    let out = "";
-    child.stdout.on("data", (chunk: Buffer) => {
-      out += chunk.toString();
-    });
-    child.on("error", reject);
-    child.on("close", (code) => {
-      if (code !== 0) return reject(new Error(`autocannon exited ${code}`));
-      const result = JSON.parse(out) as {
-        requests: { total: number; average: number };
-        latency: { p50: number; p99: number };
-        errors: number;
-        non2xx: number;
-      };
-      resolvePromise({
-        requests: result.requests.total,
-        rps: result.requests.average,
-        p50: result.latency.p50,
-        p99: result.latency.p99,
-        errors: result.errors + result.non2xx,
-      });
-    });
-  });
-}
-
 async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs = 60_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await check())) {
@@ -106,6 +30,8 @@ async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs = 
 const ENVIRONMENTS_PER_FUNCTION = 4;
 
 async function main(): Promise<void> {
+  const load = parseLoadOptions();
+  const { durationSeconds, connections } = load;
   const dataDir = mkdtempSync(join(tmpdir(), "meridian-bench-"));
   // Only the gateway's access log is kept, as counters: what profile asked the catalog and location.
   const counts = { catalogLookups: 0, locationReads: 0 };
@@ -134,18 +60,7 @@ async function main(): Promise<void> {
     });
     const registration = await jsonCall("GET", lookupUrl);
 
-    const username = `bench-${Date.now()}`;
-    const password = "benchmark password 123";
-    const { userId } = await jsonCall("POST", `${stack.endpoints.auth}/users`, { username, password });
-    const { token } = await jsonCall("POST", `${stack.endpoints.auth}/tokens`, { username, password });
-    const auth = { Authorization: `Bearer ${String(token)}` };
-    await jsonCall(
-      "PUT",
-      `${stack.endpoints.location}/locations/${userId}`,
-      { latitude: 52.52, longitude: 13.405 },
-      auth,
-    );
-    await jsonCall("PUT", `${stack.endpoints.profile}/profiles/${userId}`, { displayName: "Bench" }, auth);
+    const userId = await seedProfileWithLocation(stack.endpoints);
     const profileUrl = `${stack.endpoints.profile}/profiles/${userId}`;
 
     // Every execution environment the load will use cold-starts here, not in the measurement.
@@ -155,22 +70,19 @@ async function main(): Promise<void> {
       throw new Error("profile read no location; the benchmark would not exercise discovery");
 
     console.log(`${durationSeconds}s per run, ${connections} concurrent callers`);
-    const lookups = await autocannon(lookupUrl);
+    const lookups = await autocannon(lookupUrl, load);
 
     const before = { ...counts };
     const started = performance.now();
-    const reads = await autocannon(profileUrl);
+    const reads = await autocannon(profileUrl, load);
     const elapsedSeconds = (performance.now() - started) / 1000;
     const catalogCalls = counts.catalogLookups - before.catalogLookups;
     const locationCalls = counts.locationReads - before.locationReads;
 
-    const row = (name: string, f: Figures) =>
-      `${name.padEnd(30)} ${f.rps.toFixed(0).padStart(8)} ${f.p50.toFixed(1).padStart(9)} ${f.p99.toFixed(1).padStart(9)} ${String(f.requests).padStart(9)} ${String(f.errors).padStart(7)}`;
-    console.log(
-      `${"".padEnd(30)} ${"req/s".padStart(8)} ${"p50 ms".padStart(9)} ${"p99 ms".padStart(9)} ${"requests".padStart(9)} ${"errors".padStart(7)}`,
-    );
-    console.log(row("GET /catalog/location/v1", lookups));
-    console.log(row("GET /profiles/{id} (warm)", reads));
+    printFigures([
+      ["GET /catalog/location/v1", lookups],
+      ["GET /profiles/{id} (warm cache)", reads],
+    ]);
     const ttl = Number(registration.ttl);
     const environments = Math.min(connections, ENVIRONMENTS_PER_FUNCTION);
     console.log(
