@@ -1,5 +1,5 @@
 import type { Context, ScheduledEvent } from "aws-lambda";
-import { logger, MetricUnit, metrics } from "../shared/observability";
+import { flushMetrics, logger, MetricUnit, metrics } from "../shared/observability";
 import type { Outcome } from "./domain/registrar";
 import { buildRegistrar } from "./wiring";
 
@@ -30,6 +30,6 @@ export async function handler(_event: ScheduledEvent, context: Context): Promise
     logger.error("Registrar run failed", error as Error);
     throw error;
   } finally {
-    metrics.publishStoredMetrics();
+    flushMetrics();
   }
 }

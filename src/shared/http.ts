@@ -9,7 +9,14 @@ import {
   UnsupportedMediaTypeError,
   ValidationError,
 } from "./errors";
-import { CORRELATION_HEADER, isValidCorrelationId, logger, metrics, setCorrelationId } from "./observability";
+import {
+  CORRELATION_HEADER,
+  flushMetrics,
+  isValidCorrelationId,
+  logger,
+  metrics,
+  setCorrelationId,
+} from "./observability";
 
 export const MAX_BODY_BYTES = 64 * 1024;
 
@@ -165,8 +172,7 @@ export function httpHandler(route: HttpRouteHandler) {
         logger.info("Request rejected", { status: result.status, code: (error as AppError).code });
       }
     } finally {
-      // Publishing with nothing stored logs a warning on every request.
-      if (metrics.hasStoredMetrics()) metrics.publishStoredMetrics();
+      flushMetrics();
     }
     logger.info("Request completed", {
       method: event.httpMethod,

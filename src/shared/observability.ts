@@ -47,3 +47,8 @@ export function correlationHeaders(id: string | undefined = currentCorrelationId
 }
 
 export { MetricUnit } from "@aws-lambda-powertools/metrics";
+
+/** Publishing with nothing stored makes Powertools log a warning on every invocation. */
+export function flushMetrics(): void {
+  if (metrics.hasStoredMetrics()) metrics.publishStoredMetrics();
+}

@@ -1,5 +1,5 @@
 import type { APIGatewayAuthorizerResult, APIGatewayTokenAuthorizerEvent, Context } from "aws-lambda";
-import { logger, MetricUnit, metrics } from "../../shared/observability";
+import { flushMetrics, logger, MetricUnit, metrics } from "../../shared/observability";
 import { allowPolicy, bearerToken } from "../domain/authorizer-policy";
 import { InvalidTokenError } from "../domain/tokens";
 import { createTokenVerifier } from "../wiring";
@@ -32,6 +32,6 @@ export async function handler(
     logger.error("Authorizer failed", error as Error);
     throw new Error("Authorizer failed");
   } finally {
-    metrics.publishStoredMetrics();
+    flushMetrics();
   }
 }
