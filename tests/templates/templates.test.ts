@@ -59,6 +59,15 @@ describe.each(
     expect(ssmParameters).toEqual(Object.keys(service.metadata.parameters).sort());
   });
 
+  test("every function has a sample event for npm run invoke", () => {
+    for (const fn of listFunctions(service)) {
+      expect([fn.logicalId, existsSync(join(ROOT, "events", `${fn.logicalId}.json`))]).toEqual([
+        fn.logicalId,
+        true,
+      ]);
+    }
+  });
+
   test("every function entry point exists and matches its handler", () => {
     const functions = listFunctions(service);
     // An API or a table with nothing to serve or use it would be a mistake.
