@@ -1,10 +1,14 @@
-import { loadConfig, nonEmpty } from "../shared/config";
+import { loadConfig, nonEmpty, positiveInt } from "../shared/config";
 import { documentClient } from "../shared/dynamodb";
 import { DynamoServiceRegistryStore } from "./adapters/dynamo-service-registry-store";
 import { createCatalog } from "./domain/catalog";
 
-const config = loadConfig({ CATALOG_TABLE_NAME: nonEmpty });
+// Every catalog API function is given REGISTRATION_EXPIRY_SECONDS, deregister
+// included, since they share this root: lookups need it for registrations
+// written before they carried expires_at.
+const config = loadConfig({ CATALOG_TABLE_NAME: nonEmpty, REGISTRATION_EXPIRY_SECONDS: positiveInt });
 
 export const catalog = createCatalog({
   store: new DynamoServiceRegistryStore(documentClient, config.CATALOG_TABLE_NAME),
+  registrationExpirySeconds: config.REGISTRATION_EXPIRY_SECONDS,
 });

@@ -1,4 +1,6 @@
 import { randomUUID } from "node:crypto";
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { DynamoDBDocumentClient, GetCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import type { LogEntry } from "../../tools/local/logs";
 import { signedFetch, startTestStack, type TestStack } from "../helpers/local-stack";
 import { call, type JsonReply } from "./local-stack/fixture";
@@ -144,6 +146,73 @@ describe("the catalog's routes", () => {
     const gone = await lookup(first.service_name);
     expect(gone.status).toBe(404);
     expect(gone.body).toStrictEqual({ error_message: "Service Not Found" });
+  });
+});
+
+describe("registrations expire unless refreshed", () => {
+  // environments.yaml: RegistrationExpirySeconds 60 for the catalog locally.
+  const EXPIRY_SECONDS = 60;
+  const TABLE = "meridian-local-catalog-ServicesTable";
+  let documents: DynamoDBDocumentClient;
+
+  beforeAll(() => {
+    documents = DynamoDBDocumentClient.from(
+      new DynamoDBClient({
+        endpoint: stack.dynamodbEndpoint,
+        region: stack.region,
+        credentials: stack.credentials,
+      }),
+    );
+  });
+
+  afterAll(() => documents?.destroy());
+
+  const nowSeconds = (): number => Math.floor(Date.now() / 1000);
+  const storedExpiry = async (service: string): Promise<unknown> =>
+    (await documents.send(new GetCommand({ TableName: TABLE, Key: { name: service, version: VERSION } })))
+      .Item?.expires_at;
+
+  test("a signed register answers with the expiry it stored, the local 60 s out", async () => {
+    const body = registration();
+    const before = nowSeconds();
+    const reply = await signedPost("/catalog/register", body);
+    expect(reply.status).toBe(201);
+    const { expires_at } = (await reply.json()) as { expires_at: number };
+    expect(expires_at).toBeGreaterThanOrEqual(before + EXPIRY_SECONDS);
+    expect(expires_at).toBeLessThanOrEqual(nowSeconds() + EXPIRY_SECONDS);
+    expect(await storedExpiry(body.service_name)).toBe(expires_at);
+    // GET keeps the legacy wire format.
+    expect((await lookup(body.service_name)).body).toStrictEqual({
+      endpoint_url: body.endpoint_url,
+      ttl: body.ttl,
+      status: body.status,
+    });
+  });
+
+  test("an expired registration is not found though the local store never deletes it; the registrar's next run restores it", async () => {
+    // What a registrar deleted with its stack leaves behind, without waiting a minute for it.
+    await documents.send(
+      new UpdateCommand({
+        TableName: TABLE,
+        Key: { name: "auth", version: VERSION },
+        UpdateExpression: "SET expires_at = :past",
+        ExpressionAttributeValues: { ":past": nowSeconds() - 1 },
+      }),
+    );
+    const expired = await lookup("auth");
+    expect(expired.status).toBe(404);
+    expect(expired.text).toBe('{"error_message":"Service Not Found"}');
+    expect(await storedExpiry("auth")).toBeDefined();
+
+    const before = nowSeconds();
+    const [run] = await stack.runSchedules("auth");
+    expect(run?.outcome).toMatchObject({ ok: true, payload: { action: "registered", status: "healthy" } });
+    expect((await lookup("auth")).body).toStrictEqual({
+      endpoint_url: stack.endpoints.auth,
+      ttl: 300,
+      status: "healthy",
+    });
+    expect(await storedExpiry("auth")).toBeGreaterThanOrEqual(before + EXPIRY_SECONDS);
   });
 });
 

@@ -1,11 +1,12 @@
 import { DeleteCommand, type DynamoDBDocumentClient, GetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
 import { serviceStatusSchema } from "../../shared/catalog-client";
-import type { ServiceKey, ServiceRecord, ServiceRegistryStore } from "../domain/catalog";
+import type { ServiceKey, ServiceRecord, ServiceRegistryStore, StoredServiceRecord } from "../domain/catalog";
 
 /**
  * Items are keyed `name` (HASH) + `version` (RANGE), the table layout of the
- * original design. `ttl` is a plain number of seconds for clients to cache by;
- * the table has no DynamoDB TTL on it, so a registration never silently vanishes.
+ * original design. `ttl` is a plain number of seconds for clients to cache by,
+ * not DynamoDB's TTL: that is on `expires_at`, and only tidies the table, as
+ * lookups already ignore an expired registration.
  */
 export class DynamoServiceRegistryStore implements ServiceRegistryStore {
   constructor(
@@ -13,7 +14,7 @@ export class DynamoServiceRegistryStore implements ServiceRegistryStore {
     private readonly tableName: string,
   ) {}
 
-  async get(key: ServiceKey): Promise<ServiceRecord | undefined> {
+  async get(key: ServiceKey): Promise<StoredServiceRecord | undefined> {
     const { Item } = await this.client.send(
       new GetCommand({
         TableName: this.tableName,
@@ -32,6 +33,8 @@ export class DynamoServiceRegistryStore implements ServiceRegistryStore {
       // An item written by hand with an unknown status is not advertised as usable.
       status: status.success ? status.data : "unhealthy",
       updated_at: String(Item.updated_at),
+      // Absent on items written before registrations expired; the domain falls back to updated_at.
+      ...(typeof Item.expires_at === "number" ? { expires_at: Item.expires_at } : {}),
     };
   }
 
@@ -46,6 +49,7 @@ export class DynamoServiceRegistryStore implements ServiceRegistryStore {
           ttl: record.ttl,
           status: record.status,
           updated_at: record.updated_at,
+          expires_at: record.expires_at,
         },
       }),
     );

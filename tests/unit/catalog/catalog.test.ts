@@ -3,7 +3,11 @@ import { join } from "node:path";
 import { DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from "aws-lambda";
 import { mockClient } from "aws-sdk-client-mock";
-import { createCatalog, type ServiceKey, type ServiceRecord } from "../../../src/catalog/domain/catalog";
+import {
+  createCatalog,
+  type ServiceKey,
+  type StoredServiceRecord,
+} from "../../../src/catalog/domain/catalog";
 
 type Handler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
 
@@ -42,16 +46,21 @@ const registration = {
   status: "healthy",
 };
 
+const EXPIRY_SECONDS = 900;
+const T0 = Date.parse("2025-01-01T00:00:00Z");
+const T0_SECONDS = T0 / 1000;
+
 describe("catalog domain", () => {
+  /** Never expires records on its own, like dynalite (and DynamoDB TTL for up to two days): the domain must cope. */
   class MemoryStore {
-    readonly records = new Map<string, ServiceRecord>();
+    readonly records = new Map<string, StoredServiceRecord>();
     private key(key: ServiceKey): string {
       return `${key.service_name}/${key.service_version}`;
     }
     async get(key: ServiceKey) {
       return this.records.get(this.key(key));
     }
-    async put(record: ServiceRecord) {
+    async put(record: StoredServiceRecord) {
       this.records.set(this.key(record), record);
     }
     async delete(key: ServiceKey) {
@@ -59,11 +68,30 @@ describe("catalog domain", () => {
     }
   }
 
-  test("register stamps updated_at and lookup returns only the wire fields", async () => {
-    const store = new MemoryStore();
-    const catalog = createCatalog({ store, clock: () => new Date("2025-01-01T00:00:00Z") });
+  const key = { service_name: "location", service_version: "v1" };
+
+  /** A catalog whose clock the test moves: `at(seconds)` sets it to T0 + seconds. */
+  function catalogWithClock(store = new MemoryStore()) {
+    let now = T0;
+    const catalog = createCatalog({
+      store,
+      registrationExpirySeconds: EXPIRY_SECONDS,
+      clock: () => new Date(now),
+    });
+    return {
+      catalog,
+      store,
+      at(seconds: number) {
+        now = T0 + seconds * 1000;
+      },
+    };
+  }
+
+  test("register stamps updated_at and expires_at, and lookup returns only the wire fields", async () => {
+    const { catalog } = catalogWithClock();
     const record = await catalog.register({ ...registration, status: "healthy" });
     expect(record.updated_at).toBe("2025-01-01T00:00:00.000Z");
+    expect(record.expires_at).toBe(T0_SECONDS + EXPIRY_SECONDS);
     expect(await catalog.lookup({ service_name: "location", service_version: "v1" })).toEqual({
       endpoint_url: registration.endpoint_url,
       ttl: 300,
@@ -73,11 +101,51 @@ describe("catalog domain", () => {
   });
 
   test("deregister is idempotent and says whether anything was removed", async () => {
-    const catalog = createCatalog({ store: new MemoryStore() });
+    const catalog = createCatalog({ store: new MemoryStore(), registrationExpirySeconds: EXPIRY_SECONDS });
     await catalog.register({ ...registration, status: "healthy" });
-    const key = { service_name: "location", service_version: "v1" };
     expect(await catalog.deregister(key)).toEqual({ ...key, removed: true });
     expect(await catalog.deregister(key)).toEqual({ ...key, removed: false });
+  });
+
+  test("a registration is found until it expires, then not, though the store still holds it", async () => {
+    const { catalog, store, at } = catalogWithClock();
+    await catalog.register({ ...registration, status: "healthy" });
+    const found = async (seconds: number): Promise<boolean> => {
+      at(seconds);
+      return (await catalog.lookup(key)) !== undefined;
+    };
+    expect(await found(0)).toBe(true);
+    expect(await found(EXPIRY_SECONDS - 0.001)).toBe(true);
+    expect(await found(EXPIRY_SECONDS)).toBe(false);
+    expect(await found(EXPIRY_SECONDS + 86_400)).toBe(false);
+    expect(store.records.size).toBe(1);
+  });
+
+  test("registering again (the registrar's next run) pushes the expiry out", async () => {
+    const { catalog, at } = catalogWithClock();
+    await catalog.register({ ...registration, status: "healthy" });
+    at(EXPIRY_SECONDS - 1);
+    const refreshed = await catalog.register({ ...registration, status: "unhealthy" });
+    expect(refreshed.expires_at).toBe(T0_SECONDS + 2 * EXPIRY_SECONDS - 1);
+    at(EXPIRY_SECONDS + 1);
+    expect(await catalog.lookup(key)).toMatchObject({ status: "unhealthy" });
+    at(2 * EXPIRY_SECONDS - 1);
+    expect(await catalog.lookup(key)).toBeUndefined();
+  });
+
+  test("a registration written before expires_at existed lapses by its updated_at", async () => {
+    const { catalog, store, at } = catalogWithClock();
+    const { expires_at: _, ...legacy } = await catalog.register({ ...registration, status: "healthy" });
+    store.records.set("location/v1", legacy);
+    at(EXPIRY_SECONDS - 1);
+    expect(await catalog.lookup(key)).toMatchObject({ status: "healthy" });
+    at(EXPIRY_SECONDS);
+    expect(await catalog.lookup(key)).toBeUndefined();
+
+    // Hand-written with no usable date: not advertised, rather than advertised forever.
+    store.records.set("location/v1", { ...legacy, updated_at: "undefined" });
+    at(0);
+    expect(await catalog.lookup(key)).toBeUndefined();
   });
 });
 
@@ -93,6 +161,7 @@ describe("catalog handlers", () => {
 
   beforeAll(() => {
     process.env.CATALOG_TABLE_NAME = "Services";
+    process.env.REGISTRATION_EXPIRY_SECONDS = String(EXPIRY_SECONDS);
     // Required after the variable is set: wiring reads its config at module load, as on Lambda.
     ({ handler: getService } =
       require("../../../src/catalog/handlers/getService") as typeof import("../../../src/catalog/handlers/getService"));
@@ -117,7 +186,28 @@ describe("catalog handlers", () => {
     });
   });
 
+  afterEach(() => jest.useRealTimers());
+
   afterAll(() => ddb.restore());
+
+  /** Fakes only the wall clock (the handlers' `new Date()`); promises and the SDK's timers run as usual. */
+  function setClock(epochMs: number): void {
+    jest.useFakeTimers({
+      now: epochMs,
+      doNotFake: [
+        "hrtime",
+        "nextTick",
+        "performance",
+        "queueMicrotask",
+        "setImmediate",
+        "clearImmediate",
+        "setInterval",
+        "clearInterval",
+        "setTimeout",
+        "clearTimeout",
+      ],
+    });
+  }
 
   test("lookup miss answers 404 with exactly the legacy body", async () => {
     const result = await getService(getEvent("nothing-here", "v1"), context);
@@ -129,7 +219,11 @@ describe("catalog handlers", () => {
   test("register then lookup hit answers 200 {endpoint_url, ttl, status}", async () => {
     const registered = await registerService(postEvent("RegisterServiceFunction", registration), context);
     expect(registered.statusCode).toBe(201);
-    expect(parse(registered)).toEqual({ ...registration, updated_at: expect.any(String) });
+    expect(parse(registered)).toEqual({
+      ...registration,
+      updated_at: expect.any(String),
+      expires_at: expect.any(Number),
+    });
 
     const found = await getService(getEvent("location", "v1"), context);
     expect(found.statusCode).toBe(200);
@@ -138,6 +232,59 @@ describe("catalog handlers", () => {
       TableName: "Services",
       Key: { name: "location", version: "v1" },
     });
+  });
+
+  test("a registration past its expiry answers 404 with exactly the legacy body, though still stored", async () => {
+    setClock(T0);
+    const registered = await registerService(postEvent("RegisterServiceFunction", registration), context);
+    expect(parse(registered)).toMatchObject({ expires_at: T0_SECONDS + EXPIRY_SECONDS });
+    expect(ddb.commandCalls(PutCommand)[0]?.args[0].input.Item).toMatchObject({
+      name: "location",
+      version: "v1",
+      expires_at: T0_SECONDS + EXPIRY_SECONDS,
+    });
+
+    setClock(T0 + (EXPIRY_SECONDS - 1) * 1000);
+    const before = await getService(getEvent("location", "v1"), context);
+    expect(before.statusCode).toBe(200);
+    expect(parse(before)).toEqual({ endpoint_url: registration.endpoint_url, ttl: 300, status: "healthy" });
+
+    setClock(T0 + EXPIRY_SECONDS * 1000);
+    const after = await getService(getEvent("location", "v1"), context);
+    expect(after.statusCode).toBe(404);
+    expect(after.body).toBe('{"error_message":"Service Not Found"}');
+    expect(table.size).toBe(1);
+  });
+
+  test("registering again before expiry keeps the service found past the first expiry", async () => {
+    setClock(T0);
+    await registerService(postEvent("RegisterServiceFunction", registration), context);
+    setClock(T0 + 300_000);
+    const again = await registerService(postEvent("RegisterServiceFunction", registration), context);
+    expect(parse(again)).toMatchObject({ expires_at: T0_SECONDS + 300 + EXPIRY_SECONDS });
+
+    setClock(T0 + (EXPIRY_SECONDS + 1) * 1000);
+    expect((await getService(getEvent("location", "v1"), context)).statusCode).toBe(200);
+    setClock(T0 + (EXPIRY_SECONDS + 300) * 1000);
+    expect((await getService(getEvent("location", "v1"), context)).statusCode).toBe(404);
+  });
+
+  test("an item without expires_at (written before it existed) counts from its updated_at", async () => {
+    const legacy = {
+      name: "location",
+      version: "v1",
+      endpoint_url: registration.endpoint_url,
+      ttl: 300,
+      status: "healthy",
+      updated_at: new Date(T0).toISOString(),
+    };
+    table.set("location#v1", legacy);
+    setClock(T0 + 60_000);
+    expect((await getService(getEvent("location", "v1"), context)).statusCode).toBe(200);
+    setClock(T0 + EXPIRY_SECONDS * 1000);
+    const lapsed = await getService(getEvent("location", "v1"), context);
+    expect(lapsed.statusCode).toBe(404);
+    expect(lapsed.body).toBe('{"error_message":"Service Not Found"}');
   });
 
   test("register overwrites the same name and version, and leaves other versions alone", async () => {
@@ -178,6 +325,8 @@ describe("catalog handlers", () => {
     ["ttl over a day", { ...registration, ttl: 86_401 }, "ttl"],
     ["string ttl", { ...registration, ttl: "300" }, "ttl"],
     ["unknown status", { ...registration, status: "degraded" }, "status"],
+    // Only the catalog decides how long a registration counts.
+    ["caller-set expiry", { ...registration, expires_at: 4_102_444_800 }, "Unrecognized key"],
   ])("register rejects %s with a 400 JSON error", async (_, body, mentions) => {
     const result = await registerService(postEvent("RegisterServiceFunction", body), context);
     expect(result.statusCode).toBe(400);
