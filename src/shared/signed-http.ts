@@ -1,8 +1,8 @@
-import { Sha256 } from "@aws-crypto/sha256-js";
 import { defaultProvider } from "@aws-sdk/credential-provider-node";
 import { SignatureV4 } from "@smithy/signature-v4";
 import type { AwsCredentialIdentityProvider } from "@smithy/types";
 import { DependencyError } from "./errors";
+import { NodeSha256 } from "./node-sha256";
 
 export interface SignedResponse {
   status: number;
@@ -35,7 +35,7 @@ export function createSignedHttpClient(options: SignedHttpOptions): SignedHttpCl
     service: options.service ?? "execute-api",
     region: options.region,
     credentials: options.credentials ?? defaultProvider(),
-    sha256: Sha256,
+    sha256: NodeSha256,
   });
   const defaultTimeoutMs = options.defaultTimeoutMs ?? 2000;
 

@@ -1,9 +1,9 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { Sha256 } from "@aws-crypto/sha256-js";
 import { defaultProvider } from "@aws-sdk/credential-provider-node";
 import { SignatureV4 } from "@smithy/signature-v4";
 import type { AwsCredentialIdentityProvider } from "@smithy/types";
+import { NodeSha256 } from "../../src/shared/node-sha256";
 
 /** Where packaged code and templates go; CloudFormation reads them from S3. */
 export interface StoredArtifact {
@@ -42,7 +42,7 @@ export class S3ArtifactStore implements ArtifactStore {
       service: "s3",
       region: options.region,
       credentials: options.credentials ?? defaultProvider(),
-      sha256: Sha256,
+      sha256: NodeSha256,
       // S3 signs the path as sent and wants the payload hash in x-amz-content-sha256.
       uriEscapePath: false,
       applyChecksum: true,

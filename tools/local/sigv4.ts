@@ -1,6 +1,6 @@
 import { createHash, timingSafeEqual } from "node:crypto";
-import { Sha256 } from "@aws-crypto/sha256-js";
 import { SignatureV4 } from "@smithy/signature-v4";
+import { NodeSha256 } from "../../src/shared/node-sha256";
 
 /**
  * Verifies AWS Signature Version 4 on requests to AWS_IAM routes by
@@ -232,7 +232,7 @@ export async function verifySigV4(request: ReceivedRequest, options: VerifyOptio
     service,
     region,
     credentials: options.credentials,
-    sha256: Sha256,
+    sha256: NodeSha256,
     // The received headers say whether the payload hash was sent; never add one.
     applyChecksum: false,
   });
