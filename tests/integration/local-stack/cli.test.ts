@@ -1,9 +1,9 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { createServer, type Server } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ROOT } from "../../../tools/lib/project";
+import { occupyPortDuringTests } from "../../helpers/ports";
 
 /** `npm start` and `npm run invoke` as a developer runs them (state files go to a temporary directory). */
 
@@ -174,24 +174,12 @@ test("npm start: serves, writes endpoints.json and stack.json, invoke works agai
 }, 120_000);
 
 describe("a taken port", () => {
-  let blocker: Server;
-  let port: number;
-
-  beforeAll(async () => {
-    blocker = createServer();
-    await new Promise<void>((resolve) => blocker.listen(0, "127.0.0.1", resolve));
-    const address = blocker.address();
-    port = typeof address === "object" && address ? address.port : 0;
-  });
-
-  afterAll(async () => {
-    await new Promise((resolve) => blocker.close(resolve));
-  });
+  const taken = occupyPortDuringTests();
 
   test("npm start names it and how to choose another, and exits 1", async () => {
     const result = await run("start.ts", [
       "--port",
-      String(port),
+      String(taken.port()),
       "--dynamodb-port",
       "0",
       "--aws-port",
@@ -200,8 +188,8 @@ describe("a taken port", () => {
       join(work, "taken"),
     ]);
     expect(result.code).toBe(1);
-    expect(result.stderr).toContain(`Port ${port} (HTTP gateway) is already in use`);
-    expect(result.stderr).toContain(`npm start -- --port ${port + 1}`);
+    expect(result.stderr).toContain(`Port ${taken.port()} (HTTP gateway) is already in use`);
+    expect(result.stderr).toContain(`npm start -- --port ${taken.port() + 1}`);
     expect(result.stderr).not.toMatch(/\n\s+at /);
   }, 60_000);
 });

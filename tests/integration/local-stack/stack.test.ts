@@ -1,5 +1,4 @@
 import { mkdtempSync, rmSync } from "node:fs";
-import { createServer, type Server } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { APIGatewayClient, GetRestApiCommand, NotFoundException } from "@aws-sdk/client-api-gateway";
@@ -20,6 +19,7 @@ import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-sec
 import { GetParametersByPathCommand, SSMClient } from "@aws-sdk/client-ssm";
 import { PortInUseError } from "../../../tools/local/ports";
 import type { TestStack } from "../../helpers/local-stack";
+import { occupyPortDuringTests } from "../../helpers/ports";
 import { call, startFixtureStack } from "./fixture";
 
 function clients(stack: TestStack) {
@@ -253,30 +253,22 @@ describe("Lambda and API Gateway control plane (AWS_ENDPOINT_URL_LAMBDA / _API_G
 });
 
 describe("ports", () => {
-  let blocker: Server;
-  let port: number;
-
-  beforeAll(async () => {
-    blocker = createServer();
-    await new Promise<void>((resolve) => blocker.listen(0, "127.0.0.1", resolve));
-    const address = blocker.address();
-    port = typeof address === "object" && address ? address.port : 0;
-  });
-
-  afterAll(async () => {
-    await new Promise((resolve) => blocker.close(resolve));
-  });
+  const taken = occupyPortDuringTests();
 
   test("a taken port is named, with the option that chooses another", async () => {
-    const attempt = startFixtureStack({ gatewayPort: port });
+    const attempt = startFixtureStack({ gatewayPort: taken.port() });
     await expect(attempt).rejects.toBeInstanceOf(PortInUseError);
     await expect(attempt).rejects.toThrow(
-      new RegExp(`Port ${port} \\(HTTP gateway\\) is already in use.*--port ${port + 1}`),
+      new RegExp(`Port ${taken.port()} \\(HTTP gateway\\) is already in use.*--port ${taken.port() + 1}`),
     );
   });
 
   test("every taken port is named at once", async () => {
-    const attempt = startFixtureStack({ gatewayPort: port, dynamodbPort: port, awsPort: port });
+    const attempt = startFixtureStack({
+      gatewayPort: taken.port(),
+      dynamodbPort: taken.port(),
+      awsPort: taken.port(),
+    });
     await expect(attempt).rejects.toThrow(
       /Ports .*DynamoDB.*AWS endpoint.*HTTP gateway.* are already in use/,
     );
