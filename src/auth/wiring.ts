@@ -30,7 +30,7 @@ export function createLoginService(env: NodeJS.ProcessEnv = process.env): LoginS
       TOKEN_SECRET_ARN: nonEmpty,
       TOKEN_TTL_SECONDS: positiveInt,
       LOCKOUT_POLICY_PARAMETER: nonEmpty,
-      LOCKOUT_POLICY_MAX_AGE_SECONDS: z.coerce.number().int().nonnegative().default(60),
+      LOCKOUT_POLICY_MAX_AGE_SECONDS: z.coerce.number().int().nonnegative(),
     },
     env,
   );

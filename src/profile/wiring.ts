@@ -5,7 +5,7 @@ import {
   resolveEndpoint,
   serviceVersionSchema,
 } from "../shared/catalog-client";
-import { loadConfig, nonEmpty, positiveInt } from "../shared/config";
+import { baseUrl, loadConfig, nonEmpty, positiveInt } from "../shared/config";
 import { documentClient } from "../shared/dynamodb";
 import { logger } from "../shared/observability";
 import { createSignedHttpClient } from "../shared/signed-http";
@@ -24,19 +24,17 @@ import {
  * has no business knowing where the location service is.
  */
 
-const httpUrl = z.url({ protocol: /^https?$/ });
-
 /** The catalog name location registers under (its registrar's SERVICE_NAME). */
 export const LOCATION_SERVICE_NAME = "location";
 
 export const profileReaderEnvironment = {
   /** Location's base URL as published in SSM at deploy time: the whole answer with `ssm`, the fallback with `catalog`. */
-  LOCATION_API_URL: httpUrl,
-  LOCATION_TIMEOUT_MS: positiveInt.default(1500),
-  // Unset means the deploy-time URL, as before discovery existed; the template always sets it.
-  LOCATION_DISCOVERY: z.enum(["catalog", "ssm"]).default("ssm"),
-  LOCATION_SERVICE_VERSION: serviceVersionSchema.default("v1"),
-  CATALOG_API_URL: httpUrl.optional(),
+  LOCATION_API_URL: baseUrl,
+  LOCATION_TIMEOUT_MS: positiveInt,
+  LOCATION_DISCOVERY: z.enum(["catalog", "ssm"]),
+  LOCATION_SERVICE_VERSION: serviceVersionSchema,
+  /** Needed only with LOCATION_DISCOVERY=catalog (checked in buildProfileReader). */
+  CATALOG_API_URL: baseUrl.optional(),
   CATALOG_TIMEOUT_MS: positiveInt.default(1500),
   AWS_REGION: nonEmpty,
 };
@@ -52,11 +50,24 @@ export function buildProfileWriter(env: NodeJS.ProcessEnv = process.env): Profil
   return createProfileWriter({ store: profileStore(env) });
 }
 
+function originOf(url: string): string | undefined {
+  try {
+    return new URL(url).origin;
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * Where location is, per read. With `catalog` the catalog's answer wins and
  * LOCATION_API_URL is the fallback for "not registered" and "catalog
  * unreachable"; an `unhealthy` answer rejects, so the read degrades without
  * calling location at all.
+ *
+ * Reads are SigV4-signed with this function's role, and any registrar may
+ * register any name, so the catalog is trusted with the path (the stage, say)
+ * but not with where the request goes: an endpoint_url whose origin (scheme,
+ * host, port) is not LOCATION_API_URL's is ignored for LOCATION_API_URL.
  */
 export function locationEndpoint(
   config: Pick<ProfileReaderConfig, "LOCATION_DISCOVERY" | "LOCATION_API_URL" | "LOCATION_SERVICE_VERSION">,
@@ -64,6 +75,7 @@ export function locationEndpoint(
 ): LocationEndpoint {
   if (config.LOCATION_DISCOVERY === "ssm") return config.LOCATION_API_URL;
   if (!catalog) throw new Error("Invalid configuration: LOCATION_DISCOVERY=catalog needs a catalog client");
+  const trustedOrigin = originOf(config.LOCATION_API_URL);
   return async () => {
     const resolved = await resolveEndpoint(
       catalog,
@@ -71,8 +83,20 @@ export function locationEndpoint(
       config.LOCATION_SERVICE_VERSION,
       config.LOCATION_API_URL,
     );
-    // The catalog client swallowed why; this line is how a silent fallback shows up in the logs.
-    if (resolved.source === "fallback") logger.debug("Location endpoint from configuration, not the catalog");
+    if (resolved.source === "fallback") {
+      // The catalog client swallowed why; this line is how a silent fallback shows up in the logs.
+      logger.debug("Location endpoint from configuration, not the catalog");
+      return resolved.url;
+    }
+    const advertisedOrigin = originOf(resolved.url);
+    if (trustedOrigin === undefined || advertisedOrigin !== trustedOrigin) {
+      // Origins only: no path, query or user info from the catalog's answer reaches the log.
+      logger.warn("Catalog endpoint for location ignored: its origin is not LOCATION_API_URL's", {
+        advertisedOrigin,
+        expectedOrigin: trustedOrigin,
+      });
+      return config.LOCATION_API_URL;
+    }
     return resolved.url;
   };
 }
@@ -91,11 +115,8 @@ export function buildProfileReader(env: NodeJS.ProcessEnv = process.env): Profil
       timeoutMs: config.CATALOG_TIMEOUT_MS,
     });
   }
-  const client = createSignedHttpClient({
-    region: config.AWS_REGION,
-    service: "execute-api",
-    defaultTimeoutMs: config.LOCATION_TIMEOUT_MS,
-  });
+  // The reader passes LOCATION_TIMEOUT_MS with each request: one deadline, set in one place.
+  const client = createSignedHttpClient({ region: config.AWS_REGION, service: "execute-api" });
   return createProfileReader({
     store: profileStore(env),
     locations: new SignedLocationReader(

@@ -1,12 +1,10 @@
 import * as z from "zod";
 import { serviceNameSchema, serviceVersionSchema, ttlSchema } from "../shared/catalog-client";
-import { loadConfig, nonEmpty, positiveInt } from "../shared/config";
+import { baseUrl, loadConfig, nonEmpty, positiveInt } from "../shared/config";
 import { createSignedHttpClient, type SignedHttpClient } from "../shared/signed-http";
 import { AwsPartsInspector } from "./adapters/aws-parts-inspector";
 import { HttpCatalogRegistry } from "./adapters/http-catalog-registry";
 import { createRegistrar, type Part, type PartsInspector, type Registrar } from "./domain/registrar";
-
-const httpUrl = z.url({ protocol: /^https?$/ });
 
 /**
  * The one registrar module every service's template points at; it is told
@@ -19,9 +17,10 @@ export const registrarEnvironment = {
   FUNCTION_NAMES: z.string().default(""),
   REST_API_ID: z.string().optional(),
   /** The endpoint_url to register: the service's API base URL. */
-  API_URL: httpUrl,
-  CATALOG_API_URL: httpUrl,
-  REGISTRATION_TTL_SECONDS: z.coerce.number().pipe(ttlSchema).default(300),
+  API_URL: baseUrl,
+  CATALOG_API_URL: baseUrl,
+  /** How long clients may cache the registration; every registrar's template sets it. */
+  REGISTRATION_TTL_SECONDS: z.coerce.number().pipe(ttlSchema),
   CATALOG_TIMEOUT_MS: positiveInt.default(3000),
   AWS_REGION: nonEmpty,
 };

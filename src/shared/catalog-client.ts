@@ -1,4 +1,6 @@
 import * as z from "zod";
+import { stripTrailingSlash } from "./config";
+import { withDeadline } from "./deadline";
 import { DependencyError } from "./errors";
 
 /*
@@ -121,7 +123,7 @@ const DEFAULTS = {
  * from an older cache entry.
  */
 export function createCatalogClient(options: CatalogClientOptions): CatalogClient {
-  const baseUrl = options.catalogUrl.replace(/\/+$/, "");
+  const baseUrl = stripTrailingSlash(options.catalogUrl);
   const doFetch = options.fetch ?? fetch;
   const now = options.now ?? Date.now;
   const timeoutMs = options.timeoutMs ?? DEFAULTS.timeoutMs;
@@ -141,50 +143,38 @@ export function createCatalogClient(options: CatalogClientOptions): CatalogClien
 
   async function fetchAnswer(serviceName: string, version: string): Promise<CacheEntry> {
     const url = `${baseUrl}/catalog/${encodeURIComponent(serviceName)}/${encodeURIComponent(version)}`;
-    const controller = new AbortController();
-    let timer: NodeJS.Timeout | undefined;
-    // The signal covers a well-behaved fetch; the race also covers one that ignores it.
-    const deadline = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => {
-        controller.abort();
-        reject(new CatalogUnavailableError(`Catalog lookup timed out after ${timeoutMs} ms`));
-      }, timeoutMs);
-    });
-    try {
-      return await Promise.race([
-        (async () => {
-          let response: Response;
-          try {
-            response = await doFetch(url, {
-              method: "GET",
-              headers: { accept: "application/json" },
-              signal: controller.signal,
-            });
-          } catch (error) {
-            throw new CatalogUnavailableError("Catalog lookup failed", { cause: error });
-          }
-          const body = await readJson(response);
-          // Only the catalog's own 404 means "not registered"; a 404 from a
-          // wrong base URL or a proxy means the catalog was not reached.
-          if (response.status === 404 && notFoundBody.safeParse(body).success) {
-            return settle({ kind: "not-found" }, notFoundTtlMs);
-          }
-          if (response.status !== 200) {
-            throw new CatalogUnavailableError(`Catalog lookup answered ${response.status}`);
-          }
-          const parsed = lookupResponseSchema.safeParse(body);
-          if (!parsed.success)
-            throw new CatalogUnavailableError("Catalog lookup answered an unexpected body");
-          const { endpoint_url, ttl, status } = parsed.data;
-          const answer: Answer =
-            status === "healthy" ? { kind: "healthy", endpointUrl: endpoint_url } : { kind: "unhealthy" };
-          return settle(answer, ttl * 1000);
-        })(),
-        deadline,
-      ]);
-    } finally {
-      clearTimeout(timer);
-    }
+    // The signal covers a well-behaved fetch; the deadline also covers one that ignores it.
+    return withDeadline(
+      async (signal) => {
+        let response: Response;
+        try {
+          response = await doFetch(url, {
+            method: "GET",
+            headers: { accept: "application/json" },
+            signal,
+          });
+        } catch (error) {
+          throw new CatalogUnavailableError("Catalog lookup failed", { cause: error });
+        }
+        const body = await readJson(response);
+        // Only the catalog's own 404 means "not registered"; a 404 from a
+        // wrong base URL or a proxy means the catalog was not reached.
+        if (response.status === 404 && notFoundBody.safeParse(body).success) {
+          return settle({ kind: "not-found" }, notFoundTtlMs);
+        }
+        if (response.status !== 200) {
+          throw new CatalogUnavailableError(`Catalog lookup answered ${response.status}`);
+        }
+        const parsed = lookupResponseSchema.safeParse(body);
+        if (!parsed.success) throw new CatalogUnavailableError("Catalog lookup answered an unexpected body");
+        const { endpoint_url, ttl, status } = parsed.data;
+        const answer: Answer =
+          status === "healthy" ? { kind: "healthy", endpointUrl: endpoint_url } : { kind: "unhealthy" };
+        return settle(answer, ttl * 1000);
+      },
+      timeoutMs,
+      () => new CatalogUnavailableError(`Catalog lookup timed out after ${timeoutMs} ms`),
+    );
   }
 
   async function refresh(key: string, serviceName: string, version: string): Promise<CacheEntry> {

@@ -19,3 +19,14 @@ export function loadConfig<Shape extends z.ZodRawShape>(
 
 export const nonEmpty = z.string().min(1);
 export const positiveInt = z.coerce.number().int().positive();
+
+/** `https://host/stage/` -> `https://host/stage`, so a path can be appended with one "/". */
+export function stripTrailingSlash(url: string): string {
+  return url.replace(/\/+$/, "");
+}
+
+/**
+ * An http(s) base URL (an API's URL, stage included), trailing slash removed
+ * once here so callers can append `/path` as is.
+ */
+export const baseUrl = z.url({ protocol: /^https?$/ }).transform(stripTrailingSlash);

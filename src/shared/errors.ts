@@ -37,11 +37,6 @@ export class NotFoundError extends AppError {
   readonly code = "not_found";
 }
 
-export class MethodNotAllowedError extends AppError {
-  readonly status = 405;
-  readonly code = "method_not_allowed";
-}
-
 export class ConflictError extends AppError {
   readonly status = 409;
   readonly code = "conflict";

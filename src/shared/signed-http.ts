@@ -1,6 +1,7 @@
 import { defaultProvider } from "@aws-sdk/credential-provider-node";
 import { SignatureV4 } from "@smithy/signature-v4";
 import type { AwsCredentialIdentityProvider } from "@smithy/types";
+import { withDeadline } from "./deadline";
 import { DependencyError } from "./errors";
 import { NodeSha256 } from "./node-sha256";
 
@@ -82,23 +83,17 @@ export function createSignedHttpClient(options: SignedHttpOptions): SignedHttpCl
       const target = new URL(url);
       const payload = body === undefined ? undefined : JSON.stringify(body);
       // One deadline over credentials, signing, connecting and reading the body.
-      const controller = new AbortController();
-      let timer: NodeJS.Timeout | undefined;
-      const deadline = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => {
-          controller.abort();
-          reject(new Error(`timed out after ${timeoutMs} ms`));
-        }, timeoutMs);
-      });
       try {
-        return await Promise.race([send(method, target, payload, headers, controller.signal), deadline]);
+        return await withDeadline(
+          (signal) => send(method, target, payload, headers, signal),
+          timeoutMs,
+          () => new Error(`timed out after ${timeoutMs} ms`),
+        );
       } catch (error) {
         const reason = error instanceof Error ? error.message : String(error);
         throw new DependencyError(`${method} ${target.host} failed: ${reason}`, target.host, {
           cause: error,
         });
-      } finally {
-        clearTimeout(timer);
       }
     },
   };

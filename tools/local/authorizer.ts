@@ -39,6 +39,11 @@ export function methodArn(
   return `arn:aws:execute-api:${region}:${accountId}:${apiId}/${stage}/${method}/${path.replace(/^\//, "")}`;
 }
 
+/** API Gateway matches a TOKEN authorizer's ValidationExpression against the whole token. */
+export function validationPattern(expression: string): RegExp {
+  return new RegExp(`^(?:${expression})$`);
+}
+
 export class LambdaAuthorizers {
   private readonly cache = new Map<string, { expires: number; result: AuthorizerResult }>();
 
@@ -59,10 +64,7 @@ export class LambdaAuthorizers {
     if (authorizer.payloadType === "TOKEN") {
       const token = request.headers[authorizer.identityHeader.toLowerCase()];
       if (token === undefined || token === "") return unauthorized(`no ${authorizer.identityHeader} header`);
-      if (
-        authorizer.validationExpression !== undefined &&
-        !new RegExp(`^(?:${authorizer.validationExpression})$`).test(token)
-      ) {
+      if (authorizer.validationPattern !== undefined && !authorizer.validationPattern.test(token)) {
         return unauthorized("the token does not match the authorizer's ValidationExpression");
       }
       identity = [token];

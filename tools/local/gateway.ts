@@ -9,7 +9,7 @@ import type { ApiDefinition, RouteDefinition } from "./model";
 import { closeServer, HOST, listen } from "./ports";
 import { RouteTable } from "./routes";
 import type { FunctionRuntime } from "./runtime";
-import { verifySigV4 } from "./sigv4";
+import { createSigV4Verifier, type ReceivedRequest, type VerifyResult } from "./sigv4";
 
 /**
  * The HTTP gateway: every service's API mounted at /<service>, routes from
@@ -61,6 +61,7 @@ export class Gateway {
   private readonly mounts = new Map<string, Mounted>();
   private readonly stopped = new Set<string>();
   private readonly authorizers: LambdaAuthorizers;
+  private readonly verifySigV4: (request: ReceivedRequest) => Promise<VerifyResult>;
   private starting = true;
 
   private constructor(
@@ -72,6 +73,7 @@ export class Gateway {
     this.authorizers = new LambdaAuthorizers(async (arn, event) =>
       options.functions.byArn(arn)?.invoke(event),
     );
+    this.verifySigV4 = createSigV4Verifier({ credentials: options.credentials, region: options.region });
   }
 
   static async start(options: GatewayOptions): Promise<Gateway> {
@@ -325,10 +327,13 @@ export class Gateway {
       };
     }
     if (auth.kind === "AWS_IAM") {
-      const verdict = await verifySigV4(
-        { method, rawPath, rawQuery, headers: lowerCaseHeaders(request.rawHeaders), body },
-        { credentials: this.options.credentials, region: this.options.region },
-      );
+      const verdict = await this.verifySigV4({
+        method,
+        rawPath,
+        rawQuery,
+        headers: lowerCaseHeaders(request.rawHeaders),
+        body,
+      });
       if (!verdict.ok) {
         const type: GatewayResponseType =
           verdict.reason === "missing" ? "MISSING_AUTHENTICATION_TOKEN" : "INVALID_SIGNATURE";

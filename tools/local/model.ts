@@ -12,7 +12,8 @@ export interface AuthorizerDefinition {
   functionArn: string;
   /** TOKEN: the header carrying the token. */
   identityHeader: string;
-  validationExpression?: string;
+  /** TOKEN: Identity.ValidationExpression, compiled once at plan time (see `validationPattern`). */
+  validationPattern?: RegExp;
   /** Seconds API Gateway caches a policy for one identity; 0 turns caching off. */
   reauthorizeEvery: number;
   /** REQUEST: identity sources. */

@@ -6,6 +6,7 @@ import {
   stackName as stackNameOf,
   templateConfiguration,
 } from "../lib/project";
+import { validationPattern } from "./authorizer";
 import { NO_VALUE, type ParameterValue, TemplateError, TemplateEvaluator } from "./intrinsics";
 import type {
   ApiDefinition,
@@ -502,6 +503,15 @@ function planApi(
       continue;
     }
     const identity = asRecord(definition.Identity, `${where}.Properties.Auth.Authorizers.${name}.Identity`);
+    const expression = optionalString(identity.ValidationExpression);
+    let pattern: RegExp | undefined;
+    try {
+      pattern = expression === undefined ? undefined : validationPattern(expression);
+    } catch (error) {
+      throw new TemplateError(
+        `${where}.Properties.Auth.Authorizers.${name}.Identity.ValidationExpression: ${(error as Error).message}`,
+      );
+    }
     const reauthorize = identity.ReauthorizeEvery === undefined ? 300 : Number(identity.ReauthorizeEvery);
     const strings = (value: unknown): string[] => (Array.isArray(value) ? value.map(String) : []);
     authorizers.set(name, {
@@ -509,7 +519,7 @@ function planApi(
       payloadType: definition.FunctionPayloadType === "REQUEST" ? "REQUEST" : "TOKEN",
       functionArn,
       identityHeader: optionalString(identity.Header) ?? "Authorization",
-      validationExpression: optionalString(identity.ValidationExpression),
+      validationPattern: pattern,
       reauthorizeEvery: Number.isFinite(reauthorize) ? reauthorize : 300,
       identityHeaders: strings(identity.Headers),
       identityQueryStrings: strings(identity.QueryStrings),

@@ -144,14 +144,8 @@ export const localResourceModel: ResourceModel = {
         return parameterName(evaluator, base, resource);
       case "AWS::Logs::LogGroup":
         return namedOr(evaluator, base, resource, "LogGroupName");
-      case "AWS::IAM::Role":
-        return namedOr(evaluator, base, resource, "RoleName");
       case "AWS::SNS::Topic":
         return `arn:${partition}:sns:${region}:${accountId}:${namedOr(evaluator, base, resource, "TopicName")}`;
-      case "AWS::SQS::Queue":
-        return `http://sqs.${region}.localhost/${accountId}/${namedOr(evaluator, base, resource, "QueueName")}`;
-      case "AWS::IAM::ManagedPolicy":
-        return `arn:${partition}:iam::${accountId}:policy/${namedOr(evaluator, base, resource, "ManagedPolicyName")}`;
       default:
         return generatedName(stackName, base);
     }
@@ -203,21 +197,9 @@ export const localResourceModel: ResourceModel = {
       case "AWS::Logs::LogGroup":
         if (attribute === "Arn") return `arn:${partition}:logs:${region}:${accountId}:log-group:${ref()}:*`;
         break;
-      case "AWS::IAM::Role":
-        if (attribute === "Arn")
-          return roleArn(evaluator, ref(), resource.Properties?.Path, `${where}.Properties.Path`);
-        if (attribute === "RoleId") return `AROA${restApiId(stackName, logicalId).toUpperCase()}`;
-        break;
       case "AWS::SNS::Topic":
         if (attribute === "TopicArn") return ref();
         if (attribute === "TopicName") return ref().split(":").pop();
-        break;
-      case "AWS::SQS::Queue":
-        if (attribute === "QueueUrl") return ref();
-        if (attribute === "QueueName" || attribute === "Arn") {
-          const name = ref().split("/").pop() ?? "";
-          return attribute === "Arn" ? `arn:${partition}:sqs:${region}:${accountId}:${name}` : name;
-        }
         break;
       default:
         if (attribute === "Arn") {

@@ -90,8 +90,32 @@ function parseAuthorizationHeader(header: string): SignatureParts | string {
   return { credential, signedHeaders: signedHeaders.split(";"), signature, amzDate: "", presigned: false };
 }
 
-export async function verifySigV4(request: ReceivedRequest, options: VerifyOptions): Promise<VerifyResult> {
+/** One verifier per set of credentials: the signer (and its signing-key cache) is built once, not per request. */
+export function createSigV4Verifier(
+  options: VerifyOptions,
+): (request: ReceivedRequest) => Promise<VerifyResult> {
   const service = options.service ?? "execute-api";
+  const signer = new SignatureV4({
+    service,
+    region: options.region,
+    credentials: options.credentials,
+    sha256: NodeSha256,
+    // The received headers say whether the payload hash was sent; never add one.
+    applyChecksum: false,
+  });
+  return (request) => verify(request, options, service, signer);
+}
+
+export function verifySigV4(request: ReceivedRequest, options: VerifyOptions): Promise<VerifyResult> {
+  return createSigV4Verifier(options)(request);
+}
+
+async function verify(
+  request: ReceivedRequest,
+  options: VerifyOptions,
+  service: string,
+  signer: SignatureV4,
+): Promise<VerifyResult> {
   const now = options.now ?? new Date();
   const maxSkewMs = options.maxSkewMs ?? 15 * 60_000;
   const query = new URLSearchParams(request.rawQuery);
@@ -228,14 +252,7 @@ export async function verifySigV4(request: ReceivedRequest, options: VerifyOptio
     const values = query.getAll(key);
     signedQuery[key] = values.length === 1 ? (values[0] ?? "") : values;
   }
-  const signer = new SignatureV4({
-    service,
-    region,
-    credentials: options.credentials,
-    sha256: NodeSha256,
-    // The received headers say whether the payload hash was sent; never add one.
-    applyChecksum: false,
-  });
+  // region and service equal the signer's: both were checked against the options above.
   const httpRequest = {
     method: request.method,
     protocol: "http:",

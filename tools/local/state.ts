@@ -53,12 +53,10 @@ export function writeStackState(stack: LocalStack, srcDir?: string): StackState 
 }
 
 export function removeStackState(): void {
-  for (const file of [STATE_FILE]) {
-    try {
-      unlinkSync(file);
-    } catch {
-      // Already gone.
-    }
+  try {
+    unlinkSync(STATE_FILE);
+  } catch {
+    // Already gone.
   }
 }
 

@@ -1,4 +1,5 @@
 import * as z from "zod";
+import { stripTrailingSlash } from "../../shared/config";
 import { DependencyError } from "../../shared/errors";
 import { correlationHeaders } from "../../shared/observability";
 import type { SignedHttpClient } from "../../shared/signed-http";
@@ -13,19 +14,6 @@ const locationBody = z.object({
 });
 
 const notFoundBody = z.object({ error: z.object({ code: z.literal("not_found") }) });
-
-/**
- * Rejects after `ms` even if `work` never settles. The HTTP client's own abort
- * only covers the request; resolving credentials and signing happen before it
- * and can stall too (an unreachable credentials endpoint, for example).
- */
-export function withDeadline<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new DependencyError(`${what} timed out after ${ms} ms`, DEPENDENCY)), ms);
-  });
-  return Promise.race([work, deadline]).finally(() => clearTimeout(timer));
-}
 
 /**
  * Where the location API is, asked before every read: a fixed URL, or a
@@ -47,18 +35,23 @@ export class SignedLocationReader implements LocationReader {
     // start and serves many requests.
     private readonly correlation: () => Record<string, string> = correlationHeaders,
   ) {
-    this.baseUrl = typeof endpoint === "string" ? () => Promise.resolve(endpoint) : endpoint;
+    if (typeof endpoint === "string") {
+      const fixed = stripTrailingSlash(endpoint);
+      this.baseUrl = () => Promise.resolve(fixed);
+    } else {
+      // A lookup's answer is the catalog's endpoint_url as registered, so it is normalised per answer.
+      this.baseUrl = async () => stripTrailingSlash(await endpoint());
+    }
   }
 
   async read(userId: string): Promise<ExactLocation | null> {
-    const baseUrl = (await this.baseUrl()).replace(/\/+$/, "");
-    const url = `${baseUrl}/locations/${encodeURIComponent(userId)}`;
-    const response = await withDeadline(
-      // Location's httpHandler adopts the id, so its log lines join ours.
-      this.client.request("GET", url, { timeoutMs: this.timeoutMs, headers: this.correlation() }),
-      this.timeoutMs,
-      "GET location",
-    );
+    const url = `${await this.baseUrl()}/locations/${encodeURIComponent(userId)}`;
+    // The client's one deadline covers credentials, signing, the request and the body.
+    // Location's httpHandler adopts the correlation id, so its log lines join ours.
+    const response = await this.client.request("GET", url, {
+      timeoutMs: this.timeoutMs,
+      headers: this.correlation(),
+    });
     // Only location's own "no such location" counts as none: a 404 from
     // anything else (a wrong URL, a proxy) means the service is not reachable.
     if (response.status === 404 && notFoundBody.safeParse(response.body).success) return null;

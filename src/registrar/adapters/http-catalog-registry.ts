@@ -4,14 +4,11 @@ import type { CatalogRegistry, Registration } from "../domain/registrar";
 
 /** The catalog's IAM-only POST routes, called with the registrar's own role (SigV4). */
 export class HttpCatalogRegistry implements CatalogRegistry {
-  private readonly baseUrl: string;
-
   constructor(
     private readonly client: SignedHttpClient,
-    catalogUrl: string,
-  ) {
-    this.baseUrl = catalogUrl.replace(/\/+$/, "");
-  }
+    /** The catalog's base URL with no trailing slash, as config's `baseUrl` gives it. */
+    private readonly baseUrl: string,
+  ) {}
 
   async register(registration: Registration): Promise<void> {
     const response = await this.client.request("POST", `${this.baseUrl}/catalog/register`, {

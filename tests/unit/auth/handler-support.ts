@@ -6,6 +6,7 @@ export function setAuthEnvironment(): void {
     TOKEN_SECRET_ARN: "arn:aws:secretsmanager:eu-west-1:123456789012:secret:token-key-AbCdEf",
     TOKEN_TTL_SECONDS: "900",
     LOCKOUT_POLICY_PARAMETER: "/meridian/test/auth/lockout/policy",
+    LOCKOUT_POLICY_MAX_AGE_SECONDS: "60",
     POWERTOOLS_SERVICE_NAME: "auth",
     POWERTOOLS_METRICS_NAMESPACE: "Meridian/test",
     POWERTOOLS_LOG_LEVEL: "SILENT",

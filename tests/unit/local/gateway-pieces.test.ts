@@ -1,5 +1,10 @@
 import { buildProxyEvent, isBinaryBody, readProxyResult } from "../../../tools/local/api-event";
-import { type AuthorizationRequest, LambdaAuthorizers, methodArn } from "../../../tools/local/authorizer";
+import {
+  type AuthorizationRequest,
+  LambdaAuthorizers,
+  methodArn,
+  validationPattern,
+} from "../../../tools/local/authorizer";
 import { renderGatewayResponse } from "../../../tools/local/gateway-responses";
 import type { AuthorizerDefinition } from "../../../tools/local/model";
 import type { InvokeOutcome } from "../../../tools/local/runtime";
@@ -261,11 +266,20 @@ describe("Lambda authorizer", () => {
     });
     expect(
       await authorizers.authorize(
-        { ...authorizer, validationExpression: "Bearer [a-z]+" },
+        { ...authorizer, validationPattern: validationPattern("Bearer [a-z]+") },
         request("Bearer 123"),
       ),
     ).toMatchObject({ ok: false, type: "UNAUTHORIZED" });
     expect(invoke).not.toHaveBeenCalled();
+  });
+
+  test("a ValidationExpression is compiled once and must match the whole token", () => {
+    const pattern = validationPattern("Bearer [a-z]+");
+    expect(pattern.test("Bearer abc")).toBe(true);
+    expect(pattern.test("Bearer abc1")).toBe(false);
+    expect(pattern.test("xBearer abc")).toBe(false);
+    expect(validationPattern("a|b").test("ab")).toBe(false);
+    expect(() => validationPattern("(")).toThrow(SyntaxError);
   });
 
   test("'Unauthorized' is 401, other failures 500, no local function 500", async () => {

@@ -1,6 +1,6 @@
 import { Sha256 } from "@aws-crypto/sha256-js";
 import { SignatureV4 } from "@smithy/signature-v4";
-import { type ReceivedRequest, verifySigV4 } from "../../../tools/local/sigv4";
+import { createSigV4Verifier, type ReceivedRequest, verifySigV4 } from "../../../tools/local/sigv4";
 
 const credentials = {
   accessKeyId: "AKIALOCALEXAMPLE0001",
@@ -57,6 +57,13 @@ const verify = (request: ReceivedRequest) => verifySigV4(request, { credentials,
 describe("verifySigV4", () => {
   test("a correct signature passes", async () => {
     expect(await verify(await signed())).toEqual({ ok: true, accessKeyId: credentials.accessKeyId });
+  });
+
+  test("one verifier (one signer) serves many requests, good and bad", async () => {
+    const verifyOnce = createSigV4Verifier({ credentials, region, now });
+    expect(await verifyOnce(await signed())).toEqual({ ok: true, accessKeyId: credentials.accessKeyId });
+    expect(await verifyOnce(await signed({ secret: "wrong" }))).toMatchObject({ reason: "mismatch" });
+    expect(await verifyOnce(await signed({ body: '{"y":2}' }))).toMatchObject({ ok: true });
   });
 
   test("unsigned is 'missing'", async () => {

@@ -183,7 +183,13 @@ describe("profile metrics and correlation with location", () => {
   const loadProfile = () =>
     loadIsolated(
       "profile",
-      { PROFILES_TABLE_NAME: "profiles-test", LOCATION_API_URL: url, LOCATION_TIMEOUT_MS: "1000" },
+      {
+        PROFILES_TABLE_NAME: "profiles-test",
+        LOCATION_API_URL: url,
+        LOCATION_TIMEOUT_MS: "1000",
+        LOCATION_DISCOVERY: "ssm",
+        LOCATION_SERVICE_VERSION: "v1",
+      },
       () => {
         const lib = require("@aws-sdk/lib-dynamodb") as DocumentLib;
         mockClient(lib.DynamoDBDocumentClient)

@@ -131,6 +131,7 @@ export function loadAuth(options: { maxAttempts: number; signingKey: string }) {
       TOKEN_SECRET_ARN: "arn:aws:secretsmanager:eu-west-1:123456789012:secret:key-AbCdEf",
       TOKEN_TTL_SECONDS: "900",
       LOCKOUT_POLICY_PARAMETER: "/meridian/test/auth/lockout/policy",
+      LOCKOUT_POLICY_MAX_AGE_SECONDS: "60",
     },
     () => {
       const lib = require("@aws-sdk/lib-dynamodb") as typeof import("@aws-sdk/lib-dynamodb");

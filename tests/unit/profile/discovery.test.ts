@@ -10,6 +10,7 @@ import {
   ServiceNotFoundError,
   ServiceUnhealthyError,
 } from "../../../src/shared/catalog-client";
+import { logger } from "../../../src/shared/observability";
 import type { SignedHttpClient } from "../../../src/shared/signed-http";
 import {
   context,
@@ -20,7 +21,8 @@ import {
   testEnv,
 } from "../location/proxy-event";
 
-const SSM_URL = "https://ssm0000001.execute-api.us-east-1.amazonaws.com/dev";
+const SSM_ORIGIN = "https://ssm0000001.execute-api.us-east-1.amazonaws.com";
+const SSM_URL = `${SSM_ORIGIN}/dev`;
 const CATALOG_URL = "https://cat0000001.execute-api.us-east-1.amazonaws.com/dev";
 
 function fakeCatalog(answer: () => Promise<string>): CatalogClient & { asked: string[] } {
@@ -48,13 +50,13 @@ describe("locationEndpoint", () => {
   });
 
   it("catalog: asks for location at the configured version on every read", async () => {
-    let url = "https://one.example.com/dev";
+    let url = `${SSM_ORIGIN}/one`;
     const catalog = fakeCatalog(async () => url);
     const endpoint = locationEndpoint({ ...config, LOCATION_SERVICE_VERSION: "v2" }, catalog);
     if (typeof endpoint === "string") throw new Error("expected a lookup");
-    await expect(endpoint()).resolves.toBe("https://one.example.com/dev");
-    url = "https://two.example.com/dev";
-    await expect(endpoint()).resolves.toBe("https://two.example.com/dev");
+    await expect(endpoint()).resolves.toBe(`${SSM_ORIGIN}/one`);
+    url = `${SSM_ORIGIN}/two`;
+    await expect(endpoint()).resolves.toBe(`${SSM_ORIGIN}/two`);
     expect(catalog.asked).toEqual(["location/v2", "location/v2"]);
   });
 
@@ -79,6 +81,61 @@ describe("locationEndpoint", () => {
     await expect(endpoint()).rejects.toBeInstanceOf(ServiceUnhealthyError);
   });
 
+  describe("catalog answers are trusted only on LOCATION_API_URL's origin", () => {
+    let warn: jest.SpyInstance;
+    beforeEach(() => {
+      warn = jest.spyOn(logger, "warn").mockImplementation(() => undefined);
+    });
+    afterEach(() => warn.mockRestore());
+
+    it.each([
+      ["the same origin, another stage", `${SSM_ORIGIN}/v2-stage`],
+      ["the same origin with its default port spelled out", `${SSM_ORIGIN}:443/dev`],
+      ["the same origin in upper case", `${SSM_ORIGIN.toUpperCase().replace("HTTPS", "https")}/dev`],
+    ])("%s: the catalog's URL, no warning", async (_, advertised) => {
+      const endpoint = locationEndpoint(
+        config,
+        fakeCatalog(async () => advertised),
+      );
+      if (typeof endpoint === "string") throw new Error("expected a lookup");
+      await expect(endpoint()).resolves.toBe(advertised);
+      expect(warn).not.toHaveBeenCalled();
+    });
+
+    it.each([
+      ["another host", "https://attacker.example.com/dev"],
+      ["another API on the same domain", "https://evil000001.execute-api.us-east-1.amazonaws.com/dev"],
+      ["another scheme", "http://ssm0000001.execute-api.us-east-1.amazonaws.com/dev"],
+      ["another port", `${SSM_ORIGIN}:8443/dev`],
+      [
+        "user info that hides another host",
+        "https://ssm0000001.execute-api.us-east-1.amazonaws.com@evil.example.com/dev",
+      ],
+    ])("%s: LOCATION_API_URL instead, with a warning naming origins only", async (_, advertised) => {
+      const endpoint = locationEndpoint(
+        config,
+        fakeCatalog(async () => `${advertised}?token=s3cret`),
+      );
+      if (typeof endpoint === "string") throw new Error("expected a lookup");
+      await expect(endpoint()).resolves.toBe(SSM_URL);
+      expect(warn).toHaveBeenCalledTimes(1);
+      const [message, details] = warn.mock.calls[0] as [string, Record<string, unknown>];
+      expect(message).toMatch(/origin/);
+      expect(details).toEqual({ advertisedOrigin: new URL(advertised).origin, expectedOrigin: SSM_ORIGIN });
+      expect(JSON.stringify(warn.mock.calls)).not.toContain("s3cret");
+    });
+
+    it("an unhealthy answer still rejects, whatever its origin", async () => {
+      const endpoint = locationEndpoint(
+        config,
+        fakeCatalog(async () => Promise.reject(new ServiceUnhealthyError("location", "v1"))),
+      );
+      if (typeof endpoint === "string") throw new Error("expected a lookup");
+      await expect(endpoint()).rejects.toBeInstanceOf(ServiceUnhealthyError);
+      expect(warn).not.toHaveBeenCalled();
+    });
+  });
+
   it("catalog without a client is a wiring bug", () => {
     expect(() => locationEndpoint(config, undefined)).toThrow(/catalog client/);
   });
@@ -88,11 +145,25 @@ describe("buildProfileReader configuration", () => {
   const base = {
     PROFILES_TABLE_NAME: "profiles-test",
     LOCATION_API_URL: SSM_URL,
+    LOCATION_TIMEOUT_MS: "1500",
+    LOCATION_DISCOVERY: "ssm",
+    LOCATION_SERVICE_VERSION: "v1",
     AWS_REGION: "us-east-1",
   };
 
-  it("LOCATION_DISCOVERY unset: the deploy-time URL, no catalog needed", () => {
+  it("ssm: the deploy-time URL, no catalog needed", () => {
     expect(() => buildProfileReader(base)).not.toThrow();
+  });
+
+  it.each([
+    "LOCATION_API_URL",
+    "LOCATION_TIMEOUT_MS",
+    "LOCATION_DISCOVERY",
+    "LOCATION_SERVICE_VERSION",
+  ])("a missing %s fails at load: the template always sets it, so there is no code default", (name) => {
+    const env: Record<string, string | undefined> = { ...base };
+    delete env[name];
+    expect(() => buildProfileReader(env)).toThrow(name);
   });
 
   it("catalog needs CATALOG_API_URL", () => {
@@ -261,6 +332,18 @@ describe("GET /profiles/{userId} with LOCATION_DISCOVERY=catalog", () => {
     ["catalog failing", { status: 502, body: { message: "Internal server error" } }],
   ])("%s: falls back to LOCATION_API_URL", async (_, reply) => {
     catalogReply = () => reply;
+    const result = await read();
+    expect(parse(result)).toMatchObject({ location: { latitude: 48.86 } });
+    expect(requests).toEqual(["/catalog/location/v1", "/from-ssm/locations/user-1"]);
+  });
+
+  it("registered on another origin: the signed read goes to LOCATION_API_URL, never there", async () => {
+    // localhost reaches this same server, so a request to the advertised URL would show up below.
+    const elsewhere = origin.replace("127.0.0.1", "localhost");
+    catalogReply = () => ({
+      status: 200,
+      body: { endpoint_url: `${elsewhere}/advertised`, ttl: 60, status: "healthy" },
+    });
     const result = await read();
     expect(parse(result)).toMatchObject({ location: { latitude: 48.86 } });
     expect(requests).toEqual(["/catalog/location/v1", "/from-ssm/locations/user-1"]);

@@ -46,6 +46,8 @@ function load(): Loaded {
     PROFILES_TABLE_NAME: "profiles-test",
     LOCATION_API_URL: locationUrl,
     LOCATION_TIMEOUT_MS: "300",
+    LOCATION_DISCOVERY: "ssm",
+    LOCATION_SERVICE_VERSION: "v1",
   });
   let loaded: Loaded | undefined;
   jest.isolateModules(() => {

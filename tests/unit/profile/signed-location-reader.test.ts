@@ -1,7 +1,8 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { SignedLocationReader, withDeadline } from "../../../src/profile/adapters/signed-location-reader";
+import { SignedLocationReader } from "../../../src/profile/adapters/signed-location-reader";
 import { createProfileReader, type Profile, type ProfileStore } from "../../../src/profile/domain/profile";
+import { withDeadline } from "../../../src/shared/deadline";
 import { DependencyError } from "../../../src/shared/errors";
 import { createSignedHttpClient } from "../../../src/shared/signed-http";
 
@@ -139,11 +140,33 @@ describe("SignedLocationReader", () => {
 
 describe("withDeadline", () => {
   it("passes a result through and clears its timer", async () => {
-    await expect(withDeadline(Promise.resolve(7), 50, "x")).resolves.toBe(7);
+    await expect(
+      withDeadline(
+        async () => 7,
+        50,
+        () => new Error("x"),
+      ),
+    ).resolves.toBe(7);
   });
 
   it("passes a rejection through", async () => {
-    await expect(withDeadline(Promise.reject(new Error("no")), 50, "x")).rejects.toThrow("no");
+    await expect(
+      withDeadline(
+        async () => Promise.reject(new Error("no")),
+        50,
+        () => new Error("x"),
+      ),
+    ).rejects.toThrow("no");
+  });
+
+  it("rejects with the timeout error and aborts the signal when work never settles", async () => {
+    let seenSignal: AbortSignal | undefined;
+    const work = (signal: AbortSignal) => {
+      seenSignal = signal;
+      return new Promise<never>(() => {});
+    };
+    await expect(withDeadline(work, 20, () => new Error("too slow"))).rejects.toThrow("too slow");
+    expect(seenSignal?.aborted).toBe(true);
   });
 });
 

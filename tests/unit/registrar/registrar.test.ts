@@ -199,6 +199,7 @@ describe("registrar wiring", () => {
     REST_API_ID: API_ID,
     API_URL: "https://abc123.execute-api.us-east-1.amazonaws.com/dev",
     CATALOG_API_URL: "https://cat456.execute-api.us-east-1.amazonaws.com/dev/",
+    REGISTRATION_TTL_SECONDS: "300",
     AWS_REGION: "us-east-1",
   };
 
@@ -222,7 +223,7 @@ describe("registrar wiring", () => {
     expect(partsFrom("a", undefined)).toEqual<Part[]>([{ kind: "function", name: "a" }]);
   });
 
-  test("registers through POST /catalog/register with the default ttl", async () => {
+  test("registers through POST /catalog/register with the configured ttl", async () => {
     givenParts({ functions: FUNCTIONS, api: true });
     const { http, requests } = fakeHttp(201);
     await buildRegistrar(env, { http }).run();
@@ -268,6 +269,11 @@ describe("registrar wiring", () => {
   ])("a bad or missing %s fails at load", (name, change) => {
     expect(() => buildRegistrar({ ...env, ...change }, fakeHttp(201))).toThrow(name);
   });
+
+  test("REGISTRATION_TTL_SECONDS has no code default: every registrar's template sets it", () => {
+    const { REGISTRATION_TTL_SECONDS: _, ...withoutTtl } = env;
+    expect(() => buildRegistrar(withoutTtl, fakeHttp(201))).toThrow("REGISTRATION_TTL_SECONDS");
+  });
 });
 
 describe("registrar handler", () => {
@@ -287,6 +293,7 @@ describe("registrar handler", () => {
       REST_API_ID: API_ID,
       API_URL: "https://abc123.execute-api.us-east-1.amazonaws.com/dev",
       CATALOG_API_URL: "https://cat456.execute-api.us-east-1.amazonaws.com/dev",
+      REGISTRATION_TTL_SECONDS: "300",
       AWS_REGION: "us-east-1",
       AWS_ACCESS_KEY_ID: "AKIDEXAMPLE",
       AWS_SECRET_ACCESS_KEY: "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY",
