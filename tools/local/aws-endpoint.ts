@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { type ControlPlane, handleControlPlane } from "./control-plane";
 import { type LogSink, stackLog } from "./logs";
 import { closeServer, HOST, listen } from "./ports";
+import { readBody } from "./request-body";
 import { SecretStore } from "./secret-store";
 import { AwsError, ParameterStore, parameterArn, type StoredParameter } from "./ssm-store";
 
@@ -80,17 +81,6 @@ function sendError(response: ServerResponse, error: AwsError): void {
   send(response, error.status, { __type: error.type, message: error.message }, error.type);
 }
 
-async function readBody(request: IncomingMessage): Promise<Buffer | undefined> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of request as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > MAX_REQUEST_BYTES) return undefined;
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks);
-}
-
 async function handle(
   request: IncomingMessage,
   response: ServerResponse,
@@ -111,9 +101,8 @@ async function handle(
     return;
   }
   const target = String(request.headers["x-amz-target"] ?? "");
-  const body = await readBody(request);
-  if (body === undefined) {
-    request.resume();
+  const body = await readBody(request, MAX_REQUEST_BYTES);
+  if (body === "too-large") {
     sendError(response, new AwsError("RequestEntityTooLargeException", "Request is too large", 413));
     return;
   }

@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
-import type { InvokeOutcome } from "./runtime";
+import { readBody } from "./request-body";
+import { type InvokeOutcome, MAX_PAYLOAD_BYTES } from "./runtime";
 
 /**
  * The few Lambda and API Gateway control-plane calls code makes about its own
@@ -54,12 +55,15 @@ function notFound(response: ServerResponse, type: string, message: string): void
   sendJson(response, 404, { Type: "User", message }, { "x-amzn-ErrorType": type });
 }
 
+/** An Invoke body, bounded by Lambda's own limit on a synchronous request. */
 async function readJson(request: IncomingMessage): Promise<unknown> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of request as AsyncIterable<Buffer>) chunks.push(chunk);
-  const text = Buffer.concat(chunks).toString("utf8");
+  const body = await readBody(request, MAX_PAYLOAD_BYTES);
+  if (body === "too-large") throw new PayloadTooLarge();
+  const text = body.toString("utf8");
   return text === "" ? {} : JSON.parse(text);
 }
+
+class PayloadTooLarge extends Error {}
 
 /** Handles the request when it is one of these calls; false otherwise. */
 export async function handleControlPlane(
@@ -100,7 +104,19 @@ export async function handleControlPlane(
       let event: unknown;
       try {
         event = await readJson(request);
-      } catch {
+      } catch (error) {
+        if (error instanceof PayloadTooLarge) {
+          sendJson(
+            response,
+            413,
+            {
+              Type: "User",
+              message: `Request must be smaller than ${MAX_PAYLOAD_BYTES} bytes for the InvokeFunction operation`,
+            },
+            { "x-amzn-ErrorType": "RequestEntityTooLargeException" },
+          );
+          return true;
+        }
         sendJson(
           response,
           400,

@@ -7,6 +7,7 @@ import { type GatewayResponseType, type RenderedResponse, renderGatewayResponse 
 import type { LogLevel, LogSink } from "./logs";
 import type { ApiDefinition, RouteDefinition } from "./model";
 import { closeServer, HOST, listen } from "./ports";
+import { ClientGone, readBody } from "./request-body";
 import { RouteTable } from "./routes";
 import type { FunctionRuntime } from "./runtime";
 import { createSigV4Verifier, type ReceivedRequest, type VerifyResult } from "./sigv4";
@@ -35,6 +36,8 @@ export interface GatewayOptions {
   functions: FunctionRegistry;
   log: LogSink;
   maxBodyBytes?: number;
+  /** The stack owns which services are stopped; the gateway answers 503 for them. */
+  isStopped(service: string): boolean;
 }
 
 interface Mounted {
@@ -54,12 +57,10 @@ interface Reply {
 class BadRequest extends Error {}
 
 /** The client disconnected before its request was read; there is no one to answer. */
-class ClientGone extends Error {}
 
 export class Gateway {
   readonly url: string;
   private readonly mounts = new Map<string, Mounted>();
-  private readonly stopped = new Set<string>();
   private readonly authorizers: LambdaAuthorizers;
   private readonly verifySigV4: (request: ReceivedRequest) => Promise<VerifyResult>;
   private starting = true;
@@ -110,14 +111,6 @@ export class Gateway {
   /** Called when every service is deployed: unknown prefixes become 404 instead of "starting". */
   ready(): void {
     this.starting = false;
-  }
-
-  stopService(service: string): void {
-    this.stopped.add(service);
-  }
-
-  startService(service: string): void {
-    this.stopped.delete(service);
   }
 
   close(): Promise<void> {
@@ -256,7 +249,7 @@ export class Gateway {
       );
       return { ...rendered, detail };
     };
-    if (this.stopped.has(api.service)) {
+    if (this.options.isStopped(api.service)) {
       drain(request);
       return render(
         "SERVICE_UNAVAILABLE",
@@ -466,45 +459,4 @@ export function lowerCaseHeaders(rawHeaders: string[]): Record<string, string> {
 /** Discards a body we will not read, so the connection can carry the response. */
 function drain(request: IncomingMessage): void {
   if (!request.complete) request.resume();
-}
-
-const DISCARD_LIMIT_BYTES = 64 * 1024 * 1024;
-
-/**
- * Reads the body up to `limit`. Past it, the rest is discarded as it arrives
- * (never buffered) so the client can still read the 413, and the socket is
- * cut if it keeps sending far past the limit.
- */
-function readBody(request: IncomingMessage, limit: number): Promise<Buffer | "too-large"> {
-  return new Promise((resolve, reject) => {
-    const declared = Number(request.headers["content-length"]);
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let tooLarge = Number.isFinite(declared) && declared > limit;
-    const overflow = (): void => {
-      tooLarge = true;
-      chunks.length = 0;
-      resolve("too-large");
-    };
-    if (tooLarge) overflow();
-    request.on("data", (chunk: Buffer) => {
-      size += chunk.length;
-      if (tooLarge) {
-        if (size > limit + DISCARD_LIMIT_BYTES) request.socket.destroy();
-        return;
-      }
-      if (size > limit) return overflow();
-      chunks.push(chunk);
-    });
-    request.on("end", () => {
-      if (!tooLarge) resolve(Buffer.concat(chunks));
-    });
-    request.on("error", () => {
-      if (!tooLarge) reject(new ClientGone());
-    });
-    // A client that disconnects mid-body ends neither with 'end' nor always with 'error'.
-    request.on("close", () => {
-      if (!request.complete && !tooLarge) reject(new ClientGone());
-    });
-  });
 }

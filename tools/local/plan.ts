@@ -1,4 +1,3 @@
-import type { CfnResource } from "../lib/cfn-yaml";
 import { listFunctions } from "../lib/functions";
 import {
   type Environment,
@@ -25,6 +24,7 @@ import type {
 } from "./model";
 import {
   functionName as functionNameOf,
+  hasImplicitApi,
   lambdaArn,
   localResourceModel,
   parameterName,
@@ -59,21 +59,6 @@ export interface PlanContext {
 
 const IMPLICIT_API = "ServerlessRestApi";
 
-interface ApiEvent {
-  name: string;
-  properties: Record<string, unknown>;
-}
-
-function apiEventsOf(resource: CfnResource): ApiEvent[] {
-  const events = (resource.Properties?.Events ?? {}) as Record<
-    string,
-    { Type?: string; Properties?: Record<string, unknown> }
-  >;
-  return Object.entries(events)
-    .filter(([, event]) => event.Type === "Api")
-    .map(([name, event]) => ({ name, properties: event.Properties ?? {} }));
-}
-
 /** Every API a service serves: declared `AWS::Serverless::Api`s, then SAM's implicit one. */
 export function describeApis(services: Service[], environment: Environment, gatewayUrl: string): LocalApi[] {
   const apis: LocalApi[] = [];
@@ -82,12 +67,7 @@ export function describeApis(services: Service[], environment: Environment, gate
     const logicalIds = Object.entries(service.template.Resources)
       .filter(([, resource]) => resource.Type === "AWS::Serverless::Api")
       .map(([logicalId]) => logicalId);
-    const implicit = Object.values(service.template.Resources).some(
-      (resource) =>
-        resource.Type === "AWS::Serverless::Function" &&
-        apiEventsOf(resource).some((event) => event.properties.RestApiId === undefined),
-    );
-    if (implicit) logicalIds.push(IMPLICIT_API);
+    if (hasImplicitApi(service.template)) logicalIds.push(IMPLICIT_API);
     logicalIds.forEach((logicalId, index) => {
       // One API per service is the convention; any further one gets its own prefix.
       const mount = index === 0 ? service.name : `${service.name}-${logicalId.toLowerCase()}`;

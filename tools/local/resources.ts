@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import type { CfnResource } from "../lib/cfn-yaml";
+import type { CfnResource, CfnTemplate } from "../lib/cfn-yaml";
 import { type ResourceModel, TemplateError, type TemplateEvaluator } from "./intrinsics";
 
 /**
@@ -76,8 +76,9 @@ export function parameterName(
     : evaluator.evaluateString(value, `Resources.${logicalId}.Properties.Name`);
 }
 
-function hasImplicitApi(evaluator: TemplateEvaluator): boolean {
-  return Object.values(evaluator.template.Resources).some((resource) => {
+/** SAM creates `ServerlessRestApi` when any function has an Api event without RestApiId. */
+export function hasImplicitApi(template: CfnTemplate): boolean {
+  return Object.values(template.Resources).some((resource) => {
     if (resource.Type !== "AWS::Serverless::Function") return false;
     const events = (resource.Properties?.Events ?? {}) as Record<
       string,
@@ -112,7 +113,7 @@ function unsupported(logicalId: string, type: string, attribute: string): never 
 export const localResourceModel: ResourceModel = {
   isGenerated(logicalId, evaluator) {
     const base = logicalId.split(".")[0] ?? logicalId;
-    if (base === "ServerlessRestApi") return hasImplicitApi(evaluator);
+    if (base === "ServerlessRestApi") return hasImplicitApi(evaluator.template);
     return generatedRoleOwner(evaluator, base) !== undefined;
   },
 

@@ -20,7 +20,15 @@ import type { FromWorker, SerializedError, ToWorker, WorkerConfig } from "./work
 export const MAX_PAYLOAD_BYTES = 6_291_556;
 
 export type InvokeOutcome =
-  | { ok: true; requestId: string; payload: unknown; durationMs: number; coldStart: boolean }
+  | {
+      ok: true;
+      requestId: string;
+      payload: unknown;
+      /** Size of the response as the function serialised it (Lambda's limit applies to this). */
+      payloadBytes: number;
+      durationMs: number;
+      coldStart: boolean;
+    }
   | {
       ok: false;
       requestId: string;
@@ -136,7 +144,7 @@ export class FunctionRuntime {
       sandbox.served++;
       const outcome = await this.run(sandbox, eventJson, requestId, timeoutMs, started);
       if (outcome.ok) {
-        const size = Buffer.byteLength(JSON.stringify(outcome.payload) ?? "");
+        const size = outcome.payloadBytes;
         if (size > MAX_PAYLOAD_BYTES) {
           return this.platformError(
             fail(
@@ -345,6 +353,7 @@ export class FunctionRuntime {
               ok: true,
               requestId: current.requestId,
               payload: JSON.parse(message.payloadJson) as unknown,
+              payloadBytes: Buffer.byteLength(message.payloadJson),
               durationMs: performance.now() - current.started,
               coldStart: false,
             }

@@ -121,7 +121,7 @@ export interface LocalStack {
 }
 
 /** The selected services plus everything they depend on, in deploy order. */
-export function selectServices(ordered: Service[], wanted: string[] | undefined): Service[] {
+export function withDependencies(ordered: Service[], wanted: string[] | undefined): Service[] {
   if (!wanted || wanted.length === 0) return ordered;
   const byName = new Map(ordered.map((service) => [service.name, service]));
   const keep = new Set<string>();
@@ -171,7 +171,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   checkScheduleEvery(scheduleEvery);
   const log: LogSink = createLogSink(options.logs ?? "pretty");
   const environment = loadEnvironment(options.environment ?? "local", options.environmentsFile);
-  const services = selectServices(deployOrder(loadServices(options.srcDir)), options.services);
+  const services = withDependencies(deployOrder(loadServices(options.srcDir)), options.services);
   const dataDir = resolve(options.dataDir ?? join(ROOT, ".local", "data"));
   if (options.reset) {
     assertDataDirFree(dataDir);
@@ -201,6 +201,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   };
 
   try {
+    // What stopService took away, per service: the gateway and the health checks both read it.
+    const stopped = new Map<string, StopServiceOptions>();
     const settled = await Promise.allSettled([
       startDynamo({ port: options.dynamodbPort ?? 8000, path: join(dataDir, "dynamodb") }),
       startAwsEndpoint({ port: options.awsPort ?? 4566, dataDir, region, accountId: LOCAL_ACCOUNT_ID, log }),
@@ -211,6 +213,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         credentials,
         functions: registry,
         log,
+        isStopped: (service) => stopped.has(service),
       }),
       buildWorkerScript(buildDir),
     ]);
@@ -285,8 +288,6 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       plan.apis.map((api) => ({ api, stackName: plan.stackName })),
     );
     const startedAtSeconds = Math.floor(Date.now() / 1000);
-    // What stopService took away, per service: health checks must see what the stack serves.
-    const stopped = new Map<string, StopServiceOptions>();
     aws.attach({
       getFunction(nameOrArn) {
         const fn = registry.byArn(nameOrArn)?.fn;
@@ -357,12 +358,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       async stopService(name, stopOptions = {}) {
         known(name);
         stopped.set(name, { functions: stopOptions.functions === true });
-        gateway.stopService(name);
       },
       async startService(name) {
         known(name);
         stopped.delete(name);
-        gateway.startService(name);
       },
       async runSchedules(service) {
         if (service !== undefined) known(service);

@@ -199,6 +199,7 @@ describe("Lambda authorizer", () => {
   const allowGet: InvokeOutcome = {
     ok: true,
     requestId: "r",
+    payloadBytes: 0,
     coldStart: false,
     durationMs: 1,
     payload: {

@@ -40,6 +40,7 @@ function scheduled(service: string, everyMs: number | undefined, input?: unknown
 const ok = (payload: unknown): InvokeOutcome => ({
   ok: true,
   requestId: "r",
+  payloadBytes: JSON.stringify(payload ?? null).length,
   payload,
   durationMs: 1,
   coldStart: false,
