@@ -1,6 +1,6 @@
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { type AwsClientStub, mockClient } from "aws-sdk-client-mock";
-import { context, type Handler, parse, proxyEvent, silenceEmptyMetricsWarning, testEnv } from "./proxy-event";
+import { context, type Handler, parse, proxyEvent, testEnv } from "../../support/handler-test";
 
 interface Loaded {
   putLocation: Handler;
@@ -11,7 +11,6 @@ interface Loaded {
 
 /** Wiring reads its configuration at module scope, so load a fresh copy after setting it. */
 function load(): Loaded {
-  silenceEmptyMetricsWarning();
   testEnv({ LOCATIONS_TABLE_NAME: "locations-test" });
   let loaded: Loaded | undefined;
   jest.isolateModules(() => {

@@ -12,14 +12,7 @@ import {
 } from "../../../src/shared/catalog-client";
 import { logger } from "../../../src/shared/observability";
 import type { SignedHttpClient } from "../../../src/shared/signed-http";
-import {
-  context,
-  type Handler,
-  parse,
-  proxyEvent,
-  silenceEmptyMetricsWarning,
-  testEnv,
-} from "../location/proxy-event";
+import { context, type Handler, parse, proxyEvent, testEnv } from "../../support/handler-test";
 
 const SSM_ORIGIN = "https://ssm0000001.execute-api.us-east-1.amazonaws.com";
 const SSM_URL = `${SSM_ORIGIN}/dev`;
@@ -260,7 +253,6 @@ describe("GET /profiles/{userId} with LOCATION_DISCOVERY=catalog", () => {
 
   beforeEach(() => {
     requests.length = 0;
-    silenceEmptyMetricsWarning();
     testEnv({
       PROFILES_TABLE_NAME: "profiles-test",
       LOCATION_API_URL: `${origin}/from-ssm`,

@@ -2,14 +2,7 @@ import { createServer, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { type AwsClientStub, mockClient } from "aws-sdk-client-mock";
-import {
-  context,
-  type Handler,
-  parse,
-  proxyEvent,
-  silenceEmptyMetricsWarning,
-  testEnv,
-} from "../location/proxy-event";
+import { context, type Handler, parse, proxyEvent, testEnv } from "../../support/handler-test";
 
 interface Loaded {
   putProfile: Handler;
@@ -41,7 +34,6 @@ afterAll(async () => {
 
 /** Wiring reads its configuration at module scope, so load a fresh copy after setting it. */
 function load(): Loaded {
-  silenceEmptyMetricsWarning();
   testEnv({
     PROFILES_TABLE_NAME: "profiles-test",
     LOCATION_API_URL: locationUrl,

@@ -1,9 +1,9 @@
 import type { APIGatewayProxyResult } from "aws-lambda";
-import { lambdaContext } from "../../support/proxy-event";
+import { lambdaContext } from "./proxy-event";
 
-// Location's and profile's handler tests take everything from here, the
-// shared builder included, so each keeps one import.
-export { type Handler, proxyEvent } from "../../support/proxy-event";
+// HTTP handler tests take everything from here, the shared builder included,
+// so each keeps one import.
+export { type Handler, proxyEvent } from "./proxy-event";
 
 export const context = lambdaContext("test");
 
@@ -22,17 +22,5 @@ export function testEnv(extra: Record<string, string>): void {
     AWS_ACCESS_KEY_ID: "AKIDTEST",
     AWS_SECRET_ACCESS_KEY: "secret",
     ...extra,
-  });
-}
-
-/**
- * Routes that add no metric make Powertools warn on every flush; drop just
- * that line so test output stays readable.
- */
-export function silenceEmptyMetricsWarning(): void {
-  const warn = console.warn.bind(console);
-  jest.spyOn(console, "warn").mockImplementation((...args: unknown[]) => {
-    if (typeof args[0] === "string" && args[0].startsWith("No application metrics to publish")) return;
-    warn(...args);
   });
 }
