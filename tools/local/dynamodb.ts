@@ -6,7 +6,6 @@ import {
   type DynamoDBClient,
   ResourceNotFoundException,
   type TableDescription,
-  UpdateTableCommand,
 } from "@aws-sdk/client-dynamodb";
 import { type LogSink, stackLog } from "./logs";
 import type { TableDefinition } from "./model";
@@ -30,7 +29,12 @@ export interface LocalDynamo {
   close(): Promise<void>;
 }
 
-export async function startDynamo(options: { port: number; path: string }): Promise<LocalDynamo> {
+export async function startDynamo(options: {
+  port: number;
+  path: string;
+  /** How long a table stays CREATING/UPDATING; DynamoDB takes seconds, the local stack none. */
+  tableTransitionMs?: number;
+}): Promise<LocalDynamo> {
   mkdirSync(options.path, { recursive: true });
   // dynalite opens LevelDB as soon as it is created, and cannot close it when its listen fails:
   // find a taken port first, so a failed start leaves no store writing into the data directory.
@@ -39,7 +43,13 @@ export async function startDynamo(options: { port: number; path: string }): Prom
     await listen(probe, options.port, "DynamoDB (dynalite)", "--dynamodb-port");
     await closeServer(probe);
   }
-  const server = dynalite({ path: options.path, createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+  const transitionMs = options.tableTransitionMs ?? 0;
+  const server = dynalite({
+    path: options.path,
+    createTableMs: transitionMs,
+    deleteTableMs: transitionMs,
+    updateTableMs: transitionMs,
+  });
   const port = await listen(server, options.port, "DynamoDB (dynalite)", "--dynamodb-port");
   return {
     url: `http://${HOST}:${port}`,
@@ -60,14 +70,35 @@ async function describe(client: DynamoDBClient, name: string): Promise<TableDesc
   }
 }
 
+function isActive(table: TableDescription | undefined): boolean {
+  return (
+    table?.TableStatus === "ACTIVE" &&
+    (table.GlobalSecondaryIndexes ?? []).every((index) => index.IndexStatus === "ACTIVE")
+  );
+}
+
+/**
+ * dynalite answers CreateTable with CREATING and flips to ACTIVE on a later tick; until then
+ * reads and writes get ResourceNotFoundException. The stack only reports ready once every
+ * table (and index) can be used, as `aws dynamodb wait table-exists` would.
+ */
+async function waitUntilActive(client: DynamoDBClient, name: string, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!isActive(await describe(client, name))) {
+    if (Date.now() > deadline) throw new Error(`table ${name} did not become ACTIVE in ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
 function keySignature(keys: Array<{ AttributeName?: string; KeyType?: string }> | undefined): string {
   return (keys ?? []).map((key) => `${key.AttributeName}:${key.KeyType}`).join(",");
 }
 
 /**
- * Creates each table that does not exist yet. An existing table keeps its
- * data; a missing global index is added; a changed key schema (which
- * CloudFormation would answer by replacing the table) is reported.
+ * Creates each table that does not exist yet and waits until it is usable. An
+ * existing table keeps its data; one that no longer matches its template (a
+ * changed key schema, which CloudFormation answers by replacing the table, or a
+ * new global index) stops the start with the fix, rather than failing requests later.
  */
 export async function ensureTables(
   client: DynamoDBClient,
@@ -80,38 +111,25 @@ export async function ensureTables(
     const existing = await describe(client, name);
     if (!existing) {
       await client.send(new CreateTableCommand(table.input));
+      await waitUntilActive(client, name);
       stackLog(log, "DEBUG", `created table ${name}`, { service });
       continue;
     }
     if (keySignature(existing.KeySchema) !== keySignature(table.input.KeySchema)) {
-      stackLog(
-        log,
-        "WARN",
-        `table ${name} exists with a different key schema; restart with --reset to recreate it`,
-        { service },
+      throw new Error(
+        `table ${name} exists with a different key schema than its template; restart with --reset to recreate it (this wipes local data)`,
       );
-      continue;
     }
+    // dynalite's UpdateTable cannot create a global index, so a template that gained one
+    // needs a fresh store; DynamoDB itself would backfill the index in place.
     const present = new Set((existing.GlobalSecondaryIndexes ?? []).map((index) => index.IndexName));
-    for (const index of table.input.GlobalSecondaryIndexes ?? []) {
-      if (present.has(index.IndexName)) continue;
-      try {
-        await client.send(
-          new UpdateTableCommand({
-            TableName: name,
-            AttributeDefinitions: table.input.AttributeDefinitions,
-            GlobalSecondaryIndexUpdates: [{ Create: index }],
-          }),
-        );
-        stackLog(log, "INFO", `added index ${index.IndexName} to table ${name}`, { service });
-      } catch (error) {
-        stackLog(
-          log,
-          "WARN",
-          `could not add index ${index.IndexName} to ${name}: ${(error as Error).message}; try --reset`,
-          { service },
-        );
-      }
+    const missing = (table.input.GlobalSecondaryIndexes ?? [])
+      .map((index) => index.IndexName)
+      .filter((indexName) => !present.has(indexName));
+    if (missing.length > 0) {
+      throw new Error(
+        `table ${name} lacks index ${missing.join(", ")}, which the local store cannot add to an existing table; restart with --reset to recreate it (this wipes local data)`,
+      );
     }
   }
 }
