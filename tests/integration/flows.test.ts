@@ -1,4 +1,7 @@
 import { randomUUID } from "node:crypto";
+import { DynamoDBClient, GetItemCommand, UpdateItemCommand } from "@aws-sdk/client-dynamodb";
+import { GetParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
+import { ScryptPasswordHasher } from "../../src/auth/domain/password-hasher";
 import { createSignedHttpClient } from "../../src/shared/signed-http";
 import { startTestStack } from "../helpers/local-stack";
 
@@ -191,6 +194,44 @@ describe("auth", () => {
     const locked = await call("POST", auth("/tokens"), { username, password: PASSWORD });
     expectError(locked, 429);
     expect(Number(locked.headers.get("retry-after"))).toBeGreaterThan(0);
+  });
+
+  test("a password hashed with older scrypt parameters is upgraded at the next login", async () => {
+    const { username } = await newUser();
+    const ssm = new SSMClient({
+      endpoint: stack.awsEndpoint,
+      region: stack.region,
+      credentials: stack.credentials,
+    });
+    const dynamodb = new DynamoDBClient({
+      endpoint: stack.dynamodbEndpoint,
+      region: stack.region,
+      credentials: stack.credentials,
+    });
+    try {
+      const table = (await ssm.send(new GetParameterCommand({ Name: "/meridian/local/auth/table/name" })))
+        .Parameter?.Value;
+      const key = { pk: { S: `USER#${username}` } };
+      const weak = await new ScryptPasswordHasher({ log2Cost: 10 }).hash(PASSWORD);
+      await dynamodb.send(
+        new UpdateItemCommand({
+          TableName: table,
+          Key: key,
+          UpdateExpression: "SET passwordHash = :weak",
+          ExpressionAttributeValues: { ":weak": { S: weak } },
+        }),
+      );
+
+      expect((await call("POST", auth("/tokens"), { username, password: PASSWORD })).status).toBe(201);
+      const stored = (
+        await dynamodb.send(new GetItemCommand({ TableName: table, Key: key, ConsistentRead: true }))
+      ).Item?.passwordHash?.S;
+      expect(stored).toMatch(/^\$scrypt\$ln=15,r=8,p=1\$/);
+      expect((await call("POST", auth("/tokens"), { username, password: PASSWORD })).status).toBe(201);
+    } finally {
+      ssm.destroy();
+      dynamodb.destroy();
+    }
   });
 });
 

@@ -1,4 +1,4 @@
-import { GetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
+import { GetCommand, PutCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import * as z from "zod";
 import { documentClient, isConditionalCheckFailed } from "../../shared/dynamodb";
 import type { UserRecord, UserRepository } from "../domain/ports";
@@ -26,6 +26,24 @@ export class DynamoDbUserRepository implements UserRepository {
           TableName: this.tableName,
           Item: { pk: userKey(user.username), ...user },
           ConditionExpression: "attribute_not_exists(pk)",
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionalCheckFailed(error)) return false;
+      throw error;
+    }
+  }
+
+  async replacePasswordHash(username: string, expectedHash: string, newHash: string): Promise<boolean> {
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { pk: userKey(username) },
+          UpdateExpression: "SET passwordHash = :new",
+          ConditionExpression: "attribute_exists(pk) AND passwordHash = :expected",
+          ExpressionAttributeValues: { ":new": newHash, ":expected": expectedHash },
         }),
       );
       return true;

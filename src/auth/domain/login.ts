@@ -46,6 +46,12 @@ export class LoginService {
     if (!user || !matches) throw new UnauthorizedError(INVALID_CREDENTIALS);
 
     await this.deps.attempts.clear(username);
+    // The password is only ever in hand here, so this is where hashes made
+    // with older, weaker parameters move to the current ones.
+    if (this.deps.hasher.needsRehash(user.passwordHash)) {
+      const upgraded = await this.deps.hasher.hash(password);
+      await this.deps.users.replacePasswordHash(user.username, user.passwordHash, upgraded);
+    }
     return this.deps.tokens.issue({ userId: user.userId, username: user.username });
   }
 

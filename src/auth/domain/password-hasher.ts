@@ -62,6 +62,18 @@ export class ScryptPasswordHasher implements PasswordHasher {
     return timingSafeEqual(candidate, parsed.key);
   }
 
+  needsRehash(storedHash: string): boolean {
+    const { log2Cost, blockSize, parallelization, keyLength, saltLength } = this.parameters;
+    const parsed = parse(storedHash);
+    return (
+      parsed.log2Cost !== log2Cost ||
+      parsed.blockSize !== blockSize ||
+      parsed.parallelization !== parallelization ||
+      parsed.key.length !== keyLength ||
+      parsed.salt.length !== saltLength
+    );
+  }
+
   dummyHash(): string {
     const { log2Cost, blockSize, parallelization, keyLength, saltLength } = this.parameters;
     return format(log2Cost, blockSize, parallelization, randomBytes(saltLength), randomBytes(keyLength));

@@ -18,11 +18,18 @@ export interface UserRepository {
   /** Creates the user unless the username exists; returns false when it does. Atomic. */
   create(user: UserRecord): Promise<boolean>;
   findByUsername(username: string): Promise<UserRecord | undefined>;
+  /**
+   * Swaps the stored hash only if it still equals `expectedHash`; returns false
+   * when it changed meanwhile (or the user is gone), so a concurrent change wins.
+   */
+  replacePasswordHash(username: string, expectedHash: string, newHash: string): Promise<boolean>;
 }
 
 export interface PasswordHasher {
   hash(password: string): Promise<string>;
   verify(password: string, storedHash: string): Promise<boolean>;
+  /** True when a stored hash was made with other parameters than the current ones. */
+  needsRehash(storedHash: string): boolean;
   /**
    * A well-formed hash that matches no password, with the current parameters,
    * so checking an unknown user costs as much as checking a real one.

@@ -26,6 +26,14 @@ export class InMemoryUserRepository implements UserRepository {
     const user = this.users.get(username);
     return user && { ...user };
   }
+
+  async replacePasswordHash(username: string, expectedHash: string, newHash: string): Promise<boolean> {
+    await tick();
+    const user = this.users.get(username);
+    if (user?.passwordHash !== expectedHash) return false;
+    user.passwordHash = newHash;
+    return true;
+  }
 }
 
 export class InMemoryLoginAttemptStore implements LoginAttemptStore {

@@ -15,9 +15,11 @@ import {
 const PASSWORD = "a long enough password";
 const WRONG = "not the right password";
 
-async function setUp(policy = { maxAttempts: 3, windowSeconds: 900 }) {
+async function setUp(
+  policy = { maxAttempts: 3, windowSeconds: 900 },
+  hasher = new ScryptPasswordHasher({ log2Cost: 4 }),
+) {
   const clock = new ManualClock();
-  const hasher = new ScryptPasswordHasher({ log2Cost: 4 });
   const users = new InMemoryUserRepository();
   const attempts = new InMemoryLoginAttemptStore();
   const policySource = new MutableLockoutPolicySource(policy);
@@ -38,7 +40,7 @@ async function setUp(policy = { maxAttempts: 3, windowSeconds: 900 }) {
     clock: clock.now,
   });
   const verifier = new TokenVerifier(keys, clock.now);
-  return { clock, attempts, policySource, service, verifier, verifySpy };
+  return { clock, users, attempts, policySource, service, verifier, verifySpy };
 }
 
 function describeError(error: unknown) {
@@ -182,5 +184,54 @@ describe("decideAttempt", () => {
       kind: "allowed",
       next: { attempts: 1, windowStartedAt: 1100 },
     });
+  });
+});
+
+describe("LoginService moving hashes to the current parameters", () => {
+  it("rehashes a password stored with older parameters on a successful login", async () => {
+    const stronger = new ScryptPasswordHasher({ log2Cost: 5 });
+    const { users, service } = await setUp(undefined, stronger);
+    const alice = users.users.get("alice");
+    if (!alice) throw new Error("alice missing");
+    alice.passwordHash = await new ScryptPasswordHasher({ log2Cost: 4 }).hash(PASSWORD);
+
+    await service.login("alice", PASSWORD);
+    const upgraded = users.users.get("alice")?.passwordHash ?? "";
+    expect(upgraded).toMatch(/^\$scrypt\$ln=5,/);
+    await expect(stronger.verify(PASSWORD, upgraded)).resolves.toBe(true);
+    await expect(service.login("alice", PASSWORD)).resolves.toMatchObject({ tokenType: "Bearer" });
+  });
+
+  it("leaves a current hash, and a failed login, untouched", async () => {
+    const weaker = new ScryptPasswordHasher({ log2Cost: 4 });
+    const stronger = new ScryptPasswordHasher({ log2Cost: 5 });
+    const { users, service } = await setUp(undefined, stronger);
+    const current = users.users.get("alice")?.passwordHash;
+    await service.login("alice", PASSWORD);
+    expect(users.users.get("alice")?.passwordHash).toBe(current);
+
+    const alice = users.users.get("alice");
+    if (!alice) throw new Error("alice missing");
+    alice.passwordHash = await weaker.hash(PASSWORD);
+    const old = alice.passwordHash;
+    await expect(service.login("alice", WRONG)).rejects.toBeInstanceOf(UnauthorizedError);
+    expect(users.users.get("alice")?.passwordHash).toBe(old);
+  });
+
+  it("lets a concurrent change of the hash win over the upgrade", async () => {
+    const weaker = new ScryptPasswordHasher({ log2Cost: 4 });
+    const stronger = new ScryptPasswordHasher({ log2Cost: 5 });
+    const { users, service } = await setUp(undefined, stronger);
+    const alice = users.users.get("alice");
+    if (!alice) throw new Error("alice missing");
+    alice.passwordHash = await weaker.hash(PASSWORD);
+    const changedMeanwhile = await stronger.hash("another long password");
+    const replace = users.replacePasswordHash.bind(users);
+    jest.spyOn(users, "replacePasswordHash").mockImplementationOnce(async (name, expected, next) => {
+      alice.passwordHash = changedMeanwhile;
+      return replace(name, expected, next);
+    });
+    await expect(service.login("alice", PASSWORD)).resolves.toMatchObject({ tokenType: "Bearer" });
+    expect(users.users.get("alice")?.passwordHash).toBe(changedMeanwhile);
   });
 });

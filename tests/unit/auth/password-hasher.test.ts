@@ -31,6 +31,15 @@ describe("ScryptPasswordHasher", () => {
     await expect(stronger.verify(PASSWORD, stored)).resolves.toBe(true);
   });
 
+  it("asks for a rehash only when a stored hash's parameters differ from the current ones", async () => {
+    const stored = await cheap.hash(PASSWORD);
+    expect(cheap.needsRehash(stored)).toBe(false);
+    expect(new ScryptPasswordHasher({ log2Cost: 6 }).needsRehash(stored)).toBe(true);
+    expect(new ScryptPasswordHasher({ log2Cost: 4, blockSize: 4 }).needsRehash(stored)).toBe(true);
+    expect(new ScryptPasswordHasher({ log2Cost: 4, keyLength: 64 }).needsRehash(stored)).toBe(true);
+    expect(new ScryptPasswordHasher({ log2Cost: 4, saltLength: 32 }).needsRehash(stored)).toBe(true);
+  });
+
   it("treats canonically equivalent passwords as the same password", async () => {
     const stored = await cheap.hash("caf\u00e9-au-lait-please");
     await expect(cheap.verify("cafe\u0301-au-lait-please", stored)).resolves.toBe(true);
