@@ -1,13 +1,16 @@
 /**
  * npm run deploy -- --env dev [--service auth[,location]] [--bucket <artifact bucket>]
- *                   [--region <region>] [--prefix <s3 prefix>] [--poll <seconds>] [--approve] [--dry-run]
+ *                   [--region <region>] [--prefix <s3 prefix>] [--poll <seconds>]
+ *                   [--preview | --approve] [--dry-run]
  *
  * Deploys each service's own stack (meridian-<env>-<service>) in dependency
  * order without SAM CLI: bundle, zip and upload every function, upload the
  * packaged template, then create and execute one change set per service with
  * the same step function the pipeline's deployer Lambda uses
  * (src/pipeline/stack-deployer.ts). Exits non-zero naming the failing
- * resource and CloudFormation's reason.
+ * resource and CloudFormation's reason. `--preview` stops at the change sets:
+ * it prints each service's resource changes (replacements flagged) and
+ * deletes them, so an environment that requires approval is reviewed first.
  */
 import { join } from "node:path";
 import { startDeployment } from "../src/pipeline/deployment";
@@ -20,7 +23,7 @@ import { displayPath, ROOT, stackName, templateConfiguration } from "./lib/proje
 import { pollMs, projectAndEnvironment, runStacks, STACK_CLI_OPTIONS } from "./lib/stack-runner";
 
 const USAGE =
-  "usage: npm run deploy -- --env <name> [--service <name>[,<name>...]] [--bucket <artifact bucket>] [--region <region>] [--prefix <s3 prefix>] [--poll <seconds>] [--approve] [--dry-run]\n" +
+  "usage: npm run deploy -- --env <name> [--service <name>[,<name>...]] [--bucket <artifact bucket>] [--region <region>] [--prefix <s3 prefix>] [--poll <seconds>] [--preview | --approve] [--dry-run]\n" +
   "       the bucket can also come from MERIDIAN_ARTIFACT_BUCKET";
 
 async function main(): Promise<void> {
@@ -32,6 +35,7 @@ async function main(): Promise<void> {
         bucket: { type: "string" },
         prefix: { type: "string" },
         approve: { type: "boolean", default: false },
+        preview: { type: "boolean", default: false },
         "dry-run": { type: "boolean", default: false },
       },
     },
@@ -44,9 +48,11 @@ async function main(): Promise<void> {
   const { project, environment } = projectAndEnvironment(args.env, USAGE);
   if (environment.name === "local") throw new Error("environment 'local' runs with `npm start`, not on AWS");
   const dryRun = args["dry-run"];
-  if (environment.flags.requireApproval && !args.approve && !dryRun) {
+  const preview = args.preview;
+  if (preview && args.approve) throw new Error(`--preview and --approve exclude each other\n${USAGE}`);
+  if (environment.flags.requireApproval && !args.approve && !preview && !dryRun) {
     throw new Error(
-      `environment '${environment.name}' requires approval: review the change and pass --approve`,
+      `environment '${environment.name}' requires approval: review the changes with --preview, then deploy with --approve`,
     );
   }
   const bucket = args.bucket ?? process.env.MERIDIAN_ARTIFACT_BUCKET;
@@ -78,6 +84,7 @@ async function main(): Promise<void> {
       templateURL: packaged.templateArtifact.url,
       parameters: configuration.Parameters,
       tags: configuration.Tags,
+      ...(preview ? { previewOnly: true } : {}),
     });
   }
   if (dryRun) {
@@ -93,12 +100,19 @@ async function main(): Promise<void> {
     return target;
   };
   const summary = await runStacks(
-    "deploy",
+    preview ? "preview" : "deploy",
     region,
     targetFor,
     startDeployment([...targets.keys()], "deploy"),
     { pollMs: poll },
   );
+  if (preview) {
+    // Each change set was made against the environment as it is now, so a
+    // service whose dependency has pending changes may look different once
+    // the dependency is deployed.
+    console.log(`\nPreviewed ${environment.name}: ${summary}; no stack was changed (${seconds(startedAt)})`);
+    return;
+  }
   console.log(`\nDeployed ${environment.name}: ${summary} in ${seconds(startedAt)}`);
 }
 

@@ -1,5 +1,6 @@
 import {
   type Capability,
+  type Change,
   type CloudFormationClient,
   CreateChangeSetCommand,
   DeleteChangeSetCommand,
@@ -34,10 +35,24 @@ export interface StackTarget {
   roleARN?: string;
   /** Defaults to `meridian-<epoch ms>`; the Lambda can pass something tied to the pipeline execution. */
   changeSetName?: string;
+  /**
+   * Stop at the change set: report its changes, then delete it (with the empty
+   * stack a CREATE change set makes), so a person can review before deploying.
+   */
+  previewOnly?: boolean;
 }
 
 export type ChangeSetKind = "CREATE" | "UPDATE";
-export type StackOutcome = "created" | "updated" | "unchanged" | "deleted" | "absent";
+export type StackOutcome = "created" | "updated" | "unchanged" | "previewed" | "deleted" | "absent";
+
+/** One resource change of a change set, as a reviewer needs it. */
+export interface ResourceChangeSummary {
+  action: string;
+  logicalId: string;
+  resourceType: string;
+  /** "True", "False" or "Conditional" for a Modify: whether the resource is replaced (a table would be). */
+  replacement?: string;
+}
 
 export interface StackFailure {
   reason: string;
@@ -76,6 +91,8 @@ export interface AdvanceResult {
   events: StackEventSummary[];
   /** What this round did or is waiting for, for a person to read. */
   message?: string;
+  /** The change set's resource changes, in the round that executes (or previews) it. */
+  changes?: ResourceChangeSummary[];
 }
 
 export const DEFAULT_CAPABILITIES: Capability[] = [
@@ -278,7 +295,9 @@ async function start(
         message: "already deleting",
       };
     }
-    if (status?.endsWith("_IN_PROGRESS")) {
+    // REVIEW_IN_PROGRESS is not an operation under way but a stack whose CREATE
+    // change set was never executed: nothing will ever finish, so delete it.
+    if (status?.endsWith("_IN_PROGRESS") && status !== "REVIEW_IN_PROGRESS") {
       return { state: { phase: "start", action }, events: [], message: `waiting for ${status} to finish` };
     }
     const lastEventId = await latestEventId(cfn, stack.StackId);
@@ -395,19 +414,60 @@ async function waitingForChangeSet(
       events: [],
     };
   }
+  const changes = await allChanges(
+    cfn,
+    state.changeSetName,
+    stackId,
+    changeSet.Changes ?? [],
+    changeSet.NextToken,
+  );
+  const listed = changes.map((change) => `${change.action} ${change.logicalId}`).join(", ");
+  if (target.previewOnly) {
+    // A CREATE change set lives on an empty REVIEW_IN_PROGRESS stack; deleting
+    // that stack takes the change set with it and leaves nothing behind.
+    if (state.kind === "CREATE") await cfn.send(new DeleteStackCommand({ StackName: stackId }));
+    else
+      await cfn.send(new DeleteChangeSetCommand({ ChangeSetName: state.changeSetName, StackName: stackId }));
+    return {
+      state: { phase: "done", outcome: "previewed" },
+      events: [],
+      changes,
+      message: `would ${state.kind === "CREATE" ? "create the stack" : "update the stack"}: ${changes.length} change(s)${listed ? `: ${listed}` : ""}; change set deleted, nothing changed`,
+    };
+  }
   const lastEventId = await latestEventId(cfn, stackId);
   await cfn.send(new ExecuteChangeSetCommand({ ChangeSetName: state.changeSetName, StackName: stackId }));
-  const changes = (changeSet.Changes ?? [])
-    .map(
-      (change) =>
-        `${change.ResourceChange?.Action ?? "?"} ${change.ResourceChange?.LogicalResourceId ?? "?"}`,
-    )
-    .join(", ");
   return {
     state: { phase: "waiting-for-stack", stackId, kind: state.kind, ...(lastEventId ? { lastEventId } : {}) },
     events: [],
-    message: `executing change set: ${changeSet.Changes?.length ?? 0} change(s)${changes ? `: ${changes}` : ""}`,
+    changes,
+    message: `executing change set: ${changes.length} change(s)${listed ? `: ${listed}` : ""}`,
   };
+}
+
+/** Every resource change; DescribeChangeSet pages them for large change sets. */
+async function allChanges(
+  cfn: CloudFormationClient,
+  changeSetName: string,
+  stackId: string,
+  first: Change[],
+  nextToken: string | undefined,
+): Promise<ResourceChangeSummary[]> {
+  const changes = [...first];
+  let token = nextToken;
+  while (token) {
+    const page = await cfn.send(
+      new DescribeChangeSetCommand({ ChangeSetName: changeSetName, StackName: stackId, NextToken: token }),
+    );
+    changes.push(...(page.Changes ?? []));
+    token = page.NextToken;
+  }
+  return changes.map(({ ResourceChange: change }) => ({
+    action: change?.Action ?? "?",
+    logicalId: change?.LogicalResourceId ?? "?",
+    resourceType: change?.ResourceType ?? "?",
+    ...(change?.Replacement ? { replacement: change.Replacement } : {}),
+  }));
 }
 
 async function waitingForStack(

@@ -1,4 +1,5 @@
 import {
+  type Change,
   CloudFormationClient,
   CreateChangeSetCommand,
   type CreateChangeSetCommandInput,
@@ -90,6 +91,10 @@ export class FakeCloudFormation {
   readonly failures = new Map<string, InjectedFailure>();
   /** DescribeStackEvents page size, small so paging is exercised. */
   pageSize = 4;
+  /** Resource changes a ready change set lists, per stack name (default: one Add of UsersTable). */
+  readonly changes = new Map<string, Change[]>();
+  /** DescribeChangeSet's page size for Changes. */
+  changePageSize = 100;
   changeSetDelay: number;
   stackDelay: number;
   private eventCounter = 0;
@@ -118,8 +123,8 @@ export class FakeCloudFormation {
       .callsFake((input: CreateChangeSetCommandInput) => this.createChangeSet(input));
     mock
       .on(DescribeChangeSetCommand)
-      .callsFake((input: { ChangeSetName?: string; StackName?: string }) =>
-        this.describeChangeSet(input.StackName ?? "", input.ChangeSetName ?? ""),
+      .callsFake((input: { ChangeSetName?: string; StackName?: string; NextToken?: string }) =>
+        this.describeChangeSet(input.StackName ?? "", input.ChangeSetName ?? "", input.NextToken),
       );
     mock
       .on(ExecuteChangeSetCommand)
@@ -139,6 +144,10 @@ export class FakeCloudFormation {
       this.record("DeleteStack", input.StackName ?? "");
       const stack = this.find(input.StackName ?? "");
       if (!stack) return {};
+      // A stack's change sets go with it.
+      for (let index = this.changeSets.length - 1; index >= 0; index--) {
+        if (this.changeSets[index]?.stackId === stack.id) this.changeSets.splice(index, 1);
+      }
       stack.operation = "DELETE";
       stack.pendingDescribes = this.stackDelay;
       this.transition(stack, "DELETE_IN_PROGRESS", "User Initiated");
@@ -345,7 +354,7 @@ export class FakeCloudFormation {
     return stack && changeSet ? { stack, changeSet } : undefined;
   }
 
-  private describeChangeSet(stackNameOrId: string, changeSetName: string) {
+  private describeChangeSet(stackNameOrId: string, changeSetName: string, nextToken?: string) {
     this.record("DescribeChangeSet", stackNameOrId);
     const found = this.changeSet(stackNameOrId, changeSetName);
     if (!found) throw awsError("ChangeSetNotFoundException", `ChangeSet [${changeSetName}] does not exist`);
@@ -367,11 +376,25 @@ export class FakeCloudFormation {
       Status: changeSet.status,
       StatusReason: changeSet.reason,
       ExecutionStatus: changeSet.execution,
-      Changes:
-        changeSet.status === "CREATE_COMPLETE"
-          ? [{ Type: "Resource", ResourceChange: { Action: "Add", LogicalResourceId: "UsersTable" } }]
-          : [],
+      ...this.changePage(stack.name, changeSet.status === "CREATE_COMPLETE", nextToken),
     };
+  }
+
+  private changePage(stackName: string, ready: boolean, nextToken?: string) {
+    if (!ready) return { Changes: [] };
+    const all = this.changes.get(stackName) ?? [
+      {
+        Type: "Resource" as const,
+        ResourceChange: {
+          Action: "Add" as const,
+          LogicalResourceId: "UsersTable",
+          ResourceType: "AWS::DynamoDB::Table",
+        },
+      },
+    ];
+    const start = Number(nextToken ?? 0);
+    const end = start + this.changePageSize;
+    return { Changes: all.slice(start, end), ...(end < all.length ? { NextToken: String(end) } : {}) };
   }
 
   private executeChangeSet(stackNameOrId: string, changeSetName: string) {

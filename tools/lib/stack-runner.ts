@@ -1,6 +1,10 @@
 import { CloudFormationClient } from "@aws-sdk/client-cloudformation";
 import { advanceDeployment, type DeploymentState, deploymentStatus } from "../../src/pipeline/deployment";
-import type { StackEventSummary, StackTarget } from "../../src/pipeline/stack-deployer";
+import type {
+  ResourceChangeSummary,
+  StackEventSummary,
+  StackTarget,
+} from "../../src/pipeline/stack-deployer";
 import { sleep } from "./cli";
 import { loadProject, type Project } from "./configurations";
 import type { Environment } from "./project";
@@ -52,6 +56,15 @@ function formatEvent(service: string, event: StackEventSummary): string {
   return `  ${time}  ${service.padEnd(10)} ${event.status.padEnd(28)} ${event.logicalId} (${event.resourceType})${reason}`;
 }
 
+function formatChange(change: ResourceChangeSummary): string {
+  // A replaced table is a new, empty table (the old one is retained, not migrated): say so loudly.
+  const replacement =
+    change.replacement === "True" || change.replacement === "Conditional"
+      ? `  REPLACEMENT: ${change.replacement}`
+      : "";
+  return `    ${change.action.padEnd(8)} ${change.logicalId} (${change.resourceType})${replacement}`;
+}
+
 /**
  * The CLI's side of the step function: loop `advanceDeployment`, sleep only
  * while something is in progress, and print each round's new stack events.
@@ -82,6 +95,7 @@ export async function runDeployment(
       log(`  ${service}: ${round.message}`);
       lastMessage = round.message;
     }
+    for (const change of round.changes ?? []) log(formatChange(change));
     const finishedStack = round.deployment.current !== state.current;
     const outcome = round.deployment.outcomes[round.deployment.outcomes.length - 1];
     if (finishedStack && outcome) log(`  ${service}: ${outcome.outcome}`);

@@ -135,4 +135,42 @@ describe("runDeployment (the CLI loop)", () => {
     expect(text).toContain("auth: created");
     expect(text).toContain("location: created");
   });
+
+  test("a preview prints each service's changes, flags replacements, and executes nothing", async () => {
+    cfn.addStack("meridian-dev-auth", "UPDATE_COMPLETE");
+    cfn.changes.set("meridian-dev-auth", [
+      {
+        Type: "Resource",
+        ResourceChange: {
+          Action: "Modify",
+          LogicalResourceId: "UsersTable",
+          ResourceType: "AWS::DynamoDB::Table",
+          Replacement: "True",
+        },
+      },
+    ]);
+    const lines: string[] = [];
+    const originalSend = cfn.client.send.bind(cfn.client);
+    jest.spyOn(cfn.client, "send").mockImplementation(((command: never) => {
+      cfn.changeSetReady();
+      return originalSend(command);
+    }) as never);
+    const final = await runDeployment(
+      cfn.client,
+      (service) => ({ ...targetFor(service), previewOnly: true }),
+      startDeployment(["auth", "location"]),
+      { pollMs: 0, log: (line) => lines.push(line) },
+    );
+    expect(final.outcomes).toEqual([
+      { service: "auth", outcome: "previewed" },
+      { service: "location", outcome: "previewed" },
+    ]);
+    const text = lines.join("\n");
+    expect(text).toMatch(/Modify\s+UsersTable \(AWS::DynamoDB::Table\)\s+REPLACEMENT: True/);
+    expect(text).toMatch(/Add\s+UsersTable \(AWS::DynamoDB::Table\)$/m);
+    expect(cfn.calls.some((call) => call.startsWith("ExecuteChangeSet"))).toBe(false);
+    expect(cfn.changeSets).toHaveLength(0);
+    // The location stack its CREATE change set made is being removed again.
+    expect(cfn.stacks.find((stack) => stack.name === "meridian-dev-location")?.status).toMatch(/^DELETE_/);
+  });
 });

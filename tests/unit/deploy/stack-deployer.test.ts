@@ -305,10 +305,96 @@ describe("deleting a stack", () => {
     );
   });
 
+  test("a stack left in REVIEW_IN_PROGRESS (never executed) is deleted, not waited on", async () => {
+    cfn.addStack(STACK, "REVIEW_IN_PROGRESS");
+    const result = await round(initialState("delete"));
+    expect(result.calls).toEqual(["DescribeStacks", "DescribeStackEvents", "DeleteStack"]);
+    expect(result.state.phase).toBe("waiting-for-delete");
+  });
+
   test("a stack that does not exist is already torn down", async () => {
     const result = await round(initialState("delete"));
     expect(result.calls).toEqual(["DescribeStacks"]);
     expect(result.state).toEqual({ phase: "done", outcome: "absent" });
+  });
+});
+
+describe("previewing (previewOnly)", () => {
+  const preview: StackTarget = { ...target, previewOnly: true };
+
+  test("an update lists every change, replacements included, then deletes the change set", async () => {
+    cfn.addStack(STACK, "UPDATE_COMPLETE");
+    cfn.changePageSize = 2;
+    cfn.changes.set(STACK, [
+      {
+        Type: "Resource",
+        ResourceChange: {
+          Action: "Modify",
+          LogicalResourceId: "LoginFunction",
+          ResourceType: "AWS::Lambda::Function",
+          Replacement: "False",
+        },
+      },
+      {
+        Type: "Resource",
+        ResourceChange: {
+          Action: "Modify",
+          LogicalResourceId: "UsersTable",
+          ResourceType: "AWS::DynamoDB::Table",
+          Replacement: "True",
+        },
+      },
+      {
+        Type: "Resource",
+        ResourceChange: {
+          Action: "Add",
+          LogicalResourceId: "NewAlarm",
+          ResourceType: "AWS::CloudWatch::Alarm",
+        },
+      },
+    ]);
+    const first = await round(initialState(), preview);
+    cfn.changeSetReady();
+    const done = await round(first.state, preview);
+    expect(done.calls).toEqual(["DescribeChangeSet", "DescribeChangeSet", "DeleteChangeSet"]);
+    expect(done.state).toEqual({ phase: "done", outcome: "previewed" });
+    expect(done.changes).toEqual([
+      {
+        action: "Modify",
+        logicalId: "LoginFunction",
+        resourceType: "AWS::Lambda::Function",
+        replacement: "False",
+      },
+      {
+        action: "Modify",
+        logicalId: "UsersTable",
+        resourceType: "AWS::DynamoDB::Table",
+        replacement: "True",
+      },
+      { action: "Add", logicalId: "NewAlarm", resourceType: "AWS::CloudWatch::Alarm" },
+    ]);
+    expect(done.message).toMatch(/^would update the stack: 3 change\(s\).*nothing changed$/);
+    expect(cfn.changeSets).toHaveLength(0);
+    expect(cfn.stack(STACK).status).toBe("UPDATE_COMPLETE");
+    expect(cfn.calls.some((call) => call.startsWith("ExecuteChangeSet"))).toBe(false);
+  });
+
+  test("a new stack's preview removes the empty stack its CREATE change set made", async () => {
+    const first = await round(initialState(), preview);
+    expect(cfn.stack(STACK).status).toBe("REVIEW_IN_PROGRESS");
+    cfn.changeSetReady();
+    const done = await round(first.state, preview);
+    expect(done.calls).toEqual(["DescribeChangeSet", "DeleteStack"]);
+    expect(done.state).toEqual({ phase: "done", outcome: "previewed" });
+    expect(done.changes?.map((change) => `${change.action} ${change.logicalId}`)).toEqual(["Add UsersTable"]);
+  });
+
+  test("no changes is reported as unchanged, as for a deploy", async () => {
+    cfn.addStack(STACK, "UPDATE_COMPLETE");
+    const first = await round(initialState(), preview);
+    cfn.changeSetFailed("The submitted information didn't contain changes.");
+    const done = await round(first.state, preview);
+    expect(done.state).toEqual({ phase: "done", outcome: "unchanged" });
   });
 });
 
