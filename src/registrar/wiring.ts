@@ -16,6 +16,8 @@ export const registrarEnvironment = {
   /** Comma-separated function names (or ARNs) of the service's parts. */
   FUNCTION_NAMES: z.string().default(""),
   REST_API_ID: z.string().optional(),
+  /** The stage of REST_API_ID that API_URL points at; required with it. */
+  REST_API_STAGE: z.string().optional(),
   /** The endpoint_url to register: the service's API base URL. */
   API_URL: baseUrl,
   CATALOG_API_URL: baseUrl,
@@ -25,14 +27,21 @@ export const registrarEnvironment = {
   AWS_REGION: nonEmpty,
 };
 
-export function partsFrom(functionNames: string, restApiId: string | undefined): Part[] {
+export function partsFrom(
+  functionNames: string,
+  restApiId: string | undefined,
+  restApiStage: string | undefined,
+): Part[] {
   const functions = functionNames
     .split(",")
     .map((name) => name.trim())
     .filter((name) => name !== "")
     .map((name): Part => ({ kind: "function", name }));
-  const api: Part[] = restApiId?.trim() ? [{ kind: "rest-api", id: restApiId.trim() }] : [];
-  return [...functions, ...api];
+  const id = restApiId?.trim();
+  if (!id) return functions;
+  const stage = restApiStage?.trim();
+  if (!stage) throw new Error("Invalid configuration: REST_API_STAGE is required with REST_API_ID");
+  return [...functions, { kind: "rest-api", id, stage }];
 }
 
 export interface RegistrarOverrides {
@@ -58,7 +67,7 @@ export function buildRegistrar(
       serviceVersion: config.SERVICE_VERSION,
       endpointUrl: config.API_URL,
       ttlSeconds: config.REGISTRATION_TTL_SECONDS,
-      parts: partsFrom(config.FUNCTION_NAMES, config.REST_API_ID),
+      parts: partsFrom(config.FUNCTION_NAMES, config.REST_API_ID, config.REST_API_STAGE),
     },
     inspector: overrides.inspector ?? new AwsPartsInspector(),
     registry: new HttpCatalogRegistry(http, config.CATALOG_API_URL),

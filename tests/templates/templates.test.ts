@@ -150,6 +150,27 @@ describe.each(
     }
   });
 
+  test("its registrar checks every other function, the API and the stage the API deploys", () => {
+    const registrars = resourcesOfType(template, "AWS::Serverless::Function").filter(([, resource]) =>
+      JSON.stringify(resource.Metadata?.BuildProperties).includes("src/registrar/handler.ts"),
+    );
+    expect(registrars).toHaveLength(runsCode ? 1 : 0);
+    const [registrarId, registrar] = registrars[0] ?? [];
+    if (!registrar) return;
+    const variables = (registrar?.Properties?.Environment as { Variables?: Record<string, unknown> })
+      ?.Variables;
+    const checked = valueReferences(variables?.FUNCTION_NAMES).map((ref) => ref.name);
+    const others = resourcesOfType(template, "AWS::Serverless::Function")
+      .map(([logicalId]) => logicalId)
+      .filter((logicalId) => logicalId !== registrarId);
+    expect(checked.sort()).toEqual(others.sort());
+    const apis = resourcesOfType(template, "AWS::Serverless::Api");
+    expect(apis).toHaveLength(1);
+    const [apiId, api] = apis[0] ?? [];
+    expect(variables?.REST_API_ID).toEqual({ Ref: apiId });
+    expect(variables?.REST_API_STAGE).toEqual(api?.Properties?.StageName);
+  });
+
   test("IAM policies name only this service's own resources (and the one API it calls)", () => {
     const own = new Set(Object.keys(template.Resources));
     const consumed = new Set(Object.keys(service.metadata.parameters));

@@ -24,6 +24,8 @@ export interface LocalRestApi {
   id: string;
   name: string;
   createdDate: number;
+  /** The one stage the template deploys. */
+  stage: string;
 }
 
 export interface ControlPlane {
@@ -33,7 +35,7 @@ export interface ControlPlane {
 }
 
 const FUNCTION_PATH = /^\/2015-03-31\/functions\/([^/]+)(\/invocations)?\/?$/;
-const REST_API_PATH = /^\/restapis\/([^/]+)\/?$/;
+const REST_API_PATH = /^\/restapis\/([^/]+)(?:\/stages\/([^/]+))?\/?$/;
 
 function sendJson(
   response: ServerResponse,
@@ -172,7 +174,30 @@ export async function handleControlPlane(
       );
       return true;
     }
-    sendJson(response, 200, { ...found, apiKeySource: "HEADER", endpointConfiguration: { types: ["EDGE"] } });
+    const { stage, ...restApi } = found;
+    if (api[2] === undefined) {
+      sendJson(response, 200, {
+        ...restApi,
+        apiKeySource: "HEADER",
+        endpointConfiguration: { types: ["EDGE"] },
+      });
+      return true;
+    }
+    if (decodeURIComponent(api[2]) !== stage) {
+      sendJson(
+        response,
+        404,
+        { message: "Invalid stage identifier specified" },
+        { "x-amzn-ErrorType": "NotFoundException" },
+      );
+      return true;
+    }
+    sendJson(response, 200, {
+      stageName: stage,
+      deploymentId: "local",
+      createdDate: found.createdDate,
+      lastUpdatedDate: found.createdDate,
+    });
     return true;
   }
   return false;

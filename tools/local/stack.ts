@@ -306,7 +306,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       getRestApi(id) {
         const found = deployedApis.find(({ api }) => api.apiId === id);
         if (!found || stopped.has(found.api.service)) return undefined;
-        return { id, name: found.stackName, createdDate: startedAtSeconds };
+        return { id, name: found.stackName, createdDate: startedAtSeconds, stage: found.api.stage };
       },
     });
 

@@ -1,4 +1,4 @@
-import { APIGatewayClient, GetRestApiCommand } from "@aws-sdk/client-api-gateway";
+import { APIGatewayClient, GetRestApiCommand, GetStageCommand } from "@aws-sdk/client-api-gateway";
 import { GetFunctionCommand, LambdaClient } from "@aws-sdk/client-lambda";
 import type { Part, PartState, PartsInspector } from "../domain/registrar";
 
@@ -9,7 +9,7 @@ function isNamed(error: unknown, name: string): boolean {
 /**
  * Asks Lambda and API Gateway whether the parts exist. GetFunction (not
  * GetFunctionConfiguration) because `lambda:GetFunction` is the one action the
- * registrar's role is granted. Only the services' own "not found" errors mean
+ * registrar's role is granted (with apigateway:GET on the API and its stage). Only the services' own "not found" errors mean
  * missing; anything else propagates, so a throttle never deregisters a service.
  */
 export class AwsPartsInspector implements PartsInspector {
@@ -19,7 +19,9 @@ export class AwsPartsInspector implements PartsInspector {
   ) {}
 
   async inspect(part: Part): Promise<PartState> {
-    return part.kind === "function" ? this.inspectFunction(part.name) : this.inspectRestApi(part.id);
+    return part.kind === "function"
+      ? this.inspectFunction(part.name)
+      : this.inspectRestApi(part.id, part.stage);
   }
 
   private async inspectFunction(name: string): Promise<PartState> {
@@ -32,12 +34,19 @@ export class AwsPartsInspector implements PartsInspector {
     }
   }
 
-  private async inspectRestApi(id: string): Promise<PartState> {
+  /** An API without its stage answers no request (the stage is what has a URL): broken, not gone. */
+  private async inspectRestApi(id: string, stage: string): Promise<PartState> {
     try {
       await this.apiGateway.send(new GetRestApiCommand({ restApiId: id }));
-      return "present";
     } catch (error) {
       if (isNamed(error, "NotFoundException")) return "missing";
+      throw error;
+    }
+    try {
+      await this.apiGateway.send(new GetStageCommand({ restApiId: id, stageName: stage }));
+      return "present";
+    } catch (error) {
+      if (isNamed(error, "NotFoundException")) return "broken";
       throw error;
     }
   }

@@ -1,10 +1,11 @@
 import type { ServiceStatus } from "../../shared/catalog-client";
 
 /** One deployed part of a service whose presence the registrar checks. */
-export type Part = { kind: "function"; name: string } | { kind: "rest-api"; id: string };
+export type Part = { kind: "function"; name: string } | { kind: "rest-api"; id: string; stage: string };
 
 /**
- * `broken` exists but cannot serve (a Lambda function in the Failed state):
+ * `broken` exists but cannot serve (a Lambda function in the Failed state, a
+ * REST API whose stage is not deployed):
  * the service is unhealthy, yet not gone, so it stays registered.
  */
 export type PartState = "present" | "broken" | "missing";
@@ -45,7 +46,7 @@ export type Outcome =
   | { action: "deregistered"; parts: PartReport[] };
 
 export function describePart(part: Part): string {
-  return part.kind === "function" ? `function:${part.name}` : `rest-api:${part.id}`;
+  return part.kind === "function" ? `function:${part.name}` : `rest-api:${part.id}/${part.stage}`;
 }
 
 /** Healthy when every part is present, unhealthy when some are not, gone when none exist. */

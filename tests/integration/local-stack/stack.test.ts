@@ -1,7 +1,12 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { APIGatewayClient, GetRestApiCommand, NotFoundException } from "@aws-sdk/client-api-gateway";
+import {
+  APIGatewayClient,
+  GetRestApiCommand,
+  GetStageCommand,
+  NotFoundException,
+} from "@aws-sdk/client-api-gateway";
 import {
   DescribeTableCommand,
   DynamoDBClient,
@@ -233,7 +238,7 @@ describe("Lambda and API Gateway control plane (AWS_ENDPOINT_URL_LAMBDA / _API_G
     lambda.destroy();
   });
 
-  test("GetRestApi for a local API; unknown is NotFoundException", async () => {
+  test("GetRestApi and GetStage for a local API; unknown ones are NotFoundException", async () => {
     const apiGateway = new APIGatewayClient({
       endpoint: stack.awsEndpoint,
       region: stack.region,
@@ -248,6 +253,15 @@ describe("Lambda and API Gateway control plane (AWS_ENDPOINT_URL_LAMBDA / _API_G
     await expect(apiGateway.send(new GetRestApiCommand({ restApiId: "nope" }))).rejects.toBeInstanceOf(
       NotFoundException,
     );
+    expect(
+      await apiGateway.send(new GetStageCommand({ restApiId: apiId, stageName: "local" })),
+    ).toMatchObject({ stageName: "local" });
+    await expect(
+      apiGateway.send(new GetStageCommand({ restApiId: apiId, stageName: "prod" })),
+    ).rejects.toThrow("Invalid stage identifier specified");
+    await expect(
+      apiGateway.send(new GetStageCommand({ restApiId: "nope", stageName: "local" })),
+    ).rejects.toBeInstanceOf(NotFoundException);
     apiGateway.destroy();
   });
 });

@@ -1,4 +1,9 @@
-import { APIGatewayClient, GetRestApiCommand, NotFoundException } from "@aws-sdk/client-api-gateway";
+import {
+  APIGatewayClient,
+  GetRestApiCommand,
+  GetStageCommand,
+  NotFoundException,
+} from "@aws-sdk/client-api-gateway";
 import {
   GetFunctionCommand,
   LambdaClient,
@@ -24,6 +29,7 @@ const apiGateway = mockClient(APIGatewayClient);
 
 const FUNCTIONS = ["svc-get", "svc-put"];
 const API_ID = "abc123";
+const STAGE = "dev";
 
 /** Records what the registrar asked the catalog to do. */
 class FakeRegistry implements CatalogRegistry {
@@ -45,7 +51,7 @@ function notFoundApi(): NotFoundException {
   return new NotFoundException({ message: "Invalid API identifier specified", $metadata: {} });
 }
 
-function givenParts(present: { functions: string[]; api: boolean }): void {
+function givenParts(present: { functions: string[]; api: boolean; stage?: boolean }): void {
   lambda.on(GetFunctionCommand).callsFake((input: { FunctionName?: string }) => {
     if (input.FunctionName && present.functions.includes(input.FunctionName)) {
       return { Configuration: { FunctionName: input.FunctionName, State: "Active" } };
@@ -54,6 +60,15 @@ function givenParts(present: { functions: string[]; api: boolean }): void {
   });
   if (present.api) apiGateway.on(GetRestApiCommand, { restApiId: API_ID }).resolves({ id: API_ID });
   else apiGateway.on(GetRestApiCommand).rejects(notFoundApi());
+  if (present.api && present.stage !== false) {
+    apiGateway
+      .on(GetStageCommand, { restApiId: API_ID, stageName: STAGE })
+      .resolves({ stageName: STAGE, deploymentId: "dep1" });
+  } else {
+    apiGateway
+      .on(GetStageCommand)
+      .rejects(new NotFoundException({ message: "Invalid stage identifier specified", $metadata: {} }));
+  }
 }
 
 function registrarWith(registry: CatalogRegistry) {
@@ -63,7 +78,7 @@ function registrarWith(registry: CatalogRegistry) {
       serviceVersion: "v1",
       endpointUrl: "https://abc123.execute-api.us-east-1.amazonaws.com/dev",
       ttlSeconds: 300,
-      parts: partsFrom(FUNCTIONS.join(","), API_ID),
+      parts: partsFrom(FUNCTIONS.join(","), API_ID, STAGE),
     },
     inspector: new AwsPartsInspector(new LambdaClient({}), new APIGatewayClient({})),
     registry,
@@ -102,6 +117,18 @@ describe("registrar outcomes", () => {
       FUNCTIONS,
     );
     expect(apiGateway.commandCalls(GetRestApiCommand)[0]?.args[0].input).toEqual({ restApiId: API_ID });
+    expect(apiGateway.commandCalls(GetStageCommand)[0]?.args[0].input).toEqual({
+      restApiId: API_ID,
+      stageName: STAGE,
+    });
+  });
+
+  test("the API without its stage: broken, so unhealthy but still registered", async () => {
+    givenParts({ functions: FUNCTIONS, api: true, stage: false });
+    const registry = new FakeRegistry();
+    const outcome = await registrarWith(registry).run();
+    expect(outcome).toMatchObject({ action: "registered", status: "unhealthy" });
+    expect(outcome.parts).toContainEqual({ part: "rest-api:abc123/dev", state: "broken" });
   });
 
   test("a function missing: registers unhealthy and reports which part", async () => {
@@ -114,7 +141,7 @@ describe("registrar outcomes", () => {
       parts: [
         { part: "function:svc-get", state: "present" },
         { part: "function:svc-put", state: "missing" },
-        { part: "rest-api:abc123", state: "present" },
+        { part: "rest-api:abc123/dev", state: "present" },
       ],
     });
     expect(registry.calls).toEqual([
@@ -197,6 +224,7 @@ describe("registrar wiring", () => {
     SERVICE_VERSION: "v1",
     FUNCTION_NAMES: " svc-get, svc-put ,",
     REST_API_ID: API_ID,
+    REST_API_STAGE: STAGE,
     API_URL: "https://abc123.execute-api.us-east-1.amazonaws.com/dev",
     CATALOG_API_URL: "https://cat456.execute-api.us-east-1.amazonaws.com/dev/",
     REGISTRATION_TTL_SECONDS: "300",
@@ -214,13 +242,20 @@ describe("registrar wiring", () => {
     return { http, requests };
   }
 
-  test("parts come from FUNCTION_NAMES (trimmed, blanks dropped) and REST_API_ID", () => {
-    expect(partsFrom(" a ,b,,", " id ")).toEqual<Part[]>([
+  test("parts come from FUNCTION_NAMES (trimmed, blanks dropped), REST_API_ID and REST_API_STAGE", () => {
+    expect(partsFrom(" a ,b,,", " id ", " dev ")).toEqual<Part[]>([
       { kind: "function", name: "a" },
       { kind: "function", name: "b" },
-      { kind: "rest-api", id: "id" },
+      { kind: "rest-api", id: "id", stage: "dev" },
     ]);
-    expect(partsFrom("a", undefined)).toEqual<Part[]>([{ kind: "function", name: "a" }]);
+    expect(partsFrom("a", undefined, undefined)).toEqual<Part[]>([{ kind: "function", name: "a" }]);
+  });
+
+  test("an API without its stage is a configuration error at cold start", () => {
+    const { REST_API_STAGE: _stage, ...withoutStage } = env;
+    expect(() => buildRegistrar(withoutStage)).toThrow(
+      "Invalid configuration: REST_API_STAGE is required with REST_API_ID",
+    );
   });
 
   test("registers through POST /catalog/register with the configured ttl", async () => {
@@ -291,6 +326,7 @@ describe("registrar handler", () => {
       SERVICE_VERSION: "v1",
       FUNCTION_NAMES: FUNCTIONS.join(","),
       REST_API_ID: API_ID,
+      REST_API_STAGE: STAGE,
       API_URL: "https://abc123.execute-api.us-east-1.amazonaws.com/dev",
       CATALOG_API_URL: "https://cat456.execute-api.us-east-1.amazonaws.com/dev",
       REGISTRATION_TTL_SECONDS: "300",
