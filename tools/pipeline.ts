@@ -110,6 +110,7 @@ export interface PipelineAction {
 
 interface RawAction {
   Name?: string;
+  RunOrder?: number;
   ActionTypeId?: { Category?: string; Provider?: string };
   Configuration?: Record<string, unknown>;
   InputArtifacts?: Array<{ Name?: string }>;
@@ -126,23 +127,26 @@ export function pipelineActions(path = PIPELINE_TEMPLATE): PipelineAction[] {
   if (stages.length === 0)
     throw new Error(`${displayPath(path)}: no AWS::CodePipeline::Pipeline with Stages`);
   return stages.flatMap((stage) =>
-    (stage.Actions ?? []).map((action): PipelineAction => {
-      const configuration = action.Configuration ?? {};
-      const project = (configuration.ProjectName as { Ref?: string } | undefined)?.Ref;
-      const source = project
-        ? (template.Resources[project]?.Properties?.Source as { BuildSpec?: string } | undefined)
-        : undefined;
-      return {
-        stage: stage.Name ?? "",
-        name: action.Name ?? "",
-        category: action.ActionTypeId?.Category ?? "",
-        provider: action.ActionTypeId?.Provider ?? "",
-        configuration,
-        inputs: (action.InputArtifacts ?? []).map((artifact) => artifact.Name ?? ""),
-        outputs: (action.OutputArtifacts ?? []).map((artifact) => artifact.Name ?? ""),
-        ...(source?.BuildSpec ? { buildspec: source.BuildSpec } : {}),
-      };
-    }),
+    // CodePipeline runs a stage's actions by RunOrder (default 1); sort is stable for ties.
+    [...(stage.Actions ?? [])]
+      .sort((a, b) => (a.RunOrder ?? 1) - (b.RunOrder ?? 1))
+      .map((action): PipelineAction => {
+        const configuration = action.Configuration ?? {};
+        const project = (configuration.ProjectName as { Ref?: string } | undefined)?.Ref;
+        const source = project
+          ? (template.Resources[project]?.Properties?.Source as { BuildSpec?: string } | undefined)
+          : undefined;
+        return {
+          stage: stage.Name ?? "",
+          name: action.Name ?? "",
+          category: action.ActionTypeId?.Category ?? "",
+          provider: action.ActionTypeId?.Provider ?? "",
+          configuration,
+          inputs: (action.InputArtifacts ?? []).map((artifact) => artifact.Name ?? ""),
+          outputs: (action.OutputArtifacts ?? []).map((artifact) => artifact.Name ?? ""),
+          ...(source?.BuildSpec ? { buildspec: source.BuildSpec } : {}),
+        };
+      }),
   );
 }
 
@@ -295,6 +299,8 @@ async function main(): Promise<void> {
   let lastStage = "";
 
   for (const action of actions) {
+    // Deploy, preview and approval actions need AWS; the rehearsal stops at what they would receive.
+    if (action.category !== "Source" && action.provider !== "CodeBuild") continue;
     if (action.stage === lastStage)
       throw new Error(`${action.stage}: more than one action per stage is not rehearsed`);
     lastStage = action.stage;
@@ -325,9 +331,6 @@ async function main(): Promise<void> {
         artifacts.set(output, { dir, files: collectArtifact(workDir, spec.artifacts) });
       }
       if (!args.keep && action.outputs.length === 0) rmSync(workDir, { recursive: true, force: true });
-    } else {
-      // Deploy and approval stages need AWS; the rehearsal stops at what they would receive.
-      continue;
     }
     timings.push([action.stage, seconds(stageStart)]);
   }

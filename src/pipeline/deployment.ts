@@ -22,9 +22,20 @@ export interface DeploymentState {
   /** Index into `services` of the stack being worked on. */
   current: number;
   stack: StackState;
-  outcomes: Array<{ service: string; outcome: StackOutcome }>;
+  outcomes: ServiceOutcome[];
   failure?: StackFailure & { service: string };
 }
+
+export interface ServiceOutcome {
+  service: string;
+  outcome: StackOutcome;
+  /** For a preview: how many resource changes, and which resources would be replaced (capped). */
+  changes?: number;
+  replacements?: string[];
+}
+
+/** Enough to flag the danger; the full list is in the round's `changes` and the logs. */
+const MAX_RECORDED_REPLACEMENTS = 5;
 
 export type DeploymentStatus = "in-progress" | "succeeded" | "failed";
 
@@ -65,9 +76,27 @@ export async function advanceDeployment(
         ...deployment,
         current: state.current + 1,
         stack: initialState(state.action),
-        outcomes: [...state.outcomes, { service, outcome: result.state.outcome }],
+        outcomes: [...state.outcomes, { service, outcome: result.state.outcome, ...changeCounts(result) }],
       };
     }
   }
   return { ...result, deployment, status: deploymentStatus(deployment), service };
+}
+
+function changeCounts(result: AdvanceResult): Pick<ServiceOutcome, "changes" | "replacements"> {
+  if (result.state.phase !== "done" || result.state.outcome !== "previewed" || !result.changes) return {};
+  const replaced = result.changes
+    .filter((change) => change.replacement === "True" || change.replacement === "Conditional")
+    .map((change) => change.logicalId);
+  return {
+    changes: result.changes.length,
+    ...(replaced.length > 0 ? { replacements: replaced.slice(0, MAX_RECORDED_REPLACEMENTS) } : {}),
+  };
+}
+
+/** `auth updated`, or for a preview `auth: 3 change(s), replaces UsersTable`. */
+export function describeOutcome(entry: ServiceOutcome): string {
+  if (entry.outcome !== "previewed") return `${entry.service} ${entry.outcome}`;
+  const replaces = entry.replacements?.length ? `, replaces ${entry.replacements.join(", ")}` : "";
+  return `${entry.service}: ${entry.changes ?? 0} change(s)${replaces}`;
 }

@@ -45,12 +45,16 @@ beforeAll(async () => {
 
 afterAll(() => rmSync(outDir, { recursive: true, force: true }));
 
-const deployEnvironments = pipelineActions()
-  .filter((action) => action.category === "Invoke")
-  .map(
-    (action) =>
-      (JSON.parse(String(action.configuration.UserParameters)) as { environment: string }).environment,
-  );
+const deployEnvironments = [
+  ...new Set(
+    pipelineActions()
+      .filter((action) => action.category === "Invoke")
+      .map(
+        (action) =>
+          (JSON.parse(String(action.configuration.UserParameters)) as { environment: string }).environment,
+      ),
+  ),
+];
 
 test("the manifest lists every service in deploy order and a stack per deployed environment", () => {
   const manifest = parseManifest(zipped.json(MANIFEST_FILE));

@@ -24,23 +24,48 @@ function ofType(type: string): Array<[string, CfnResource]> {
   return Object.entries(resources).filter(([, candidate]) => candidate.Type === type);
 }
 
-function deployEnvironment(configuration: Record<string, unknown>): string {
-  return (JSON.parse(String(configuration.UserParameters)) as { environment: string }).environment;
+function userParameters(configuration: Record<string, unknown>): { environment: string; mode?: string } {
+  return JSON.parse(String(configuration.UserParameters)) as { environment: string; mode?: string };
 }
 
-const deployActions = actions.filter((action) => action.category === "Invoke");
+function deployEnvironment(configuration: Record<string, unknown>): string {
+  return userParameters(configuration).environment;
+}
+
+const invokeActions = actions.filter((action) => action.category === "Invoke");
+const deployActions = invokeActions.filter(
+  (action) => userParameters(action.configuration).mode !== "preview",
+);
+const deploys = (action: (typeof actions)[number]) =>
+  action.category === "Invoke" && userParameters(action.configuration).mode !== "preview";
 
 describe("pipeline.yaml stages", () => {
-  test("run Source -> Test -> Bundle -> dev -> staging -> approval -> prod", () => {
-    expect(actions.map((action) => [action.stage, action.category, action.provider])).toEqual([
-      ["Source", "Source", "CodeCommit"],
-      ["Test", "Test", "CodeBuild"],
-      ["Bundle", "Build", "CodeBuild"],
-      ["DeployDev", "Invoke", "Lambda"],
-      ["DeployStaging", "Invoke", "Lambda"],
-      ["ApproveProd", "Approval", "Manual"],
-      ["DeployProd", "Invoke", "Lambda"],
+  test("run Source -> Test -> Bundle -> dev -> staging -> prod preview + approval -> prod", () => {
+    expect(actions.map((action) => [action.stage, action.name, action.category, action.provider])).toEqual([
+      ["Source", "Source", "Source", "CodeCommit"],
+      ["Test", "Test", "Test", "CodeBuild"],
+      ["Bundle", "Bundle", "Build", "CodeBuild"],
+      ["DeployDev", "Deploy", "Invoke", "Lambda"],
+      ["DeployStaging", "Deploy", "Invoke", "Lambda"],
+      ["ApproveProd", "Preview", "Invoke", "Lambda"],
+      ["ApproveProd", "Approve", "Approval", "Manual"],
+      ["DeployProd", "Deploy", "Invoke", "Lambda"],
     ]);
+  });
+
+  test("every approval follows a preview of the environment it approves, in the same stage", () => {
+    actions.forEach((action, index) => {
+      if (action.category !== "Approval") return;
+      const preview = actions[index - 1];
+      const deploy = actions.slice(index + 1).find(deploys);
+      expect(preview?.stage).toBe(action.stage);
+      expect(preview?.category).toBe("Invoke");
+      expect(userParameters(preview?.configuration ?? {})).toEqual({
+        environment: deployEnvironment(deploy?.configuration ?? {}),
+        mode: "preview",
+      });
+      expect(preview?.inputs).toEqual(deploy?.inputs);
+    });
   });
 
   test("is a V2 pipeline, so a Deploy stage can be rolled back to an earlier execution", () => {
@@ -85,7 +110,7 @@ describe("pipeline.yaml stages", () => {
 
   test("a manual approval comes right before every environment that requires one, and only those", () => {
     actions.forEach((action, index) => {
-      if (action.category !== "Invoke") return;
+      if (!deploys(action)) return;
       const environment = environments.get(deployEnvironment(action.configuration));
       const previous = actions[index - 1];
       expect({ environment: environment?.name, approvedFirst: previous?.category === "Approval" }).toEqual({

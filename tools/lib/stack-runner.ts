@@ -1,5 +1,10 @@
 import { CloudFormationClient } from "@aws-sdk/client-cloudformation";
-import { advanceDeployment, type DeploymentState, deploymentStatus } from "../../src/pipeline/deployment";
+import {
+  advanceDeployment,
+  type DeploymentState,
+  deploymentStatus,
+  describeOutcome,
+} from "../../src/pipeline/deployment";
 import type {
   ResourceChangeSummary,
   StackEventSummary,
@@ -129,5 +134,5 @@ export async function runStacks(
   const final = await runDeployment(new CloudFormationClient({ region }), targetFor, initial, options);
   const failure = describeFailure(final);
   if (failure) throw new Error(`${command} failed: ${failure}`);
-  return final.outcomes.map((entry) => `${entry.service} ${entry.outcome}`).join(", ");
+  return final.outcomes.map(describeOutcome).join(", ");
 }

@@ -12,6 +12,7 @@ import {
   type DeploymentRound,
   type DeploymentState,
   deploymentStatus,
+  describeOutcome,
   startDeployment,
 } from "../deployment";
 import type { StackState, StackTarget } from "../stack-deployer";
@@ -121,11 +122,17 @@ function inputArtifact(job: CodePipelineJob): { bucket: string; key: string } {
   return { bucket: artifact.location.s3Location.bucketName, key: artifact.location.s3Location.objectKey };
 }
 
-function summarize(environment: string, deployment: DeploymentState, current?: string): string {
-  const done = deployment.outcomes.map(({ service, outcome }) => `${service} ${outcome}`);
+function summarize(
+  environment: string,
+  deployment: DeploymentState,
+  current?: string,
+  preview = false,
+): string {
+  const done = deployment.outcomes.map(describeOutcome);
   const service = deployment.services[deployment.current];
   const now = service && !deployment.failure ? [`${service}: ${current ?? deployment.stack.phase}`] : [];
-  return clip(`${environment}: ${[...done, ...now].join("; ") || "nothing to deploy"}`, MAX_SUMMARY);
+  const label = preview ? `${environment} preview (nothing changed)` : environment;
+  return clip(`${label}: ${[...done, ...now].join("; ") || "nothing to deploy"}`, MAX_SUMMARY);
 }
 
 function failureMessage(deployment: DeploymentState, stacks: ManifestStack[]): string {
@@ -135,7 +142,7 @@ function failureMessage(deployment: DeploymentState, stacks: ManifestStack[]): s
   const resource = failure.logicalId
     ? `${failure.logicalId}${failure.resourceType ? ` (${failure.resourceType})` : ""}${failure.status ? ` ${failure.status}` : ""}: `
     : "";
-  const before = deployment.outcomes.map(({ service, outcome }) => `${service} ${outcome}`).join(", ");
+  const before = deployment.outcomes.map(describeOutcome).join(", ");
   return clip(
     `${stackName}: ${resource}${failure.reason}${before ? ` [before it: ${before}]` : ""}`,
     MAX_FAILURE_MESSAGE,
@@ -152,12 +159,15 @@ function logRound(round: DeploymentRound, stack: ManifestStack, jobId: string): 
     phase: round.deployment.stack.phase,
     status: round.status,
     ...(round.message ? { detail: round.message } : {}),
+    // The full change list, for an approver reading a preview's log.
+    ...(round.changes ? { changes: round.changes } : {}),
   });
 }
 
 interface Plan {
   manifest: ArtifactManifest;
   stacks: ManifestStack[];
+  preview: boolean;
 }
 
 async function runRounds(
@@ -175,13 +185,14 @@ async function runRounds(
   for (let round = 1; ; round++) {
     const stack = plan.stacks[deployment.current];
     if (!stack) break;
-    const target: StackTarget = needsTemplate(deployment.stack)
+    const prepared: StackTarget = needsTemplate(deployment.stack)
       ? await prepareTarget(files, plan.manifest, stack, deps.packages, {
           executionRoleArn: deps.executionRoleArn,
           // Unique per creation: a re-delivered job never collides with a change set an earlier delivery left.
           changeSetName: `pipeline-${job.id.slice(0, 8)}-${now()}`,
         })
       : { stackName: stack.stackName };
+    const target: StackTarget = plan.preview ? { ...prepared, previewOnly: true } : prepared;
     const before = deployment;
     const result = await advanceDeployment(deps.cloudformation, () => target, deployment);
     deployment = result.deployment;
@@ -201,7 +212,9 @@ export async function decide(job: CodePipelineJob, deps: DeployerDependencies): 
   let continuation: Continuation | undefined;
   let deployment: DeploymentState | undefined;
   try {
-    environment = parseUserParameters(job.data.actionConfiguration.configuration.UserParameters).environment;
+    const parameters = parseUserParameters(job.data.actionConfiguration.configuration.UserParameters);
+    environment = parameters.environment;
+    const preview = parameters.mode === "preview";
     continuation = job.data.continuationToken ? decodeContinuation(job.data.continuationToken) : undefined;
     if (continuation && continuation.environment !== environment) {
       throw new ConfigurationError(
@@ -219,7 +232,7 @@ export async function decide(job: CodePipelineJob, deps: DeployerDependencies): 
       );
     }
     if (!continuation?.deployment) {
-      logger.info("deploying", {
+      logger.info(preview ? "previewing" : "deploying", {
         jobId: job.id,
         environment,
         sourceVersion: manifest.sourceVersion,
@@ -227,14 +240,14 @@ export async function decide(job: CodePipelineJob, deps: DeployerDependencies): 
       });
     }
 
-    const outcome = await runRounds(job, { manifest, stacks }, deployment, deps, files, (latest) => {
+    const outcome = await runRounds(job, { manifest, stacks, preview }, deployment, deps, files, (latest) => {
       deployment = latest;
     });
     deployment = outcome.deployment;
     const status = deploymentStatus(deployment);
     if (status === "failed")
       return { result: "failed", type: "JobFailed", message: failureMessage(deployment, stacks) };
-    const summary = summarize(environment, deployment, outcome.message);
+    const summary = summarize(environment, deployment, outcome.message, preview);
     if (status === "succeeded") return { result: "succeeded", summary };
     return {
       result: "continuing",

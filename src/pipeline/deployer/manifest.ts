@@ -108,22 +108,28 @@ export function stacksFor(manifest: ArtifactManifest, environment: string): Mani
   return stacks;
 }
 
-const userParametersSchema = z.object({ environment: z.string().regex(/^[a-z][a-z0-9-]*$/) });
+const userParametersSchema = z.object({
+  environment: z.string().regex(/^[a-z][a-z0-9-]*$/),
+  /** `preview` stops at the change sets and deletes them: what an approver reviews before prod. */
+  mode: z.enum(["deploy", "preview"]).default("deploy"),
+});
 
-/** The Deploy action's UserParameters: `{"environment":"dev"}`. */
-export function parseUserParameters(text: string | undefined): { environment: string } {
+export type UserParameters = z.infer<typeof userParametersSchema>;
+
+/** The Deploy action's UserParameters: `{"environment":"dev"}`, or with `"mode":"preview"`. */
+export function parseUserParameters(text: string | undefined): UserParameters {
   let value: unknown;
   try {
     value = JSON.parse(text ?? "");
   } catch {
     throw new ConfigurationError(
-      `UserParameters must be JSON like {"environment":"dev"}, got '${text ?? ""}'`,
+      `UserParameters must be JSON like {"environment":"dev"} (optionally "mode":"preview"), got '${text ?? ""}'`,
     );
   }
   const result = userParametersSchema.safeParse(value);
   if (!result.success) {
     throw new ConfigurationError(
-      `UserParameters must be JSON like {"environment":"dev"}, got '${text ?? ""}'`,
+      `UserParameters must be JSON like {"environment":"dev"} (optionally "mode":"preview"), got '${text ?? ""}'`,
     );
   }
   return result.data;

@@ -162,8 +162,8 @@ describe("runDeployment (the CLI loop)", () => {
       { pollMs: 0, log: (line) => lines.push(line) },
     );
     expect(final.outcomes).toEqual([
-      { service: "auth", outcome: "previewed" },
-      { service: "location", outcome: "previewed" },
+      { service: "auth", outcome: "previewed", changes: 1, replacements: ["UsersTable"] },
+      { service: "location", outcome: "previewed", changes: 1 },
     ]);
     const text = lines.join("\n");
     expect(text).toMatch(/Modify\s+UsersTable \(AWS::DynamoDB::Table\)\s+REPLACEMENT: True/);

@@ -23,7 +23,12 @@ const JOB_ID = "11111111-2222-3333-4444-555555555555";
 const EXECUTION_ROLE = "arn:aws:iam::123456789012:role/meridian-pipeline-StackExecutionRole-X";
 const CREDENTIALS = { accessKeyId: "AKIAJOB", secretAccessKey: "secret", sessionToken: "session" };
 
-function jobEvent(environment: string, continuationToken?: string, jobId = JOB_ID): CodePipelineEvent {
+function jobEvent(
+  environment: string,
+  continuationToken?: string,
+  jobId = JOB_ID,
+  mode?: "preview",
+): CodePipelineEvent {
   return {
     "CodePipeline.job": {
       id: jobId,
@@ -32,7 +37,7 @@ function jobEvent(environment: string, continuationToken?: string, jobId = JOB_I
         actionConfiguration: {
           configuration: {
             FunctionName: "meridian-pipeline-deployer",
-            UserParameters: JSON.stringify({ environment }),
+            UserParameters: JSON.stringify({ environment, ...(mode ? { mode } : {}) }),
           },
         },
         inputArtifacts: [
@@ -80,10 +85,10 @@ function failures(): PutJobFailureResultCommandInput[] {
 }
 
 /** Invokes like CodePipeline: again with each continuation token until the job ends. */
-async function runToCompletion(environment: string, maxInvocations = 50, jobId = JOB_ID) {
+async function runToCompletion(environment: string, maxInvocations = 50, jobId = JOB_ID, mode?: "preview") {
   let token: string | undefined;
   for (let invocation = 1; invocation <= maxInvocations; invocation++) {
-    const result = await runJob(jobEvent(environment, token, jobId), deps());
+    const result = await runJob(jobEvent(environment, token, jobId, mode), deps());
     if (result.result !== "continuing") return { result, invocations: invocation };
     token = successes().at(-1)?.continuationToken;
     expect(token).toBeDefined();
@@ -357,6 +362,58 @@ describe("a deploy job", () => {
       type: "ConfigurationError",
       message: expect.stringContaining("no stacks for environment 'qa'"),
     });
+  });
+});
+
+describe("a preview job (the approval's input)", () => {
+  test("lists each stack's changes and replacements, executes nothing and leaves no change set", async () => {
+    cfn.addStack("meridian-prod-auth", "UPDATE_COMPLETE");
+    cfn.addStack("meridian-prod-location", "UPDATE_COMPLETE");
+    cfn.unchanged.add("meridian-prod-location");
+    cfn.changes.set("meridian-prod-auth", [
+      {
+        Type: "Resource",
+        ResourceChange: {
+          Action: "Modify",
+          LogicalResourceId: "UsersTable",
+          ResourceType: "AWS::DynamoDB::Table",
+          Replacement: "True",
+        },
+      },
+      {
+        Type: "Resource",
+        ResourceChange: {
+          Action: "Modify",
+          LogicalResourceId: "LoginFunction",
+          ResourceType: "AWS::Lambda::Function",
+          Replacement: "False",
+        },
+      },
+    ]);
+    // Change sets take a while: the preview spans invocations through continuation tokens.
+    cfn.changeSetDelay = 2;
+
+    const { result, invocations } = await runToCompletion("prod", 50, JOB_ID, "preview");
+
+    expect(result).toMatchObject({
+      result: "succeeded",
+      summary:
+        "prod preview (nothing changed): auth: 2 change(s), replaces UsersTable; location unchanged; profile: 1 change(s)",
+    });
+    expect(invocations).toBeGreaterThan(1);
+    expect(cfn.inputs("ExecuteChangeSetCommand")).toHaveLength(0);
+    expect(cfn.changeSets).toHaveLength(0);
+    // The stack a CREATE preview made for profile is removed again.
+    expect(cfn.inputs("DeleteStackCommand").map((input) => input.StackName)).toHaveLength(1);
+    expect(cfn.stack("meridian-prod-auth").status).toBe("UPDATE_COMPLETE");
+  });
+
+  test("an unknown mode is a configuration error", async () => {
+    const event = jobEvent("prod");
+    event["CodePipeline.job"].data.actionConfiguration.configuration.UserParameters =
+      '{"environment":"prod","mode":"yolo"}';
+    const result = await runJob(event, deps());
+    expect(result).toMatchObject({ result: "failed", type: "ConfigurationError" });
   });
 });
 
