@@ -77,6 +77,24 @@ function awsError(name: string, message: string): Error {
   return error;
 }
 
+/** One resource change as DescribeChangeSet lists it. */
+export function resourceChange(
+  action: "Add" | "Modify" | "Remove",
+  logicalId: string,
+  resourceType: string,
+  replacement?: "True" | "False" | "Conditional",
+): Change {
+  return {
+    Type: "Resource",
+    ResourceChange: {
+      Action: action,
+      LogicalResourceId: logicalId,
+      ResourceType: resourceType,
+      ...(replacement ? { Replacement: replacement } : {}),
+    },
+  };
+}
+
 export class FakeCloudFormation {
   readonly client = new CloudFormationClient({ region: "us-east-1" });
   readonly mock = mockClient(this.client);

@@ -1,7 +1,7 @@
 import { advanceDeployment, type DeploymentState, startDeployment } from "../../../src/pipeline/deployment";
 import type { StackTarget } from "../../../src/pipeline/stack-deployer";
 import { describeFailure, runDeployment } from "../../../tools/lib/stack-runner";
-import { FakeCloudFormation } from "../../support/fake-cloudformation";
+import { FakeCloudFormation, resourceChange } from "../../support/fake-cloudformation";
 
 const SERVICES = ["auth", "location", "profile"];
 const targetFor = (service: string): StackTarget => ({
@@ -139,15 +139,7 @@ describe("runDeployment (the CLI loop)", () => {
   test("a preview prints each service's changes, flags replacements, and executes nothing", async () => {
     cfn.addStack("meridian-dev-auth", "UPDATE_COMPLETE");
     cfn.changes.set("meridian-dev-auth", [
-      {
-        Type: "Resource",
-        ResourceChange: {
-          Action: "Modify",
-          LogicalResourceId: "UsersTable",
-          ResourceType: "AWS::DynamoDB::Table",
-          Replacement: "True",
-        },
-      },
+      resourceChange("Modify", "UsersTable", "AWS::DynamoDB::Table", "True"),
     ]);
     const lines: string[] = [];
     const originalSend = cfn.client.send.bind(cfn.client);

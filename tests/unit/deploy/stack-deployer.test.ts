@@ -6,7 +6,7 @@ import {
   type StackState,
   type StackTarget,
 } from "../../../src/pipeline/stack-deployer";
-import { FakeCloudFormation } from "../../support/fake-cloudformation";
+import { FakeCloudFormation, resourceChange } from "../../support/fake-cloudformation";
 
 const STACK = "meridian-dev-auth";
 const target: StackTarget = {
@@ -326,32 +326,9 @@ describe("previewing (previewOnly)", () => {
     cfn.addStack(STACK, "UPDATE_COMPLETE");
     cfn.changePageSize = 2;
     cfn.changes.set(STACK, [
-      {
-        Type: "Resource",
-        ResourceChange: {
-          Action: "Modify",
-          LogicalResourceId: "LoginFunction",
-          ResourceType: "AWS::Lambda::Function",
-          Replacement: "False",
-        },
-      },
-      {
-        Type: "Resource",
-        ResourceChange: {
-          Action: "Modify",
-          LogicalResourceId: "UsersTable",
-          ResourceType: "AWS::DynamoDB::Table",
-          Replacement: "True",
-        },
-      },
-      {
-        Type: "Resource",
-        ResourceChange: {
-          Action: "Add",
-          LogicalResourceId: "NewAlarm",
-          ResourceType: "AWS::CloudWatch::Alarm",
-        },
-      },
+      resourceChange("Modify", "LoginFunction", "AWS::Lambda::Function", "False"),
+      resourceChange("Modify", "UsersTable", "AWS::DynamoDB::Table", "True"),
+      resourceChange("Add", "NewAlarm", "AWS::CloudWatch::Alarm"),
     ]);
     const first = await round(initialState(), preview);
     cfn.changeSetReady();

@@ -16,7 +16,7 @@ import {
 import { type DeployerDependencies, MAX_TRANSIENT_RETRIES, runJob } from "../../../src/pipeline/deployer/job";
 import { PACKAGE_BUCKET_PLACEHOLDER } from "../../../src/pipeline/deployer/manifest";
 import { logger } from "../../../src/shared/observability";
-import { FakeCloudFormation } from "../../support/fake-cloudformation";
+import { FakeCloudFormation, resourceChange } from "../../support/fake-cloudformation";
 import { FakeArtifactReader, FakePackageStore, fakeArtifact, THREE_SERVICES } from "./fakes";
 
 const JOB_ID = "11111111-2222-3333-4444-555555555555";
@@ -371,24 +371,8 @@ describe("a preview job (the approval's input)", () => {
     cfn.addStack("meridian-prod-location", "UPDATE_COMPLETE");
     cfn.unchanged.add("meridian-prod-location");
     cfn.changes.set("meridian-prod-auth", [
-      {
-        Type: "Resource",
-        ResourceChange: {
-          Action: "Modify",
-          LogicalResourceId: "UsersTable",
-          ResourceType: "AWS::DynamoDB::Table",
-          Replacement: "True",
-        },
-      },
-      {
-        Type: "Resource",
-        ResourceChange: {
-          Action: "Modify",
-          LogicalResourceId: "LoginFunction",
-          ResourceType: "AWS::Lambda::Function",
-          Replacement: "False",
-        },
-      },
+      resourceChange("Modify", "UsersTable", "AWS::DynamoDB::Table", "True"),
+      resourceChange("Modify", "LoginFunction", "AWS::Lambda::Function", "False"),
     ]);
     // Change sets take a while: the preview spans invocations through continuation tokens.
     cfn.changeSetDelay = 2;
