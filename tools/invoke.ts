@@ -143,7 +143,8 @@ async function main(): Promise<number> {
         built,
         {
           region: state.region,
-          credentials: state.credentials,
+          // The function's own role credentials, as in the stack; a stack.json from before they existed has none.
+          credentials: state.functions[definition.id]?.credentials ?? state.credentials,
           dynamodbEndpoint: state.dynamodbEndpoint,
           awsEndpoint: state.awsEndpoint,
         },

@@ -66,14 +66,15 @@ export async function startTestStack(options: LocalStackOptions = {}): Promise<T
 
 /**
  * A fetch signed with SigV4 (service execute-api) by the stack's local
- * credentials, for AWS_IAM routes. `credentials` overrides them (a wrong
- * secret, say).
+ * (operator) credentials, for AWS_IAM routes. `credentials` overrides them: a
+ * wrong secret, say, or a function's own (`stack.functions[id].credentials`,
+ * whose session token is sent and signed as X-Amz-Security-Token).
  */
 export async function signedFetch(
   stack: Pick<LocalStack, "region" | "credentials">,
   url: string,
   init: { method?: string; body?: string; headers?: Record<string, string> } = {},
-  credentials: { accessKeyId: string; secretAccessKey: string } = stack.credentials,
+  credentials: { accessKeyId: string; secretAccessKey: string; sessionToken?: string } = stack.credentials,
 ): Promise<Response> {
   const target = new URL(url);
   const signer = new SignatureV4({

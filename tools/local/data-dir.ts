@@ -4,7 +4,10 @@ import { join } from "node:path";
 import { readJsonFile, writeJsonFile } from "./json-file";
 import { LocalStackError } from "./ports";
 
-/** The data directory's own bookkeeping: local credentials and a lock against two stacks sharing it. */
+/**
+ * The data directory's own bookkeeping: local credentials (the stack's and each
+ * function's) and a lock against two stacks sharing it.
+ */
 
 export interface LocalCredentials {
   accessKeyId: string;
@@ -34,6 +37,50 @@ export function loadCredentials(dataDir: string): LocalCredentials {
   };
   writeJsonFile(file, credentials, 0o600);
   return credentials;
+}
+
+export interface FunctionCredentials extends LocalCredentials {
+  sessionToken: string;
+}
+
+/**
+ * Each function's own credentials, keyed by `service/LogicalId`: temporary
+ * ones (ASIA key and session token) like those Lambda hands a function for its
+ * role, so the gateway can tell which role signed a request. Generated once
+ * per data directory and function, kept across restarts, wiped with it.
+ */
+export function loadFunctionCredentials(
+  dataDir: string,
+  functionIds: string[],
+): Record<string, FunctionCredentials> {
+  const file = join(dataDir, "function-credentials.json");
+  const stored = readJsonFile<Record<string, Partial<FunctionCredentials>>>(file, {});
+  const out: Record<string, FunctionCredentials> = {};
+  let changed = false;
+  for (const id of functionIds) {
+    const existing = stored[id];
+    if (
+      typeof existing?.accessKeyId === "string" &&
+      typeof existing.secretAccessKey === "string" &&
+      typeof existing.sessionToken === "string"
+    ) {
+      out[id] = {
+        accessKeyId: existing.accessKeyId,
+        secretAccessKey: existing.secretAccessKey,
+        sessionToken: existing.sessionToken,
+      };
+      continue;
+    }
+    out[id] = {
+      accessKeyId: `ASIALOCAL${randomFrom(UPPER_ALNUM, 11)}`,
+      secretAccessKey: randomBytes(30).toString("base64"),
+      sessionToken: randomBytes(96).toString("base64"),
+    };
+    changed = true;
+  }
+  // Functions of services not started this time keep theirs for the next start that has them.
+  if (changed) writeJsonFile(file, { ...stored, ...out }, 0o600);
+  return out;
 }
 
 export function isProcessAlive(pid: number): boolean {

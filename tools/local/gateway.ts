@@ -3,20 +3,28 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { Socket } from "node:net";
 import { buildProxyEvent, type ProxyIdentity, readProxyResult } from "./api-event";
 import { LambdaAuthorizers, methodArn } from "./authorizer";
+import { type LocalCaller, policyCaller, proxyIdentity } from "./callers";
 import { type GatewayResponseType, type RenderedResponse, renderGatewayResponse } from "./gateway-responses";
 import type { LogLevel, LogSink } from "./logs";
 import type { ApiDefinition, RouteDefinition } from "./model";
 import { closeServer, HOST, listen } from "./ports";
 import { ClientGone, readBody } from "./request-body";
+import {
+  accessDeniedMessage,
+  evaluateResourcePolicy,
+  type PolicyCaller,
+  type ResourcePolicyDecision,
+} from "./resource-policy";
 import { RouteTable } from "./routes";
 import type { FunctionRuntime } from "./runtime";
 import { createSigV4Verifier, type ReceivedRequest, type VerifyResult } from "./sigv4";
 
 /**
  * The HTTP gateway: every service's API mounted at /<service>, routes from
- * the templates' function events, API Gateway's authorization (Lambda
- * authorizers, AWS_IAM with SigV4), its proxy event and result handling, and
- * its own error responses. Nothing a request does can take the gateway down.
+ * the templates' function events, API Gateway's authorization (resource
+ * policies, Lambda authorizers, AWS_IAM with SigV4), its proxy event and
+ * result handling, and its own error responses. Nothing a request does can
+ * take the gateway down.
  */
 
 export const MAX_BODY_BYTES = 10 * 1024 * 1024;
@@ -28,11 +36,17 @@ export interface FunctionRegistry {
   byArn(arn: string): FunctionRuntime | undefined;
 }
 
+/** Who holds an access key: the operator or a function (see callers.ts). */
+export interface CallerLookup {
+  byAccessKey(accessKeyId: string): LocalCaller | undefined;
+}
+
 export interface GatewayOptions {
   port: number;
   region: string;
   accountId: string;
-  credentials: { accessKeyId: string; secretAccessKey: string };
+  /** The keys AWS_IAM routes accept. */
+  callers: CallerLookup;
   functions: FunctionRegistry;
   log: LogSink;
   maxBodyBytes?: number;
@@ -74,7 +88,10 @@ export class Gateway {
     this.authorizers = new LambdaAuthorizers(async (arn, event) =>
       options.functions.byArn(arn)?.invoke(event),
     );
-    this.verifySigV4 = createSigV4Verifier({ credentials: options.credentials, region: options.region });
+    this.verifySigV4 = createSigV4Verifier({
+      credentials: (accessKeyId) => options.callers.byAccessKey(accessKeyId)?.credentials,
+      region: options.region,
+    });
   }
 
   static async start(options: GatewayOptions): Promise<Gateway> {
@@ -293,15 +310,40 @@ export class Gateway {
     }
     const host = request.headers.host ?? `${HOST}:${this.port}`;
     const arn = methodArn(this.options.region, this.options.accountId, api.apiId, api.stage, method, path);
+    const sourceIp = request.socket.remoteAddress?.replace(/^::ffff:/, "") ?? HOST;
     const proxyRequest = {
       method,
       path,
       rawQuery,
       rawHeaders: request.rawHeaders,
       body,
-      sourceIp: request.socket.remoteAddress?.replace(/^::ffff:/, "") ?? HOST,
+      sourceIp,
       host,
     };
+    const resourcePolicy = api.resourcePolicy;
+    const checkPolicy = (caller: PolicyCaller): ResourcePolicyDecision =>
+      resourcePolicy
+        ? evaluateResourcePolicy(resourcePolicy, { caller, sourceIp, methodArn: arn })
+        : { decision: "ALLOW", statement: "(no resource policy)" };
+    const accessDenied = (
+      caller: PolicyCaller,
+      verdict: Exclude<ResourcePolicyDecision, { decision: "ALLOW" }>,
+    ): Reply => {
+      const who = caller.kind === "role" ? caller.roleArn : "anonymous";
+      const why =
+        verdict.decision === "EXPLICIT_DENY"
+          ? `denied by statement ${verdict.statement}`
+          : "no statement allows it";
+      return {
+        ...render(
+          "ACCESS_DENIED",
+          accessDeniedMessage(caller, arn, verdict.decision),
+          `resource policy: ${why} (caller ${who})`,
+        ),
+        route: routeName,
+      };
+    };
+    const anonymous: PolicyCaller = { kind: "anonymous" };
     const proxyRoute = {
       resourcePath: match.resourcePath,
       pathParameters: match.params,
@@ -332,14 +374,39 @@ export class Gateway {
           verdict.reason === "missing" ? "MISSING_AUTHENTICATION_TOKEN" : "INVALID_SIGNATURE";
         return { ...render(type, verdict.message, `SigV4: ${verdict.reason}`), route: routeName };
       }
-      identity = {
-        accessKey: verdict.accessKeyId,
-        accountId: this.options.accountId,
-        caller: verdict.accessKeyId,
-        user: verdict.accessKeyId,
-        userArn: `arn:aws:iam::${this.options.accountId}:user/local`,
-      };
+      const caller = this.options.callers.byAccessKey(verdict.accessKeyId);
+      if (!caller) {
+        // The verifier found the key a moment ago; never let a key nobody holds through as the operator.
+        return {
+          ...render(
+            "INVALID_SIGNATURE",
+            "The security token included in the request is invalid.",
+            "SigV4: unknown key",
+          ),
+          route: routeName,
+        };
+      }
+      if (caller.kind === "function") {
+        // Same-account IAM callers: the resource policy must allow (their identity policy is not modelled).
+        const principal = policyCaller(caller);
+        const policy = checkPolicy(principal);
+        if (policy.decision !== "ALLOW") return accessDenied(principal, policy);
+        identity = proxyIdentity(caller);
+      } else {
+        // The operator's key stands for the account's administrator and is exempt from resource
+        // policies (a deliberate difference from AWS, where an explicit Deny binds admins too).
+        identity = {
+          accessKey: verdict.accessKeyId,
+          accountId: this.options.accountId,
+          caller: verdict.accessKeyId,
+          user: verdict.accessKeyId,
+          userArn: `arn:aws:iam::${this.options.accountId}:user/local`,
+        };
+      }
     } else if (auth.kind === "LAMBDA") {
+      // API Gateway looks for an explicit Deny before calling the authorizer; the caller is anonymous to it.
+      const policy = checkPolicy(anonymous);
+      if (policy.decision === "EXPLICIT_DENY") return accessDenied(anonymous, policy);
       const started = performance.now();
       const decision = await this.authorizers.authorize(auth.authorizer, {
         apiId: api.apiId,
@@ -363,6 +430,10 @@ export class Gateway {
         principalId: decision.principalId,
         integrationLatency: decision.cached ? 0 : Math.round(performance.now() - started),
       };
+    } else {
+      // With no authorization, only the resource policy decides: it must allow explicitly.
+      const policy = checkPolicy(anonymous);
+      if (policy.decision !== "ALLOW") return accessDenied(anonymous, policy);
     }
 
     const runtime = this.options.functions.byId(route.functionId);

@@ -2,6 +2,7 @@ import type { CreateTableCommandInput } from "@aws-sdk/client-dynamodb";
 import type { FunctionSpec } from "../lib/functions";
 import type { Service } from "../lib/project";
 import type { ParameterValue } from "./intrinsics";
+import type { ResourcePolicy } from "./resource-policy";
 
 /** What the local stack reads out of one service's template, fully resolved. */
 
@@ -62,6 +63,8 @@ export interface ApiDefinition {
   gatewayResponses: Record<string, GatewayResponseDefinition>;
   binaryMediaTypes: string[];
   cors?: CorsDefinition;
+  /** Auth.ResourcePolicy, with `execute-api:/` resources expanded; undefined when the API has none. */
+  resourcePolicy?: ResourcePolicy;
 }
 
 export interface ScheduleDefinition {
@@ -79,6 +82,8 @@ export interface FunctionDefinition {
   logicalId: string;
   functionName: string;
   arn: string;
+  /** The role it runs as: its Role, or the one SAM generates (`<LogicalId>Role` under RolePath). */
+  roleArn: string;
   spec: FunctionSpec;
   /** The template's variables (Globals merged), resolved. Lambda's own variables are added by the runtime. */
   environment: Record<string, string>;

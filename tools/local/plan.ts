@@ -6,6 +6,7 @@ import {
   templateConfiguration,
 } from "../lib/project";
 import { validationPattern } from "./authorizer";
+import { isRoleArn } from "./callers";
 import { NO_VALUE, type ParameterValue, TemplateError, TemplateEvaluator } from "./intrinsics";
 import type {
   ApiDefinition,
@@ -22,6 +23,7 @@ import type {
   ServicePlan,
   TableDefinition,
 } from "./model";
+import { parseResourcePolicy } from "./resource-policy";
 import {
   functionName as functionNameOf,
   hasImplicitApi,
@@ -351,6 +353,9 @@ export async function planService(service: Service, context: PlanContext): Promi
         warnings.push(`${id}: ${event.Type} event '${eventName}' is not emulated locally`);
       }
     }
+    const roleArn = functionRoleArn(evaluator, logicalId, property("Role"), where);
+    if (!isRoleArn(roleArn))
+      warnings.push(`${id}: Role '${roleArn}' is not an IAM role ARN; resource policies match it as it is`);
     const timeout = Number(property("Timeout") ?? 3);
     const memory = Number(property("MemorySize") ?? 128);
     const reserved = property("ReservedConcurrentExecutions");
@@ -360,6 +365,7 @@ export async function planService(service: Service, context: PlanContext): Promi
       logicalId,
       functionName: name,
       arn: lambdaArn(evaluator, name),
+      roleArn,
       spec,
       environment: environmentVariables,
       timeoutSeconds: Number.isFinite(timeout) && timeout > 0 ? timeout : 3,
@@ -379,6 +385,25 @@ export async function planService(service: Service, context: PlanContext): Promi
     apis.push({ ...definition.api, routes: apiRoutes.get(logicalId) ?? [] });
   }
   return { service, stackName, parameters, tables, secrets, ssmParameters, functions, apis, warnings };
+}
+
+/**
+ * The role a function runs as: its Role (an ARN, usually `!GetAtt SomeRole.Arn`),
+ * else the one SAM generates for it, `<LogicalId>Role` under its RolePath.
+ */
+function functionRoleArn(
+  evaluator: TemplateEvaluator,
+  logicalId: string,
+  role: unknown,
+  where: string,
+): string {
+  if (role === undefined || role === NO_VALUE) {
+    return evaluator.evaluateString(
+      { "Fn::GetAtt": [`${logicalId}Role`, "Arn"] },
+      `${where}.Properties.RolePath`,
+    );
+  }
+  return evaluator.evaluateString(role, `${where}.Properties.Role`);
 }
 
 function safeJson(text: string): unknown {
@@ -507,11 +532,21 @@ function planApi(
   }
   const binary = property("BinaryMediaTypes");
   const responses = asRecord(property("GatewayResponses"), `${where}.Properties.GatewayResponses`);
+  const apiId = restApiId(stackName, local.logicalId);
+  const rawPolicy = asRecord(raw("Auth"), where).ResourcePolicy;
+  const { policy: resourcePolicy, warnings: policyWarnings } = parseResourcePolicy(
+    rawPolicy === undefined
+      ? undefined
+      : evaluator.evaluate(rawPolicy, `${where}.Properties.Auth.ResourcePolicy`),
+    { partition: evaluator.partition, region: evaluator.region, accountId: evaluator.accountId, apiId },
+    `${service.name}/${local.logicalId}`,
+  );
+  warnings.push(...policyWarnings);
   return {
     api: {
       service: service.name,
       logicalId: local.logicalId,
-      apiId: restApiId(stackName, local.logicalId),
+      apiId,
       stage,
       mount: local.mount,
       baseUrl: local.baseUrl,
@@ -519,6 +554,7 @@ function planApi(
       // SAM writes `/` as `~1` in BinaryMediaTypes (a JSON-pointer escape).
       binaryMediaTypes: Array.isArray(binary) ? binary.map((type) => String(type).replaceAll("~1", "/")) : [],
       cors: corsOf(property("Cors")),
+      ...(resourcePolicy ? { resourcePolicy } : {}),
     },
     defaultAuth: optionalString(auth.DefaultAuthorizer),
     authorizers,

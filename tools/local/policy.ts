@@ -46,7 +46,8 @@ function list(value: string | string[] | undefined): string[] | undefined {
   return Array.isArray(value) ? value : [value];
 }
 
-function statementApplies(statement: PolicyStatement, action: string, resource: string): boolean {
+/** Whether the statement's Action/NotAction and Resource/NotResource cover `action` on `resource`. */
+export function statementApplies(statement: PolicyStatement, action: string, resource: string): boolean {
   // IAM action names are case-insensitive; ARNs are not.
   const actions = list(statement.Action);
   const notActions = list(statement.NotAction);

@@ -10,6 +10,7 @@ import { type ResourceModel, TemplateError, type TemplateEvaluator } from "./int
 
 const ALPHANUMERIC = "abcdefghijklmnopqrstuvwxyz0123456789";
 const MIXED = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+const UPPER_ALPHANUMERIC = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
 
 function hashedId(seed: string, length: number, alphabet: string): string {
   const digest = createHash("sha256").update(seed).digest();
@@ -104,6 +105,11 @@ function roleArn(evaluator: TemplateEvaluator, name: string, path: unknown, wher
   return `arn:${evaluator.partition}:iam::${evaluator.accountId}:role${rolePath}${name}`;
 }
 
+/** IAM role ids are `AROA` and 17 upper-case alphanumerics; here they come from the role's ARN. */
+export function roleId(roleArn: string): string {
+  return `AROA${hashedId(roleArn, 17, UPPER_ALPHANUMERIC)}`;
+}
+
 function unsupported(logicalId: string, type: string, attribute: string): never {
   throw new TemplateError(
     `Fn::GetAtt ${logicalId}.${attribute}: attribute not supported locally for ${type}`,
@@ -145,6 +151,8 @@ export const localResourceModel: ResourceModel = {
         return parameterName(evaluator, base, resource);
       case "AWS::Logs::LogGroup":
         return namedOr(evaluator, base, resource, "LogGroupName");
+      case "AWS::IAM::Role":
+        return namedOr(evaluator, base, resource, "RoleName");
       case "AWS::SNS::Topic":
         return `arn:${partition}:sns:${region}:${accountId}:${namedOr(evaluator, base, resource, "TopicName")}`;
       default:
@@ -157,13 +165,15 @@ export const localResourceModel: ResourceModel = {
     const where = `Resources.${logicalId}`;
     if (resource === undefined) {
       const owner = generatedRoleOwner(evaluator, logicalId);
-      if (owner && attribute === "Arn") {
-        return roleArn(
+      if (owner && (attribute === "Arn" || attribute === "RoleId")) {
+        // RolePath is a scalar: the function's own value replaces the Globals one, as SAM merges it.
+        const arn = roleArn(
           evaluator,
           generatedName(stackName, logicalId),
-          owner.Properties?.RolePath,
+          owner.Properties?.RolePath ?? evaluator.template.Globals?.Function?.RolePath,
           `${where}.RolePath`,
         );
+        return attribute === "Arn" ? arn : roleId(arn);
       }
       if (logicalId === "ServerlessRestApi" && attribute === "RootResourceId") {
         return restApiId(stackName, `${logicalId}/root`);
@@ -198,6 +208,12 @@ export const localResourceModel: ResourceModel = {
       case "AWS::Logs::LogGroup":
         if (attribute === "Arn") return `arn:${partition}:logs:${region}:${accountId}:log-group:${ref()}:*`;
         break;
+      case "AWS::IAM::Role": {
+        const arn = roleArn(evaluator, ref(), resource.Properties?.Path, `${where}.Properties.Path`);
+        if (attribute === "Arn") return arn;
+        if (attribute === "RoleId") return roleId(arn);
+        break;
+      }
       case "AWS::SNS::Topic":
         if (attribute === "TopicArn") return ref();
         if (attribute === "TopicName") return ref().split(":").pop();

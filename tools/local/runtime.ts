@@ -517,7 +517,8 @@ export function buildFunctions(specs: FunctionSpec[], buildDir: string): Map<str
 
 export interface LambdaEnvironmentContext {
   region: string;
-  credentials: { accessKeyId: string; secretAccessKey: string };
+  /** The function's own (its role's) when the stack issued them. */
+  credentials: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
   dynamodbEndpoint: string;
   awsEndpoint: string;
   taskRoot: string;
@@ -535,6 +536,7 @@ export function lambdaEnvironment(
     AWS_DEFAULT_REGION: context.region,
     AWS_ACCESS_KEY_ID: context.credentials.accessKeyId,
     AWS_SECRET_ACCESS_KEY: context.credentials.secretAccessKey,
+    ...(context.credentials.sessionToken ? { AWS_SESSION_TOKEN: context.credentials.sessionToken } : {}),
     AWS_ENDPOINT_URL_DYNAMODB: context.dynamodbEndpoint,
     AWS_ENDPOINT_URL_SSM: context.awsEndpoint,
     AWS_ENDPOINT_URL_SECRETS_MANAGER: context.awsEndpoint,

@@ -5,7 +5,8 @@ import { NodeSha256 } from "../../src/shared/node-sha256";
 /**
  * Verifies AWS Signature Version 4 on requests to AWS_IAM routes by
  * recomputing the signature over what was received (method, path, query,
- * the signed headers, a hash of the body) with the local credentials.
+ * the signed headers, a hash of the body) with the secret of the access key
+ * it names: the local stack's own, or one it issued to a function.
  */
 
 export interface ReceivedRequest {
@@ -18,8 +19,16 @@ export interface ReceivedRequest {
   body: Buffer;
 }
 
+export interface SigningCredentials {
+  accessKeyId: string;
+  secretAccessKey: string;
+  /** Temporary credentials (an assumed role's) must come with their token. */
+  sessionToken?: string;
+}
+
 export interface VerifyOptions {
-  credentials: { accessKeyId: string; secretAccessKey: string };
+  /** The one key accepted, or a lookup of every key that is. */
+  credentials: SigningCredentials | ((accessKeyId: string) => SigningCredentials | undefined);
   region: string;
   service?: string;
   now?: Date;
@@ -90,20 +99,35 @@ function parseAuthorizationHeader(header: string): SignatureParts | string {
   return { credential, signedHeaders: signedHeaders.split(";"), signature, amzDate: "", presigned: false };
 }
 
-/** One verifier per set of credentials: the signer (and its signing-key cache) is built once, not per request. */
+type SignerFor = (credentials: SigningCredentials) => SignatureV4;
+
+/** One verifier per set of keys: each key's signer (and its signing-key cache) is built once, not per request. */
 export function createSigV4Verifier(
   options: VerifyOptions,
 ): (request: ReceivedRequest) => Promise<VerifyResult> {
   const service = options.service ?? "execute-api";
-  const signer = new SignatureV4({
-    service,
-    region: options.region,
-    credentials: options.credentials,
-    sha256: NodeSha256,
-    // The received headers say whether the payload hash was sent; never add one.
-    applyChecksum: false,
-  });
-  return (request) => verify(request, options, service, signer);
+  const signers = new Map<string, { credentials: SigningCredentials; signer: SignatureV4 }>();
+  const signerFor: SignerFor = (credentials) => {
+    const cached = signers.get(credentials.accessKeyId);
+    if (cached?.credentials === credentials) return cached.signer;
+    const signer = new SignatureV4({
+      service,
+      region: options.region,
+      credentials,
+      sha256: NodeSha256,
+      // The received headers say whether the payload hash was sent; never add one.
+      applyChecksum: false,
+    });
+    signers.set(credentials.accessKeyId, { credentials, signer });
+    return signer;
+  };
+  const configured = options.credentials;
+  const lookup =
+    typeof configured === "function"
+      ? configured
+      : (accessKeyId: string) =>
+          constantTimeEqual(accessKeyId, configured.accessKeyId) ? configured : undefined;
+  return (request) => verify(request, options, service, lookup, signerFor);
 }
 
 export function verifySigV4(request: ReceivedRequest, options: VerifyOptions): Promise<VerifyResult> {
@@ -114,7 +138,8 @@ async function verify(
   request: ReceivedRequest,
   options: VerifyOptions,
   service: string,
-  signer: SignatureV4,
+  lookup: (accessKeyId: string) => SigningCredentials | undefined,
+  signerFor: SignerFor,
 ): Promise<VerifyResult> {
   const now = options.now ?? new Date();
   const maxSkewMs = options.maxSkewMs ?? 15 * 60_000;
@@ -165,13 +190,22 @@ async function verify(
   if (!accessKeyId || !shortDate || !region || !scopeService || terminator !== "aws4_request") {
     return { ok: false, reason: "incomplete", message: `Credential should be scoped to a valid region. ` };
   }
-  if (!constantTimeEqual(accessKeyId, options.credentials.accessKeyId)) {
+  const credentials = lookup(accessKeyId);
+  const sentToken = parts.presigned
+    ? (query.get("X-Amz-Security-Token") ?? undefined)
+    : request.headers["x-amz-security-token"];
+  // Temporary keys are only valid with their session token, as in STS.
+  const tokenMismatch =
+    credentials?.sessionToken !== undefined &&
+    (sentToken === undefined || !constantTimeEqual(sentToken, credentials.sessionToken));
+  if (!credentials || tokenMismatch) {
     return {
       ok: false,
       reason: "invalid-token",
       message: "The security token included in the request is invalid.",
     };
   }
+  const signer = signerFor(credentials);
   if (region !== options.region) {
     return {
       ok: false,

@@ -5,10 +5,13 @@ import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { listFunctions } from "../lib/functions";
 import { deployOrder, loadEnvironment, loadServices, ROOT, type Service } from "../lib/project";
 import { type AwsEndpoint, startAwsEndpoint } from "./aws-endpoint";
+import { functionCaller, LocalCallers } from "./callers";
 import {
   assertDataDirFree,
+  type FunctionCredentials,
   type LocalCredentials,
   loadCredentials,
+  loadFunctionCredentials,
   lockDataDir,
   removeStaleBuilds,
 } from "./data-dir";
@@ -86,6 +89,10 @@ export interface LocalFunctionInfo {
   logicalId: string;
   functionName: string;
   arn: string;
+  /** The role it runs as, what resource policies see as aws:PrincipalArn. */
+  roleArn: string;
+  /** What it signs with (its AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN). */
+  credentials: FunctionCredentials;
 }
 
 export interface LocalStack {
@@ -95,6 +102,7 @@ export interface LocalStack {
   dynamodbEndpoint: string;
   /** SSM and Secrets Manager (AWS_ENDPOINT_URL_SSM / AWS_ENDPOINT_URL_SECRETS_MANAGER). */
   awsEndpoint: string;
+  /** The operator's: accepted everywhere, and not subject to API resource policies. Functions have their own. */
   credentials: LocalCredentials;
   region: string;
   environment: string;
@@ -184,6 +192,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   // Unique per stack so parallel test files never share bundles.
   const buildDir = join(buildRoot, `${process.pid}-${randomBytes(4).toString("hex")}`);
   const credentials = loadCredentials(dataDir);
+  const callers = new LocalCallers(credentials);
   const region = environment.region;
   const registry = new Registry();
   const cleanups: Array<() => Promise<void> | void> = [
@@ -210,7 +219,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         port: options.gatewayPort ?? 3000,
         region,
         accountId: LOCAL_ACCOUNT_ID,
-        credentials,
+        callers,
         functions: registry,
         log,
         isStopped: (service) => stopped.has(service),
@@ -254,7 +263,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     });
 
     const apis = describeApis(services, environment, gateway.url);
-    const context = { region, credentials, dynamodbEndpoint: dynamo.url, awsEndpoint: aws.url };
+    const context = { region, dynamodbEndpoint: dynamo.url, awsEndpoint: aws.url };
     const plans: ServicePlan[] = [];
     for (const service of services) {
       const plan = await planService(service, {
@@ -268,14 +277,31 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       for (const parameter of plan.ssmParameters) aws.parameters.publish(parameter);
       for (const warning of plan.warnings) stackLog(log, "WARN", warning, { service: service.name });
     }
+    const functionCredentials = loadFunctionCredentials(
+      dataDir,
+      plans.flatMap((plan) => plan.functions.map((fn) => fn.id)),
+    );
+    const functions: Record<string, LocalFunctionInfo> = {};
     for (const plan of plans) {
       for (const fn of plan.functions) {
         const built = (await builds.get(fn.id)) ?? { ok: false, error: "not built" };
         if (!built.ok)
           stackLog(log, "ERROR", `${fn.id} did not bundle: ${built.error}`, { service: fn.service });
+        const issued = functionCredentials[fn.id];
+        if (!issued) throw new LocalStackError(`No credentials were issued for ${fn.id}`);
+        // Registered before the function can run, so the gateway knows its key from the first call.
+        callers.add(functionCaller(fn.id, fn.functionName, fn.roleArn, issued, LOCAL_ACCOUNT_ID));
+        functions[fn.id] = {
+          service: fn.service,
+          logicalId: fn.logicalId,
+          functionName: fn.functionName,
+          arn: fn.arn,
+          roleArn: fn.roleArn,
+          credentials: issued,
+        };
         registry.add(
           new FunctionRuntime(
-            runtimeFunction(fn, built, context, options.maxConcurrency ?? 4),
+            runtimeFunction(fn, built, { ...context, credentials: issued }, options.maxConcurrency ?? 4),
             workerScript,
             log,
           ),
@@ -323,17 +349,6 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
 
     const endpoints: Record<string, string> = {};
     for (const api of apis) if (api.mount === api.service) endpoints[api.service] = api.baseUrl;
-    const functions: Record<string, LocalFunctionInfo> = {};
-    for (const plan of plans) {
-      for (const fn of plan.functions) {
-        functions[fn.id] = {
-          service: fn.service,
-          logicalId: fn.logicalId,
-          functionName: fn.functionName,
-          arn: fn.arn,
-        };
-      }
-    }
     const known = (name: string): void => {
       if (!services.some((service) => service.name === name)) {
         throw new LocalStackError(

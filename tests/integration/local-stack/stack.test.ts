@@ -101,6 +101,8 @@ describe("deploying the templates locally", () => {
       }),
     );
     const credentials = stack.credentials;
+    const echoCredentials = stack.functions["alpha/EchoFunction"]?.credentials;
+    expect(echoCredentials?.accessKeyId).toMatch(/^ASIA/);
     dynamodb.destroy();
     secrets.destroy();
     await stack.stop({ keepData: true });
@@ -108,6 +110,7 @@ describe("deploying the templates locally", () => {
     stack = await startFixtureStack({ dataDir });
     ({ dynamodb, secrets } = clients(stack));
     expect(stack.credentials).toEqual(credentials);
+    expect(stack.functions["alpha/EchoFunction"]?.credentials).toEqual(echoCredentials);
     expect((await secrets.send(new GetSecretValueCommand({ SecretId: arn }))).SecretString).toBe(first);
     const item = await dynamodb.send(
       new GetItemCommand({
@@ -123,6 +126,7 @@ describe("deploying the templates locally", () => {
   test("reset wipes tables, secrets and credentials", async () => {
     stack = await startFixtureStack({ dataDir });
     const before = stack.credentials;
+    const echoBefore = stack.functions["alpha/EchoFunction"]?.credentials;
     await stack.stop({ keepData: true });
     stack = await startFixtureStack({ dataDir, reset: true });
     const { dynamodb } = clients(stack);
@@ -134,6 +138,7 @@ describe("deploying the templates locally", () => {
     );
     expect(item.Item).toBeUndefined();
     expect(stack.credentials.accessKeyId).not.toBe(before.accessKeyId);
+    expect(stack.functions["alpha/EchoFunction"]?.credentials.accessKeyId).not.toBe(echoBefore?.accessKeyId);
     dynamodb.destroy();
   });
 

@@ -21,6 +21,7 @@ Conditions:
 Globals:
   Function:
     Timeout: 3
+    RolePath: /from-globals/
 Resources:
   Table:
     Type: AWS::DynamoDB::Table
@@ -33,6 +34,17 @@ Resources:
     Properties:
       Handler: x.handler
       RolePath: /meridian/
+  Plain:
+    Type: AWS::Serverless::Function
+    Properties:
+      Handler: x.handler
+  ExecRole:
+    Type: AWS::IAM::Role
+    Properties:
+      Path: !Sub /meridian/\${Environment}/svc/
+      RoleName: !Sub exec-\${Environment}
+  BareRole:
+    Type: AWS::IAM::Role
   Secret:
     Type: AWS::SecretsManager::Secret
   Param:
@@ -125,9 +137,26 @@ describe("Fn::GetAtt", () => {
     expect(ev({ "Fn::GetAtt": ["Secret", "Id"] })).toBe(ev({ Ref: "Secret" }));
   });
 
-  test("SAM's generated function role, with RolePath", () => {
+  test("SAM's generated function role, with RolePath (the function's, else Globals')", () => {
     expect(ev({ "Fn::GetAtt": ["FnRole", "Arn"] })).toBe(
       "arn:aws:iam::000000000000:role/meridian/meridian-local-svc-FnRole",
+    );
+    expect(ev({ "Fn::GetAtt": ["PlainRole", "Arn"] })).toBe(
+      "arn:aws:iam::000000000000:role/from-globals/meridian-local-svc-PlainRole",
+    );
+    expect(ev({ "Fn::GetAtt": ["FnRole", "RoleId"] })).toMatch(/^AROA[A-Z0-9]{17}$/);
+  });
+
+  test("AWS::IAM::Role: its name (RoleName, else generated) and an ARN with its Path", () => {
+    expect(ev({ Ref: "ExecRole" })).toBe("exec-local");
+    expect(ev({ "Fn::GetAtt": ["ExecRole", "Arn"] })).toBe(
+      "arn:aws:iam::000000000000:role/meridian/local/svc/exec-local",
+    );
+    expect(ev({ "Fn::GetAtt": ["BareRole", "Arn"] })).toBe(
+      "arn:aws:iam::000000000000:role/meridian-local-svc-BareRole",
+    );
+    expect(ev({ "Fn::GetAtt": ["BareRole", "RoleId"] })).not.toBe(
+      ev({ "Fn::GetAtt": ["ExecRole", "RoleId"] }),
     );
   });
 

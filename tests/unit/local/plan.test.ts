@@ -1,5 +1,5 @@
 import { join } from "node:path";
-import { loadEnvironment, loadServices } from "../../../tools/lib/project";
+import { deployOrder, loadEnvironment, loadServices } from "../../../tools/lib/project";
 import {
   describeApis,
   localizeApiUrls,
@@ -132,6 +132,8 @@ describe("planService", () => {
       functionName: "meridian-local-alpha-EchoFunction",
     });
     expect(plan.functions.find((fn) => fn.logicalId === "FailFunction")?.timeoutSeconds).toBe(1);
+    // No Role and no RolePath: SAM's generated role, at path /.
+    expect(echo?.roleArn).toBe("arn:aws:iam::000000000000:role/meridian-local-alpha-EchoFunctionRole");
     const api = plan.apis[0];
     expect(api).toMatchObject({ mount: "alpha", stage: "local", binaryMediaTypes: ["image/png"] });
     const routes = Object.fromEntries(
@@ -143,6 +145,51 @@ describe("planService", () => {
       "ANY /private/{userId}": "LAMBDA",
       "GET /files/{proxy+}": "NONE",
     });
+  });
+});
+
+describe("planService on the repository's own templates", () => {
+  const real = deployOrder(loadServices());
+  const local = loadEnvironment("local");
+  const plan = (name: string) => {
+    const service = real.find((candidate) => candidate.name === name);
+    if (!service) throw new Error(`no service ${name}`);
+    // Every SSM input resolves to a placeholder ARN: only roles and policies are looked at here.
+    return planService(service, {
+      environment: local,
+      apis: describeApis(real, local, "http://127.0.0.1:3000"),
+      lookupParameter: async () => "arn:aws:lambda:us-east-1:000000000000:function:placeholder",
+    });
+  };
+
+  test("function roles follow RolePath: Globals for the service, the function's own for its registrar", async () => {
+    const profile = await plan("profile");
+    const roles = Object.fromEntries(profile.functions.map((fn) => [fn.logicalId, fn.roleArn]));
+    expect(roles).toMatchObject({
+      GetProfileFunction:
+        "arn:aws:iam::000000000000:role/meridian/local/profile/meridian-local-profile-GetProfileFunctionRole",
+      RegistrarFunction:
+        "arn:aws:iam::000000000000:role/meridian/local/registrar/meridian-local-profile-RegistrarFunctionRole",
+    });
+  });
+
+  test("location's resource policy: the shorthand expanded to its API, the profile path in the condition", async () => {
+    const location = await plan("location");
+    expect(location.warnings).toEqual([]);
+    const api = location.apis[0];
+    const statements = api?.resourcePolicy?.statements ?? [];
+    expect(statements.map((statement) => [statement.effect, statement.match.Resource])).toEqual([
+      ["Allow", [`arn:aws:execute-api:us-east-1:000000000000:${api?.apiId}/*`]],
+      ["Deny", [`arn:aws:execute-api:us-east-1:000000000000:${api?.apiId}/*/GET/locations/*`]],
+    ]);
+    expect(statements[1]?.conditions).toEqual([
+      {
+        operator: "ArnNotLike",
+        ifExists: false,
+        key: "aws:principalarn",
+        values: ["arn:aws:iam::000000000000:role/meridian/local/profile/*"],
+      },
+    ]);
   });
 });
 

@@ -17,12 +17,16 @@ async function signed(
     secret?: string;
     date?: Date;
     headers?: Record<string, string>;
+    signWith?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
   } = {},
 ): Promise<ReceivedRequest> {
   const signer = new SignatureV4({
     service: "execute-api",
     region,
-    credentials: { ...credentials, secretAccessKey: overrides.secret ?? credentials.secretAccessKey },
+    credentials: overrides.signWith ?? {
+      ...credentials,
+      secretAccessKey: overrides.secret ?? credentials.secretAccessKey,
+    },
     sha256: Sha256,
   });
   const query = overrides.query ?? { a: "1", b: "x y" };
@@ -186,6 +190,83 @@ describe("verifySigV4", () => {
     ).toMatchObject({ reason: "expired" });
     expect(await verify({ ...request, rawQuery: rawQuery.replace("q=1", "q=2") })).toMatchObject({
       reason: "mismatch",
+    });
+  });
+
+  describe("many keys (the operator's and each function's)", () => {
+    const temporary = {
+      accessKeyId: "ASIALOCALEXAMPLE0002",
+      secretAccessKey: "another-secret",
+      sessionToken: "the-session-token",
+    };
+    const keys = new Map([
+      [credentials.accessKeyId, credentials],
+      [temporary.accessKeyId, temporary],
+    ]);
+    const verifyAny = createSigV4Verifier({ credentials: (id) => keys.get(id), region, now });
+
+    test("each key verifies with its own secret and names itself", async () => {
+      expect(await verifyAny(await signed())).toEqual({ ok: true, accessKeyId: credentials.accessKeyId });
+      expect(await verifyAny(await signed({ signWith: temporary }))).toEqual({
+        ok: true,
+        accessKeyId: temporary.accessKeyId,
+      });
+      expect(
+        await verifyAny(
+          await signed({ signWith: { ...temporary, secretAccessKey: credentials.secretAccessKey } }),
+        ),
+      ).toMatchObject({
+        reason: "mismatch",
+      });
+      expect(
+        await verifyAny(await signed({ signWith: { accessKeyId: "ASIAUNKNOWN", secretAccessKey: "x" } })),
+      ).toMatchObject({ reason: "invalid-token" });
+    });
+
+    test("a temporary key needs its session token", async () => {
+      const { sessionToken: _token, ...withoutToken } = temporary;
+      expect(await verifyAny(await signed({ signWith: withoutToken }))).toMatchObject({
+        reason: "invalid-token",
+      });
+      expect(
+        await verifyAny(await signed({ signWith: { ...temporary, sessionToken: "another-token" } })),
+      ).toMatchObject({ reason: "invalid-token" });
+    });
+
+    test("a presigned URL of a temporary key carries its token", async () => {
+      const signer = new SignatureV4({
+        service: "execute-api",
+        region,
+        credentials: temporary,
+        sha256: Sha256,
+      });
+      const presigned = await signer.presign(
+        {
+          method: "GET",
+          protocol: "http:",
+          hostname: "127.0.0.1",
+          path: "/alpha/iam",
+          query: {},
+          headers: { host: "127.0.0.1:3000" },
+        },
+        { signingDate: now, expiresIn: 300 },
+      );
+      const rawQuery = new URLSearchParams(presigned.query as Record<string, string>).toString();
+      expect(rawQuery).toContain("X-Amz-Security-Token=");
+      const request: ReceivedRequest = {
+        method: "GET",
+        rawPath: "/alpha/iam",
+        rawQuery,
+        headers: { host: "127.0.0.1:3000" },
+        body: Buffer.alloc(0),
+      };
+      expect(await verifyAny(request)).toMatchObject({ ok: true, accessKeyId: temporary.accessKeyId });
+      expect(
+        await verifyAny({
+          ...request,
+          rawQuery: rawQuery.replace(/X-Amz-Security-Token=[^&]*/, "X-Amz-Security-Token=x"),
+        }),
+      ).toMatchObject({ reason: "invalid-token" });
     });
   });
 });
