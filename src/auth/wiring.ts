@@ -15,6 +15,13 @@ import { TokenIssuer, TokenVerifier } from "./domain/tokens";
  * example), called once at the handler's module scope.
  */
 
+/**
+ * How long login and the authorizer cache the signing keys: a rotated key
+ * signs new tokens, and a key rotated out stops being accepted, within this
+ * time. Unset, 300 s, the template's default.
+ */
+const signingKeyMaxAge = z.coerce.number().int().positive().default(300);
+
 export function createRegistrationService(env: NodeJS.ProcessEnv = process.env): RegistrationService {
   const config = loadConfig({ USERS_TABLE_NAME: nonEmpty }, env);
   return new RegistrationService(
@@ -31,6 +38,7 @@ export function createLoginService(env: NodeJS.ProcessEnv = process.env): LoginS
       TOKEN_TTL_SECONDS: positiveInt,
       LOCKOUT_POLICY_PARAMETER: nonEmpty,
       LOCKOUT_POLICY_MAX_AGE_SECONDS: z.coerce.number().int().nonnegative(),
+      TOKEN_SIGNING_KEY_MAX_AGE_SECONDS: signingKeyMaxAge,
     },
     env,
   );
@@ -43,13 +51,18 @@ export function createLoginService(env: NodeJS.ProcessEnv = process.env): LoginS
     ),
     hasher: new ScryptPasswordHasher(),
     tokens: new TokenIssuer(
-      new SecretsManagerSigningKeySource(config.TOKEN_SECRET_ARN),
+      new SecretsManagerSigningKeySource(config.TOKEN_SECRET_ARN, config.TOKEN_SIGNING_KEY_MAX_AGE_SECONDS),
       config.TOKEN_TTL_SECONDS,
     ),
   });
 }
 
 export function createTokenVerifier(env: NodeJS.ProcessEnv = process.env): TokenVerifier {
-  const config = loadConfig({ TOKEN_SECRET_ARN: nonEmpty }, env);
-  return new TokenVerifier(new SecretsManagerSigningKeySource(config.TOKEN_SECRET_ARN));
+  const config = loadConfig(
+    { TOKEN_SECRET_ARN: nonEmpty, TOKEN_SIGNING_KEY_MAX_AGE_SECONDS: signingKeyMaxAge },
+    env,
+  );
+  return new TokenVerifier(
+    new SecretsManagerSigningKeySource(config.TOKEN_SECRET_ARN, config.TOKEN_SIGNING_KEY_MAX_AGE_SECONDS),
+  );
 }

@@ -240,26 +240,68 @@ function createOperations(
     }
     return { DeletedParameters: deleted, InvalidParameters: invalid };
   });
-  operations.set("secretsmanager.GetSecretValue", (input) => {
-    const secret = secrets.get(requireString(input, "SecretId"));
-    const stage = input.VersionStage;
-    const version = input.VersionId;
-    if (
-      (typeof stage === "string" && stage !== "AWSCURRENT") ||
-      (typeof version === "string" && version !== secret.versionId)
-    ) {
-      throw new AwsError(
-        "ResourceNotFoundException",
-        "Secrets Manager can't find the specified secret value for staging label or version.",
-      );
+  const optionalString = (input: Record<string, unknown>, key: string): string | undefined => {
+    const value = input[key];
+    if (value === undefined) return undefined;
+    if (typeof value !== "string" || value === "") {
+      throw new AwsError("ValidationException", `${key} must be a non-empty string`);
     }
+    return value;
+  };
+  operations.set("secretsmanager.GetSecretValue", (input) => {
+    const secretId = requireString(input, "SecretId");
+    const secret = secrets.get(secretId);
+    const version = secrets.version(secretId, {
+      versionId: optionalString(input, "VersionId"),
+      versionStage: optionalString(input, "VersionStage"),
+    });
     return {
       ARN: secret.arn,
       Name: secret.name,
-      VersionId: secret.versionId,
-      SecretString: secret.secretString,
-      VersionStages: ["AWSCURRENT"],
-      CreatedDate: secret.createdDate / 1000,
+      VersionId: version.versionId,
+      SecretString: version.secretString,
+      VersionStages: version.stages,
+      CreatedDate: version.createdDate / 1000,
+    };
+  });
+  operations.set("secretsmanager.PutSecretValue", (input) => {
+    const secretId = requireString(input, "SecretId");
+    if (input.SecretBinary !== undefined) {
+      throw new AwsError(
+        "InvalidRequestException",
+        "SecretBinary is not supported locally; use SecretString.",
+      );
+    }
+    if (typeof input.SecretString !== "string") {
+      throw new AwsError("InvalidRequestException", "You must provide either SecretString or SecretBinary.");
+    }
+    const token = optionalString(input, "ClientRequestToken");
+    if (token !== undefined && (token.length < 32 || token.length > 64)) {
+      throw new AwsError("ValidationException", "ClientRequestToken must be 32 to 64 characters long.");
+    }
+    const stages = input.VersionStages;
+    if (
+      stages !== undefined &&
+      (!Array.isArray(stages) ||
+        stages.length < 1 ||
+        stages.length > 20 ||
+        !stages.every((stage) => typeof stage === "string" && stage.length >= 1 && stage.length <= 256))
+    ) {
+      throw new AwsError(
+        "ValidationException",
+        "VersionStages must hold 1 to 20 labels of 1 to 256 characters.",
+      );
+    }
+    const { secret, version } = secrets.putValue(secretId, {
+      secretString: input.SecretString,
+      clientRequestToken: token,
+      versionStages: stages as string[] | undefined,
+    });
+    return {
+      ARN: secret.arn,
+      Name: secret.name,
+      VersionId: version.versionId,
+      VersionStages: version.stages,
     };
   });
   return operations;

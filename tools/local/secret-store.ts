@@ -3,26 +3,69 @@ import { readJsonFile, writeJsonFile } from "./json-file";
 import type { GenerateSecretOptions } from "./model";
 import { AwsError } from "./ssm-store";
 
-/** Secrets Manager semantics the local endpoint serves, persisted as one JSON file (mode 600). */
+/**
+ * Secrets Manager semantics the local endpoint serves, persisted as one JSON
+ * file (mode 600): each secret's versions and their staging labels, moved on
+ * PutSecretValue the way the service moves them.
+ */
+
+export interface StoredSecretVersion {
+  versionId: string;
+  secretString: string;
+  /** Staging labels; a version with none is deprecated, still readable by its VersionId. */
+  stages: string[];
+  /** Epoch milliseconds. */
+  createdDate: number;
+}
 
 export interface StoredSecret {
+  name: string;
+  arn: string;
+  description?: string;
+  /** Epoch milliseconds. */
+  createdDate: number;
+  versions: StoredSecretVersion[];
+}
+
+/** The file's shape before versions were kept: one value, implicitly AWSCURRENT. */
+interface SingleValueSecret {
   name: string;
   arn: string;
   versionId: string;
   secretString: string;
   description?: string;
-  /** Epoch milliseconds. */
   createdDate: number;
 }
 
+export interface SecretVersionSelector {
+  versionId?: string;
+  versionStage?: string;
+}
+
+export interface PutSecretValueInput {
+  secretString: string;
+  /** Becomes the new VersionId; a retry with the same token and value changes nothing. */
+  clientRequestToken?: string;
+  /** Default `["AWSCURRENT"]`. */
+  versionStages?: string[];
+}
+
+export const AWSCURRENT = "AWSCURRENT";
+export const AWSPREVIOUS = "AWSPREVIOUS";
 const NOT_FOUND = "Secrets Manager can't find the specified secret.";
+// Secrets Manager drops deprecated versions once a secret has more than this many.
+const MAX_VERSIONS = 100;
+const MAX_SECRET_STRING_BYTES = 65_536;
 
 export class SecretStore {
   private readonly secrets = new Map<string, StoredSecret>();
 
   constructor(private readonly file?: string) {
     if (file)
-      for (const secret of readJsonFile<StoredSecret[]>(file, [])) this.secrets.set(secret.name, secret);
+      for (const stored of readJsonFile<Array<StoredSecret | SingleValueSecret>>(file, [])) {
+        const secret = "versions" in stored ? stored : fromSingleValue(stored);
+        this.secrets.set(secret.name, secret);
+      }
   }
 
   /** By name, full ARN, or partial ARN (without the six-character suffix), as Secrets Manager resolves SecretId. */
@@ -44,10 +87,76 @@ export class SecretStore {
     }
   }
 
+  /** GetSecretValue's choice: by VersionId and/or VersionStage (both must name the same version), else AWSCURRENT. */
+  version(secretId: string, selector: SecretVersionSelector = {}): StoredSecretVersion {
+    const secret = this.get(secretId);
+    const stage = selector.versionStage ?? (selector.versionId === undefined ? AWSCURRENT : undefined);
+    const version = secret.versions.find(
+      (candidate) =>
+        (selector.versionId === undefined || candidate.versionId === selector.versionId) &&
+        (stage === undefined || candidate.stages.includes(stage)),
+    );
+    if (version) return version;
+    throw new AwsError(
+      "ResourceNotFoundException",
+      stage === undefined
+        ? `Secrets Manager can't find the specified secret value for VersionId: ${selector.versionId}`
+        : `Secrets Manager can't find the specified secret value for staging label: ${stage}`,
+    );
+  }
+
+  /**
+   * PutSecretValue: a new version carrying `versionStages`, each label taken
+   * from the version that had it; when AWSCURRENT moves, the version it left
+   * becomes AWSPREVIOUS.
+   */
+  putValue(
+    secretId: string,
+    input: PutSecretValueInput,
+  ): { secret: StoredSecret; version: StoredSecretVersion } {
+    const secret = this.get(secretId);
+    if (Buffer.byteLength(input.secretString) > MAX_SECRET_STRING_BYTES) {
+      throw new AwsError(
+        "ValidationException",
+        `SecretString must be at most ${MAX_SECRET_STRING_BYTES} bytes`,
+      );
+    }
+    const existing = secret.versions.find((version) => version.versionId === input.clientRequestToken);
+    if (existing) {
+      if (existing.secretString === input.secretString) return { secret, version: existing };
+      throw new AwsError(
+        "ResourceExistsException",
+        "You can't modify an existing version, you can only create new versions.",
+      );
+    }
+    const stages = [...new Set(input.versionStages ?? [AWSCURRENT])];
+    const version: StoredSecretVersion = {
+      versionId: input.clientRequestToken ?? randomUUID(),
+      secretString: input.secretString,
+      stages,
+      createdDate: Date.now(),
+    };
+    if (stages.includes(AWSCURRENT)) {
+      const demoted = secret.versions.find((other) => other.stages.includes(AWSCURRENT));
+      if (demoted) {
+        for (const other of secret.versions)
+          other.stages = other.stages.filter((stage) => stage !== AWSPREVIOUS);
+        demoted.stages.push(AWSPREVIOUS);
+      }
+    }
+    for (const other of secret.versions)
+      other.stages = other.stages.filter((stage) => !stages.includes(stage));
+    secret.versions.push(version);
+    this.dropDeprecatedBeyondQuota(secret);
+    this.save();
+    return { secret, version };
+  }
+
   /**
    * Creates a template's secret once. A generated value is kept across
-   * restarts (CloudFormation generates it only on create); a literal
-   * SecretString in the template replaces the stored one when it changes.
+   * restarts (CloudFormation generates it only on create), and so is a value
+   * put since; a literal SecretString in the template that changes becomes a
+   * new version, as a stack update makes it.
    */
   ensure(input: {
     name: string;
@@ -57,31 +166,62 @@ export class SecretStore {
     generate?: GenerateSecretOptions;
   }): StoredSecret {
     const existing = this.secrets.get(input.name);
-    if (
-      existing &&
-      existing.arn === input.arn &&
-      (input.secretString === undefined || input.secretString === existing.secretString)
-    ) {
+    const currentValue = existing?.versions.find((version) =>
+      version.stages.includes(AWSCURRENT),
+    )?.secretString;
+    if (existing && existing.arn === input.arn) {
+      if (input.secretString !== undefined && input.secretString !== currentValue)
+        this.putValue(input.name, { secretString: input.secretString });
       return existing;
     }
-    const secretString =
-      input.secretString ?? existing?.secretString ?? generateSecretString(input.generate ?? {});
     const secret: StoredSecret = {
       name: input.name,
       arn: input.arn,
-      versionId: randomUUID(),
-      secretString,
       description: input.description,
       createdDate: existing?.createdDate ?? Date.now(),
+      versions: [
+        {
+          versionId: randomUUID(),
+          secretString: input.secretString ?? currentValue ?? generateSecretString(input.generate ?? {}),
+          stages: [AWSCURRENT],
+          createdDate: Date.now(),
+        },
+      ],
     };
     this.secrets.set(input.name, secret);
     this.save();
     return secret;
   }
 
+  private dropDeprecatedBeyondQuota(secret: StoredSecret): void {
+    let excess = secret.versions.length - MAX_VERSIONS;
+    secret.versions = secret.versions.filter((version) => {
+      if (excess <= 0 || version.stages.length > 0) return true;
+      excess--;
+      return false;
+    });
+  }
+
   private save(): void {
     if (this.file) writeJsonFile(this.file, [...this.secrets.values()], 0o600);
   }
+}
+
+function fromSingleValue(secret: SingleValueSecret): StoredSecret {
+  return {
+    name: secret.name,
+    arn: secret.arn,
+    description: secret.description,
+    createdDate: secret.createdDate,
+    versions: [
+      {
+        versionId: secret.versionId,
+        secretString: secret.secretString,
+        stages: [AWSCURRENT],
+        createdDate: secret.createdDate,
+      },
+    ],
+  };
 }
 
 const LOWER = "abcdefghijklmnopqrstuvwxyz";

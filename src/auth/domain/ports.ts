@@ -71,7 +71,22 @@ export interface LockoutPolicySource {
   current(): Promise<LockoutPolicy>;
 }
 
+/** An HMAC key and the id that names it in a token's `kid` header. */
+export interface SigningKey {
+  id: string;
+  key: Uint8Array;
+}
+
+/**
+ * `current` signs new tokens; `previous`, the key it replaced, is still
+ * accepted so that rotating the key does not reject tokens already issued.
+ */
+export interface SigningKeys {
+  current: SigningKey;
+  previous?: SigningKey;
+}
+
 export interface SigningKeySource {
-  /** The HMAC key that signs and verifies access tokens. */
-  signingKey(): Promise<Uint8Array>;
+  /** May be cached; `refresh` reads them anew (when a token names a key the cache does not hold). */
+  signingKeys(options?: { refresh?: boolean }): Promise<SigningKeys>;
 }

@@ -1,11 +1,16 @@
 import { randomUUID } from "node:crypto";
-import { errors as joseErrors, jwtVerify, SignJWT } from "jose";
-import type { Clock, SigningKeySource } from "./ports";
+import { decodeProtectedHeader, errors as joseErrors, jwtVerify, SignJWT } from "jose";
+import type { Clock, SigningKey, SigningKeySource, SigningKeys } from "./ports";
+import { MIN_KEY_BYTES } from "./signing-key";
 
 export const TOKEN_ISSUER = "meridian";
 const ALGORITHM = "HS256";
-/** HS256 keys shorter than the hash output weaken the MAC (RFC 7518 section 3.2). */
-const MIN_KEY_BYTES = 32;
+/**
+ * A token naming a key the verifier does not hold makes it read the keys
+ * anew, as the key may have just been rotated; at most this often, so tokens
+ * with made-up key ids cannot turn into a flood of reads of the secret.
+ */
+export const DEFAULT_MIN_SECONDS_BETWEEN_REFRESHES = 30;
 
 export interface TokenSubject {
   userId: string;
@@ -26,7 +31,7 @@ export class InvalidTokenError extends Error {
   }
 }
 
-/** Signs access tokens; used by the login function only. */
+/** Signs access tokens with the current key, named in the `kid` header; used by the login function only. */
 export class TokenIssuer {
   constructor(
     private readonly keys: SigningKeySource,
@@ -35,57 +40,123 @@ export class TokenIssuer {
   ) {}
 
   async issue(subject: TokenSubject): Promise<IssuedToken> {
-    const key = await signingKey(this.keys);
+    const { current } = checked(await this.keys.signingKeys());
     const issuedAt = Math.floor(this.clock() / 1000);
     const token = await new SignJWT({ username: subject.username })
-      .setProtectedHeader({ alg: ALGORITHM, typ: "JWT" })
+      .setProtectedHeader({ alg: ALGORITHM, typ: "JWT", kid: current.id })
       .setSubject(subject.userId)
       .setIssuer(TOKEN_ISSUER)
       .setIssuedAt(issuedAt)
       .setExpirationTime(issuedAt + this.ttlSeconds)
       .setJti(randomUUID())
-      .sign(key);
+      .sign(current.key);
     return { token, tokenType: "Bearer", expiresIn: this.ttlSeconds };
   }
 }
 
-/** Checks access tokens; used by the authorizer, which needs the key but no token lifetime. */
+/**
+ * Checks access tokens against the current and the previous key; used by the
+ * authorizer, which needs the keys but no token lifetime.
+ */
 export class TokenVerifier {
+  private lastRefreshAt: number | undefined;
+
   constructor(
     private readonly keys: SigningKeySource,
     private readonly clock: Clock = Date.now,
+    private readonly minSecondsBetweenRefreshes = DEFAULT_MIN_SECONDS_BETWEEN_REFRESHES,
   ) {}
 
   async verify(token: string): Promise<TokenSubject> {
-    const key = await signingKey(this.keys);
-    try {
-      const { payload } = await jwtVerify(token, key, {
-        algorithms: [ALGORITHM],
-        issuer: TOKEN_ISSUER,
-        requiredClaims: ["sub", "exp", "iat", "jti"],
-        currentDate: new Date(this.clock()),
-      });
-      const { sub, username } = payload;
-      if (typeof sub !== "string" || sub === "" || typeof username !== "string" || username === "") {
-        throw new InvalidTokenError("Token lacks a subject or username");
-      }
-      return { userId: sub, username };
-    } catch (error) {
-      if (error instanceof InvalidTokenError) throw error;
-      // Every jose failure (bad signature, expiry, claims, malformed input) is
-      // a JOSEError; anything else is our own fault and must not read as 401.
-      if (error instanceof joseErrors.JOSEError) {
-        throw new InvalidTokenError(`Token rejected: ${error.code}`, { cause: error });
-      }
-      throw error;
+    const keyId = tokenKeyId(token);
+    let candidates = candidateKeys(keyId, checked(await this.keys.signingKeys()));
+    if (candidates.length === 0 && this.mayRefresh()) {
+      candidates = candidateKeys(keyId, checked(await this.keys.signingKeys({ refresh: true })));
     }
+    if (candidates.length === 0) throw new InvalidTokenError("Token names an unknown signing key");
+
+    let signatureFailure: unknown;
+    for (const key of candidates) {
+      try {
+        return await this.verifyWith(token, key);
+      } catch (error) {
+        // Only a token without a key id has more than one candidate; another
+        // key is worth trying only when this one's signature did not match.
+        if (!(error instanceof joseErrors.JWSSignatureVerificationFailed)) throw rejection(error);
+        signatureFailure = error;
+      }
+    }
+    throw rejection(signatureFailure);
+  }
+
+  private async verifyWith(token: string, key: SigningKey): Promise<TokenSubject> {
+    const { payload } = await jwtVerify(token, key.key, {
+      algorithms: [ALGORITHM],
+      issuer: TOKEN_ISSUER,
+      requiredClaims: ["sub", "exp", "iat", "jti"],
+      currentDate: new Date(this.clock()),
+    });
+    const { sub, username } = payload;
+    if (typeof sub !== "string" || sub === "" || typeof username !== "string" || username === "") {
+      throw new InvalidTokenError("Token lacks a subject or username");
+    }
+    return { userId: sub, username };
+  }
+
+  /** Claims the one refresh allowed per interval before anything is awaited, so concurrent calls share it. */
+  private mayRefresh(): boolean {
+    const now = this.clock();
+    if (
+      this.lastRefreshAt !== undefined &&
+      now - this.lastRefreshAt < this.minSecondsBetweenRefreshes * 1000
+    ) {
+      return false;
+    }
+    this.lastRefreshAt = now;
+    return true;
   }
 }
 
-async function signingKey(keys: SigningKeySource): Promise<Uint8Array> {
-  const key = await keys.signingKey();
-  if (key.byteLength < MIN_KEY_BYTES) {
+/** The `kid` of the token's header; undefined for tokens issued before tokens carried one. */
+function tokenKeyId(token: string): string | undefined {
+  let header: ReturnType<typeof decodeProtectedHeader>;
+  try {
+    header = decodeProtectedHeader(token);
+  } catch (error) {
+    throw new InvalidTokenError("Token is malformed", { cause: error });
+  }
+  if (header.kid === undefined) return undefined;
+  if (typeof header.kid !== "string" || header.kid === "")
+    throw new InvalidTokenError("Token key id is malformed");
+  return header.kid;
+}
+
+function candidateKeys(keyId: string | undefined, keys: SigningKeys): SigningKey[] {
+  const accepted = [keys.current, ...(keys.previous ? [keys.previous] : [])];
+  if (keyId === undefined) return accepted;
+  const named = accepted.find((key) => key.id === keyId);
+  return named ? [named] : [];
+}
+
+function rejection(error: unknown): unknown {
+  if (error instanceof InvalidTokenError) return error;
+  // Every jose failure (bad signature, expiry, claims, malformed input) is
+  // a JOSEError; anything else is our own fault and must not read as 401.
+  if (error instanceof joseErrors.JOSEError) {
+    return new InvalidTokenError(`Token rejected: ${error.code}`, { cause: error });
+  }
+  return error;
+}
+
+/**
+ * A short current key is a configuration fault and fails loudly. A short
+ * previous key is left out instead: the issuer never signed with it, and
+ * failing would keep every request failing after the rotation that fixed it.
+ */
+function checked(keys: SigningKeys): SigningKeys {
+  if (keys.current.key.byteLength < MIN_KEY_BYTES) {
     throw new Error(`Token signing key must be at least ${MIN_KEY_BYTES} bytes`);
   }
-  return key;
+  if (keys.previous && keys.previous.key.byteLength < MIN_KEY_BYTES) return { current: keys.current };
+  return keys;
 }

@@ -1,10 +1,13 @@
-import { mkdtempSync, rmSync } from "node:fs";
+import { randomUUID } from "node:crypto";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { getSecret } from "@aws-lambda-powertools/parameters/secrets";
 import { getParameter, getParameters, getParametersByName } from "@aws-lambda-powertools/parameters/ssm";
 import {
   GetSecretValueCommand,
+  PutSecretValueCommand,
+  ResourceExistsException,
   ResourceNotFoundException,
   SecretsManagerClient,
 } from "@aws-sdk/client-secrets-manager";
@@ -19,6 +22,8 @@ import {
   paginateGetParametersByPath,
   SSMClient,
 } from "@aws-sdk/client-ssm";
+import { SecretsManagerSigningKeySource } from "../../../src/auth/adapters/secrets-signing-key-source";
+import { signingKeyFrom } from "../../../src/auth/domain/signing-key";
 import { type AwsEndpoint, startAwsEndpoint } from "../../../tools/local/aws-endpoint";
 
 /** The real SDK clients and Powertools Parameters against the local SSM / Secrets Manager endpoint. */
@@ -229,8 +234,159 @@ describe("Secrets Manager with @aws-sdk/client-secrets-manager", () => {
     await expect(secrets.send(new GetSecretValueCommand({ SecretId: "nope" }))).rejects.toBeInstanceOf(
       ResourceNotFoundException,
     );
+    await expect(
+      secrets.send(new PutSecretValueCommand({ SecretId: "nope", SecretString: "x" })),
+    ).rejects.toBeInstanceOf(ResourceNotFoundException);
+  });
+
+  test("PutSecretValue makes the new value AWSCURRENT and moves AWSPREVIOUS to the value it replaced", async () => {
+    const SecretId = newSecret("one");
+    const first = await secrets.send(new GetSecretValueCommand({ SecretId }));
+    expect(first).toMatchObject({ SecretString: "one", VersionStages: ["AWSCURRENT"] });
+    expect(first.CreatedDate).toBeInstanceOf(Date);
+
+    const put = await secrets.send(new PutSecretValueCommand({ SecretId, SecretString: "two" }));
+    expect(put).toMatchObject({ Name: SecretId, VersionStages: ["AWSCURRENT"] });
+    expect(put.VersionId).not.toBe(first.VersionId);
+    expect(await stage(SecretId, "AWSCURRENT")).toEqual(["two", ["AWSCURRENT"]]);
+    expect(await stage(SecretId, "AWSPREVIOUS")).toEqual(["one", ["AWSPREVIOUS"]]);
+
+    await secrets.send(new PutSecretValueCommand({ SecretId, SecretString: "three" }));
+    expect(await stage(SecretId, "AWSCURRENT")).toEqual(["three", ["AWSCURRENT"]]);
+    expect(await stage(SecretId, "AWSPREVIOUS")).toEqual(["two", ["AWSPREVIOUS"]]);
+    // Two rotations on, the first value has no label left, but its VersionId still reads it.
+    const byId = await secrets.send(new GetSecretValueCommand({ SecretId, VersionId: first.VersionId }));
+    expect(byId).toMatchObject({ SecretString: "one", VersionStages: [] });
+    await expect(
+      secrets.send(
+        new GetSecretValueCommand({ SecretId, VersionId: first.VersionId, VersionStage: "AWSCURRENT" }),
+      ),
+    ).rejects.toBeInstanceOf(ResourceNotFoundException);
+  });
+
+  test("a stage no version carries, and an unknown VersionId, are ResourceNotFoundException", async () => {
+    const SecretId = newSecret("only");
+    for (const input of [
+      { VersionStage: "AWSPREVIOUS" },
+      { VersionStage: "AWSPENDING" },
+      { VersionId: randomUUID() },
+    ]) {
+      const error = await secrets
+        .send(new GetSecretValueCommand({ SecretId, ...input }))
+        .catch((caught: unknown) => caught);
+      expect(error).toBeInstanceOf(ResourceNotFoundException);
+      expect((error as Error).message).toMatch(
+        /can't find the specified secret value for (staging label|VersionId)/,
+      );
+      expect((error as ResourceNotFoundException).$metadata.httpStatusCode).toBe(400);
+    }
+  });
+
+  test("VersionStages given: only those labels move, AWSCURRENT stays", async () => {
+    const SecretId = newSecret("live");
+    await secrets.send(
+      new PutSecretValueCommand({ SecretId, SecretString: "pending", VersionStages: ["AWSPENDING"] }),
+    );
+    expect(await stage(SecretId, "AWSCURRENT")).toEqual(["live", ["AWSCURRENT"]]);
+    expect(await stage(SecretId, "AWSPENDING")).toEqual(["pending", ["AWSPENDING"]]);
+    await expect(
+      secrets.send(new GetSecretValueCommand({ SecretId, VersionStage: "AWSPREVIOUS" })),
+    ).rejects.toBeInstanceOf(ResourceNotFoundException);
+  });
+
+  test("ClientRequestToken: a retry changes nothing; another value under the same token is ResourceExistsException", async () => {
+    const SecretId = newSecret("before");
+    const ClientRequestToken = randomUUID();
+    const put = () =>
+      secrets.send(new PutSecretValueCommand({ SecretId, SecretString: "after", ClientRequestToken }));
+    expect((await put()).VersionId).toBe(ClientRequestToken);
+    expect((await put()).VersionId).toBe(ClientRequestToken);
+    expect(await stage(SecretId, "AWSPREVIOUS")).toEqual(["before", ["AWSPREVIOUS"]]);
+    await expect(
+      secrets.send(new PutSecretValueCommand({ SecretId, SecretString: "other", ClientRequestToken })),
+    ).rejects.toBeInstanceOf(ResourceExistsException);
+    expect(await stage(SecretId, "AWSCURRENT")).toEqual(["after", ["AWSCURRENT"]]);
+  });
+
+  test("versions and their stages persist in the data directory", async () => {
+    const SecretId = newSecret("kept-1");
+    await secrets.send(new PutSecretValueCommand({ SecretId, SecretString: "kept-2" }));
+    const second = await startAwsEndpoint({
+      port: 0,
+      dataDir,
+      region: "us-east-1",
+      accountId: "000000000000",
+      log: () => {},
+    });
+    const client = new SecretsManagerClient({ endpoint: second.url, region: "us-east-1", credentials });
+    try {
+      expect(await stage(SecretId, "AWSCURRENT", client)).toEqual(["kept-2", ["AWSCURRENT"]]);
+      expect(await stage(SecretId, "AWSPREVIOUS", client)).toEqual(["kept-1", ["AWSPREVIOUS"]]);
+    } finally {
+      client.destroy();
+      await second.close();
+    }
+  });
+
+  test("a data directory from before versions were kept reads as one AWSCURRENT version", async () => {
+    const oldDataDir = mkdtempSync(join(tmpdir(), "meridian-aws-endpoint-old-"));
+    const arn = "arn:aws:secretsmanager:us-east-1:000000000000:secret:meridian-local-old-Secret-XyZ789";
+    writeFileSync(
+      join(oldDataDir, "secrets.json"),
+      JSON.stringify([
+        {
+          name: "meridian-local-old-Secret",
+          arn,
+          versionId: "11111111-2222-3333-4444-555555555555",
+          secretString: "from-before",
+          createdDate: Date.UTC(2025, 0, 1),
+        },
+      ]),
+    );
+    const old = await startAwsEndpoint({
+      port: 0,
+      dataDir: oldDataDir,
+      region: "us-east-1",
+      accountId: "000000000000",
+      log: () => {},
+    });
+    const client = new SecretsManagerClient({ endpoint: old.url, region: "us-east-1", credentials });
+    try {
+      expect(await client.send(new GetSecretValueCommand({ SecretId: arn }))).toMatchObject({
+        SecretString: "from-before",
+        VersionId: "11111111-2222-3333-4444-555555555555",
+        VersionStages: ["AWSCURRENT"],
+      });
+      await client.send(new PutSecretValueCommand({ SecretId: arn, SecretString: "rotated" }));
+      expect(await stage(arn, "AWSPREVIOUS", client)).toEqual(["from-before", ["AWSPREVIOUS"]]);
+    } finally {
+      client.destroy();
+      await old.close();
+      rmSync(oldDataDir, { recursive: true, force: true });
+    }
   });
 });
+
+/** A secret of its own for one test, as a template's would be created; returns its name. */
+function newSecret(value: string): string {
+  const name = `meridian-local-test-${randomUUID().slice(0, 8)}`;
+  endpoint.secrets.ensure({
+    name,
+    arn: `arn:aws:secretsmanager:us-east-1:000000000000:secret:${name}-AbC123`,
+    secretString: value,
+  });
+  return name;
+}
+
+/** The value and stages of the version carrying `versionStage`. */
+async function stage(
+  SecretId: string,
+  VersionStage: string,
+  client = secrets,
+): Promise<[string | undefined, string[] | undefined]> {
+  const result = await client.send(new GetSecretValueCommand({ SecretId, VersionStage }));
+  return [result.SecretString, result.VersionStages];
+}
 
 describe("Powertools Parameters through AWS_ENDPOINT_URL_SSM / _SECRETS_MANAGER", () => {
   test("getParameter, getParameters (by path), getParametersByName", async () => {
@@ -262,5 +418,19 @@ describe("Powertools Parameters through AWS_ENDPOINT_URL_SSM / _SECRETS_MANAGER"
 
   test("getSecret", async () => {
     expect(await getSecret("meridian-local-auth-TokenSigningSecret")).toBe("s3cr3t");
+  });
+
+  test("auth's signing key source: AWSCURRENT, and AWSPREVIOUS once there is one", async () => {
+    const key = (value: string) => signingKeyFrom(new TextEncoder().encode(value));
+    const SecretId = newSecret("a".repeat(64));
+    const source = new SecretsManagerSigningKeySource(SecretId, 300);
+    await expect(source.signingKeys()).resolves.toEqual({ current: key("a".repeat(64)) });
+
+    await secrets.send(new PutSecretValueCommand({ SecretId, SecretString: "b".repeat(64) }));
+    await expect(source.signingKeys()).resolves.toEqual({ current: key("a".repeat(64)) });
+    await expect(source.signingKeys({ refresh: true })).resolves.toEqual({
+      current: key("b".repeat(64)),
+      previous: key("a".repeat(64)),
+    });
   });
 });

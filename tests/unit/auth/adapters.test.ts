@@ -1,10 +1,36 @@
+import {
+  GetSecretValueCommand,
+  ResourceNotFoundException,
+  SecretsManagerClient,
+} from "@aws-sdk/client-secrets-manager";
 import { GetParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
 import { GetCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { mockClient } from "aws-sdk-client-mock";
 import { DynamoDbLoginAttemptStore } from "../../../src/auth/adapters/dynamodb-login-attempt-store";
 import { DynamoDbUserRepository } from "../../../src/auth/adapters/dynamodb-user-repository";
+import { SecretsManagerSigningKeySource } from "../../../src/auth/adapters/secrets-signing-key-source";
 import { SsmLockoutPolicySource } from "../../../src/auth/adapters/ssm-lockout-policy-source";
+import { signingKeyFrom } from "../../../src/auth/domain/signing-key";
 import { documentClient } from "../../../src/shared/dynamodb";
+
+// Only Date is faked: caches' expiry reads the clock, the SDK mocks need real timers.
+function fakeDateOnly(now: number): void {
+  jest.useFakeTimers({
+    now,
+    doNotFake: [
+      "nextTick",
+      "setImmediate",
+      "clearImmediate",
+      "setTimeout",
+      "clearTimeout",
+      "setInterval",
+      "clearInterval",
+      "queueMicrotask",
+      "hrtime",
+      "performance",
+    ],
+  });
+}
 
 const conditionFailed = () =>
   Object.assign(new Error("The conditional request failed"), { name: "ConditionalCheckFailedException" });
@@ -15,22 +41,7 @@ describe("SsmLockoutPolicySource", () => {
 
   beforeEach(() => {
     ssm.reset();
-    // Only Date is faked: the cache's expiry reads the clock, the SDK mock needs real timers.
-    jest.useFakeTimers({
-      now: start,
-      doNotFake: [
-        "nextTick",
-        "setImmediate",
-        "clearImmediate",
-        "setTimeout",
-        "clearTimeout",
-        "setInterval",
-        "clearInterval",
-        "queueMicrotask",
-        "hrtime",
-        "performance",
-      ],
-    });
+    fakeDateOnly(start);
   });
   afterEach(() => jest.useRealTimers());
 
@@ -56,6 +67,96 @@ describe("SsmLockoutPolicySource", () => {
     await expect(
       new SsmLockoutPolicySource("/meridian/test/auth/lockout/policy-b").current(),
     ).rejects.toThrow(/invalid/);
+  });
+});
+
+describe("SecretsManagerSigningKeySource", () => {
+  const secrets = mockClient(SecretsManagerClient);
+  const start = Date.UTC(2025, 0, 1);
+  const SECRET_ID = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:token-key-AbCdEf";
+  const CURRENT = "c".repeat(64);
+  const PREVIOUS = "p".repeat(64);
+  const key = (value: string) => signingKeyFrom(new TextEncoder().encode(value));
+  const noSuchStage = () =>
+    new ResourceNotFoundException({
+      message: "Secrets Manager can't find the specified secret value for staging label: AWSPREVIOUS",
+      $metadata: {},
+    });
+  const stagesRead = () =>
+    secrets
+      .commandCalls(GetSecretValueCommand)
+      .map((call) => call.args[0].input.VersionStage ?? "AWSCURRENT");
+
+  beforeEach(() => {
+    secrets.reset();
+    fakeDateOnly(start);
+  });
+  afterEach(() => jest.useRealTimers());
+
+  it("reads AWSCURRENT and AWSPREVIOUS of the secret and names each key", async () => {
+    secrets.on(GetSecretValueCommand).resolves({ SecretString: CURRENT });
+    secrets.on(GetSecretValueCommand, { VersionStage: "AWSPREVIOUS" }).resolves({ SecretString: PREVIOUS });
+
+    await expect(new SecretsManagerSigningKeySource(SECRET_ID).signingKeys()).resolves.toEqual({
+      current: key(CURRENT),
+      previous: key(PREVIOUS),
+    });
+    expect(secrets.commandCalls(GetSecretValueCommand).map((call) => call.args[0].input)).toEqual(
+      expect.arrayContaining([{ SecretId: SECRET_ID }, { SecretId: SECRET_ID, VersionStage: "AWSPREVIOUS" }]),
+    );
+  });
+
+  it("takes a missing AWSPREVIOUS (a secret never rotated) as no previous key, and remembers that for the cache age", async () => {
+    secrets.on(GetSecretValueCommand).resolves({ SecretString: CURRENT });
+    secrets.on(GetSecretValueCommand, { VersionStage: "AWSPREVIOUS" }).rejects(noSuchStage());
+    const source = new SecretsManagerSigningKeySource(SECRET_ID, 60);
+
+    await expect(source.signingKeys()).resolves.toEqual({ current: key(CURRENT) });
+    jest.setSystemTime(start + 59_000);
+    await expect(source.signingKeys()).resolves.toEqual({ current: key(CURRENT) });
+    expect(stagesRead()).toEqual(["AWSCURRENT", "AWSPREVIOUS"]);
+
+    jest.setSystemTime(start + 61_000);
+    await source.signingKeys();
+    expect(stagesRead()).toHaveLength(4);
+  });
+
+  it("caches both for the cache age; refresh reads both again", async () => {
+    secrets.on(GetSecretValueCommand).resolves({ SecretString: CURRENT });
+    secrets.on(GetSecretValueCommand, { VersionStage: "AWSPREVIOUS" }).rejects(noSuchStage());
+    const source = new SecretsManagerSigningKeySource(SECRET_ID, 300);
+    await source.signingKeys();
+
+    // Rotated: the old value is AWSPREVIOUS now.
+    secrets.on(GetSecretValueCommand).resolves({ SecretString: "n".repeat(64) });
+    secrets.on(GetSecretValueCommand, { VersionStage: "AWSPREVIOUS" }).resolves({ SecretString: CURRENT });
+    jest.setSystemTime(start + 299_000);
+    await expect(source.signingKeys()).resolves.toEqual({ current: key(CURRENT) });
+    expect(stagesRead()).toHaveLength(2);
+
+    await expect(source.signingKeys({ refresh: true })).resolves.toEqual({
+      current: key("n".repeat(64)),
+      previous: key(CURRENT),
+    });
+    expect(stagesRead()).toHaveLength(4);
+  });
+
+  it("fails on any other error reading AWSPREVIOUS, and on an empty secret, without the key in the message", async () => {
+    secrets.on(GetSecretValueCommand).resolves({ SecretString: CURRENT });
+    secrets
+      .on(GetSecretValueCommand, { VersionStage: "AWSPREVIOUS" })
+      .rejects(Object.assign(new Error("User is not authorized"), { name: "AccessDeniedException" }));
+    await expect(new SecretsManagerSigningKeySource(SECRET_ID).signingKeys()).rejects.toThrow(
+      /not authorized/,
+    );
+
+    secrets.on(GetSecretValueCommand, { VersionStage: "AWSPREVIOUS" }).resolves({ SecretString: PREVIOUS });
+    secrets.on(GetSecretValueCommand, { SecretId: "empty" }).resolves({ SecretString: "" });
+    const error = await new SecretsManagerSigningKeySource("empty")
+      .signingKeys()
+      .catch((caught: unknown) => caught);
+    expect((error as Error).message).toMatch(/empty/);
+    expect((error as Error).message).not.toContain(PREVIOUS);
   });
 });
 

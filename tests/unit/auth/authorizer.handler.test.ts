@@ -63,6 +63,29 @@ describe("TOKEN authorizer handler", () => {
     });
   });
 
+  // Before any test shows a forged kid: the authorizer reads the keys again at most once per 30 s.
+  it("after a rotation, accepts the new key's tokens (reading the keys again once) and the old key's", async () => {
+    const rotatedKey = "0123456789abcdef".repeat(4);
+    secrets.on(GetSecretValueCommand).resolves({ SecretString: rotatedKey });
+    secrets
+      .on(GetSecretValueCommand, { VersionStage: "AWSPREVIOUS" })
+      .resolves({ SecretString: SIGNING_KEY });
+    const rotatedIssuer = new TokenIssuer(
+      new FixedSigningKeySource(new TextEncoder().encode(rotatedKey)),
+      300,
+    );
+    const subject = { userId: "user-1", username: "alice" };
+
+    await expect(authorize(`Bearer ${(await rotatedIssuer.issue(subject)).token}`)).resolves.toMatchObject({
+      principalId: "user-1",
+    });
+    expect(secrets.commandCalls(GetSecretValueCommand)).toHaveLength(2);
+    await expect(authorize(`Bearer ${(await issuer.issue(subject)).token}`)).resolves.toMatchObject({
+      principalId: "user-1",
+    });
+    expect(secrets.commandCalls(GetSecretValueCommand)).toHaveLength(2);
+  });
+
   it('throws exactly "Unauthorized" for missing, malformed, forged and expired tokens', async () => {
     secrets.on(GetSecretValueCommand).resolves({ SecretString: SIGNING_KEY });
     const { token } = await issuer.issue({ userId: "user-1", username: "alice" });

@@ -4,9 +4,11 @@ import type {
   LoginAttemptStore,
   LoginAttemptWindow,
   SigningKeySource,
+  SigningKeys,
   UserRecord,
   UserRepository,
 } from "../../../src/auth/domain/ports";
+import { signingKeyFrom } from "../../../src/auth/domain/signing-key";
 
 /** Resolves on a later turn, so concurrent callers interleave as they would over a network. */
 const tick = () => new Promise<void>((resolve) => setImmediate(resolve));
@@ -82,8 +84,44 @@ export class MutableLockoutPolicySource implements LockoutPolicySource {
 export class FixedSigningKeySource implements SigningKeySource {
   constructor(private readonly key: Uint8Array = new TextEncoder().encode("k".repeat(64))) {}
 
-  async signingKey(): Promise<Uint8Array> {
-    return this.key;
+  async signingKeys(): Promise<SigningKeys> {
+    return { current: signingKeyFrom(this.key) };
+  }
+}
+
+/** A secret's AWSCURRENT and AWSPREVIOUS values, moved on rotation as Secrets Manager moves them. */
+export class RotatingSecret {
+  previous: Uint8Array | undefined;
+
+  constructor(public current: Uint8Array) {}
+
+  rotate(next: Uint8Array): void {
+    this.previous = this.current;
+    this.current = next;
+  }
+}
+
+/**
+ * Reads the secret on first use and then only when asked to refresh: a cache
+ * that outlives the test, like one execution environment's between rotations.
+ */
+export class CachingSigningKeySource implements SigningKeySource {
+  refreshes = 0;
+  private cached: SigningKeys | undefined;
+
+  constructor(private readonly secret: RotatingSecret) {}
+
+  async signingKeys(options: { refresh?: boolean } = {}): Promise<SigningKeys> {
+    if (options.refresh) this.refreshes++;
+    if (this.cached === undefined || options.refresh) {
+      await tick();
+      const { current, previous } = this.secret;
+      this.cached = {
+        current: signingKeyFrom(current),
+        ...(previous ? { previous: signingKeyFrom(previous) } : {}),
+      };
+    }
+    return this.cached;
   }
 }
 

@@ -7,6 +7,7 @@ export function setAuthEnvironment(): void {
     TOKEN_TTL_SECONDS: "900",
     LOCKOUT_POLICY_PARAMETER: "/meridian/test/auth/lockout/policy",
     LOCKOUT_POLICY_MAX_AGE_SECONDS: "60",
+    TOKEN_SIGNING_KEY_MAX_AGE_SECONDS: "300",
     POWERTOOLS_SERVICE_NAME: "auth",
     POWERTOOLS_METRICS_NAMESPACE: "Meridian/test",
     POWERTOOLS_LOG_LEVEL: "SILENT",

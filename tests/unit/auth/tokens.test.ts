@@ -1,6 +1,14 @@
+import { createHash, randomBytes } from "node:crypto";
 import { decodeJwt, decodeProtectedHeader, SignJWT, UnsecuredJWT } from "jose";
+import { signingKeyFrom } from "../../../src/auth/domain/signing-key";
 import { InvalidTokenError, TokenIssuer, TokenVerifier } from "../../../src/auth/domain/tokens";
-import { FixedSigningKeySource, ManualClock, rejectionOf } from "./fakes";
+import {
+  CachingSigningKeySource,
+  FixedSigningKeySource,
+  ManualClock,
+  RotatingSecret,
+  rejectionOf,
+} from "./fakes";
 
 const subject = { userId: "user-1", username: "alice" };
 const KEY = new TextEncoder().encode("s".repeat(64));
@@ -21,7 +29,11 @@ describe("tokens", () => {
     const issued = await issuer.issue(subject);
 
     expect(issued).toMatchObject({ tokenType: "Bearer", expiresIn: 600 });
-    expect(decodeProtectedHeader(issued.token)).toEqual({ alg: "HS256", typ: "JWT" });
+    expect(decodeProtectedHeader(issued.token)).toEqual({
+      alg: "HS256",
+      typ: "JWT",
+      kid: signingKeyFrom(KEY).id,
+    });
     const claims = decodeJwt(issued.token);
     const issuedAt = clock.now() / 1000;
     expect(claims).toMatchObject({ sub: "user-1", username: "alice", iss: "meridian", iat: issuedAt });
@@ -103,5 +115,148 @@ describe("tokens", () => {
     const error = await rejectionOf(new TokenIssuer(weak, 60).issue(subject));
     expect(error).not.toBeInstanceOf(InvalidTokenError);
     expect((error as Error).message).toMatch(/at least 32 bytes/);
+    expect((error as Error).message).not.toContain("short");
+  });
+});
+
+const newKey = () => new Uint8Array(randomBytes(48));
+
+/**
+ * Login and the authorizer each cache the keys (CachingSigningKeySource: until
+ * a refresh), so after a rotation either may hold the keys of before it.
+ */
+function rotationSetUp() {
+  const clock = new ManualClock();
+  const secret = new RotatingSecret(newKey());
+  const verifierKeys = new CachingSigningKeySource(secret);
+  return {
+    clock,
+    secret,
+    verifierKeys,
+    verifier: new TokenVerifier(verifierKeys, clock.now),
+    /** A login that reads the secret now, as one in a fresh execution environment does. */
+    issueNow: () => new TokenIssuer(new CachingSigningKeySource(secret), 3600, clock.now).issue(subject),
+  };
+}
+
+/** A token signed with `key`, with the header given (no `kid` when not given). */
+function signed(key: Uint8Array, clock: ManualClock, header: Record<string, unknown> = {}): Promise<string> {
+  const now = Math.floor(clock.now() / 1000);
+  return new SignJWT({ username: subject.username })
+    .setProtectedHeader({ alg: "HS256", typ: "JWT", ...header })
+    .setSubject(subject.userId)
+    .setIssuer("meridian")
+    .setIssuedAt(now)
+    .setExpirationTime(now + 60)
+    .setJti("x")
+    .sign(key);
+}
+
+describe("signing key ids and rotation", () => {
+  it("names the key in kid: the same for every token of one key, other for another key, and no hash of the key", async () => {
+    const { secret, issueNow } = rotationSetUp();
+    const kids = [await issueNow(), await issueNow()].map(
+      (issued) => decodeProtectedHeader(issued.token).kid,
+    );
+    expect(kids[0]).toMatch(/^[0-9a-f]{16}$/);
+    expect(kids[1]).toBe(kids[0]);
+    expect(signingKeyFrom(secret.current).id).toBe(kids[0]);
+    expect(createHash("sha256").update(secret.current).digest("hex")).not.toContain(String(kids[0]));
+
+    secret.rotate(newKey());
+    expect(decodeProtectedHeader((await issueNow()).token).kid).not.toBe(kids[0]);
+  });
+
+  it("accepts tokens of the current and of the previous key", async () => {
+    const { secret, verifier, verifierKeys, issueNow } = rotationSetUp();
+    const before = await issueNow();
+    secret.rotate(newKey());
+    const after = await issueNow();
+
+    await expect(verifier.verify(before.token)).resolves.toEqual(subject);
+    await expect(verifier.verify(after.token)).resolves.toEqual(subject);
+    expect(verifierKeys.refreshes).toBe(0);
+  });
+
+  it("reads the keys again once for a kid it does not know, and then accepts the new key's tokens", async () => {
+    const { secret, verifier, verifierKeys, issueNow } = rotationSetUp();
+    await expect(verifier.verify((await issueNow()).token)).resolves.toEqual(subject);
+    secret.rotate(newKey());
+    const afterRotation = await issueNow();
+
+    await expect(verifier.verify(afterRotation.token)).resolves.toEqual(subject);
+    expect(verifierKeys.refreshes).toBe(1);
+    await expect(verifier.verify((await issueNow()).token)).resolves.toEqual(subject);
+    expect(verifierKeys.refreshes).toBe(1);
+  });
+
+  it("refreshes at most once per 30 s however many unknown kids arrive", async () => {
+    const { verifier, verifierKeys, clock } = rotationSetUp();
+    const forged = () => signed(newKey(), clock, { kid: randomBytes(8).toString("hex") });
+    const flood = await Promise.all(Array.from({ length: 50 }, forged));
+
+    const outcomes = await Promise.all(flood.map((token) => rejectionOf(verifier.verify(token))));
+    for (const outcome of outcomes) expect(outcome).toBeInstanceOf(InvalidTokenError);
+    expect(verifierKeys.refreshes).toBe(1);
+
+    clock.advanceSeconds(29);
+    expect(await rejectionOf(verifier.verify(await forged()))).toBeInstanceOf(InvalidTokenError);
+    expect(verifierKeys.refreshes).toBe(1);
+    clock.advanceSeconds(1);
+    expect(await rejectionOf(verifier.verify(await forged()))).toBeInstanceOf(InvalidTokenError);
+    expect(verifierKeys.refreshes).toBe(2);
+  });
+
+  it("accepts a token without kid (issued before tokens had one) signed with the current or the previous key", async () => {
+    const { secret, verifier, verifierKeys, clock } = rotationSetUp();
+    const old = secret.current;
+    secret.rotate(newKey());
+
+    await expect(verifier.verify(await signed(secret.current, clock))).resolves.toEqual(subject);
+    await expect(verifier.verify(await signed(old, clock))).resolves.toEqual(subject);
+    expect(await rejectionOf(verifier.verify(await signed(newKey(), clock)))).toBeInstanceOf(
+      InvalidTokenError,
+    );
+    expect(verifierKeys.refreshes).toBe(0);
+  });
+
+  it("rejects the tokens of a key rotated out twice, with or without kid", async () => {
+    const { secret, clock, issueNow } = rotationSetUp();
+    const first = secret.current;
+    const firstToken = (await issueNow()).token;
+    secret.rotate(newKey());
+    const secondToken = (await issueNow()).token;
+    secret.rotate(newKey());
+    // An authorizer that has read the keys since the second rotation.
+    const verifier = new TokenVerifier(new CachingSigningKeySource(secret), clock.now);
+
+    expect(await rejectionOf(verifier.verify(firstToken))).toBeInstanceOf(InvalidTokenError);
+    expect(await rejectionOf(verifier.verify(await signed(first, clock)))).toBeInstanceOf(InvalidTokenError);
+    await expect(verifier.verify(secondToken)).resolves.toEqual(subject);
+    await expect(verifier.verify((await issueNow()).token)).resolves.toEqual(subject);
+  });
+
+  it("rejects a kid that is not a string", async () => {
+    const { secret, verifier, clock } = rotationSetUp();
+    const token = await signed(secret.current, clock, { kid: 7 });
+    expect(await rejectionOf(verifier.verify(token))).toBeInstanceOf(InvalidTokenError);
+  });
+
+  it("checks the length of every key: a short current key fails, a short previous one is not accepted", async () => {
+    const { secret, verifier, clock } = rotationSetUp();
+    const short = new TextEncoder().encode("too short");
+    secret.rotate(short);
+    const error = await rejectionOf(verifier.verify(await signed(short, clock)));
+    expect(error).not.toBeInstanceOf(InvalidTokenError);
+    expect((error as Error).message).toMatch(/at least 32 bytes/);
+
+    secret.rotate(newKey());
+    const fresh = new TokenVerifier(new CachingSigningKeySource(secret), clock.now);
+    for (const header of [{}, { kid: signingKeyFrom(short).id }]) {
+      expect(await rejectionOf(fresh.verify(await signed(short, clock, header)))).toBeInstanceOf(
+        InvalidTokenError,
+      );
+    }
+    await expect(fresh.verify(await signed(secret.current, clock))).resolves.toEqual(subject);
   });
 });

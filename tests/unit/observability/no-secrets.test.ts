@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { TokenIssuer } from "../../../src/auth/domain/tokens";
 import { ROOT } from "../../../tools/lib/project";
 import { lambdaContext, proxyEvent } from "../../support/proxy-event";
+import { FixedSigningKeySource } from "../auth/fakes";
 import { captureOutput, loadAuth } from "./support";
 
 // Real values of the kind that must never reach a log line. The key is the
@@ -11,7 +12,7 @@ const SIGNING_KEY = "Zq8vN2kLp4Rt7Wx1Yc5Bd9Fg3Hj6Km0Qs2Uv4Xz8Ae1Ci5Eo7Gu9Iw3Ly6N
 const PASSWORD = "correct horse battery staple";
 const METHOD_ARN = "arn:aws:execute-api:eu-west-1:123456789012:a1b2c3d4e5/test/PUT/profiles/user-1";
 
-const keySource = { signingKey: async () => new TextEncoder().encode(SIGNING_KEY) };
+const keySource = new FixedSigningKeySource(new TextEncoder().encode(SIGNING_KEY));
 
 async function issue(username: string, ttlSeconds: number, clock?: () => number): Promise<string> {
   return (await new TokenIssuer(keySource, ttlSeconds, clock).issue({ userId: `id-${username}`, username }))
