@@ -41,6 +41,8 @@ export interface HttpRequest {
   header(name: string): string | undefined;
   /** The authorizer's principal; throws 401 when the route had none. */
   principal(): Principal;
+  /** The SigV4 caller's ARN on an AWS_IAM route (an assumed-role ARN for a Lambda function). */
+  callerArn(): string | undefined;
 }
 
 export type HttpRouteHandler = (request: HttpRequest) => Promise<HttpResult>;
@@ -135,6 +137,9 @@ function buildRequest(event: APIGatewayProxyEvent, correlationId: string): HttpR
         throw new UnauthorizedError("Missing or invalid token");
       }
       return { userId, username };
+    },
+    callerArn(): string | undefined {
+      return event.requestContext?.identity?.userArn ?? undefined;
     },
   };
 }

@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient, GetCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import type { FunctionCredentials, LocalCredentials } from "../../tools/local/data-dir";
 import type { LogEntry } from "../../tools/local/logs";
 import { signedFetch, startTestStack, type TestStack } from "../helpers/local-stack";
 import { call, type JsonReply } from "./local-stack/fixture";
@@ -39,12 +40,27 @@ const catalogUrl = (path: string): string => `${stack.endpoints.catalog}${path}`
 const lookup = (service: string, version = VERSION): Promise<JsonReply> =>
   call("GET", catalogUrl(`/catalog/${service}/${version}`));
 
-function signedPost(path: string, body: unknown): Promise<Response> {
-  return signedFetch(stack, catalogUrl(path), {
-    method: "POST",
-    body: JSON.stringify(body),
-    headers: json,
-  });
+/** The credentials `service`'s registrar function signs with (the catalog admits only it for that service). */
+function registrarOf(service: string): FunctionCredentials {
+  const registrar = Object.values(stack.functions).find(
+    (fn) => fn.functionName === `meridian-${stack.environment}-${service}-registrar`,
+  );
+  if (!registrar) throw new Error(`no registrar function for ${service}`);
+  return registrar.credentials;
+}
+
+/** A POST signed as the registrar of the body's service, unless `as` names other credentials. */
+function signedPost(
+  path: string,
+  body: { service_name: string; [field: string]: unknown },
+  as: FunctionCredentials | LocalCredentials = registrarOf(body.service_name),
+): Promise<Response> {
+  return signedFetch(
+    stack,
+    catalogUrl(path),
+    { method: "POST", body: JSON.stringify(body), headers: json },
+    as,
+  );
 }
 
 async function poll<T>(what: string, attempt: () => Promise<T | undefined>): Promise<T> {
@@ -73,10 +89,11 @@ async function gatewayLinesDuring<T>(work: () => Promise<T>): Promise<{ result: 
 const isCatalogLookup = (line: string): boolean => line.startsWith("GET /catalog/");
 const isLocationCall = (line: string): boolean => line.startsWith("GET /location/");
 
+/** A registration of location under a version of its own, so tests never disturb the real one. */
 function registration(overrides: Record<string, unknown> = {}) {
   return {
-    service_name: `test-${randomUUID().slice(0, 8)}`,
-    service_version: VERSION,
+    service_name: "location",
+    service_version: `test-${randomUUID().slice(0, 8)}`,
     endpoint_url: "https://example.com/one",
     ttl: 60,
     status: "healthy",
@@ -117,13 +134,32 @@ describe("the catalog's routes", () => {
       headers: json,
     });
     expect(reply.status).toBe(403);
-    expect((await lookup(body.service_name)).status).toBe(404);
+    expect((await lookup(body.service_name, body.service_version)).status).toBe(404);
+  });
+
+  test("another service's registrar, or the operator, may not change a registration: 403", async () => {
+    const body = registration();
+    const byAuth = await signedPost("/catalog/register", body, registrarOf("auth"));
+    expect(byAuth.status).toBe(403);
+    expect(await byAuth.json()).toStrictEqual({
+      error: { code: "forbidden", message: "Only location's own registrar may change its registration" },
+    });
+    // The operator passes the local resource policy, as the issue asks, but is no registrar.
+    expect((await signedPost("/catalog/register", body, stack.credentials)).status).toBe(403);
+    expect((await lookup(body.service_name, body.service_version)).status).toBe(404);
+
+    expect((await signedPost("/catalog/register", body)).status).toBe(201);
+    const deregistration = { service_name: body.service_name, service_version: body.service_version };
+    expect((await signedPost("/catalog/deregister", deregistration, registrarOf("profile"))).status).toBe(
+      403,
+    );
+    expect((await lookup(body.service_name, body.service_version)).status).toBe(200);
   });
 
   test("a signed register overwrites the same name and version; deregister removes it", async () => {
     const first = registration();
     expect((await signedPost("/catalog/register", first)).status).toBe(201);
-    expect((await lookup(first.service_name)).body).toStrictEqual({
+    expect((await lookup(first.service_name, first.service_version)).body).toStrictEqual({
       endpoint_url: "https://example.com/one",
       ttl: 60,
       status: "healthy",
@@ -131,7 +167,7 @@ describe("the catalog's routes", () => {
 
     const second = { ...first, endpoint_url: "https://example.com/two", ttl: 30, status: "unhealthy" };
     expect((await signedPost("/catalog/register", second)).status).toBe(201);
-    expect((await lookup(first.service_name)).body).toStrictEqual({
+    expect((await lookup(first.service_name, first.service_version)).body).toStrictEqual({
       endpoint_url: "https://example.com/two",
       ttl: 30,
       status: "unhealthy",
@@ -139,11 +175,11 @@ describe("the catalog's routes", () => {
 
     const removed = await signedPost("/catalog/deregister", {
       service_name: first.service_name,
-      service_version: VERSION,
+      service_version: first.service_version,
     });
     expect(removed.status).toBe(200);
     expect(await removed.json()).toMatchObject({ removed: true });
-    const gone = await lookup(first.service_name);
+    const gone = await lookup(first.service_name, first.service_version);
     expect(gone.status).toBe(404);
     expect(gone.body).toStrictEqual({ error_message: "Service Not Found" });
   });
@@ -168,9 +204,9 @@ describe("registrations expire unless refreshed", () => {
   afterAll(() => documents?.destroy());
 
   const nowSeconds = (): number => Math.floor(Date.now() / 1000);
-  const storedExpiry = async (service: string): Promise<unknown> =>
-    (await documents.send(new GetCommand({ TableName: TABLE, Key: { name: service, version: VERSION } })))
-      .Item?.expires_at;
+  const storedExpiry = async (service: string, version = VERSION): Promise<unknown> =>
+    (await documents.send(new GetCommand({ TableName: TABLE, Key: { name: service, version } }))).Item
+      ?.expires_at;
 
   test("a signed register answers with the expiry it stored, the local 60 s out", async () => {
     const body = registration();
@@ -180,9 +216,9 @@ describe("registrations expire unless refreshed", () => {
     const { expires_at } = (await reply.json()) as { expires_at: number };
     expect(expires_at).toBeGreaterThanOrEqual(before + EXPIRY_SECONDS);
     expect(expires_at).toBeLessThanOrEqual(nowSeconds() + EXPIRY_SECONDS);
-    expect(await storedExpiry(body.service_name)).toBe(expires_at);
+    expect(await storedExpiry(body.service_name, body.service_version)).toBe(expires_at);
     // GET keeps the legacy wire format.
-    expect((await lookup(body.service_name)).body).toStrictEqual({
+    expect((await lookup(body.service_name, body.service_version)).body).toStrictEqual({
       endpoint_url: body.endpoint_url,
       ttl: body.ttl,
       status: body.status,

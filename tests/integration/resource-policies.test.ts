@@ -131,8 +131,8 @@ describe("location's GET is for profile's roles only", () => {
 describe("catalog registrations are for registrar roles only", () => {
   const registration = () =>
     JSON.stringify({
-      service_name: `policy-${randomUUID().slice(0, 8)}`,
-      service_version: "v1",
+      service_name: "auth",
+      service_version: `policy-${randomUUID().slice(0, 8)}`,
       endpoint_url: "https://example.com",
       ttl: 60,
       status: "healthy",
@@ -160,13 +160,16 @@ describe("catalog registrations are for registrar roles only", () => {
     }
   });
 
-  test("a registrar's own key: 201; profile's: 403; the operator's: 201", async () => {
+  test("auth's registrar: 201; profile's key: 403 from the policy; the operator's: past it, refused by the catalog", async () => {
     expect((await register(fn("auth/RegistrarFunction").credentials)).status).toBe(201);
     const denied = await register(fn("profile/GetProfileFunction").credentials);
     expect(denied.status).toBe(403);
     expect(((await denied.json()) as { error: { message: string } }).error.message).toMatch(
       /assumed-role\/meridian-local-profile-GetProfileFunctionRole\/.* with an explicit deny$/,
     );
-    expect((await register()).status).toBe(201);
+    // Exempt from the resource policy locally, but the catalog binds each registration to its registrar.
+    const operator = await register();
+    expect(operator.status).toBe(403);
+    expect(((await operator.json()) as { error: { code: string } }).error.code).toBe("forbidden");
   });
 });

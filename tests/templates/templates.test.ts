@@ -169,6 +169,21 @@ describe.each(
     const [apiId, api] = apis[0] ?? [];
     expect(variables?.REST_API_ID).toEqual({ Ref: apiId });
     expect(variables?.REST_API_STAGE).toEqual(api?.Properties?.StageName);
+    // The catalog admits a service's registration only from the function its pattern names.
+    const catalog = services.find((candidate) => candidate.name === "catalog")?.template;
+    const patterns = resourcesOfType(catalog ?? { Resources: {} }, "AWS::Serverless::Function")
+      .map(
+        ([, fn]) =>
+          (fn.Properties?.Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables
+            ?.REGISTRAR_FUNCTION_NAME,
+      )
+      .filter((pattern): pattern is { "Fn::Sub": string } => pattern !== undefined);
+    expect(patterns.length).toBeGreaterThan(0);
+    for (const pattern of patterns) {
+      expect(registrar.Properties?.FunctionName).toEqual({
+        "Fn::Sub": pattern["Fn::Sub"].replace("{service}", name),
+      });
+    }
   });
 
   test("IAM policies name only this service's own resources (and the one API it calls)", () => {

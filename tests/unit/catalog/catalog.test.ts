@@ -162,6 +162,8 @@ describe("catalog handlers", () => {
   beforeAll(() => {
     process.env.CATALOG_TABLE_NAME = "Services";
     process.env.REGISTRATION_EXPIRY_SECONDS = String(EXPIRY_SECONDS);
+    // The sample events are signed by location's registrar, as `npm run invoke` sends them locally.
+    process.env.REGISTRAR_FUNCTION_NAME = "meridian-local-{service}-registrar";
     // Required after the variable is set: wiring reads its config at module load, as on Lambda.
     ({ handler: getService } =
       require("../../../src/catalog/handlers/getService") as typeof import("../../../src/catalog/handlers/getService"));
@@ -232,6 +234,32 @@ describe("catalog handlers", () => {
       TableName: "Services",
       Key: { name: "location", version: "v1" },
     });
+  });
+
+  test("register and deregister by another service's registrar: 403 JSON, nothing written", async () => {
+    for (const name of ["RegisterServiceFunction", "DeregisterServiceFunction"] as const) {
+      const event = postEvent(name, registration);
+      const identity = {
+        ...event.requestContext.identity,
+        userArn:
+          "arn:aws:sts::123456789012:assumed-role/meridian-local-auth-RegistrarFunctionRole/meridian-local-auth-registrar",
+      };
+      const body =
+        name === "RegisterServiceFunction"
+          ? registration
+          : { service_name: "location", service_version: "v1" };
+      const handler = name === "RegisterServiceFunction" ? registerService : deregisterService;
+      const result = await handler(
+        { ...event, body: JSON.stringify(body), requestContext: { ...event.requestContext, identity } },
+        context,
+      );
+      expect(result.statusCode).toBe(403);
+      expect(parse(result)).toEqual({
+        error: { code: "forbidden", message: "Only location's own registrar may change its registration" },
+      });
+    }
+    expect(ddb.commandCalls(PutCommand)).toHaveLength(0);
+    expect(ddb.commandCalls(DeleteCommand)).toHaveLength(0);
   });
 
   test("a registration past its expiry answers 404 with exactly the legacy body, though still stored", async () => {
