@@ -10,14 +10,14 @@ import { ENDPOINTS_FILE, removeStackState, writeStackState } from "./local/state
 
 const USAGE = `Usage: npm start [-- options]
 
-Runs Meridian on this machine: DynamoDB, SSM and Secrets Manager endpoints,
+Runs Meridian on this machine: DynamoDB, SSM, Secrets Manager, Lambda and API Gateway endpoints,
 every function, and an HTTP gateway with every API route from the templates.
 
 Options:
   --reset                 wipe the local data (tables, parameters, secrets) first
   --port <n>              gateway port (default 3000)
   --dynamodb-port <n>     DynamoDB port (default 8000)
-  --aws-port <n>          SSM / Secrets Manager port (default 4566)
+  --aws-port <n>          SSM / Secrets Manager / Lambda / API Gateway port (default 4566)
   --data-dir <dir>        where data is kept (default .local/data)
   --env <name>            environment of environments.yaml (default local)
   --services <a,b>        only these services and their dependencies
@@ -82,10 +82,8 @@ async function main(): Promise<number> {
   });
   writeStackState(stack);
   const seconds = ((performance.now() - started) / 1000).toFixed(1);
-  const width = Math.max(
-    ...Object.keys(stack.endpoints).map((name) => name.length),
-    "SSM, Secrets Manager".length,
-  );
+  const awsLabel = "SSM, Secrets Manager, Lambda, API Gateway";
+  const width = Math.max(...Object.keys(stack.endpoints).map((name) => name.length), "schedules".length);
   const lines = [
     "",
     `Meridian local stack (environment ${stack.environment}) ready in ${seconds} s`,
@@ -93,7 +91,7 @@ async function main(): Promise<number> {
     ...Object.entries(stack.endpoints).map(([name, url]) => `  ${name.padEnd(width)}  ${url}`),
     "",
     `  ${"DynamoDB".padEnd(width)}  ${stack.dynamodbEndpoint}`,
-    `  ${"SSM, Secrets Manager".padEnd(width)}  ${stack.awsEndpoint}`,
+    `  ${"AWS APIs".padEnd(width)}  ${stack.awsEndpoint} (${awsLabel})`,
     `  ${"data".padEnd(width)}  ${relative(ROOT, stack.dataDir) || stack.dataDir} (kept across restarts; --reset wipes it)`,
     `  ${"schedules".padEnd(width)}  ${scheduleEvery === "template" ? "at the templates' rates" : `every ${scheduleEvery / 1000} s`} (--schedule-every)`,
     "",

@@ -1,18 +1,38 @@
 import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { join } from "node:path";
-import { type ControlPlane, handleControlPlane } from "./control-plane";
+import { AwsAuthenticator } from "./aws-auth";
+import { authorize, type CallerLookup, type LocalCaller } from "./callers";
+import {
+  type ControlPlane,
+  type ControlPlaneAccess,
+  controlPlaneService,
+  handleControlPlane,
+  sendRestError,
+} from "./control-plane";
+import type { AccessCheck } from "./identity-policy";
+import { partitionOf } from "./intrinsics";
 import { type LogSink, stackLog } from "./logs";
 import { closeServer, HOST, listen } from "./ports";
-import { readBody } from "./request-body";
+import { ClientGone, readBody } from "./request-body";
+import { MAX_PAYLOAD_BYTES } from "./runtime";
 import { SecretStore } from "./secret-store";
+import { receivedRequest } from "./sigv4";
 import { AwsError, ParameterStore, parameterArn, type StoredParameter } from "./ssm-store";
 
 /**
  * One HTTP endpoint speaking the AWS JSON 1.1 protocol for the SSM and
  * Secrets Manager operations Meridian uses, so the real SDK clients (and
  * Powertools Parameters) reach it through AWS_ENDPOINT_URL_SSM and
- * AWS_ENDPOINT_URL_SECRETS_MANAGER with no code change.
+ * AWS_ENDPOINT_URL_SECRETS_MANAGER with no code change; Lambda and API
+ * Gateway control-plane calls (control-plane.ts) share it.
+ *
+ * Every call must be signed (SigV4, for the service it calls) with a key the
+ * stack issued: the operator's, or a function's with its session token. A
+ * function is then held to its role's identity policy: `ssm:<Operation>` on
+ * `arn:<partition>:ssm:<region>:<account>:parameter/<name>`, and
+ * `secretsmanager:<Operation>` on the secret's ARN. The stack publishes its
+ * templates' parameters and secrets in process, not through this endpoint.
  */
 
 export interface AwsEndpoint {
@@ -27,6 +47,8 @@ export interface AwsEndpoint {
 
 export interface AwsEndpointOptions {
   port: number;
+  /** Whose signatures are accepted, and whose identity policies apply. */
+  callers: CallerLookup;
   /** Where parameters and secrets are persisted; undefined keeps them in memory. */
   dataDir?: string;
   region: string;
@@ -37,30 +59,58 @@ export interface AwsEndpointOptions {
 const MAX_REQUEST_BYTES = 1024 * 1024;
 const CONTENT_TYPE = "application/x-amz-json-1.1";
 
-type Operation = (input: Record<string, unknown>) => unknown;
+interface Operation {
+  run(input: Record<string, unknown>): unknown;
+  /** What IAM authorizes for this input; none when the input names nothing (it then fails validation). */
+  checks(input: Record<string, unknown>): AccessCheck[];
+}
+
+interface EndpointContext {
+  operations: Map<string, Operation>;
+  plane: ControlPlane | undefined;
+  authenticator: AwsAuthenticator;
+  scope: { partition: string; region: string; accountId: string };
+  log: LogSink;
+}
 
 export async function startAwsEndpoint(options: AwsEndpointOptions): Promise<AwsEndpoint> {
   const parameters = new ParameterStore(
     options.dataDir ? join(options.dataDir, "ssm-parameters.json") : undefined,
   );
   const secrets = new SecretStore(options.dataDir ? join(options.dataDir, "secrets.json") : undefined);
-  let plane: ControlPlane | undefined;
-  const operations = createOperations(parameters, secrets, options.region, options.accountId);
+  const scope = {
+    partition: partitionOf(options.region),
+    region: options.region,
+    accountId: options.accountId,
+  };
+  const context: EndpointContext = {
+    operations: createOperations(parameters, secrets, scope),
+    plane: undefined,
+    authenticator: new AwsAuthenticator(options.callers, options.region),
+    scope,
+    log: options.log,
+  };
   const server: Server = createServer((request, response) => {
-    handle(request, response, operations, plane).catch((error: unknown) => {
+    handle(request, response, context).catch((error: unknown) => {
+      if (error instanceof ClientGone) return;
       stackLog(options.log, "ERROR", "AWS endpoint failed", { error: String(error) });
       if (!response.headersSent)
         send(response, 500, { __type: "InternalServerError", message: "Internal error" });
     });
   });
-  const port = await listen(server, options.port, "local AWS endpoint (SSM, Secrets Manager)", "--aws-port");
+  const port = await listen(
+    server,
+    options.port,
+    "local AWS endpoint (SSM, Secrets Manager, Lambda, API Gateway)",
+    "--aws-port",
+  );
   return {
     url: `http://${HOST}:${port}`,
     port,
     parameters,
     secrets,
     attach(attached) {
-      plane = attached;
+      context.plane = attached;
     },
     close: () => closeServer(server),
   };
@@ -81,19 +131,61 @@ function sendError(response: ServerResponse, error: AwsError): void {
   send(response, error.status, { __type: error.type, message: error.message }, error.type);
 }
 
+/** What the signing name of an X-Amz-Target is. */
+function jsonService(target: string): string {
+  return target.startsWith("AmazonSSM.") ? "ssm" : "secretsmanager";
+}
+
+function denialLog(context: EndpointContext, caller: LocalCaller, what: string, message: string): void {
+  if (caller.kind === "function")
+    stackLog(context.log, "WARN", `${what} denied: ${message}`, { function: caller.functionId });
+}
+
 async function handle(
   request: IncomingMessage,
   response: ServerResponse,
-  operations: Map<string, Operation>,
-  plane: ControlPlane | undefined,
+  context: EndpointContext,
 ): Promise<void> {
   if (request.method === "GET" && (request.url === "/" || request.url === "/health")) {
+    request.resume();
     send(response, 200, { status: "ok", services: ["ssm", "secretsmanager"] });
     return;
   }
-  if (plane && !request.headers["x-amz-target"] && (await handleControlPlane(request, response, plane)))
+  const { plane } = context;
+  const controlService = request.headers["x-amz-target"]
+    ? undefined
+    : controlPlaneService(request.method, request.url);
+  if (plane && controlService) {
+    const body = await readBody(request, MAX_PAYLOAD_BYTES);
+    let caller: LocalCaller | undefined;
+    if (body !== "too-large") {
+      const authenticated = await context.authenticator.authenticate(
+        controlService,
+        receivedRequest(request, body),
+      );
+      if (!authenticated.ok) {
+        // REST services answer these with 403.
+        sendRestError(response, 403, authenticated.type, authenticated.message);
+        return;
+      }
+      caller = authenticated.caller;
+    }
+    const access: ControlPlaneAccess = {
+      ...context.scope,
+      denied(check) {
+        // Without a caller the body was too large: the call is refused before it is authorized.
+        if (!caller) return "The request was not authenticated";
+        const denial = authorize(caller, [check]);
+        if (denial) denialLog(context, caller, check.action, denial.message);
+        return denial?.message;
+      },
+    };
+    if (await handleControlPlane(request, body, response, plane, access)) return;
+    sendError(response, new AwsError("UnknownOperationException", "This operation is not supported locally"));
     return;
+  }
   if (request.method !== "POST") {
+    request.resume();
     sendError(
       response,
       new AwsError("UnknownOperationException", "Only POST with X-Amz-Target is supported"),
@@ -101,13 +193,10 @@ async function handle(
     return;
   }
   const target = String(request.headers["x-amz-target"] ?? "");
-  const body = await readBody(request, MAX_REQUEST_BYTES);
-  if (body === "too-large") {
-    sendError(response, new AwsError("RequestEntityTooLargeException", "Request is too large", 413));
-    return;
-  }
-  const operation = operations.get(target);
+  const operation = context.operations.get(target);
   if (!operation) {
+    // Nothing runs for an unknown operation: it is refused before its signature is looked at.
+    request.resume();
     sendError(
       response,
       new AwsError(
@@ -115,6 +204,19 @@ async function handle(
         `Operation ${target || "(no X-Amz-Target)"} is not supported locally`,
       ),
     );
+    return;
+  }
+  const body = await readBody(request, MAX_REQUEST_BYTES);
+  if (body === "too-large") {
+    sendError(response, new AwsError("RequestEntityTooLargeException", "Request is too large", 413));
+    return;
+  }
+  const authenticated = await context.authenticator.authenticate(
+    jsonService(target),
+    receivedRequest(request, body),
+  );
+  if (!authenticated.ok) {
+    sendError(response, new AwsError(authenticated.type, authenticated.message));
     return;
   }
   let input: unknown;
@@ -128,8 +230,15 @@ async function handle(
     sendError(response, new AwsError("SerializationException", "Request body must be a JSON object"));
     return;
   }
+  const fields = input as Record<string, unknown>;
+  const denial = authorize(authenticated.caller, operation.checks(fields));
+  if (denial) {
+    denialLog(context, authenticated.caller, target, denial.message);
+    sendError(response, new AwsError("AccessDeniedException", denial.message));
+    return;
+  }
   try {
-    send(response, 200, operation(input as Record<string, unknown>));
+    send(response, 200, operation.run(fields));
   } catch (error) {
     if (error instanceof AwsError) sendError(response, error);
     else throw error;
@@ -151,12 +260,27 @@ function lowerFirst(text: string): string {
   return text.charAt(0).toLowerCase() + text.slice(1);
 }
 
+/**
+ * The ARN IAM authorizes a parameter by: `arn:<partition>:ssm:<region>:<account>:parameter/<name>`
+ * (a leading `/` of the name is not repeated), from a name or an ARN, without a `:<version>` selector.
+ */
+export function parameterResource(reference: string, scope: EndpointContext["scope"]): string {
+  const bare = reference.replace(/:\d+$/, "");
+  if (bare.startsWith("arn:")) return bare;
+  return `arn:${scope.partition}:ssm:${scope.region}:${scope.accountId}:parameter/${bare.replace(/^\//, "")}`;
+}
+
+function nonEmptyStrings(value: unknown): string[] {
+  const items = Array.isArray(value) ? value : [value];
+  return items.filter((item): item is string => typeof item === "string" && item !== "");
+}
+
 function createOperations(
   parameters: ParameterStore,
   secrets: SecretStore,
-  region: string,
-  accountId: string,
+  scope: EndpointContext["scope"],
 ): Map<string, Operation> {
+  const { region, accountId } = scope;
   const shape = (parameter: StoredParameter, decrypt: boolean): Record<string, unknown> => ({
     Name: parameter.name,
     Type: parameter.type,
@@ -171,7 +295,7 @@ function createOperations(
     DataType: parameter.dataType,
   });
 
-  const operations = new Map<string, Operation>();
+  const operations = new Map<string, Operation["run"]>();
   operations.set("AmazonSSM.GetParameter", (input) => ({
     Parameter: shape(parameters.get(requireString(input, "Name")), input.WithDecryption === true),
   }));
@@ -304,5 +428,42 @@ function createOperations(
       VersionStages: version.stages,
     };
   });
-  return operations;
+
+  // What each is authorized on, from the names in its input.
+  const onParameters =
+    (action: string, key: string) =>
+    (input: Record<string, unknown>): AccessCheck[] =>
+      nonEmptyStrings(input[key]).map((name) => ({ action, resource: parameterResource(name, scope) }));
+  const onSecret =
+    (action: string) =>
+    (input: Record<string, unknown>): AccessCheck[] =>
+      nonEmptyStrings(input.SecretId).map((secretId) => ({
+        action,
+        resource:
+          secrets.find(secretId)?.arn ??
+          (secretId.startsWith("arn:")
+            ? secretId
+            : `arn:${scope.partition}:secretsmanager:${region}:${accountId}:secret:${secretId}`),
+      }));
+  const checks: Record<string, Operation["checks"]> = {
+    "AmazonSSM.GetParameter": onParameters("ssm:GetParameter", "Name"),
+    "AmazonSSM.GetParameters": onParameters("ssm:GetParameters", "Names"),
+    "AmazonSSM.GetParametersByPath": (input) =>
+      nonEmptyStrings(input.Path).map((path) => ({
+        action: "ssm:GetParametersByPath",
+        resource: parameterResource(path.length > 1 ? path.replace(/\/$/, "") : path, scope),
+      })),
+    "AmazonSSM.PutParameter": onParameters("ssm:PutParameter", "Name"),
+    "AmazonSSM.DeleteParameter": onParameters("ssm:DeleteParameter", "Name"),
+    "AmazonSSM.DeleteParameters": onParameters("ssm:DeleteParameters", "Names"),
+    "secretsmanager.GetSecretValue": onSecret("secretsmanager:GetSecretValue"),
+    "secretsmanager.PutSecretValue": onSecret("secretsmanager:PutSecretValue"),
+  };
+  const out = new Map<string, Operation>();
+  for (const [target, run] of operations) {
+    const check = checks[target];
+    // An operation nobody wrote the checks of is one no function may call.
+    out.set(target, { run, checks: check ?? (() => [{ action: target, resource: "*" }]) });
+  }
+  return out;
 }

@@ -1,5 +1,12 @@
 import type { ProxyIdentity } from "./api-event";
 import type { FunctionCredentials, LocalCredentials } from "./data-dir";
+import {
+  type AccessCheck,
+  firstDenied,
+  type IdentityDecision,
+  type IdentityPolicy,
+  identityDeniedMessage,
+} from "./identity-policy";
 import type { PolicyCaller } from "./resource-policy";
 import { roleId } from "./resources";
 
@@ -7,7 +14,9 @@ import { roleId } from "./resources";
  * Who holds each access key the local stack accepts: the operator (the
  * stack's own credentials, printed by `npm start`, used by tests and tools)
  * or one function, running as the role its template gives it. The gateway
- * turns a verified signature into one of these.
+ * and the AWS endpoints (DynamoDB, SSM / Secrets Manager, Lambda / API
+ * Gateway) turn a verified signature into one of these, and `authorize` holds
+ * a function to its role's identity policy.
  */
 
 export interface OperatorCaller {
@@ -28,6 +37,8 @@ export interface FunctionCaller {
   sessionArn: string;
   /** `<RoleId>:<session>`, the `caller` and `user` of an assumed-role identity. */
   userId: string;
+  /** What the role's identity-based policies allow (see identity-policy.ts). */
+  identityPolicy: IdentityPolicy;
 }
 
 export type LocalCaller = OperatorCaller | FunctionCaller;
@@ -41,6 +52,7 @@ export function functionCaller(
   roleArn: string,
   credentials: FunctionCredentials,
   fallbackAccountId: string,
+  identityPolicy: IdentityPolicy,
 ): FunctionCaller {
   const parsed = ROLE_ARN.exec(roleArn);
   const partition = parsed?.[1] ?? "aws";
@@ -55,6 +67,7 @@ export function functionCaller(
     accountId,
     sessionArn: `arn:${partition}:sts::${accountId}:assumed-role/${roleName}/${functionName}`,
     userId: `${roleId(roleArn)}:${functionName}`,
+    identityPolicy,
   };
 }
 
@@ -82,8 +95,32 @@ export function policyCaller(caller: FunctionCaller): PolicyCaller {
   };
 }
 
+/** Who holds an access key: the operator or a function. */
+export interface CallerLookup {
+  byAccessKey(accessKeyId: string): LocalCaller | undefined;
+}
+
+export interface AccessDenial {
+  check: AccessCheck;
+  decision: Exclude<IdentityDecision, { decision: "ALLOW" }>;
+  /** AWS's message: `User: <session ARN> is not authorized to perform: ...`. */
+  message: string;
+}
+
+/**
+ * Holds a caller to its identity policy for every check (all must be allowed);
+ * undefined when allowed. The operator's credentials stand for the account's
+ * administrator: nothing is checked for them.
+ */
+export function authorize(caller: LocalCaller, checks: AccessCheck[]): AccessDenial | undefined {
+  if (caller.kind === "operator") return undefined;
+  const denied = firstDenied(caller.identityPolicy, checks);
+  if (!denied) return undefined;
+  return { ...denied, message: identityDeniedMessage(caller.sessionArn, denied.check, denied.decision) };
+}
+
 /** Every access key the stack accepts; functions are added as they are deployed. */
-export class LocalCallers {
+export class LocalCallers implements CallerLookup {
   private readonly byKey = new Map<string, LocalCaller>();
 
   constructor(operator: LocalCredentials) {

@@ -1,5 +1,5 @@
 import { mkdirSync } from "node:fs";
-import { createServer, type Server } from "node:http";
+import type { Server } from "node:http";
 import {
   CreateTableCommand,
   DescribeTableCommand,
@@ -7,6 +7,9 @@ import {
   ResourceNotFoundException,
   type TableDescription,
 } from "@aws-sdk/client-dynamodb";
+import type { CallerLookup } from "./callers";
+import type { DynamoScope } from "./dynamodb-access";
+import { startDynamoProxy } from "./dynamodb-proxy";
 import { type LogSink, stackLog } from "./logs";
 import type { TableDefinition } from "./model";
 import { closeServer, HOST, listen } from "./ports";
@@ -24,37 +27,63 @@ type DynaliteFactory = (options: {
 const dynalite = require("dynalite") as DynaliteFactory;
 
 export interface LocalDynamo {
+  /** The public endpoint (the proxy): what functions, the operator and tests use. */
   url: string;
   port: number;
+  /** dynalite itself, on an ephemeral port; only the stack's own table management uses it. */
+  internalUrl: string;
   close(): Promise<void>;
 }
 
-export async function startDynamo(options: {
+export interface StartDynamoOptions {
+  /** The public port, the proxy's; dynalite always takes an ephemeral one. */
   port: number;
   path: string;
+  /** Whose signatures are accepted, and whose identity policies apply. */
+  callers: CallerLookup;
+  scope: DynamoScope;
+  log?: LogSink;
   /** How long a table stays CREATING/UPDATING; DynamoDB takes seconds, the local stack none. */
   tableTransitionMs?: number;
-}): Promise<LocalDynamo> {
+}
+
+/**
+ * dynalite on an internal port behind the SigV4-checking proxy
+ * (dynamodb-proxy.ts), which takes the public port.
+ */
+export async function startDynamo(options: StartDynamoOptions): Promise<LocalDynamo> {
   mkdirSync(options.path, { recursive: true });
   // dynalite opens LevelDB as soon as it is created, and cannot close it when its listen fails:
-  // find a taken port first, so a failed start leaves no store writing into the data directory.
-  if (options.port !== 0) {
-    const probe = createServer();
-    await listen(probe, options.port, "DynamoDB (dynalite)", "--dynamodb-port");
-    await closeServer(probe);
-  }
-  const transitionMs = options.tableTransitionMs ?? 0;
-  const server = dynalite({
-    path: options.path,
-    createTableMs: transitionMs,
-    deleteTableMs: transitionMs,
-    updateTableMs: transitionMs,
+  // the proxy takes the public port first, so a taken port leaves no store writing into the data directory.
+  // Filled in once dynalite listens; nothing reaches the proxy before the stack is up.
+  const upstream = { host: HOST, port: 0 };
+  const proxy = await startDynamoProxy({
+    port: options.port,
+    upstream,
+    callers: options.callers,
+    scope: options.scope,
+    log: options.log,
   });
-  const port = await listen(server, options.port, "DynamoDB (dynalite)", "--dynamodb-port");
+  const transitionMs = options.tableTransitionMs ?? 0;
+  let server: Server;
+  try {
+    server = dynalite({
+      path: options.path,
+      createTableMs: transitionMs,
+      deleteTableMs: transitionMs,
+      updateTableMs: transitionMs,
+    });
+    upstream.port = await listen(server, 0, "DynamoDB (dynalite)", "--dynamodb-port");
+  } catch (error) {
+    await proxy.close();
+    throw error;
+  }
   return {
-    url: `http://${HOST}:${port}`,
-    port,
+    url: proxy.url,
+    port: proxy.port,
+    internalUrl: `http://${HOST}:${upstream.port}`,
     close: async () => {
+      await proxy.close();
       // dynalite's close also closes LevelDB, releasing its lock for the next start.
       await closeServer(server);
     },

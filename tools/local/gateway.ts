@@ -3,8 +3,9 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { Socket } from "node:net";
 import { buildProxyEvent, type ProxyIdentity, readProxyResult } from "./api-event";
 import { LambdaAuthorizers, methodArn } from "./authorizer";
-import { type LocalCaller, policyCaller, proxyIdentity } from "./callers";
+import { type CallerLookup, policyCaller, proxyIdentity } from "./callers";
 import { type GatewayResponseType, type RenderedResponse, renderGatewayResponse } from "./gateway-responses";
+import { evaluateIdentityPolicy, type IdentityDecision, identityDeniedMessage } from "./identity-policy";
 import type { LogLevel, LogSink } from "./logs";
 import type { ApiDefinition, RouteDefinition } from "./model";
 import { closeServer, HOST, listen } from "./ports";
@@ -12,12 +13,13 @@ import { ClientGone, readBody } from "./request-body";
 import {
   accessDeniedMessage,
   evaluateResourcePolicy,
+  maskAccount,
   type PolicyCaller,
   type ResourcePolicyDecision,
 } from "./resource-policy";
 import { RouteTable } from "./routes";
 import type { FunctionRuntime } from "./runtime";
-import { createSigV4Verifier, type ReceivedRequest, type VerifyResult } from "./sigv4";
+import { createSigV4Verifier, lowerCaseHeaders, type ReceivedRequest, type VerifyResult } from "./sigv4";
 
 /**
  * The HTTP gateway: every service's API mounted at /<service>, routes from
@@ -30,15 +32,11 @@ import { createSigV4Verifier, type ReceivedRequest, type VerifyResult } from "./
 export const MAX_BODY_BYTES = 10 * 1024 * 1024;
 /** API Gateway's integration timeout. */
 export const INTEGRATION_TIMEOUT_MS = 29_000;
+const INVOKE = "execute-api:Invoke";
 
 export interface FunctionRegistry {
   byId(id: string): FunctionRuntime | undefined;
   byArn(arn: string): FunctionRuntime | undefined;
-}
-
-/** Who holds an access key: the operator or a function (see callers.ts). */
-export interface CallerLookup {
-  byAccessKey(accessKeyId: string): LocalCaller | undefined;
 }
 
 export interface GatewayOptions {
@@ -343,6 +341,18 @@ export class Gateway {
         route: routeName,
       };
     };
+    const identityDenied = (
+      userArn: string,
+      decision: Exclude<IdentityDecision, { decision: "ALLOW" }>,
+      detail: string,
+    ): Reply => ({
+      ...render(
+        "ACCESS_DENIED",
+        identityDeniedMessage(userArn, { action: INVOKE, resource: maskAccount(arn) }, decision),
+        detail,
+      ),
+      route: routeName,
+    });
     const anonymous: PolicyCaller = { kind: "anonymous" };
     const proxyRoute = {
       resourcePath: match.resourcePath,
@@ -387,10 +397,28 @@ export class Gateway {
         };
       }
       if (caller.kind === "function") {
-        // Same-account IAM callers: the resource policy must allow (their identity policy is not modelled).
+        // Same-account IAM callers, as API Gateway decides: an explicit Deny in the role's identity
+        // policy or in the resource policy refuses; otherwise an Allow in either one lets the call in.
         const principal = policyCaller(caller);
-        const policy = checkPolicy(principal);
-        if (policy.decision !== "ALLOW") return accessDenied(principal, policy);
+        const own = evaluateIdentityPolicy(caller.identityPolicy, INVOKE, arn);
+        const policy = resourcePolicy ? checkPolicy(principal) : undefined;
+        if (own.decision === "EXPLICIT_DENY") {
+          return identityDenied(
+            caller.sessionArn,
+            own,
+            `identity policy: denied by statement ${own.statement}`,
+          );
+        }
+        if (policy?.decision === "EXPLICIT_DENY") return accessDenied(principal, policy);
+        if (own.decision !== "ALLOW" && policy?.decision !== "ALLOW") {
+          return policy
+            ? accessDenied(principal, policy)
+            : identityDenied(
+                caller.sessionArn,
+                own,
+                "identity policy: no statement allows it (no resource policy)",
+              );
+        }
         identity = proxyIdentity(caller);
       } else {
         // The operator's key stands for the account's administrator and is exempt from resource
@@ -514,17 +542,6 @@ function corsHeaders(api: ApiDefinition): Record<string, string> {
     ...(cors.maxAge ? { "Access-Control-Max-Age": cors.maxAge } : {}),
     ...(cors.allowCredentials ? { "Access-Control-Allow-Credentials": "true" } : {}),
   };
-}
-
-/** Lower-case names; a repeated header's values joined with "," (SigV4's canonical form). */
-export function lowerCaseHeaders(rawHeaders: string[]): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (let index = 0; index + 1 < rawHeaders.length; index += 2) {
-    const name = (rawHeaders[index] ?? "").toLowerCase();
-    const value = rawHeaders[index + 1] ?? "";
-    out[name] = out[name] === undefined ? value : `${out[name]},${value}`;
-  }
-  return out;
 }
 
 /** Discards a body we will not read, so the connection can carry the response. */

@@ -1,6 +1,7 @@
 import type { CreateTableCommandInput } from "@aws-sdk/client-dynamodb";
 import type { FunctionSpec } from "../lib/functions";
 import type { Service } from "../lib/project";
+import type { IdentityPolicy } from "./identity-policy";
 import type { ParameterValue } from "./intrinsics";
 import type { ResourcePolicy } from "./resource-policy";
 
@@ -84,6 +85,8 @@ export interface FunctionDefinition {
   arn: string;
   /** The role it runs as: its Role, or the one SAM generates (`<LogicalId>Role` under RolePath). */
   roleArn: string;
+  /** What that role's identity-based policies allow; enforced on the AWS calls the function makes locally. */
+  identityPolicy: IdentityPolicy;
   spec: FunctionSpec;
   /** The template's variables (Globals merged), resolved. Lambda's own variables are added by the runtime. */
   environment: Record<string, string>;

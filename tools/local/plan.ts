@@ -7,6 +7,7 @@ import {
 } from "../lib/project";
 import { validationPattern } from "./authorizer";
 import { isRoleArn } from "./callers";
+import { functionIdentityPolicy } from "./identity-policy";
 import { NO_VALUE, type ParameterValue, TemplateError, TemplateEvaluator } from "./intrinsics";
 import type {
   ApiDefinition,
@@ -356,6 +357,8 @@ export async function planService(service: Service, context: PlanContext): Promi
     const roleArn = functionRoleArn(evaluator, logicalId, property("Role"), where);
     if (!isRoleArn(roleArn))
       warnings.push(`${id}: Role '${roleArn}' is not an IAM role ARN; resource policies match it as it is`);
+    const identity = functionIdentityPolicy(evaluator, logicalId, resource, file);
+    warnings.push(...identity.warnings);
     const timeout = Number(property("Timeout") ?? 3);
     const memory = Number(property("MemorySize") ?? 128);
     const reserved = property("ReservedConcurrentExecutions");
@@ -366,6 +369,7 @@ export async function planService(service: Service, context: PlanContext): Promi
       functionName: name,
       arn: lambdaArn(evaluator, name),
       roleArn,
+      identityPolicy: identity.policy,
       spec,
       environment: environmentVariables,
       timeoutSeconds: Number.isFinite(timeout) && timeout > 0 ? timeout : 3,

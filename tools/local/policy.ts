@@ -46,6 +46,24 @@ function list(value: string | string[] | undefined): string[] | undefined {
   return Array.isArray(value) ? value : [value];
 }
 
+export function isMap(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === "object" && !Array.isArray(value);
+}
+
+/** A string or list of strings (numbers and booleans as CloudFormation writes them); undefined otherwise. */
+export function strings(value: unknown): string[] | undefined {
+  if (value === undefined) return undefined;
+  const items = Array.isArray(value) ? value : [value];
+  if (items.length === 0) return undefined;
+  const out: string[] = [];
+  for (const item of items) {
+    if (typeof item === "string") out.push(item);
+    else if (typeof item === "number" || typeof item === "boolean") out.push(String(item));
+    else return undefined;
+  }
+  return out;
+}
+
 /** Whether the statement's Action/NotAction and Resource/NotResource cover `action` on `resource`. */
 export function statementApplies(statement: PolicyStatement, action: string, resource: string): boolean {
   // IAM action names are case-insensitive; ARNs are not.

@@ -1,5 +1,5 @@
 import { BlockList, isIP } from "node:net";
-import { type PolicyStatement, statementApplies, wildcardMatch } from "./policy";
+import { isMap, type PolicyStatement, statementApplies, strings, wildcardMatch } from "./policy";
 
 /**
  * API Gateway resource policies (SAM's `Auth.ResourcePolicy`) evaluated for
@@ -138,23 +138,6 @@ export function expandResource(resource: string, scope: PolicyScope): string {
   return resource.startsWith("execute-api:/")
     ? `arn:${scope.partition}:execute-api:${scope.region}:${scope.accountId}:${scope.apiId}/${resource.slice("execute-api:/".length)}`
     : resource;
-}
-
-function isMap(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === "object" && !Array.isArray(value);
-}
-
-/** A string or list of strings (numbers and booleans as CloudFormation writes them); undefined otherwise. */
-function strings(value: unknown): string[] | undefined {
-  const items = Array.isArray(value) ? value : [value];
-  if (items.length === 0) return undefined;
-  const out: string[] = [];
-  for (const item of items) {
-    if (typeof item === "string") out.push(item);
-    else if (typeof item === "number" || typeof item === "boolean") out.push(String(item));
-    else return undefined;
-  }
-  return out;
 }
 
 /** The IPv4/IPv6 block a condition value names, or undefined when it is not an address or CIDR. */
@@ -414,6 +397,14 @@ export function evaluateResourcePolicy(
     : { decision: "ALLOW", statement: allowedBy };
 }
 
+/** The method ARN as API Gateway shows it in messages: all but the account's last four digits masked. */
+export function maskAccount(methodArn: string): string {
+  const parts = methodArn.split(":");
+  const account = parts[4] ?? "";
+  if (account.length > 4) parts[4] = `********${account.slice(-4)}`;
+  return parts.join(":");
+}
+
 /** AWS's own wording; the account in the method ARN is masked as API Gateway masks it. */
 export function accessDeniedMessage(
   caller: PolicyCaller,
@@ -421,10 +412,7 @@ export function accessDeniedMessage(
   decision: "EXPLICIT_DENY" | "IMPLICIT_DENY",
 ): string {
   const user = caller.kind === "role" ? caller.sessionArn : "anonymous";
-  const parts = methodArn.split(":");
-  const account = parts[4] ?? "";
-  if (account.length > 4) parts[4] = `********${account.slice(-4)}`;
-  const resource = parts.join(":");
+  const resource = maskAccount(methodArn);
   return decision === "EXPLICIT_DENY"
     ? `User: ${user} is not authorized to perform: ${ACTION} on resource: ${resource} with an explicit deny`
     : `User: ${user} is not authorized to perform: ${ACTION} on resource: ${resource} because no resource-based policy allows the ${ACTION} action`;

@@ -49,6 +49,33 @@ const EMPTY_SHA256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b78
 const SIGNATURE_MISMATCH =
   "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.";
 
+/** Lower-case names; a repeated header's values joined with "," (SigV4's canonical form). */
+export function lowerCaseHeaders(rawHeaders: string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (let index = 0; index + 1 < rawHeaders.length; index += 2) {
+    const name = (rawHeaders[index] ?? "").toLowerCase();
+    const value = rawHeaders[index + 1] ?? "";
+    out[name] = out[name] === undefined ? value : `${out[name]},${value}`;
+  }
+  return out;
+}
+
+/** What the verifier needs of a request whose body has been read. */
+export function receivedRequest(
+  request: { method?: string; url?: string; rawHeaders: string[] },
+  body: Buffer,
+): ReceivedRequest {
+  const rawUrl = request.url ?? "/";
+  const queryAt = rawUrl.indexOf("?");
+  return {
+    method: (request.method ?? "GET").toUpperCase(),
+    rawPath: queryAt < 0 ? rawUrl : rawUrl.slice(0, queryAt),
+    rawQuery: queryAt < 0 ? "" : rawUrl.slice(queryAt + 1),
+    headers: lowerCaseHeaders(request.rawHeaders),
+    body,
+  };
+}
+
 export function parseAmzDate(value: string): Date | undefined {
   const match = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/.exec(value);
   if (!match) return undefined;

@@ -17,7 +17,7 @@ import {
 } from "./data-dir";
 import { ensureTables, type LocalDynamo, startDynamo } from "./dynamodb";
 import { type FunctionRegistry, Gateway } from "./gateway";
-import { LOCAL_ACCOUNT_ID } from "./intrinsics";
+import { LOCAL_ACCOUNT_ID, partitionOf } from "./intrinsics";
 import { createLogSink, type LogSink, type LogsOption, stackLog } from "./logs";
 import type { ServicePlan } from "./model";
 import { describeApis, planService } from "./plan";
@@ -99,10 +99,14 @@ export interface LocalStack {
   /** Base URL of each service's API: `{auth: "http://127.0.0.1:3000/auth", ...}`. */
   endpoints: Record<string, string>;
   gatewayUrl: string;
+  /** DynamoDB (AWS_ENDPOINT_URL_DYNAMODB): a proxy in front of dynalite that checks signatures and identity policies. */
   dynamodbEndpoint: string;
-  /** SSM and Secrets Manager (AWS_ENDPOINT_URL_SSM / AWS_ENDPOINT_URL_SECRETS_MANAGER). */
+  /** SSM, Secrets Manager, Lambda and API Gateway (AWS_ENDPOINT_URL_SSM, _SECRETS_MANAGER, _LAMBDA, _API_GATEWAY). */
   awsEndpoint: string;
-  /** The operator's: accepted everywhere, and not subject to API resource policies. Functions have their own. */
+  /**
+   * The operator's: accepted everywhere, and subject to neither API resource policies nor identity
+   * policies (the account's administrator). Functions have their own, held to their roles' policies.
+   */
   credentials: LocalCredentials;
   region: string;
   environment: string;
@@ -213,8 +217,21 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     // What stopService took away, per service: the gateway and the health checks both read it.
     const stopped = new Map<string, StopServiceOptions>();
     const settled = await Promise.allSettled([
-      startDynamo({ port: options.dynamodbPort ?? 8000, path: join(dataDir, "dynamodb") }),
-      startAwsEndpoint({ port: options.awsPort ?? 4566, dataDir, region, accountId: LOCAL_ACCOUNT_ID, log }),
+      startDynamo({
+        port: options.dynamodbPort ?? 8000,
+        path: join(dataDir, "dynamodb"),
+        callers,
+        scope: { partition: partitionOf(region), region, accountId: LOCAL_ACCOUNT_ID },
+        log,
+      }),
+      startAwsEndpoint({
+        port: options.awsPort ?? 4566,
+        dataDir,
+        region,
+        accountId: LOCAL_ACCOUNT_ID,
+        callers,
+        log,
+      }),
       Gateway.start({
         port: options.gatewayPort ?? 3000,
         region,
@@ -256,7 +273,13 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     cleanups.push(async () => {
       await Promise.all(builds.values());
     });
-    const dynamodb = new DynamoDBClient({ endpoint: dynamo.url, region, credentials, maxAttempts: 1 });
+    // The stack manages its tables on dynalite itself, as CloudFormation would (not as a caller of the proxy).
+    const dynamodb = new DynamoDBClient({
+      endpoint: dynamo.internalUrl,
+      region,
+      credentials,
+      maxAttempts: 1,
+    });
     cleanups.push(() => dynamodb.destroy());
     cleanups.push(async () => {
       await Promise.all([...registry.runtimes.values()].map((runtime) => runtime.stop()));
@@ -290,7 +313,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         const issued = functionCredentials[fn.id];
         if (!issued) throw new LocalStackError(`No credentials were issued for ${fn.id}`);
         // Registered before the function can run, so the gateway knows its key from the first call.
-        callers.add(functionCaller(fn.id, fn.functionName, fn.roleArn, issued, LOCAL_ACCOUNT_ID));
+        callers.add(
+          functionCaller(fn.id, fn.functionName, fn.roleArn, issued, LOCAL_ACCOUNT_ID, fn.identityPolicy),
+        );
         functions[fn.id] = {
           service: fn.service,
           logicalId: fn.logicalId,

@@ -25,10 +25,13 @@ import {
 import { SecretsManagerSigningKeySource } from "../../../src/auth/adapters/secrets-signing-key-source";
 import { signingKeyFrom } from "../../../src/auth/domain/signing-key";
 import { type AwsEndpoint, startAwsEndpoint } from "../../../tools/local/aws-endpoint";
+import { LocalCallers } from "../../../tools/local/callers";
 
 /** The real SDK clients and Powertools Parameters against the local SSM / Secrets Manager endpoint. */
 
 const credentials = { accessKeyId: "AKIALOCALTEST", secretAccessKey: "local-secret" };
+// The endpoint accepts signatures by these credentials only (the operator's, in a stack).
+const callers = new LocalCallers(credentials);
 let endpoint: AwsEndpoint;
 let dataDir: string;
 let ssm: SSMClient;
@@ -41,6 +44,7 @@ beforeAll(async () => {
     dataDir,
     region: "us-east-1",
     accountId: "000000000000",
+    callers,
     log: () => {},
   });
   ssm = new SSMClient({ endpoint: endpoint.url, region: "us-east-1", credentials });
@@ -205,6 +209,7 @@ describe("SSM with @aws-sdk/client-ssm", () => {
       dataDir,
       region: "us-east-1",
       accountId: "000000000000",
+      callers,
       log: () => {},
     });
     try {
@@ -316,6 +321,7 @@ describe("Secrets Manager with @aws-sdk/client-secrets-manager", () => {
       dataDir,
       region: "us-east-1",
       accountId: "000000000000",
+      callers,
       log: () => {},
     });
     const client = new SecretsManagerClient({ endpoint: second.url, region: "us-east-1", credentials });
@@ -348,6 +354,7 @@ describe("Secrets Manager with @aws-sdk/client-secrets-manager", () => {
       dataDir: oldDataDir,
       region: "us-east-1",
       accountId: "000000000000",
+      callers,
       log: () => {},
     });
     const client = new SecretsManagerClient({ endpoint: old.url, region: "us-east-1", credentials });

@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DynamoDBClient, GetItemCommand, PutItemCommand, QueryCommand } from "@aws-sdk/client-dynamodb";
+import { LocalCallers } from "../../../tools/local/callers";
 import { ensureTables, type LocalDynamo, startDynamo } from "../../../tools/local/dynamodb";
 import type { TableDefinition } from "../../../tools/local/model";
 
@@ -37,12 +38,16 @@ describe("ensureTables on a store that takes time to create tables", () => {
   beforeEach(async () => {
     dir = mkdtempSync(join(tmpdir(), "meridian-dynamo-"));
     // Long enough that a read straight after CreateTable would land while the table is CREATING.
-    dynamo = await startDynamo({ port: 0, path: dir, tableTransitionMs: 150 });
-    client = new DynamoDBClient({
-      endpoint: dynamo.url,
-      region: "us-east-1",
-      credentials: { accessKeyId: "local", secretAccessKey: "local" },
+    const credentials = { accessKeyId: "AKIALOCALTEST", secretAccessKey: "local-secret" };
+    dynamo = await startDynamo({
+      port: 0,
+      path: dir,
+      tableTransitionMs: 150,
+      callers: new LocalCallers(credentials),
+      scope: { partition: "aws", region: "us-east-1", accountId: "000000000000" },
     });
+    // Through the public endpoint (the signature-checking proxy), as the operator.
+    client = new DynamoDBClient({ endpoint: dynamo.url, region: "us-east-1", credentials });
   });
 
   afterEach(async () => {
