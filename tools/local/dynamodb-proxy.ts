@@ -7,6 +7,7 @@ import {
   type Server,
   type ServerResponse,
 } from "node:http";
+import { Readable } from "node:stream";
 import * as zlib from "node:zlib";
 import { AwsAuthenticator } from "./aws-auth";
 import { authorize, type CallerLookup } from "./callers";
@@ -28,8 +29,16 @@ import { receivedRequest } from "./sigv4";
 
 export interface DynamoProxyOptions {
   port: number;
-  /** dynalite, on its internal port; read for every request. */
-  upstream: { readonly host: string; readonly port: number };
+  /**
+   * dynalite, on its internal port; read for every request. With `handle` (its
+   * request listener), a request whose body is in hand is served in-process,
+   * which spares every DynamoDB call a second HTTP round trip on loopback.
+   */
+  upstream: {
+    readonly host: string;
+    readonly port: number;
+    readonly handle?: (request: IncomingMessage, response: ServerResponse) => void;
+  };
   callers: CallerLookup;
   scope: DynamoScope;
   log?: LogSink;
@@ -77,6 +86,17 @@ export async function startDynamoProxy(options: DynamoProxyOptions): Promise<Dyn
   const authenticator = new AwsAuthenticator(options.callers, options.scope.region);
   const agent = new Agent({ keepAlive: true });
   const forward = (request: IncomingMessage, response: ServerResponse, body: Buffer | undefined): void => {
+    const handleInProcess = options.upstream.handle;
+    if (body !== undefined && handleInProcess) {
+      // dynalite reads only the method, url, headers and body stream of its request.
+      const replay = Object.assign(Readable.from([body]), {
+        method: request.method,
+        url: request.url,
+        headers: request.headers,
+      });
+      handleInProcess(replay as unknown as IncomingMessage, response);
+      return;
+    }
     const headers: Record<string, string | string[]> = {};
     for (const [name, value] of Object.entries(request.headers)) {
       if (value !== undefined && !HOP_BY_HOP.test(name)) headers[name] = value;

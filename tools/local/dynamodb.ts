@@ -1,5 +1,5 @@
 import { mkdirSync } from "node:fs";
-import type { Server } from "node:http";
+import type { IncomingMessage, Server, ServerResponse } from "node:http";
 import {
   CreateTableCommand,
   DescribeTableCommand,
@@ -56,7 +56,11 @@ export async function startDynamo(options: StartDynamoOptions): Promise<LocalDyn
   // dynalite opens LevelDB as soon as it is created, and cannot close it when its listen fails:
   // the proxy takes the public port first, so a taken port leaves no store writing into the data directory.
   // Filled in once dynalite listens; nothing reaches the proxy before the stack is up.
-  const upstream = { host: HOST, port: 0 };
+  const upstream: {
+    host: string;
+    port: number;
+    handle?: (request: IncomingMessage, response: ServerResponse) => void;
+  } = { host: HOST, port: 0 };
   const proxy = await startDynamoProxy({
     port: options.port,
     upstream,
@@ -74,6 +78,10 @@ export async function startDynamo(options: StartDynamoOptions): Promise<LocalDyn
       updateTableMs: transitionMs,
     });
     upstream.port = await listen(server, 0, "DynamoDB (dynalite)", "--dynamodb-port");
+    const [handle] = server.listeners("request") as Array<
+      (request: IncomingMessage, response: ServerResponse) => void
+    >;
+    if (handle) upstream.handle = handle;
   } catch (error) {
     await proxy.close();
     throw error;
