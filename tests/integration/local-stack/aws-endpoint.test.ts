@@ -32,6 +32,17 @@ import { LocalCallers } from "../../../tools/local/callers";
 const credentials = { accessKeyId: "AKIALOCALTEST", secretAccessKey: "local-secret" };
 // The endpoint accepts signatures by these credentials only (the operator's, in a stack).
 const callers = new LocalCallers(credentials);
+
+/** An endpoint over `dir` as the stack starts one, on an ephemeral port. */
+const endpointOn = (dir: string) =>
+  startAwsEndpoint({
+    port: 0,
+    dataDir: dir,
+    region: "us-east-1",
+    accountId: "000000000000",
+    callers,
+    log: () => {},
+  });
 let endpoint: AwsEndpoint;
 let dataDir: string;
 let ssm: SSMClient;
@@ -39,14 +50,7 @@ let secrets: SecretsManagerClient;
 
 beforeAll(async () => {
   dataDir = mkdtempSync(join(tmpdir(), "meridian-aws-endpoint-"));
-  endpoint = await startAwsEndpoint({
-    port: 0,
-    dataDir,
-    region: "us-east-1",
-    accountId: "000000000000",
-    callers,
-    log: () => {},
-  });
+  endpoint = await endpointOn(dataDir);
   ssm = new SSMClient({ endpoint: endpoint.url, region: "us-east-1", credentials });
   secrets = new SecretsManagerClient({ endpoint: endpoint.url, region: "us-east-1", credentials });
   // What Lambda functions get from the local stack: the standard endpoint variables, no code change.
@@ -204,14 +208,7 @@ describe("SSM with @aws-sdk/client-ssm", () => {
     await ssm.send(
       new PutParameterCommand({ Name: "/meridian/local/test/persisted", Value: "kept", Type: "String" }),
     );
-    const second = await startAwsEndpoint({
-      port: 0,
-      dataDir,
-      region: "us-east-1",
-      accountId: "000000000000",
-      callers,
-      log: () => {},
-    });
+    const second = await endpointOn(dataDir);
     try {
       expect(second.parameters.get("/meridian/local/test/persisted").value).toBe("kept");
     } finally {
@@ -316,14 +313,7 @@ describe("Secrets Manager with @aws-sdk/client-secrets-manager", () => {
   test("versions and their stages persist in the data directory", async () => {
     const SecretId = newSecret("kept-1");
     await secrets.send(new PutSecretValueCommand({ SecretId, SecretString: "kept-2" }));
-    const second = await startAwsEndpoint({
-      port: 0,
-      dataDir,
-      region: "us-east-1",
-      accountId: "000000000000",
-      callers,
-      log: () => {},
-    });
+    const second = await endpointOn(dataDir);
     const client = new SecretsManagerClient({ endpoint: second.url, region: "us-east-1", credentials });
     try {
       expect(await stage(SecretId, "AWSCURRENT", client)).toEqual(["kept-2", ["AWSCURRENT"]]);
@@ -349,14 +339,7 @@ describe("Secrets Manager with @aws-sdk/client-secrets-manager", () => {
         },
       ]),
     );
-    const old = await startAwsEndpoint({
-      port: 0,
-      dataDir: oldDataDir,
-      region: "us-east-1",
-      accountId: "000000000000",
-      callers,
-      log: () => {},
-    });
+    const old = await endpointOn(oldDataDir);
     const client = new SecretsManagerClient({ endpoint: old.url, region: "us-east-1", credentials });
     try {
       expect(await client.send(new GetSecretValueCommand({ SecretId: arn }))).toMatchObject({

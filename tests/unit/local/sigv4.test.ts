@@ -58,6 +58,17 @@ async function signed(
 
 const verify = (request: ReceivedRequest) => verifySigV4(request, { credentials, region, now });
 
+/** The GET /alpha/iam the gateway receives for a presigned URL with this query. */
+function presignedGet(query: unknown): ReceivedRequest {
+  return {
+    method: "GET",
+    rawPath: "/alpha/iam",
+    rawQuery: new URLSearchParams(query as Record<string, string>).toString(),
+    headers: { host: "127.0.0.1:3000" },
+    body: Buffer.alloc(0),
+  };
+}
+
 describe("verifySigV4", () => {
   test("a correct signature passes", async () => {
     expect(await verify(await signed())).toEqual({ ok: true, accessKeyId: credentials.accessKeyId });
@@ -176,19 +187,12 @@ describe("verifySigV4", () => {
       },
       { signingDate: now, expiresIn: 300 },
     );
-    const rawQuery = new URLSearchParams(presigned.query as Record<string, string>).toString();
-    const request: ReceivedRequest = {
-      method: "GET",
-      rawPath: "/alpha/iam",
-      rawQuery,
-      headers: { host: "127.0.0.1:3000" },
-      body: Buffer.alloc(0),
-    };
+    const request = presignedGet(presigned.query);
     expect(await verify(request)).toMatchObject({ ok: true });
     expect(
       await verifySigV4(request, { credentials, region, now: new Date(now.getTime() + 301_000) }),
     ).toMatchObject({ reason: "expired" });
-    expect(await verify({ ...request, rawQuery: rawQuery.replace("q=1", "q=2") })).toMatchObject({
+    expect(await verify({ ...request, rawQuery: request.rawQuery.replace("q=1", "q=2") })).toMatchObject({
       reason: "mismatch",
     });
   });
@@ -251,20 +255,13 @@ describe("verifySigV4", () => {
         },
         { signingDate: now, expiresIn: 300 },
       );
-      const rawQuery = new URLSearchParams(presigned.query as Record<string, string>).toString();
-      expect(rawQuery).toContain("X-Amz-Security-Token=");
-      const request: ReceivedRequest = {
-        method: "GET",
-        rawPath: "/alpha/iam",
-        rawQuery,
-        headers: { host: "127.0.0.1:3000" },
-        body: Buffer.alloc(0),
-      };
+      const request = presignedGet(presigned.query);
+      expect(request.rawQuery).toContain("X-Amz-Security-Token=");
       expect(await verifyAny(request)).toMatchObject({ ok: true, accessKeyId: temporary.accessKeyId });
       expect(
         await verifyAny({
           ...request,
-          rawQuery: rawQuery.replace(/X-Amz-Security-Token=[^&]*/, "X-Amz-Security-Token=x"),
+          rawQuery: request.rawQuery.replace(/X-Amz-Security-Token=[^&]*/, "X-Amz-Security-Token=x"),
         }),
       ).toMatchObject({ reason: "invalid-token" });
     });
