@@ -4,6 +4,7 @@ import { DynamoDBDocumentClient, GetCommand, UpdateCommand } from "@aws-sdk/lib-
 import type { FunctionCredentials, LocalCredentials } from "../../tools/local/data-dir";
 import type { LogEntry } from "../../tools/local/logs";
 import { signedFetch, startTestStack, type TestStack } from "../helpers/local-stack";
+import { poll as pollFor } from "../helpers/poll";
 import { call, type JsonReply } from "./local-stack/fixture";
 
 /*
@@ -63,15 +64,8 @@ function signedPost(
   );
 }
 
-async function poll<T>(what: string, attempt: () => Promise<T | undefined>): Promise<T> {
-  const deadline = Date.now() + POLL_DEADLINE_MS;
-  for (;;) {
-    const result = await attempt();
-    if (result !== undefined) return result;
-    if (Date.now() > deadline) throw new Error(`gave up after ${POLL_DEADLINE_MS} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
+const poll = <T>(what: string, attempt: () => Promise<T | undefined>): Promise<T> =>
+  pollFor(what, attempt, POLL_DEADLINE_MS);
 
 /** Gateway access-log lines (`GET /<mount>/<path> -> <status>`) logged while `work` ran. */
 async function gatewayLinesDuring<T>(work: () => Promise<T>): Promise<{ result: T; lines: string[] }> {

@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { LocalFunctionInfo } from "../../tools/local/stack";
 import { signedFetch, startTestStack, type TestStack } from "../helpers/local-stack";
+import { poll } from "../helpers/poll";
 import { call } from "./local-stack/fixture";
 
 /*
@@ -66,7 +67,13 @@ describe("each function runs as its template's role, with credentials of its own
 
 describe("location's GET is for profile's roles only", () => {
   test("profile's GET /profiles/{id} still reads the location through its own role", async () => {
-    const read = await call("GET", `${stack.endpoints.profile}/profiles/${userId}`);
+    // A first read may degrade if GetLocation's cold start outlasts the lookup deadline; a denial never passes.
+    const read = await poll("profile to read the location", async () => {
+      const reply = await call("GET", `${stack.endpoints.profile}/profiles/${userId}`);
+      const denied = stack.logs.some((entry) => entry.message.includes(`/locations/${userId} -> 403`));
+      if (denied) throw new Error("location's resource policy refused profile's call");
+      return reply.body?.locationStatus === "unavailable" ? undefined : reply;
+    });
     expect(read.status).toBe(200);
     expect(read.body).toMatchObject({ location: { latitude: 48.86, longitude: 2.29 } });
     expect(read.body).not.toHaveProperty("locationStatus");
