@@ -41,6 +41,16 @@ function statusOf(raw: string): number {
   return Number(raw.split(" ")[1]);
 }
 
+/** Signs for execute-api with the stack's operator credentials. */
+function operatorSigner(): SignatureV4 {
+  return new SignatureV4({
+    service: "execute-api",
+    region: stack.region,
+    credentials: stack.credentials,
+    sha256: Sha256,
+  });
+}
+
 describe("routing and the proxy event", () => {
   test("mounts each service's API at /<service>", () => {
     expect(stack.endpoints).toEqual({ alpha: `${stack.gatewayUrl}/alpha`, beta: `${stack.gatewayUrl}/beta` });
@@ -382,12 +392,7 @@ describe("AWS_IAM routes (SigV4)", () => {
 
   test("tampered body or query after signing: 403", async () => {
     const target = new URL(url());
-    const signer = new SignatureV4({
-      service: "execute-api",
-      region: stack.region,
-      credentials: stack.credentials,
-      sha256: Sha256,
-    });
+    const signer = operatorSigner();
     const signed = await signer.sign({
       method: "POST",
       protocol: "http:",
@@ -416,12 +421,7 @@ describe("AWS_IAM routes (SigV4)", () => {
 
   test("presigned URL: passes; expired: 403", async () => {
     const target = new URL(`${alpha}/iam`);
-    const signer = new SignatureV4({
-      service: "execute-api",
-      region: stack.region,
-      credentials: stack.credentials,
-      sha256: Sha256,
-    });
+    const signer = operatorSigner();
     const presign = async (signingDate: Date) => {
       const request = await signer.presign(
         {
@@ -444,12 +444,7 @@ describe("AWS_IAM routes (SigV4)", () => {
 
   test("a signature older than 15 minutes: 403", async () => {
     const target = new URL(`${alpha}/iam`);
-    const signer = new SignatureV4({
-      service: "execute-api",
-      region: stack.region,
-      credentials: stack.credentials,
-      sha256: Sha256,
-    });
+    const signer = operatorSigner();
     const signed = await signer.sign(
       {
         method: "GET",
