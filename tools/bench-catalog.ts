@@ -1,9 +1,13 @@
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { autocannon, jsonCall, parseLoadOptions, printFigures, seedProfileWithLocation } from "./lib/load";
+import { poll, runMain } from "./lib/cli";
+import {
+  autocannon,
+  jsonCall,
+  parseLoadOptions,
+  printFigures,
+  seedProfileWithLocation,
+  withBenchStack,
+} from "./lib/load";
 import type { LogEntry } from "./local/logs";
-import { startLocalStack } from "./local/stack";
 
 /**
  * `npm run bench:catalog -- [--duration 10] [--connections 16]`
@@ -18,21 +22,12 @@ import { startLocalStack } from "./local/stack";
  *    about environments x duration / ttl lookups over all the reads.
  */
 
-async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-}
-
 /** Execution environments per function; each has its own catalog client and cache. */
 const ENVIRONMENTS_PER_FUNCTION = 4;
 
 async function main(): Promise<void> {
   const load = parseLoadOptions();
   const { durationSeconds, connections } = load;
-  const dataDir = mkdtempSync(join(tmpdir(), "meridian-bench-"));
   // Only the gateway's access log is kept, as counters: what profile asked the catalog and location.
   const counts = { catalogLookups: 0, locationReads: 0 };
   const count = (entry: LogEntry): void => {
@@ -40,24 +35,20 @@ async function main(): Promise<void> {
     if (entry.message.startsWith("GET /catalog/")) counts.catalogLookups++;
     else if (entry.message.startsWith("GET /location/")) counts.locationReads++;
   };
-  const stack = await startLocalStack({
-    dataDir,
-    gatewayPort: 0,
-    dynamodbPort: 0,
-    awsPort: 0,
-    logs: count,
-    maxConcurrency: ENVIRONMENTS_PER_FUNCTION,
-  });
-  try {
+  await withBenchStack({ logs: count, maxConcurrency: ENVIRONMENTS_PER_FUNCTION }, async (stack) => {
     const lookupUrl = `${stack.endpoints.catalog}/catalog/location/v1`;
     const services = Object.keys(stack.endpoints);
-    await waitFor("every service to register", async () => {
-      const replies = await Promise.all(
-        services.map((service) => fetch(`${stack.endpoints.catalog}/catalog/${service}/v1`)),
-      );
-      await Promise.all(replies.map((reply) => reply.arrayBuffer()));
-      return replies.every((reply) => reply.status === 200);
-    });
+    await poll(
+      "every service to register",
+      async () => {
+        const replies = await Promise.all(
+          services.map((service) => fetch(`${stack.endpoints.catalog}/catalog/${service}/v1`)),
+        );
+        await Promise.all(replies.map((reply) => reply.arrayBuffer()));
+        return replies.every((reply) => reply.status === 200) || undefined;
+      },
+      60_000,
+    );
     const registration = await jsonCall("GET", lookupUrl);
 
     const userId = await seedProfileWithLocation(stack.endpoints);
@@ -91,13 +82,7 @@ async function main(): Promise<void> {
         ` (one per environment per ttl: about ${environments} x ${elapsedSeconds.toFixed(1)} s / ${ttl} s = ` +
         `${Math.round((environments * elapsedSeconds) / ttl)}; ${locationCalls} location calls)`,
     );
-  } finally {
-    await stack.stop();
-    rmSync(dataDir, { recursive: true, force: true });
-  }
+  });
 }
 
-main().catch((error: unknown) => {
-  console.error(error instanceof Error ? error.message : error);
-  process.exit(1);
-});
+runMain(main);

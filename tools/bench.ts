@@ -1,6 +1,4 @@
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { runMain } from "./lib/cli";
 import {
   autocannon,
   type Figures,
@@ -9,8 +7,8 @@ import {
   parseLoadOptions,
   printFigures,
   seedProfileWithLocation,
+  withBenchStack,
 } from "./lib/load";
-import { startLocalStack } from "./local/stack";
 
 /**
  * `npm run bench -- [--duration 10] [--connections 16]`
@@ -59,16 +57,7 @@ async function directLoad(
 async function main(): Promise<void> {
   const load = parseLoadOptions();
   const { durationSeconds, connections } = load;
-  const dataDir = mkdtempSync(join(tmpdir(), "meridian-bench-"));
-  const stack = await startLocalStack({
-    dataDir,
-    gatewayPort: 0,
-    dynamodbPort: 0,
-    awsPort: 0,
-    logs: "silent",
-    schedules: false,
-  });
-  try {
+  await withBenchStack({ logs: "silent", schedules: false }, async (stack) => {
     const userId = await seedProfileWithLocation(stack.endpoints);
     const url = `${stack.endpoints.profile}/profiles/${userId}`;
     const check = await jsonCall("GET", url, undefined);
@@ -112,13 +101,7 @@ async function main(): Promise<void> {
     console.log(
       `gateway overhead: throughput ratio ${(gateway.rps / direct.rps).toFixed(2)}, p50 +${(gateway.p50 - direct.p50).toFixed(1)} ms`,
     );
-  } finally {
-    await stack.stop();
-    rmSync(dataDir, { recursive: true, force: true });
-  }
+  });
 }
 
-main().catch((error: unknown) => {
-  console.error(error instanceof Error ? error.message : error);
-  process.exit(1);
-});
+runMain(main);

@@ -1,10 +1,10 @@
 import { randomUUID } from "node:crypto";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient, GetCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import { poll as pollFor } from "../../tools/lib/cli";
 import type { FunctionCredentials, LocalCredentials } from "../../tools/local/data-dir";
 import type { LogEntry } from "../../tools/local/logs";
 import { signedFetch, startTestStack, type TestStack } from "../helpers/local-stack";
-import { poll as pollFor } from "../helpers/poll";
 import { call, type JsonReply } from "./local-stack/fixture";
 
 /*

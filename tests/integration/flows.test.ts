@@ -3,8 +3,8 @@ import { DynamoDBClient, GetItemCommand, UpdateItemCommand } from "@aws-sdk/clie
 import { GetParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
 import { ScryptPasswordHasher } from "../../src/auth/domain/password-hasher";
 import { createSignedHttpClient } from "../../src/shared/signed-http";
+import { poll } from "../../tools/lib/cli";
 import { startTestStack } from "../helpers/local-stack";
-import { poll } from "../helpers/poll";
 
 type Stack = Awaited<ReturnType<typeof startTestStack>>;
 

@@ -5,9 +5,9 @@ import { GetFunctionCommand, InvokeCommand, LambdaClient } from "@aws-sdk/client
 import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { GetParameterCommand, PutParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
 import { SignatureV4 } from "@smithy/signature-v4";
+import { poll } from "../../tools/lib/cli";
 import type { LocalFunctionInfo } from "../../tools/local/stack";
 import { startTestStack, type TestStack } from "../helpers/local-stack";
-import { poll } from "../helpers/poll";
 
 // Polls for cold starts on a loaded machine wait up to 20 s each; the test's own timeout must not cut them short.
 jest.setTimeout(60_000);

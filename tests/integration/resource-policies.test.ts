@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
+import { poll } from "../../tools/lib/cli";
 import type { LocalFunctionInfo } from "../../tools/local/stack";
 import { signedFetch, startTestStack, type TestStack } from "../helpers/local-stack";
-import { poll } from "../helpers/poll";
 import { call } from "./local-stack/fixture";
 
 /*

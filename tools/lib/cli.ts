@@ -28,6 +28,26 @@ export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
+/**
+ * Calls `attempt` until it returns something, every 100 ms, for up to
+ * `deadlineMs`. For outcomes a system reaches by design only eventually: a
+ * cache expiring, or a first read whose cold start outlasts a lookup's
+ * deadline on a loaded machine.
+ */
+export async function poll<T>(
+  what: string,
+  attempt: () => Promise<T | undefined>,
+  deadlineMs = 20_000,
+): Promise<T> {
+  const deadline = Date.now() + deadlineMs;
+  for (;;) {
+    const result = await attempt();
+    if (result !== undefined) return result;
+    if (Date.now() > deadline) throw new Error(`gave up after ${deadlineMs} ms waiting for ${what}`);
+    await sleep(100);
+  }
+}
+
 /** `a,b` or repeated flags -> [a, b]. */
 export function list(value: string | string[] | undefined): string[] {
   if (value === undefined) return [];

@@ -1,6 +1,9 @@
 import { spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
+import { type LocalStack, type LocalStackOptions, startLocalStack } from "../local/stack";
 import { ROOT } from "./project";
 
 /** Shared by the `npm run bench*` scripts: options, seeding calls, autocannon, the printed table. */
@@ -127,5 +130,27 @@ export function printFigures(rows: Array<[string, Figures]>): void {
       String(f.errors),
     ];
     console.log(`${name.padEnd(width)} ${cells.map((c) => c.padStart(9)).join(" ")}`);
+  }
+}
+
+/**
+ * Runs `work` against a fresh local stack on ephemeral ports and a temporary
+ * data directory, so a benchmark never touches `npm start`'s data; both are
+ * gone afterwards.
+ */
+export async function withBenchStack<T>(
+  options: LocalStackOptions,
+  work: (stack: LocalStack) => Promise<T>,
+): Promise<T> {
+  const dataDir = mkdtempSync(join(tmpdir(), "meridian-bench-"));
+  try {
+    const stack = await startLocalStack({ gatewayPort: 0, dynamodbPort: 0, awsPort: 0, ...options, dataDir });
+    try {
+      return await work(stack);
+    } finally {
+      await stack.stop();
+    }
+  } finally {
+    rmSync(dataDir, { recursive: true, force: true });
   }
 }
