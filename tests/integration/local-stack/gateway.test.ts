@@ -41,6 +41,19 @@ function statusOf(raw: string): number {
   return Number(raw.split(" ")[1]);
 }
 
+/** A GET of `target` as SignatureV4 takes it, before signing. */
+function unsignedGet(target: URL) {
+  return {
+    method: "GET",
+    protocol: "http:",
+    hostname: target.hostname,
+    port: Number(target.port),
+    path: target.pathname,
+    query: {},
+    headers: { host: target.host },
+  };
+}
+
 /** Signs for execute-api with the stack's operator credentials. */
 function operatorSigner(): SignatureV4 {
   return new SignatureV4({
@@ -423,18 +436,7 @@ describe("AWS_IAM routes (SigV4)", () => {
     const target = new URL(`${alpha}/iam`);
     const signer = operatorSigner();
     const presign = async (signingDate: Date) => {
-      const request = await signer.presign(
-        {
-          method: "GET",
-          protocol: "http:",
-          hostname: target.hostname,
-          port: Number(target.port),
-          path: target.pathname,
-          query: {},
-          headers: { host: target.host },
-        },
-        { expiresIn: 60, signingDate },
-      );
+      const request = await signer.presign(unsignedGet(target), { expiresIn: 60, signingDate });
       const query = new URLSearchParams(request.query as Record<string, string>);
       return `${target.origin}${target.pathname}?${query.toString()}`;
     };
@@ -445,18 +447,9 @@ describe("AWS_IAM routes (SigV4)", () => {
   test("a signature older than 15 minutes: 403", async () => {
     const target = new URL(`${alpha}/iam`);
     const signer = operatorSigner();
-    const signed = await signer.sign(
-      {
-        method: "GET",
-        protocol: "http:",
-        hostname: target.hostname,
-        port: Number(target.port),
-        path: target.pathname,
-        query: {},
-        headers: { host: target.host },
-      },
-      { signingDate: new Date(Date.now() - 20 * 60_000) },
-    );
+    const signed = await signer.sign(unsignedGet(target), {
+      signingDate: new Date(Date.now() - 20 * 60_000),
+    });
     const reply = await fetch(target, { headers: signed.headers });
     expect(reply.status).toBe(403);
     expect(((await reply.json()) as { error: { message: string } }).error.message).toMatch(
