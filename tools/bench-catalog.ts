@@ -22,11 +22,18 @@ import type { LogEntry } from "./local/logs";
  *    about environments x duration / ttl lookups over all the reads.
  */
 
+const USAGE = `usage: npm run bench:catalog [-- --duration <seconds>] [--connections <n>]
+
+Catalog lookups under load, and catalog calls per warm profile read, on a fresh local stack.
+  --duration <s>       seconds per measurement (default 10)
+  --connections <n>    concurrent callers (default 16)`;
+
 /** Execution environments per function; each has its own catalog client and cache. */
 const ENVIRONMENTS_PER_FUNCTION = 4;
 
 async function main(): Promise<void> {
-  const load = parseLoadOptions();
+  const load = parseLoadOptions(USAGE);
+  if (!load) return;
   const { durationSeconds, connections } = load;
   // Only the gateway's access log is kept, as counters: what profile asked the catalog and location.
   const counts = { catalogLookups: 0, locationReads: 0 };

@@ -20,6 +20,12 @@ import {
  * function directly with the same event. The ratio is the gateway's overhead.
  */
 
+const USAGE = `usage: npm run bench [-- --duration <seconds>] [--connections <n>]
+
+GET /profiles/{id} under load on a fresh local stack, through the gateway and invoked directly.
+  --duration <s>       seconds per measurement (default 10)
+  --connections <n>    concurrent callers (default 16)`;
+
 function percentile(sorted: number[], p: number): number {
   if (sorted.length === 0) return 0;
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
@@ -55,7 +61,8 @@ async function directLoad(
 }
 
 async function main(): Promise<void> {
-  const load = parseLoadOptions();
+  const load = parseLoadOptions(USAGE);
+  if (!load) return;
   const { durationSeconds, connections } = load;
   await withBenchStack({ logs: "silent", schedules: false }, async (stack) => {
     const userId = await seedProfileWithLocation(stack.endpoints);

@@ -1,9 +1,7 @@
 import { relative, resolve } from "node:path";
-import { parseArgs } from "node:util";
+import { parseCli, runMain, UsageError } from "./lib/cli";
 import { ROOT } from "./lib/project";
-import { TemplateError } from "./local/intrinsics";
 import type { LogsOption } from "./local/logs";
-import { LocalStackError } from "./local/ports";
 import { DEFAULT_SCHEDULE_EVERY_MS, parseScheduleEvery, type ScheduleEvery } from "./local/schedules";
 import { type LocalStack, startLocalStack } from "./local/stack";
 import { ENDPOINTS_FILE, removeStackState, writeStackState } from "./local/state";
@@ -36,25 +34,25 @@ function port(value: string | undefined, flag: string, fallback: number): number
   return number;
 }
 
-class UsageError extends Error {}
-
 async function main(): Promise<number> {
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
-  const { values } = parseArgs({
-    options: {
-      reset: { type: "boolean", default: false },
-      port: { type: "string" },
-      "dynamodb-port": { type: "string" },
-      "aws-port": { type: "string" },
-      "data-dir": { type: "string" },
-      env: { type: "string", default: "local" },
-      services: { type: "string" },
-      "schedule-every": { type: "string" },
-      logs: { type: "string" },
-      help: { type: "boolean", short: "h", default: false },
+  const { values } = parseCli(
+    {
+      options: {
+        reset: { type: "boolean", default: false },
+        port: { type: "string" },
+        "dynamodb-port": { type: "string" },
+        "aws-port": { type: "string" },
+        "data-dir": { type: "string" },
+        env: { type: "string", default: "local" },
+        services: { type: "string" },
+        "schedule-every": { type: "string" },
+        logs: { type: "string" },
+        help: { type: "boolean", short: "h", default: false },
+      },
     },
-    strict: true,
-  });
+    USAGE,
+  );
   if (values.help) {
     console.log(USAGE);
     return 0;
@@ -124,21 +122,4 @@ async function main(): Promise<number> {
   return 0;
 }
 
-main().then(
-  (code) => process.exit(code),
-  (error: unknown) => {
-    if (error instanceof LocalStackError || error instanceof UsageError || error instanceof TemplateError) {
-      console.error(`\n${error.message}\n`);
-    } else if (
-      error instanceof Error &&
-      error.name === "TypeError" &&
-      "code" in error &&
-      String(error.code).startsWith("ERR_PARSE_ARGS")
-    ) {
-      console.error(`\n${error.message}\n\n${USAGE}\n`);
-    } else {
-      console.error(error);
-    }
-    process.exit(1);
-  },
-);
+runMain(main);

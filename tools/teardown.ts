@@ -7,6 +7,7 @@
  */
 import { startDeployment } from "../src/pipeline/deployment";
 import type { StackTarget } from "../src/pipeline/stack-deployer";
+import { requireAwsCredentials } from "./lib/aws-credentials";
 import { list, parseCli, runMain, seconds } from "./lib/cli";
 import { selectServices } from "./lib/configurations";
 import { stackName } from "./lib/project";
@@ -39,6 +40,7 @@ async function main(): Promise<void> {
   const poll = pollMs(args.poll);
   const region = args.region ?? environment.region;
   const services = selectServices(project.services, list(args.service)).reverse();
+  await requireAwsCredentials();
   console.log(
     `Tearing down ${environment.name} (${region}): ${services.map((service) => service.name).join(" -> ")}`,
   );

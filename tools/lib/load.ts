@@ -2,8 +2,8 @@ import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { parseArgs } from "node:util";
 import { type LocalStack, type LocalStackOptions, startLocalStack } from "../local/stack";
+import { parseCli, UsageError } from "./cli";
 import { ROOT } from "./project";
 
 /** Shared by the `npm run bench*` scripts: options, seeding calls, autocannon, the printed table. */
@@ -24,19 +24,28 @@ export interface LoadOptions {
 // The host may run an older Node than Lambda; the SDK's notice about it is noise in figures.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
 
-export function parseLoadOptions(): LoadOptions {
-  const { values } = parseArgs({
-    options: {
-      duration: { type: "string", default: "10" },
-      connections: { type: "string", default: "16" },
+/** `usage` is the script's own (`npm run bench -- ...`), for the pointer to --help. */
+export function parseLoadOptions(usage: string): LoadOptions | undefined {
+  const { values } = parseCli(
+    {
+      options: {
+        duration: { type: "string", default: "10" },
+        connections: { type: "string", default: "16" },
+        help: { type: "boolean", short: "h", default: false },
+      },
     },
-  });
+    usage,
+  );
+  if (values.help) {
+    console.log(usage);
+    return undefined;
+  }
   const durationSeconds = Number(values.duration);
   const connections = Number(values.connections);
   if (!Number.isInteger(durationSeconds) || durationSeconds < 1)
-    throw new Error(`--duration takes whole seconds (1 or more), got '${values.duration}'`);
+    throw new UsageError(`--duration takes whole seconds (1 or more), got '${values.duration}'`);
   if (!Number.isInteger(connections) || connections < 1)
-    throw new Error(`--connections takes a positive whole number, got '${values.connections}'`);
+    throw new UsageError(`--connections takes a positive whole number, got '${values.connections}'`);
   return { durationSeconds, connections };
 }
 
