@@ -16,7 +16,7 @@ export abstract class AppError extends Error {
 export class ValidationError extends AppError {
   readonly status = 400;
   readonly code: string;
-  constructor(message: string, code = "validation_error") {
+  constructor(message: string, code = "VALIDATION_ERROR") {
     super(message);
     this.code = code;
   }
@@ -24,42 +24,42 @@ export class ValidationError extends AppError {
 
 export class UnauthorizedError extends AppError {
   readonly status = 401;
-  readonly code = "unauthorized";
+  readonly code = "UNAUTHORIZED";
 }
 
 export class ForbiddenError extends AppError {
   readonly status = 403;
-  readonly code = "forbidden";
+  readonly code = "FORBIDDEN";
 }
 
 export class NotFoundError extends AppError {
   readonly status = 404;
-  readonly code = "not_found";
+  readonly code = "NOT_FOUND";
 }
 
 export class ConflictError extends AppError {
   readonly status = 409;
-  readonly code = "conflict";
+  readonly code = "CONFLICT";
 }
 
 export class PreconditionFailedError extends AppError {
   readonly status = 412;
-  readonly code = "precondition_failed";
+  readonly code = "PRECONDITION_FAILED";
 }
 
 export class PayloadTooLargeError extends AppError {
   readonly status = 413;
-  readonly code = "payload_too_large";
+  readonly code = "REQUEST_TOO_LARGE";
 }
 
 export class UnsupportedMediaTypeError extends AppError {
   readonly status = 415;
-  readonly code = "unsupported_media_type";
+  readonly code = "UNSUPPORTED_MEDIA_TYPE";
 }
 
 export class TooManyRequestsError extends AppError {
   readonly status = 429;
-  readonly code = "too_many_requests";
+  readonly code = "TOO_MANY_REQUESTS";
   constructor(message: string, retryAfterSeconds: number) {
     super(message);
     this.headers["Retry-After"] = String(Math.max(1, Math.ceil(retryAfterSeconds)));
