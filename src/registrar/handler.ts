@@ -1,10 +1,12 @@
 import type { Context, ScheduledEvent } from "aws-lambda";
 import { flushMetrics, logger, MetricUnit, metrics } from "../shared/observability";
-import type { Outcome } from "./domain/registrar";
+import { type Outcome, sameOutcome } from "./domain/registrar";
 import { buildRegistrar } from "./wiring";
 
 // Built at cold start so a misconfigured registrar fails on its first run, loudly.
 const registrar = buildRegistrar();
+/** This environment's last outcome: a run that changes nothing logs at DEBUG, not every cycle at INFO. */
+let previous: Outcome | undefined;
 
 /**
  * Runs on a schedule. A failed check or catalog call is rethrown: the
@@ -23,8 +25,10 @@ export async function handler(_event: ScheduledEvent, context: Context): Promise
           ? "ServiceHealthy"
           : "ServiceUnhealthy";
     metrics.addMetric(metric, MetricUnit.Count, 1);
-    const log = outcome.action === "registered" && outcome.status === "healthy" ? logger.info : logger.warn;
+    const healthy = outcome.action === "registered" && outcome.status === "healthy";
+    const log = sameOutcome(previous, outcome) ? logger.debug : healthy ? logger.info : logger.warn;
     log.call(logger, "Registrar run completed", { ...outcome });
+    previous = outcome;
     return outcome;
   } catch (error) {
     logger.error("Registrar run failed", error as Error);
