@@ -1,4 +1,4 @@
-import { poll, runMain } from "./lib/cli";
+import { poll, progress, runMain } from "./lib/cli";
 import {
   autocannon,
   jsonCall,
@@ -45,6 +45,7 @@ async function main(): Promise<void> {
   await withBenchStack({ logs: count, maxConcurrency: ENVIRONMENTS_PER_FUNCTION }, async (stack) => {
     const lookupUrl = `${stack.endpoints.catalog}/catalog/location/v1`;
     const services = Object.keys(stack.endpoints);
+    progress("waiting for every service's registrar to register it");
     await poll(
       "every service to register",
       async () => {

@@ -1,4 +1,4 @@
-import { runMain } from "./lib/cli";
+import { progress, runMain } from "./lib/cli";
 import {
   autocannon,
   type Figures,
@@ -96,6 +96,7 @@ async function main(): Promise<void> {
     await Promise.all(Array.from({ length: connections }, () => jsonCall("GET", url, undefined)));
     console.log(`GET /profiles/{id} for ${durationSeconds}s with ${connections} concurrent callers`);
     const gateway = await autocannon(url, load);
+    progress(`the same GET invoking the function directly: ${durationSeconds} s, ${connections} callers`);
     const direct = await directLoad(async () => {
       const outcome = await stack.invoke("profile/GetProfileFunction", event);
       return outcome.ok && (outcome.payload as { statusCode?: number }).statusCode === 200;

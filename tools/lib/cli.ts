@@ -73,6 +73,11 @@ export function runMain(main: () => Promise<unknown>): void {
   );
 }
 
+/** A step that takes a while, on stderr so stdout stays the result (figures, tables). */
+export function progress(step: string): void {
+  process.stderr.write(`… ${step}\n`);
+}
+
 export function seconds(startedAt: bigint): string {
   return `${(Number(process.hrtime.bigint() - startedAt) / 1e9).toFixed(2)}s`;
 }

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type LocalStack, type LocalStackOptions, startLocalStack } from "../local/stack";
-import { parseCli, UsageError } from "./cli";
+import { parseCli, progress, UsageError } from "./cli";
 import { ROOT } from "./project";
 
 /** Shared by the `npm run bench*` scripts: options, seeding calls, autocannon, the printed table. */
@@ -87,6 +87,9 @@ export async function seedProfileWithLocation(endpoints: Record<string, string>)
  * the gateway's event loop.
  */
 export function autocannon(url: string, { durationSeconds, connections }: LoadOptions): Promise<Figures> {
+  progress(
+    `load on ${new URL(url).pathname} through the gateway: ${durationSeconds} s, ${connections} callers`,
+  );
   return new Promise((resolvePromise, reject) => {
     const child = spawn(
       process.execPath,
@@ -153,7 +156,9 @@ export async function withBenchStack<T>(
 ): Promise<T> {
   const dataDir = mkdtempSync(join(tmpdir(), "meridian-bench-"));
   try {
+    progress("starting a fresh local stack (bundles every function)");
     const stack = await startLocalStack({ gatewayPort: 0, dynamodbPort: 0, awsPort: 0, ...options, dataDir });
+    progress(`stack ready in ${(stack.startupMs / 1000).toFixed(1)} s; seeding and warming up`);
     try {
       return await work(stack);
     } finally {
