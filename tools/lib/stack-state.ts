@@ -1,9 +1,13 @@
 import { existsSync, unlinkSync } from "node:fs";
 import { join } from "node:path";
-import { ROOT } from "../lib/project";
-import { isProcessAlive } from "./data-dir";
-import { readJsonFile, writeJsonFile } from "./json-file";
-import type { LocalFunctionInfo, LocalStack } from "./stack";
+import {
+  isProcessAlive,
+  type LocalFunctionInfo,
+  type LocalStack,
+  readJsonFile,
+  writeJsonFile,
+} from "@meridian/local-stack";
+import { ROOT } from "./project";
 
 /**
  * What `npm start` leaves in .local/ for other tools: endpoints.json (the

@@ -2,26 +2,11 @@ import { randomBytes } from "node:crypto";
 import { mkdirSync, rmSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { listFunctions } from "../lib/functions";
-import { deployOrder, loadEnvironment, loadServices, ROOT, type Service } from "../lib/project";
-import { type AwsEndpoint, startAwsEndpoint } from "./aws-endpoint";
-import { functionCaller, LocalCallers } from "./callers";
-import {
-  assertDataDirFree,
-  type FunctionCredentials,
-  type LocalCredentials,
-  loadCredentials,
-  loadFunctionCredentials,
-  lockDataDir,
-  removeStaleBuilds,
-} from "./data-dir";
-import { ensureTables, type LocalDynamo, startDynamo } from "./dynamodb";
+import { LOCAL_ACCOUNT_ID, partitionOf } from "./constants";
+import { LocalStackError, PortInUseError } from "./errors";
 import { type FunctionRegistry, Gateway } from "./gateway";
-import { LOCAL_ACCOUNT_ID, partitionOf } from "./intrinsics";
-import { createLogSink, type LogSink, type LogsOption, stackLog } from "./logs";
-import type { ServicePlan } from "./model";
-import { describeApis, planService } from "./plan";
-import { LocalStackError, PortInUseError } from "./ports";
+import { functionCaller, LocalCallers } from "./iam";
+import type { LocalProject, ProjectService as Service } from "./project";
 import {
   buildFunctions,
   buildWorkerScript,
@@ -30,12 +15,31 @@ import {
   runtimeFunction,
 } from "./runtime";
 import {
+  type AwsEndpoint,
   checkScheduleEvery,
   DEFAULT_SCHEDULE_EVERY_MS,
+  ensureTables,
+  type LocalDynamo,
   type ScheduleEvery,
   type ScheduleRun,
   Scheduler,
-} from "./schedules";
+  startAwsEndpoint,
+  startDynamo,
+} from "./services";
+import {
+  assertDataDirFree,
+  createLogSink,
+  type FunctionCredentials,
+  type LocalCredentials,
+  type LogSink,
+  type LogsOption,
+  loadCredentials,
+  loadFunctionCredentials,
+  lockDataDir,
+  removeStaleBuilds,
+  stackLog,
+} from "./support";
+import { describeApis, planService, type ServicePlan } from "./template";
 
 /**
  * The whole system on one machine: DynamoDB (dynalite), an SSM + Secrets
@@ -44,6 +48,8 @@ import {
  */
 
 export interface LocalStackOptions {
+  /** The project to run: its services, environments and naming (see LocalProject). */
+  project: LocalProject;
   /** Where tables, parameters, secrets and credentials live. Default `.local/data`. */
   dataDir?: string;
   /** Wipe the data directory first. */
@@ -177,21 +183,22 @@ class Registry implements FunctionRegistry {
   }
 }
 
-export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
+export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
+  const { project } = options;
   const startedAt = performance.now();
   const scheduleEvery = options.scheduleEveryMs ?? DEFAULT_SCHEDULE_EVERY_MS;
   checkScheduleEvery(scheduleEvery);
   const log: LogSink = createLogSink(options.logs ?? "pretty");
-  const environment = loadEnvironment(options.environment ?? "local", options.environmentsFile);
-  const services = withDependencies(deployOrder(loadServices(options.srcDir)), options.services);
-  const dataDir = resolve(options.dataDir ?? join(ROOT, ".local", "data"));
+  const environment = project.loadEnvironment(options.environment ?? "local", options.environmentsFile);
+  const services = withDependencies(project.loadServices(options.srcDir), options.services);
+  const dataDir = resolve(options.dataDir ?? join(project.root, ".local", "data"));
   if (options.reset) {
     assertDataDirFree(dataDir);
     rmSync(dataDir, { recursive: true, force: true });
   }
   mkdirSync(dataDir, { recursive: true });
   const unlock = lockDataDir(dataDir);
-  const buildRoot = resolve(options.buildRoot ?? join(ROOT, ".local", "build"));
+  const buildRoot = resolve(options.buildRoot ?? join(project.root, ".local", "build"));
   removeStaleBuilds(buildRoot);
   // Unique per stack so parallel test files never share bundles.
   const buildDir = join(buildRoot, `${process.pid}-${randomBytes(4).toString("hex")}`);
@@ -266,7 +273,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     ) as [LocalDynamo, AwsEndpoint, Gateway, string];
     // Bundling is the slow part: it runs while the services deploy.
     const builds = buildFunctions(
-      services.flatMap((service) => listFunctions(service)),
+      services.flatMap((service) => project.listFunctions(service)),
       buildDir,
     );
     // Cleanup must not delete the build directory under a running esbuild.
@@ -285,11 +292,12 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       await Promise.all([...registry.runtimes.values()].map((runtime) => runtime.stop()));
     });
 
-    const apis = describeApis(services, environment, gateway.url);
+    const apis = describeApis(project, services, environment, gateway.url);
     const context = { region, dynamodbEndpoint: dynamo.url, awsEndpoint: aws.url };
     const plans: ServicePlan[] = [];
     for (const service of services) {
       const plan = await planService(service, {
+        project,
         environment,
         apis,
         lookupParameter: async (name) => aws.parameters.find(name)?.value,

@@ -1,4 +1,5 @@
 import type { APIGatewayProxyEvent } from "aws-lambda";
+import type { FunctionCaller } from "../iam";
 
 /**
  * The REST API (v1) Lambda proxy event API Gateway sends, and the reading of
@@ -225,5 +226,16 @@ export function readProxyResult(payload: unknown): HttpReply | string {
     status,
     headers: out,
     body: isBase64Encoded === true ? Buffer.from(text, "base64") : Buffer.from(text, "utf8"),
+  };
+}
+
+/** How the proxy event's requestContext.identity shows an assumed-role caller. */
+export function proxyIdentity(caller: FunctionCaller): ProxyIdentity {
+  return {
+    accessKey: caller.credentials.accessKeyId,
+    accountId: caller.accountId,
+    caller: caller.userId,
+    user: caller.userId,
+    userArn: caller.sessionArn,
   };
 }

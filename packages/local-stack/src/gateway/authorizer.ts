@@ -1,7 +1,7 @@
-import type { GatewayResponseType } from "./gateway-responses";
-import type { AuthorizerDefinition } from "./model";
-import { type AuthorizerResult, evaluatePolicy, parseAuthorizerResult } from "./policy";
-import type { InvokeOutcome } from "./runtime";
+import { type AuthorizerResult, evaluatePolicy, parseAuthorizerResult } from "../iam";
+import type { InvokeOutcome } from "../runtime";
+import type { AuthorizerDefinition } from "../template";
+import type { GatewayResponseType } from "./responses";
 
 /**
  * Lambda authorizers as API Gateway runs them: identity checks before the
@@ -37,11 +37,6 @@ export function methodArn(
   path: string,
 ): string {
   return `arn:aws:execute-api:${region}:${accountId}:${apiId}/${stage}/${method}/${path.replace(/^\//, "")}`;
-}
-
-/** API Gateway matches a TOKEN authorizer's ValidationExpression against the whole token. */
-export function validationPattern(expression: string): RegExp {
-  return new RegExp(`^(?:${expression})$`);
 }
 
 export class LambdaAuthorizers {

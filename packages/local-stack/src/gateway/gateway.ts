@@ -1,25 +1,31 @@
 import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { Socket } from "node:net";
-import { buildProxyEvent, type ProxyIdentity, readProxyResult } from "./api-event";
-import { LambdaAuthorizers, methodArn } from "./authorizer";
-import { type CallerLookup, policyCaller, proxyIdentity } from "./callers";
-import { type GatewayResponseType, type RenderedResponse, renderGatewayResponse } from "./gateway-responses";
-import { evaluateIdentityPolicy, type IdentityDecision, identityDeniedMessage } from "./identity-policy";
-import type { LogLevel, LogSink } from "./logs";
-import type { ApiDefinition, RouteDefinition } from "./model";
-import { closeServer, HOST, listen } from "./ports";
-import { ClientGone, readBody } from "./request-body";
+import { LOCAL_HOST } from "../constants";
 import {
   accessDeniedMessage,
+  type CallerLookup,
+  createSigV4Verifier,
+  evaluateIdentityPolicy,
   evaluateResourcePolicy,
+  type IdentityDecision,
+  identityDeniedMessage,
+  lowerCaseHeaders,
   maskAccount,
   type PolicyCaller,
+  policyCaller,
+  type ReceivedRequest,
   type ResourcePolicyDecision,
-} from "./resource-policy";
+  type VerifyResult,
+} from "../iam";
+import type { FunctionRuntime } from "../runtime";
+import type { LogLevel, LogSink } from "../support";
+import { ClientGone, closeServer, listen, readBody } from "../support";
+import type { ApiDefinition, RouteDefinition } from "../template";
+import { buildProxyEvent, type ProxyIdentity, proxyIdentity, readProxyResult } from "./api-event";
+import { LambdaAuthorizers, methodArn } from "./authorizer";
+import { type GatewayResponseType, type RenderedResponse, renderGatewayResponse } from "./responses";
 import { RouteTable } from "./routes";
-import type { FunctionRuntime } from "./runtime";
-import { createSigV4Verifier, lowerCaseHeaders, type ReceivedRequest, type VerifyResult } from "./sigv4";
 
 /**
  * The HTTP gateway: every service's API mounted at /<service>, routes from
@@ -82,7 +88,7 @@ export class Gateway {
     readonly port: number,
     private readonly options: GatewayOptions,
   ) {
-    this.url = `http://${HOST}:${port}`;
+    this.url = `http://${LOCAL_HOST}:${port}`;
     this.authorizers = new LambdaAuthorizers(async (arn, event) =>
       options.functions.byArn(arn)?.invoke(event),
     );
@@ -306,9 +312,9 @@ export class Gateway {
         route: routeName,
       };
     }
-    const host = request.headers.host ?? `${HOST}:${this.port}`;
+    const host = request.headers.host ?? `${LOCAL_HOST}:${this.port}`;
     const arn = methodArn(this.options.region, this.options.accountId, api.apiId, api.stage, method, path);
-    const sourceIp = request.socket.remoteAddress?.replace(/^::ffff:/, "") ?? HOST;
+    const sourceIp = request.socket.remoteAddress?.replace(/^::ffff:/, "") ?? LOCAL_HOST;
     const proxyRequest = {
       method,
       path,

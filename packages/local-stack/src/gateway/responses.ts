@@ -1,4 +1,4 @@
-import type { GatewayResponseDefinition } from "./model";
+import type { GatewayResponseDefinition } from "../template";
 
 /**
  * Responses API Gateway produces itself (no route, denied, too large,

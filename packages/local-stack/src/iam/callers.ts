@@ -1,5 +1,4 @@
-import type { ProxyIdentity } from "./api-event";
-import type { FunctionCredentials, LocalCredentials } from "./data-dir";
+import { type FunctionCredentials, hashedId, type LocalCredentials, UPPER_ALPHANUMERIC } from "../support";
 import {
   type AccessCheck,
   firstDenied,
@@ -8,7 +7,6 @@ import {
   identityDeniedMessage,
 } from "./identity-policy";
 import type { PolicyCaller } from "./resource-policy";
-import { roleId } from "./resources";
 
 /**
  * Who holds each access key the local stack accepts: the operator (the
@@ -71,19 +69,13 @@ export function functionCaller(
   };
 }
 
-export function isRoleArn(value: string): boolean {
-  return ROLE_ARN.test(value);
+/** IAM role ids are `AROA` and 17 upper-case alphanumerics; here they come from the role's ARN. */
+export function roleId(roleArn: string): string {
+  return `AROA${hashedId(roleArn, 17, UPPER_ALPHANUMERIC)}`;
 }
 
-/** How the proxy event's requestContext.identity shows an assumed-role caller. */
-export function proxyIdentity(caller: FunctionCaller): ProxyIdentity {
-  return {
-    accessKey: caller.credentials.accessKeyId,
-    accountId: caller.accountId,
-    caller: caller.userId,
-    user: caller.userId,
-    userArn: caller.sessionArn,
-  };
+export function isRoleArn(value: string): boolean {
+  return ROLE_ARN.test(value);
 }
 
 export function policyCaller(caller: FunctionCaller): PolicyCaller {

@@ -1,6 +1,6 @@
 import { createHash, timingSafeEqual } from "node:crypto";
 import { SignatureV4 } from "@smithy/signature-v4";
-import { NodeSha256 } from "../../src/shared/node-sha256";
+import { NodeSha256 } from "./node-sha256";
 
 /**
  * Verifies AWS Signature Version 4 on requests to AWS_IAM routes by

@@ -3,9 +3,10 @@ import { dirname, join } from "node:path";
 import { createInterface } from "node:readline";
 import { Worker } from "node:worker_threads";
 import { build } from "esbuild";
-import { bundleFunction, type FunctionSpec } from "../lib/functions";
-import { type LogSink, parseFunctionLine } from "./logs";
-import type { FunctionDefinition } from "./model";
+import type { FunctionSpec } from "../project";
+import { type LogSink, parseFunctionLine } from "../support";
+import type { FunctionDefinition } from "../template";
+import { bundleFunction } from "./bundle";
 import type { FromWorker, SerializedError, ToWorker, WorkerConfig } from "./worker";
 
 /**
@@ -426,7 +427,7 @@ async function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T | "tim
   }
 }
 
-/** Bundles tools/local/worker.ts so environments run plain JavaScript, whatever loader started the stack. */
+/** Bundles runtime/worker.ts so environments run plain JavaScript, whatever loader started the stack. */
 export async function buildWorkerScript(buildDir: string): Promise<string> {
   const outfile = join(buildDir, "_runtime", "worker.js");
   await build({

@@ -1,8 +1,12 @@
 import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { join } from "node:path";
-import { AwsAuthenticator } from "./aws-auth";
-import { authorize, type CallerLookup, type LocalCaller } from "./callers";
+import { LOCAL_HOST, partitionOf } from "../constants";
+import { AwsError } from "../errors";
+import type { AccessCheck } from "../iam";
+import { AwsAuthenticator, authorize, type CallerLookup, type LocalCaller, receivedRequest } from "../iam";
+import { MAX_PAYLOAD_BYTES } from "../runtime";
+import { ClientGone, closeServer, type LogSink, listen, readBody, stackLog } from "../support";
 import {
   type ControlPlane,
   type ControlPlaneAccess,
@@ -10,15 +14,8 @@ import {
   handleControlPlane,
   sendRestError,
 } from "./control-plane";
-import type { AccessCheck } from "./identity-policy";
-import { partitionOf } from "./intrinsics";
-import { type LogSink, stackLog } from "./logs";
-import { closeServer, HOST, listen } from "./ports";
-import { ClientGone, readBody } from "./request-body";
-import { MAX_PAYLOAD_BYTES } from "./runtime";
 import { SecretStore } from "./secret-store";
-import { receivedRequest } from "./sigv4";
-import { AwsError, ParameterStore, parameterArn, type StoredParameter } from "./ssm-store";
+import { ParameterStore, parameterArn, type StoredParameter } from "./ssm-store";
 
 /**
  * One HTTP endpoint speaking the AWS JSON 1.1 protocol for the SSM and
@@ -105,7 +102,7 @@ export async function startAwsEndpoint(options: AwsEndpointOptions): Promise<Aws
     "--aws-port",
   );
   return {
-    url: `http://${HOST}:${port}`,
+    url: `http://${LOCAL_HOST}:${port}`,
     port,
     parameters,
     secrets,

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { IncomingHttpHeaders, ServerResponse } from "node:http";
-import type { AccessCheck } from "./identity-policy";
-import { type InvokeOutcome, MAX_PAYLOAD_BYTES } from "./runtime";
+import type { AccessCheck } from "../iam";
+import { type InvokeOutcome, MAX_PAYLOAD_BYTES } from "../runtime";
 
 /**
  * The few Lambda and API Gateway control-plane calls code makes about its own

@@ -1,4 +1,4 @@
-import type { AccessCheck } from "./identity-policy";
+import type { AccessCheck } from "../iam";
 
 /**
  * What IAM authorizes for one DynamoDB request: the action and the resource

@@ -9,13 +9,10 @@ import {
 } from "node:http";
 import { Readable } from "node:stream";
 import * as zlib from "node:zlib";
-import { AwsAuthenticator } from "./aws-auth";
-import { authorize, type CallerLookup } from "./callers";
+import { LOCAL_HOST } from "../constants";
+import { AwsAuthenticator, authorize, type CallerLookup, receivedRequest } from "../iam";
+import { ClientGone, closeServer, type LogSink, listen, readBody, stackLog } from "../support";
 import { type DynamoScope, dynamoAccessChecks } from "./dynamodb-access";
-import { type LogSink, stackLog } from "./logs";
-import { closeServer, HOST, listen } from "./ports";
-import { ClientGone, readBody } from "./request-body";
-import { receivedRequest } from "./sigv4";
 
 /**
  * The public DynamoDB endpoint: a small HTTP proxy in front of dynalite (which
@@ -182,7 +179,7 @@ export async function startDynamoProxy(options: DynamoProxyOptions): Promise<Dyn
   });
   const port = await listen(server, options.port, "DynamoDB", "--dynamodb-port");
   return {
-    url: `http://${HOST}:${port}`,
+    url: `http://${LOCAL_HOST}:${port}`,
     port,
     close: async () => {
       await closeServer(server);

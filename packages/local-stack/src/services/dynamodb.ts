@@ -7,12 +7,12 @@ import {
   ResourceNotFoundException,
   type TableDescription,
 } from "@aws-sdk/client-dynamodb";
-import type { CallerLookup } from "./callers";
+import { LOCAL_HOST } from "../constants";
+import type { CallerLookup } from "../iam";
+import { closeServer, type LogSink, listen, stackLog } from "../support";
+import type { TableDefinition } from "../template";
 import type { DynamoScope } from "./dynamodb-access";
 import { startDynamoProxy } from "./dynamodb-proxy";
-import { type LogSink, stackLog } from "./logs";
-import type { TableDefinition } from "./model";
-import { closeServer, HOST, listen } from "./ports";
 
 /** The embedded DynamoDB-compatible store (dynalite on LevelDB) and table creation from templates. */
 
@@ -60,7 +60,7 @@ export async function startDynamo(options: StartDynamoOptions): Promise<LocalDyn
     host: string;
     port: number;
     handle?: (request: IncomingMessage, response: ServerResponse) => void;
-  } = { host: HOST, port: 0 };
+  } = { host: LOCAL_HOST, port: 0 };
   const proxy = await startDynamoProxy({
     port: options.port,
     upstream,
@@ -89,7 +89,7 @@ export async function startDynamo(options: StartDynamoOptions): Promise<LocalDyn
   return {
     url: proxy.url,
     port: proxy.port,
-    internalUrl: `http://${HOST}:${upstream.port}`,
+    internalUrl: `http://${LOCAL_HOST}:${upstream.port}`,
     close: async () => {
       await proxy.close();
       // dynalite's close also closes LevelDB, releasing its lock for the next start.

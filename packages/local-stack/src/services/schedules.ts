@@ -1,9 +1,9 @@
 import { randomUUID } from "node:crypto";
-import { LOCAL_ACCOUNT_ID } from "./intrinsics";
-import { type LogSink, stackLog } from "./logs";
-import type { FunctionDefinition, ScheduleDefinition } from "./model";
-import { LocalStackError } from "./ports";
-import type { InvokeOutcome } from "./runtime";
+import { LOCAL_ACCOUNT_ID } from "../constants";
+import { LocalStackError } from "../errors";
+import type { InvokeOutcome } from "../runtime";
+import { type LogSink, stackLog } from "../support";
+import type { FunctionDefinition, ScheduleDefinition } from "../template";
 
 /**
  * The functions' `Schedule` events, run locally. A template's `rate(5 minutes)`

@@ -1,7 +1,7 @@
 import { randomInt, randomUUID } from "node:crypto";
-import { readJsonFile, writeJsonFile } from "./json-file";
-import type { GenerateSecretOptions } from "./model";
-import { AwsError } from "./ssm-store";
+import { AwsError } from "../errors";
+import { readJsonFile, writeJsonFile } from "../support";
+import type { GenerateSecretOptions } from "../template";
 
 /**
  * Secrets Manager semantics the local endpoint serves, persisted as one JSON

@@ -1,4 +1,5 @@
-import { readJsonFile, writeJsonFile } from "./json-file";
+import { AwsError } from "../errors";
+import { readJsonFile, writeJsonFile } from "../support";
 
 /** SSM Parameter Store semantics the local endpoint serves, persisted as one JSON file. */
 
@@ -13,18 +14,6 @@ export interface StoredParameter {
   lastModified: number;
   description?: string;
   dataType: string;
-}
-
-/** An error the SSM API reports with this `__type`. */
-export class AwsError extends Error {
-  constructor(
-    readonly type: string,
-    message: string,
-    readonly status = 400,
-  ) {
-    super(message);
-    this.name = type;
-  }
 }
 
 const NAME = /^[a-zA-Z0-9_.\-/]+$/;

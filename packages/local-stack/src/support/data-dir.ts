@@ -1,8 +1,8 @@
 import { randomBytes } from "node:crypto";
 import { existsSync, readdirSync, readFileSync, rmSync, unlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { LocalStackError } from "../errors";
 import { readJsonFile, writeJsonFile } from "./json-file";
-import { LocalStackError } from "./ports";
 
 /**
  * The data directory's own bookkeeping: local credentials (the stack's and each

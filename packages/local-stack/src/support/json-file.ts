@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
-import { LocalStackError } from "./ports";
+import { LocalStackError } from "../errors";
 
 /** Reads a JSON file, or returns `fallback` when it does not exist yet. */
 export function readJsonFile<T>(path: string, fallback: T): T {

@@ -1,38 +1,6 @@
 import type { Server } from "node:net";
-
-/** Everything local binds here: nothing is reachable from the network. */
-export const HOST = "127.0.0.1";
-
-/** An error meant for the person running the stack: printed as its message, without a stack trace. */
-export class LocalStackError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "LocalStackError";
-  }
-}
-
-export interface TakenPort {
-  port: number;
-  what: string;
-  /** The `npm start` option choosing this port. */
-  flag: string;
-}
-
-export class PortInUseError extends LocalStackError {
-  readonly ports: TakenPort[];
-
-  constructor(ports: TakenPort | TakenPort[]) {
-    const list = Array.isArray(ports) ? ports : [ports];
-    const described = list.map((taken) => `${taken.port} (${taken.what})`).join(", ");
-    const alternative = list.map((taken) => `${taken.flag} ${taken.port + 1}`).join(" ");
-    super(
-      `Port${list.length > 1 ? "s" : ""} ${described} ${list.length > 1 ? "are" : "is"} already in use on ${HOST}` +
-        ` (another \`npm start\`?). Stop whatever uses ${list.length > 1 ? "them" : "it"}, or choose another: npm start -- ${alternative}`,
-    );
-    this.name = "PortInUseError";
-    this.ports = list;
-  }
-}
+import { LOCAL_HOST } from "../constants";
+import { PortInUseError } from "../errors";
 
 /** Listens on 127.0.0.1; resolves to the bound port (useful with port 0). */
 export function listen(server: Server, port: number, what: string, flag: string): Promise<number> {
@@ -48,7 +16,7 @@ export function listen(server: Server, port: number, what: string, flag: string)
     };
     server.once("error", onError);
     server.once("listening", onListening);
-    server.listen(port, HOST);
+    server.listen(port, LOCAL_HOST);
   });
 }
 

@@ -1,5 +1,7 @@
 import { createHash } from "node:crypto";
-import type { CfnResource, CfnTemplate } from "../lib/cfn-yaml";
+import { LOCAL_ACCOUNT_ID, partitionOf } from "../constants";
+import { TemplateError } from "../errors";
+import type { CfnResource, CfnTemplate } from "../project";
 
 /**
  * A small CloudFormation evaluator: enough of Ref, Fn::GetAtt, Fn::Sub,
@@ -11,13 +13,6 @@ import type { CfnResource, CfnTemplate } from "../lib/cfn-yaml";
 
 /** What `!Ref AWS::NoValue` evaluates to; removed from the enclosing map or list. */
 export const NO_VALUE: unique symbol = Symbol("AWS::NoValue");
-
-export class TemplateError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "TemplateError";
-  }
-}
 
 export type ParameterValue = string | string[];
 
@@ -49,8 +44,6 @@ export interface EvaluatorOptions {
    */
   rewriteString?: (value: string) => string;
 }
-
-export const LOCAL_ACCOUNT_ID = "000000000000";
 
 type Mappings = Record<string, Record<string, Record<string, unknown>>>;
 
@@ -394,12 +387,6 @@ function rewriteStrings(value: unknown, rewrite: (value: string) => string): unk
     );
   }
   return value;
-}
-
-export function partitionOf(region: string): string {
-  if (region.startsWith("cn-")) return "aws-cn";
-  if (region.startsWith("us-gov-")) return "aws-us-gov";
-  return "aws";
 }
 
 /** A UUID-shaped id derived from a name, so ids stay the same across restarts. */

@@ -1,9 +1,7 @@
 import type { CreateTableCommandInput } from "@aws-sdk/client-dynamodb";
-import type { FunctionSpec } from "../lib/functions";
-import type { Service } from "../lib/project";
-import type { IdentityPolicy } from "./identity-policy";
+import type { IdentityPolicy, ResourcePolicy } from "../iam";
+import type { FunctionSpec, ProjectService as Service } from "../project";
 import type { ParameterValue } from "./intrinsics";
-import type { ResourcePolicy } from "./resource-policy";
 
 /** What the local stack reads out of one service's template, fully resolved. */
 

@@ -1,14 +1,7 @@
-import { listFunctions } from "../lib/functions";
-import {
-  type Environment,
-  type Service,
-  stackName as stackNameOf,
-  templateConfiguration,
-} from "../lib/project";
-import { validationPattern } from "./authorizer";
-import { isRoleArn } from "./callers";
-import { functionIdentityPolicy } from "./identity-policy";
-import { NO_VALUE, type ParameterValue, TemplateError, TemplateEvaluator } from "./intrinsics";
+import { TemplateError } from "../errors";
+import { isRoleArn, parseResourcePolicy } from "../iam";
+import type { ProjectEnvironment as Environment, LocalProject, ProjectService as Service } from "../project";
+import { NO_VALUE, type ParameterValue, TemplateEvaluator } from "./intrinsics";
 import type {
   ApiDefinition,
   AuthorizerDefinition,
@@ -24,7 +17,6 @@ import type {
   ServicePlan,
   TableDefinition,
 } from "./model";
-import { parseResourcePolicy } from "./resource-policy";
 import {
   functionName as functionNameOf,
   hasImplicitApi,
@@ -36,6 +28,7 @@ import {
   secretName,
   tableName,
 } from "./resources";
+import { functionIdentityPolicy } from "./role-policy";
 
 /**
  * Turns one service's template into what the local stack creates and serves,
@@ -53,6 +46,7 @@ export interface LocalApi {
 }
 
 export interface PlanContext {
+  project: LocalProject;
   environment: Environment;
   /** Reads a parameter from the local SSM store. */
   lookupParameter(name: string): Promise<string | undefined>;
@@ -62,11 +56,21 @@ export interface PlanContext {
 
 const IMPLICIT_API = "ServerlessRestApi";
 
+/** API Gateway matches a TOKEN authorizer's ValidationExpression against the whole token. */
+export function validationPattern(expression: string): RegExp {
+  return new RegExp(`^(?:${expression})$`);
+}
+
 /** Every API a service serves: declared `AWS::Serverless::Api`s, then SAM's implicit one. */
-export function describeApis(services: Service[], environment: Environment, gatewayUrl: string): LocalApi[] {
+export function describeApis(
+  project: LocalProject,
+  services: Service[],
+  environment: Environment,
+  gatewayUrl: string,
+): LocalApi[] {
   const apis: LocalApi[] = [];
   for (const service of services) {
-    const stack = stackNameOf(environment.name, service.name);
+    const stack = project.stackName(environment.name, service.name);
     const logicalIds = Object.entries(service.template.Resources)
       .filter(([, resource]) => resource.Type === "AWS::Serverless::Api")
       .map(([logicalId]) => logicalId);
@@ -106,11 +110,12 @@ const SSM_TYPE = /^AWS::SSM::Parameter::Value<(.+)>$/;
  * lookups for `AWS::SSM::Parameter::Value<...>` parameters.
  */
 export async function resolveParameters(
+  project: LocalProject,
   service: Service,
   environment: Environment,
   lookupParameter: (name: string) => Promise<string | undefined>,
 ): Promise<Record<string, ParameterValue>> {
-  const configuration = templateConfiguration(service, environment);
+  const configuration = project.templateConfiguration(service, environment);
   const values: Record<string, ParameterValue> = {};
   for (const [name, declaration] of Object.entries(service.template.Parameters ?? {})) {
     const where = `src/${service.name}/template.yaml: Parameters.${name}`;
@@ -227,9 +232,9 @@ export function scheduleIntervalMs(expression: string): number | undefined {
 }
 
 export async function planService(service: Service, context: PlanContext): Promise<ServicePlan> {
-  const { environment } = context;
-  const stackName = stackNameOf(environment.name, service.name);
-  const parameters = await resolveParameters(service, environment, context.lookupParameter);
+  const { environment, project } = context;
+  const stackName = project.stackName(environment.name, service.name);
+  const parameters = await resolveParameters(project, service, environment, context.lookupParameter);
   const evaluator = new TemplateEvaluator({
     template: service.template,
     stackName,
@@ -295,7 +300,7 @@ export async function planService(service: Service, context: PlanContext): Promi
     }
   }
 
-  const specs = new Map(listFunctions(service).map((spec) => [spec.logicalId, spec]));
+  const specs = new Map(project.listFunctions(service).map((spec) => [spec.logicalId, spec]));
   const globalFunction = service.template.Globals?.Function ?? {};
   const apiRoutes = new Map<string, RouteDefinition[]>();
   const ownApis = context.apis.filter((api) => api.service === service.name);

@@ -1,23 +1,14 @@
-import { createHash } from "node:crypto";
-import type { CfnResource, CfnTemplate } from "../lib/cfn-yaml";
-import { type ResourceModel, TemplateError, type TemplateEvaluator } from "./intrinsics";
+import { TemplateError } from "../errors";
+import { roleId } from "../iam";
+import type { CfnResource, CfnTemplate } from "../project";
+import { ALPHANUMERIC, hashedId, MIXED } from "../support";
+import type { ResourceModel, TemplateEvaluator } from "./intrinsics";
 
 /**
  * Physical ids and attributes of resources as the local stack creates them.
  * Names are deterministic (`<stackName>-<LogicalId>`, ids hashed from it) so
  * they are the same on every start and in `npm run invoke`, with no state.
  */
-
-const ALPHANUMERIC = "abcdefghijklmnopqrstuvwxyz0123456789";
-const MIXED = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
-const UPPER_ALPHANUMERIC = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
-
-function hashedId(seed: string, length: number, alphabet: string): string {
-  const digest = createHash("sha256").update(seed).digest();
-  let out = "";
-  for (let index = 0; index < length; index++) out += alphabet[(digest[index] ?? 0) % alphabet.length];
-  return out;
-}
 
 export function generatedName(stackName: string, logicalId: string): string {
   return `${stackName}-${logicalId}`;
@@ -103,11 +94,6 @@ function generatedRoleOwner(evaluator: TemplateEvaluator, logicalId: string): Cf
 function roleArn(evaluator: TemplateEvaluator, name: string, path: unknown, where: string): string {
   const rolePath = path === undefined ? "/" : evaluator.evaluateString(path, where);
   return `arn:${evaluator.partition}:iam::${evaluator.accountId}:role${rolePath}${name}`;
-}
-
-/** IAM role ids are `AROA` and 17 upper-case alphanumerics; here they come from the role's ARN. */
-export function roleId(roleArn: string): string {
-  return `AROA${hashedId(roleArn, 17, UPPER_ALPHANUMERIC)}`;
 }
 
 function unsupported(logicalId: string, type: string, attribute: string): never {

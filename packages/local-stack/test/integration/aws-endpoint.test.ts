@@ -22,10 +22,10 @@ import {
   paginateGetParametersByPath,
   SSMClient,
 } from "@aws-sdk/client-ssm";
-import { SecretsManagerSigningKeySource } from "../../../src/auth/adapters/secrets-signing-key-source";
-import { signingKeyFrom } from "../../../src/auth/domain/signing-key";
-import { type AwsEndpoint, startAwsEndpoint } from "../../../tools/local/aws-endpoint";
-import { LocalCallers } from "../../../tools/local/callers";
+import { SecretsManagerSigningKeySource } from "../../../../src/auth/adapters/secrets-signing-key-source";
+import { signingKeyFrom } from "../../../../src/auth/domain/signing-key";
+import { LocalCallers } from "../../src/iam/callers";
+import { type AwsEndpoint, startAwsEndpoint } from "../../src/services/aws-endpoint";
 
 /** The real SDK clients and Powertools Parameters against the local SSM / Secrets Manager endpoint. */
 

@@ -2,9 +2,9 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DynamoDBClient, GetItemCommand, PutItemCommand, QueryCommand } from "@aws-sdk/client-dynamodb";
-import { LocalCallers } from "../../../tools/local/callers";
-import { ensureTables, type LocalDynamo, startDynamo } from "../../../tools/local/dynamodb";
-import type { TableDefinition } from "../../../tools/local/model";
+import { LocalCallers } from "../../src/iam/callers";
+import { ensureTables, type LocalDynamo, startDynamo } from "../../src/services/dynamodb";
+import type { TableDefinition } from "../../src/template/model";
 
 const table = (withIndex: boolean): TableDefinition => ({
   logicalId: "ItemsTable",

@@ -1,12 +1,12 @@
 import { join } from "node:path";
-import type { LocalStackOptions } from "../../../tools/local/stack";
-import { startTestStack, type TestStack } from "../../helpers/local-stack";
+import type { LocalStackOptions } from "../../src";
+import { startTestStack, type TestStack } from "../support/stack";
 
-/** Two small services (tests/integration/local-stack/fixtures) that exercise the stack's features. */
+/** Two small services (test/integration/fixtures) that exercise the stack's features. */
 export const FIXTURE_SRC = join(__dirname, "fixtures", "src");
 export const FIXTURE_ENVIRONMENTS = join(__dirname, "fixtures", "environments.yaml");
 
-export function startFixtureStack(options: LocalStackOptions = {}): Promise<TestStack> {
+export function startFixtureStack(options: Partial<LocalStackOptions> = {}): Promise<TestStack> {
   return startTestStack({ srcDir: FIXTURE_SRC, environmentsFile: FIXTURE_ENVIRONMENTS, ...options });
 }
 

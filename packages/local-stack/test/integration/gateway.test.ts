@@ -1,8 +1,8 @@
 import { connect } from "node:net";
 import { Sha256 } from "@aws-crypto/sha256-js";
 import { SignatureV4 } from "@smithy/signature-v4";
-import { createSignedHttpClient } from "../../../src/shared/signed-http";
-import { signedFetch, type TestStack } from "../../helpers/local-stack";
+import { createSignedHttpClient } from "../../../../src/shared/signed-http";
+import { signedFetch, type TestStack } from "../support/stack";
 import { call, startFixtureStack } from "./fixture";
 
 let stack: TestStack;

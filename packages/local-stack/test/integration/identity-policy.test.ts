@@ -1,9 +1,9 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: Fn::Sub strings are CloudFormation syntax, not template literals
 import { DynamoDBClient, GetItemCommand } from "@aws-sdk/client-dynamodb";
-import type { CfnTemplate } from "../../../tools/lib/cfn-yaml";
-import type { LocalFunctionInfo } from "../../../tools/local/stack";
-import { signedFetch, type TestStack } from "../../helpers/local-stack";
-import { copyServices, type ServiceCopy } from "../../helpers/service-copy";
+import { copyServices, type ServiceCopy } from "../../../../tests/helpers/service-copy";
+import type { CfnTemplate } from "../../src/project";
+import type { LocalFunctionInfo } from "../../src/stack";
+import { signedFetch, type TestStack } from "../support/stack";
 import { call, FIXTURE_SRC, startFixtureStack } from "./fixture";
 
 /*

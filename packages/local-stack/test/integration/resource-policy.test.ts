@@ -1,10 +1,10 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: Fn::Sub strings are CloudFormation syntax, not template literals
 import { randomUUID } from "node:crypto";
-import type { CfnTemplate } from "../../../tools/lib/cfn-yaml";
-import { SRC } from "../../../tools/lib/project";
-import type { LocalFunctionInfo } from "../../../tools/local/stack";
-import { signedFetch, startTestStack, type TestStack } from "../../helpers/local-stack";
-import { copyServices, type ServiceCopy } from "../../helpers/service-copy";
+import { copyServices, type ServiceCopy } from "../../../../tests/helpers/service-copy";
+import { SRC } from "../../../../tools/lib/project";
+import type { CfnTemplate } from "../../src/project";
+import type { LocalFunctionInfo } from "../../src/stack";
+import { signedFetch, startTestStack, type TestStack } from "../support/stack";
 import { call, FIXTURE_ENVIRONMENTS, FIXTURE_SRC } from "./fixture";
 
 /*

@@ -22,9 +22,9 @@ import {
 } from "@aws-sdk/client-lambda";
 import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { GetParametersByPathCommand, SSMClient } from "@aws-sdk/client-ssm";
-import { PortInUseError } from "../../../tools/local/ports";
-import type { TestStack } from "../../helpers/local-stack";
-import { occupyPortDuringTests } from "../../helpers/ports";
+import { occupyPortDuringTests } from "../../../../tests/helpers/ports";
+import { PortInUseError } from "../../src/errors";
+import type { TestStack } from "../support/stack";
 import { call, startFixtureStack } from "./fixture";
 
 function clients(stack: TestStack) {

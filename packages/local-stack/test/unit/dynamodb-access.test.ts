@@ -18,7 +18,7 @@ import {
   TransactWriteCommand,
   UpdateCommand,
 } from "@aws-sdk/lib-dynamodb";
-import { dynamoAccessChecks, partiqlCheck, tableArn } from "../../../tools/local/dynamodb-access";
+import { dynamoAccessChecks, partiqlCheck, tableArn } from "../../src/services/dynamodb-access";
 
 /*
  * The operation -> (action, resources) mapping, fed with what the SDK's

@@ -1,13 +1,9 @@
-import { buildProxyEvent, isBinaryBody, readProxyResult } from "../../../tools/local/api-event";
-import {
-  type AuthorizationRequest,
-  LambdaAuthorizers,
-  methodArn,
-  validationPattern,
-} from "../../../tools/local/authorizer";
-import { renderGatewayResponse } from "../../../tools/local/gateway-responses";
-import type { AuthorizerDefinition } from "../../../tools/local/model";
-import type { InvokeOutcome } from "../../../tools/local/runtime";
+import { buildProxyEvent, isBinaryBody, readProxyResult } from "../../src/gateway/api-event";
+import { type AuthorizationRequest, LambdaAuthorizers, methodArn } from "../../src/gateway/authorizer";
+import { renderGatewayResponse } from "../../src/gateway/responses";
+import type { InvokeOutcome } from "../../src/runtime/runtime";
+import type { AuthorizerDefinition } from "../../src/template/model";
+import { validationPattern } from "../../src/template/plan";
 
 const TEMPLATES = {
   DEFAULT_4XX: {

@@ -1,15 +1,16 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: Fn::Sub strings and policy variables are IAM/CloudFormation syntax
-import type { CfnTemplate } from "../../../tools/lib/cfn-yaml";
-import { authorize, functionCaller, LocalCallers } from "../../../tools/local/callers";
+
+import { authorize, functionCaller, LocalCallers } from "../../src/iam/callers";
 import {
   evaluateIdentityPolicy,
-  functionIdentityPolicy,
   type IdentityPolicy,
   identityDeniedMessage,
   readPolicyDocument,
-} from "../../../tools/local/identity-policy";
-import { TemplateEvaluator } from "../../../tools/local/intrinsics";
-import { localResourceModel } from "../../../tools/local/resources";
+} from "../../src/iam/identity-policy";
+import type { CfnTemplate } from "../../src/project";
+import { TemplateEvaluator } from "../../src/template/intrinsics";
+import { localResourceModel } from "../../src/template/resources";
+import { functionIdentityPolicy } from "../../src/template/role-policy";
 
 const TABLE = "arn:aws:dynamodb:us-east-1:000000000000:table/meridian-local-auth-UsersTable";
 const OTHER_TABLE = "arn:aws:dynamodb:us-east-1:000000000000:table/meridian-local-profile-ProfilesTable";

@@ -1,8 +1,10 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: Fn::Sub strings are CloudFormation syntax, not template literals
-import type { CfnTemplate } from "../../../tools/lib/cfn-yaml";
-import { parseCfnYaml } from "../../../tools/lib/cfn-yaml";
-import { NO_VALUE, TemplateError, TemplateEvaluator } from "../../../tools/local/intrinsics";
-import { localResourceModel, restApiId } from "../../../tools/local/resources";
+
+import { parseCfnYaml } from "../../../../tools/lib/cfn-yaml";
+import { TemplateError } from "../../src/errors";
+import type { CfnTemplate } from "../../src/project";
+import { NO_VALUE, TemplateEvaluator } from "../../src/template/intrinsics";
+import { localResourceModel, restApiId } from "../../src/template/resources";
 
 const TEMPLATE = parseCfnYaml(`
 Parameters:

@@ -1,5 +1,7 @@
 import { join } from "node:path";
-import { deployOrder, loadEnvironment, loadServices } from "../../../tools/lib/project";
+import { AwsError } from "../../src/errors";
+import { generateSecretString } from "../../src/services/secret-store";
+import { ParameterStore } from "../../src/services/ssm-store";
 import {
   describeApis,
   localizeApiUrls,
@@ -7,13 +9,12 @@ import {
   planService,
   resolveParameters,
   scheduleIntervalMs,
-} from "../../../tools/local/plan";
-import { generateSecretString } from "../../../tools/local/secret-store";
-import { AwsError, ParameterStore } from "../../../tools/local/ssm-store";
+} from "../../src/template/plan";
+import { testProject } from "../support/stack";
 
-const FIXTURES = join(__dirname, "..", "..", "integration", "local-stack", "fixtures");
-const services = loadServices(join(FIXTURES, "src"));
-const environment = loadEnvironment("local", join(FIXTURES, "environments.yaml"));
+const FIXTURES = join(__dirname, "..", "integration", "fixtures");
+const services = testProject.loadServices(join(FIXTURES, "src"));
+const environment = testProject.loadEnvironment("local", join(FIXTURES, "environments.yaml"));
 const alpha = services.find((service) => service.name === "alpha");
 const beta = services.find((service) => service.name === "beta");
 
@@ -84,14 +85,14 @@ describe("template helpers", () => {
 describe("parameters", () => {
   test("environments.yaml, then template defaults, then SSM for AWS::SSM::Parameter::Value", async () => {
     if (!alpha || !beta) throw new Error("fixtures missing");
-    expect(await resolveParameters(alpha, environment, async () => undefined)).toEqual({
+    expect(await resolveParameters(testProject, alpha, environment, async () => undefined)).toEqual({
       Environment: "local",
       LogLevel: "DEBUG",
       TableBillingMode: "PAY_PER_REQUEST",
       Greeting: "hello from environments.yaml",
     });
     const lookups: string[] = [];
-    const values = await resolveParameters(beta, environment, async (name) => {
+    const values = await resolveParameters(testProject, beta, environment, async (name) => {
       lookups.push(name);
       return `value of ${name}`;
     });
@@ -101,7 +102,7 @@ describe("parameters", () => {
 
   test("a parameter no service published is a clear error naming its owner", async () => {
     if (!beta) throw new Error("fixtures missing");
-    await expect(resolveParameters(beta, environment, async () => undefined)).rejects.toThrow(
+    await expect(resolveParameters(testProject, beta, environment, async () => undefined)).rejects.toThrow(
       /reads SSM parameter \/meridian\/local\/alpha\/.*published by service 'alpha'/,
     );
   });
@@ -109,7 +110,7 @@ describe("parameters", () => {
   test("AllowedValues are enforced as CloudFormation does", async () => {
     if (!alpha) throw new Error("fixtures missing");
     await expect(
-      resolveParameters(alpha, { ...environment, name: "prod" }, async () => undefined),
+      resolveParameters(testProject, alpha, { ...environment, name: "prod" }, async () => undefined),
     ).rejects.toThrow(/'prod' is not one of/);
   });
 });
@@ -117,8 +118,13 @@ describe("parameters", () => {
 describe("planService", () => {
   test("reads tables, secrets, parameters, functions and routes from the template", async () => {
     if (!alpha) throw new Error("fixtures missing");
-    const apis = describeApis(services, environment, "http://127.0.0.1:3000");
-    const plan = await planService(alpha, { environment, apis, lookupParameter: async () => undefined });
+    const apis = describeApis(testProject, services, environment, "http://127.0.0.1:3000");
+    const plan = await planService(alpha, {
+      project: testProject,
+      environment,
+      apis,
+      lookupParameter: async () => undefined,
+    });
     expect(plan.tables.map((table) => table.input.TableName)).toEqual(["meridian-local-alpha-ItemsTable"]);
     expect(plan.tables[0]?.input.ProvisionedThroughput).toBeUndefined();
     expect(plan.secrets.map((secret) => secret.name)).toEqual(["meridian-local-alpha-SigningSecret"]);
@@ -145,51 +151,6 @@ describe("planService", () => {
       "ANY /private/{userId}": "LAMBDA",
       "GET /files/{proxy+}": "NONE",
     });
-  });
-});
-
-describe("planService on the repository's own templates", () => {
-  const real = deployOrder(loadServices());
-  const local = loadEnvironment("local");
-  const plan = (name: string) => {
-    const service = real.find((candidate) => candidate.name === name);
-    if (!service) throw new Error(`no service ${name}`);
-    // Every SSM input resolves to a placeholder ARN: only roles and policies are looked at here.
-    return planService(service, {
-      environment: local,
-      apis: describeApis(real, local, "http://127.0.0.1:3000"),
-      lookupParameter: async () => "arn:aws:lambda:us-east-1:000000000000:function:placeholder",
-    });
-  };
-
-  test("function roles follow RolePath: Globals for the service, the function's own for its registrar", async () => {
-    const profile = await plan("profile");
-    const roles = Object.fromEntries(profile.functions.map((fn) => [fn.logicalId, fn.roleArn]));
-    expect(roles).toMatchObject({
-      GetProfileFunction:
-        "arn:aws:iam::000000000000:role/meridian/local/profile/meridian-local-profile-GetProfileFunctionRole",
-      RegistrarFunction:
-        "arn:aws:iam::000000000000:role/meridian/local/registrar/meridian-local-profile-RegistrarFunctionRole",
-    });
-  });
-
-  test("location's resource policy: the shorthand expanded to its API, the profile path in the condition", async () => {
-    const location = await plan("location");
-    expect(location.warnings).toEqual([]);
-    const api = location.apis[0];
-    const statements = api?.resourcePolicy?.statements ?? [];
-    expect(statements.map((statement) => [statement.effect, statement.match.Resource])).toEqual([
-      ["Allow", [`arn:aws:execute-api:us-east-1:000000000000:${api?.apiId}/*`]],
-      ["Deny", [`arn:aws:execute-api:us-east-1:000000000000:${api?.apiId}/*/GET/locations/*`]],
-    ]);
-    expect(statements[1]?.conditions).toEqual([
-      {
-        operator: "ArnNotLike",
-        ifExists: false,
-        key: "aws:principalarn",
-        values: ["arn:aws:iam::000000000000:role/meridian/local/profile/*"],
-      },
-    ]);
   });
 });
 

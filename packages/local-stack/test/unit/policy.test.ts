@@ -1,4 +1,4 @@
-import { evaluatePolicy, parseAuthorizerResult, wildcardMatch } from "../../../tools/local/policy";
+import { evaluatePolicy, parseAuthorizerResult, wildcardMatch } from "../../src/iam/policy";
 
 const ARN = "arn:aws:execute-api:us-east-1:000000000000:abcdef1234/local/PUT/locations/u-1";
 const allow = (resource: string | string[], action: string | string[] = "execute-api:Invoke") => ({

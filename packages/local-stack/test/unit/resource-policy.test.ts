@@ -6,7 +6,7 @@ import {
   type PolicyCaller,
   parseResourcePolicy,
   type ResourcePolicy,
-} from "../../../tools/local/resource-policy";
+} from "../../src/iam/resource-policy";
 
 const scope = { partition: "aws", region: "us-east-1", accountId: "000000000000", apiId: "abcdef1234" };
 const API = "arn:aws:execute-api:us-east-1:000000000000:abcdef1234";

@@ -1,4 +1,4 @@
-import { RouteTable } from "../../../tools/local/routes";
+import { RouteTable } from "../../src/gateway/routes";
 
 function table(): RouteTable<string> {
   const routes = new RouteTable<string>();

@@ -1,7 +1,7 @@
-import type { LogEntry } from "../../../tools/local/logs";
-import type { FunctionDefinition } from "../../../tools/local/model";
-import type { InvokeOutcome } from "../../../tools/local/runtime";
-import { checkScheduleEvery, parseScheduleEvery, Scheduler } from "../../../tools/local/schedules";
+import type { InvokeOutcome } from "../../src/runtime/runtime";
+import { checkScheduleEvery, parseScheduleEvery, Scheduler } from "../../src/services/schedules";
+import type { LogEntry } from "../../src/support/logs";
+import type { FunctionDefinition } from "../../src/template/model";
 
 describe("parseScheduleEvery (npm start -- --schedule-every)", () => {
   it.each([

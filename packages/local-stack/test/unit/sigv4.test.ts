@@ -1,6 +1,6 @@
 import { Sha256 } from "@aws-crypto/sha256-js";
 import { SignatureV4 } from "@smithy/signature-v4";
-import { createSigV4Verifier, type ReceivedRequest, verifySigV4 } from "../../../tools/local/sigv4";
+import { createSigV4Verifier, type ReceivedRequest, verifySigV4 } from "../../src/iam/sigv4";
 
 const credentials = {
   accessKeyId: "AKIALOCALEXAMPLE0001",
