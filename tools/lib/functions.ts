@@ -22,6 +22,8 @@ interface EsbuildProperties {
   Minify?: boolean;
   Sourcemap?: boolean;
   Target?: string;
+  /** Comma-separated, as SAM passes it to esbuild's --main-fields. */
+  MainFields?: string;
   Format?: "cjs" | "esm";
   OutExtension?: string[];
 }
@@ -71,6 +73,7 @@ export function listFunctions(service: Service): FunctionSpec[] {
         minify: props.Minify ?? true,
         sourcemap: props.Sourcemap ?? false,
         external: props.External ?? [],
+        ...(props.MainFields === undefined ? {} : { mainFields: props.MainFields.split(",") }),
       },
     });
   }
