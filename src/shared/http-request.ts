@@ -28,7 +28,15 @@ export const httpRequest: HttpFetch = (url, init) => {
   return new Promise<HttpAnswer>((resolve, reject) => {
     const request = send(
       target,
-      { method: init.method, headers: init.headers, signal: init.signal },
+      {
+        method: init.method,
+        // A body goes with its length, as fetch sends it: not chunked, which some endpoints refuse.
+        headers:
+          init.body === undefined
+            ? init.headers
+            : { ...init.headers, "content-length": String(Buffer.byteLength(init.body)) },
+        signal: init.signal,
+      },
       (response: IncomingMessage) => {
         const chunks: Buffer[] = [];
         response.on("data", (chunk: Buffer) => chunks.push(chunk));
