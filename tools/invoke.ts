@@ -2,19 +2,22 @@ import { randomBytes } from "node:crypto";
 import { existsSync, readFileSync, rmSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
 import { GetParameterCommand, ParameterNotFound, SSMClient } from "@aws-sdk/client-ssm";
-import { parseCli, runMain, UsageError } from "./lib/cli";
-import { deployOrder, loadEnvironment, loadServices, ROOT, type Service } from "./lib/project";
-import { createLogSink, type LogSink, type LogsOption } from "./local/logs";
-import type { FunctionDefinition } from "./local/model";
-import { describeApis, planService } from "./local/plan";
 import {
   buildFunction,
   buildWorkerScript,
+  createLogSink,
+  describeApis,
+  type FunctionDefinition,
   FunctionRuntime,
   type InvokeOutcome,
+  type LogsOption,
+  planService,
   runtimeFunction,
-} from "./local/runtime";
-import { readStackState, type StackState } from "./local/state";
+} from "@meridian/local-stack";
+import { parseCli, runMain, UsageError } from "./lib/cli";
+import { meridianProject } from "./lib/local-project";
+import { deployOrder, loadEnvironment, loadServices, ROOT, type Service } from "./lib/project";
+import { readStackState, type StackState } from "./lib/stack-state";
 
 const USAGE = `Usage: npm run invoke -- <Function> [--event <file.json>] [--env NAME=value ...]
 
@@ -133,8 +136,9 @@ async function resolveFunction(state: StackState, wanted: string): Promise<Funct
   });
   try {
     const plan = await planService(service, {
+      project: meridianProject,
       environment,
-      apis: describeApis(services, environment, state.gatewayUrl),
+      apis: describeApis(meridianProject, services, environment, state.gatewayUrl),
       lookupParameter: async (name) => {
         try {
           return (await ssm.send(new GetParameterCommand({ Name: name, WithDecryption: true }))).Parameter
@@ -155,6 +159,8 @@ async function resolveFunction(state: StackState, wanted: string): Promise<Funct
     ssm.destroy();
   }
 }
+
+type LogSink = ReturnType<typeof createLogSink>;
 
 export interface InvokeOptions {
   /** NAME=value overrides of the function's environment. */

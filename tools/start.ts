@@ -1,10 +1,16 @@
 import { relative, resolve } from "node:path";
+import {
+  DEFAULT_SCHEDULE_EVERY_MS,
+  type LocalStack,
+  type LogsOption,
+  parseScheduleEvery,
+  type ScheduleEvery,
+  startLocalStack,
+} from "@meridian/local-stack";
 import { parseCli, runMain, UsageError } from "./lib/cli";
+import { meridianProject } from "./lib/local-project";
 import { ROOT } from "./lib/project";
-import type { LogsOption } from "./local/logs";
-import { DEFAULT_SCHEDULE_EVERY_MS, parseScheduleEvery, type ScheduleEvery } from "./local/schedules";
-import { type LocalStack, startLocalStack } from "./local/stack";
-import { ENDPOINTS_FILE, removeStackState, writeStackState } from "./local/state";
+import { ENDPOINTS_FILE, removeStackState, writeStackState } from "./lib/stack-state";
 
 const USAGE = `Usage: npm start [-- options]
 
@@ -68,6 +74,7 @@ async function main(): Promise<number> {
 
   const started = performance.now();
   const stack: LocalStack = await startLocalStack({
+    project: meridianProject,
     reset: values.reset,
     gatewayPort: port(values.port, "--port", 3000),
     dynamodbPort: port(values["dynamodb-port"], "--dynamodb-port", 8000),

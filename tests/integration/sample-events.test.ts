@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { invokeOnStack, readEvent, sampleUserToken, withBearer } from "../../tools/invoke";
 import { poll } from "../../tools/lib/cli";
 import { ROOT } from "../../tools/lib/project";
-import type { StackState } from "../../tools/local/state";
+import type { StackState } from "../../tools/lib/stack-state";
 import { startTestStack, type TestStack } from "../helpers/local-stack";
 
 /**

@@ -2,8 +2,9 @@ import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type LocalStack, type LocalStackOptions, startLocalStack } from "../local/stack";
+import { type LocalStack, type LocalStackOptions, startLocalStack } from "@meridian/local-stack";
 import { parseCli, progress, UsageError } from "./cli";
+import { meridianProject } from "./local-project";
 import { ROOT } from "./project";
 
 /** Shared by the `npm run bench*` scripts: options, seeding calls, autocannon, the printed table. */
@@ -151,13 +152,20 @@ export function printFigures(rows: Array<[string, Figures]>): void {
  * gone afterwards.
  */
 export async function withBenchStack<T>(
-  options: LocalStackOptions,
+  options: Partial<LocalStackOptions>,
   work: (stack: LocalStack) => Promise<T>,
 ): Promise<T> {
   const dataDir = mkdtempSync(join(tmpdir(), "meridian-bench-"));
   try {
     progress("starting a fresh local stack (bundles every function)");
-    const stack = await startLocalStack({ gatewayPort: 0, dynamodbPort: 0, awsPort: 0, ...options, dataDir });
+    const stack = await startLocalStack({
+      project: meridianProject,
+      gatewayPort: 0,
+      dynamodbPort: 0,
+      awsPort: 0,
+      ...options,
+      dataDir,
+    });
     progress(`stack ready in ${(stack.startupMs / 1000).toFixed(1)} s; seeding and warming up`);
     try {
       return await work(stack);

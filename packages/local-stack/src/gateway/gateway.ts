@@ -1,0 +1,185 @@
+import { randomUUID } from "node:crypto";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { Socket } from "node:net";
+import { LOCAL_HOST } from "../constants";
+import { type CallerLookup, createSigV4Verifier } from "../iam";
+import type { LogLevel, LogSink } from "../support";
+import { ClientGone, closeServer, listen } from "../support";
+import type { ApiDefinition, RouteDefinition } from "../template";
+import { type AuthorizationContext, authorize } from "./authorize";
+import { LambdaAuthorizers } from "./authorizer";
+import { type BodyOptions, loadBody } from "./body";
+import { type FunctionRegistry, integrate } from "./integrations";
+import { type MountedApi, type MountState, matchRoute } from "./match";
+import { isReply, jsonReply, type Reply } from "./request";
+import { RouteTable } from "./routes";
+import { BadRequest, parseTarget } from "./target";
+
+/**
+ * The HTTP gateway: every service's API mounted at /<service>, routes from
+ * the templates' function events, API Gateway's authorization (resource
+ * policies, Lambda authorizers, AWS_IAM with SigV4), its proxy event and
+ * result handling, and its own error responses. Nothing a request does can
+ * take the gateway down.
+ *
+ * A request goes through named stages, each in its own module: parse the
+ * target (target.ts) -> match the route (match.ts) -> read the body
+ * (body.ts) -> authorize by the route's kind (authorize.ts) -> integrate by
+ * the integration's type and map the response (integrations.ts).
+ */
+
+export interface GatewayOptions {
+  port: number;
+  region: string;
+  accountId: string;
+  /** The keys AWS_IAM routes accept. */
+  callers: CallerLookup;
+  functions: FunctionRegistry;
+  log: LogSink;
+  maxBodyBytes?: number;
+  /** The stack owns which services are stopped; the gateway answers 503 for them. */
+  isStopped(service: string): boolean;
+}
+
+export class Gateway implements MountState {
+  readonly url: string;
+  readonly mounts = new Map<string, MountedApi>();
+  starting = true;
+  private readonly authorization: AuthorizationContext;
+  private readonly bodyOptions: BodyOptions;
+
+  private constructor(
+    private readonly server: Server,
+    readonly port: number,
+    private readonly options: GatewayOptions,
+  ) {
+    this.url = `http://${LOCAL_HOST}:${port}`;
+    this.authorization = {
+      accountId: options.accountId,
+      callers: options.callers,
+      authorizers: new LambdaAuthorizers(async (arn, event) => options.functions.byArn(arn)?.invoke(event)),
+      verifySigV4: createSigV4Verifier({
+        credentials: (accessKeyId) => options.callers.byAccessKey(accessKeyId)?.credentials,
+        region: options.region,
+      }),
+    };
+    this.bodyOptions = { ...options, port };
+  }
+
+  isStopped(service: string): boolean {
+    return this.options.isStopped(service);
+  }
+
+  static async start(options: GatewayOptions): Promise<Gateway> {
+    let gateway: Gateway | undefined;
+    const server = createServer((request, response) => {
+      if (!gateway) {
+        response.writeHead(503).end();
+        return;
+      }
+      gateway.handle(request, response);
+    });
+    // Malformed requests never reach the handler; answer them in JSON too.
+    server.on("clientError", (error: NodeJS.ErrnoException, socket: Socket) => {
+      if (!socket.writable) return socket.destroy();
+      const status = error.code === "HPE_HEADER_OVERFLOW" ? 431 : 400;
+      const body = JSON.stringify({
+        error: { code: "BAD_REQUEST", message: `Malformed HTTP request (${error.code ?? "parse error"})` },
+      });
+      socket.end(
+        `HTTP/1.1 ${status} ${status === 431 ? "Request Header Fields Too Large" : "Bad Request"}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+      );
+    });
+    const port = await listen(server, options.port, "HTTP gateway", "--port");
+    gateway = new Gateway(server, port, options);
+    return gateway;
+  }
+
+  mount(api: ApiDefinition): void {
+    const routes = new RouteTable<RouteDefinition>();
+    for (const route of api.routes) routes.add(route.method, route.path, route);
+    this.mounts.set(api.mount, { api, routes });
+  }
+
+  /** Called when every service is deployed: unknown prefixes become 404 instead of "starting". */
+  ready(): void {
+    this.starting = false;
+  }
+
+  close(): Promise<void> {
+    return closeServer(this.server);
+  }
+
+  private handle(request: IncomingMessage, response: ServerResponse): void {
+    const started = performance.now();
+    const requestId = randomUUID();
+    this.route(request, requestId)
+      .catch((error: unknown): Reply => {
+        if (error instanceof BadRequest) {
+          return jsonReply(400, "BAD_REQUEST", error.message, requestId);
+        }
+        if (error instanceof ClientGone) {
+          return jsonReply(
+            400,
+            "CLIENT_CLOSED_REQUEST",
+            "The client closed the connection mid-request",
+            requestId,
+          );
+        }
+        this.options.log({
+          time: new Date(),
+          source: "gateway",
+          level: "ERROR",
+          message: `gateway error on ${request.method} ${request.url}`,
+          fields: {
+            error: error instanceof Error ? { message: error.message, stack: error.stack } : String(error),
+          },
+        });
+        return jsonReply(500, "INTERNAL_ERROR", "Internal server error", requestId);
+      })
+      .then((reply) => {
+        this.send(request, response, reply);
+        const level: LogLevel = reply.status >= 500 ? "ERROR" : reply.status >= 400 ? "WARN" : "INFO";
+        this.options.log({
+          time: new Date(),
+          source: "gateway",
+          level,
+          message: `${request.method} ${request.url} -> ${reply.status}`,
+          fields: {
+            ms: Math.round(performance.now() - started),
+            ...(reply.route ? { route: reply.route } : {}),
+            ...(reply.detail ? { detail: reply.detail } : {}),
+          },
+        });
+      })
+      .catch(() => {
+        // The client went away mid-response; nothing to do.
+      });
+  }
+
+  private send(request: IncomingMessage, response: ServerResponse, reply: Reply): void {
+    if (response.headersSent) return;
+    const body = typeof reply.body === "string" ? Buffer.from(reply.body) : reply.body;
+    for (const [name, value] of Object.entries(reply.headers)) {
+      // The gateway frames the response itself.
+      if (/^(content-length|transfer-encoding|connection|keep-alive)$/i.test(name)) continue;
+      response.setHeader(name, value);
+    }
+    if (!response.hasHeader("content-type")) response.setHeader("Content-Type", "application/json");
+    response.setHeader("Content-Length", body.length);
+    response.statusCode = reply.status;
+    response.end(request.method === "HEAD" ? undefined : body);
+  }
+
+  /** The request path: each stage hands the request on, or answers it. */
+  private async route(request: IncomingMessage, requestId: string): Promise<Reply> {
+    const target = parseTarget(request, requestId);
+    const routed = matchRoute(target, this);
+    if (isReply(routed)) return routed;
+    const loaded = await loadBody(routed, this.bodyOptions);
+    if (isReply(loaded)) return loaded;
+    const authorized = await authorize(loaded, this.authorization);
+    if (isReply(authorized)) return authorized;
+    return integrate(authorized, this.options);
+  }
+}
