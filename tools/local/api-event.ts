@@ -23,6 +23,8 @@ export interface ProxyRoute {
   apiId: string;
   stage: string;
   binaryMediaTypes: string[];
+  /** The stage's variables; the event carries null when it has none, as API Gateway sends it. */
+  stageVariables?: Record<string, string>;
 }
 
 export interface ProxyIdentity {
@@ -130,7 +132,10 @@ export function buildProxyEvent(
     queryStringParameters: query.single,
     multiValueQueryStringParameters: query.multi,
     pathParameters: hasParams ? route.pathParameters : null,
-    stageVariables: null,
+    stageVariables:
+      route.stageVariables && Object.keys(route.stageVariables).length > 0
+        ? { ...route.stageVariables }
+        : null,
     requestContext: {
       accountId: context.accountId,
       apiId: route.apiId,

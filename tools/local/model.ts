@@ -1,4 +1,5 @@
 import type { CreateTableCommandInput } from "@aws-sdk/client-dynamodb";
+import type { NonProxyIntegration } from "../../packages/local-stack/src/gateway/integrations/definition";
 import type { FunctionSpec } from "../lib/functions";
 import type { Service } from "../lib/project";
 import type { IdentityPolicy } from "./identity-policy";
@@ -36,6 +37,8 @@ export interface RouteDefinition {
   path: string;
   functionId: string;
   auth: RouteAuth;
+  /** A non-proxy integration from the API's DefinitionBody; without one, a Lambda proxy route. */
+  integration?: NonProxyIntegration;
 }
 
 export interface GatewayResponseDefinition {
@@ -64,6 +67,8 @@ export interface ApiDefinition {
   gatewayResponses: Record<string, GatewayResponseDefinition>;
   binaryMediaTypes: string[];
   cors?: CorsDefinition;
+  /** The stage's Variables (`$stageVariables`, and the proxy event's `stageVariables`). */
+  stageVariables: Record<string, string>;
   /** Auth.ResourcePolicy, with `execute-api:/` resources expanded; undefined when the API has none. */
   resourcePolicy?: ResourcePolicy;
 }
