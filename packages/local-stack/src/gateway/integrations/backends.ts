@@ -2,7 +2,7 @@ import { request as httpRequest } from "node:http";
 import { Sha256 } from "@aws-crypto/sha256-js";
 import { SignatureV4 } from "@smithy/signature-v4";
 import type { HttpRequest } from "@smithy/types";
-import type { NonProxyIntegration } from "./definition";
+import type { CompiledIntegration } from "./compile";
 import type { BackendAnswer, IntegrationBackends, IntegrationRequest } from "./run";
 
 /**
@@ -35,7 +35,7 @@ const STAGE_VARIABLE = /\$\{stageVariables\.([A-Za-z0-9_]+)\}/g;
 
 export function createBackends(options: BackendOptions): IntegrationBackends {
   return {
-    async call(integration: NonProxyIntegration, requestBody: string, request: IntegrationRequest) {
+    async call(integration: CompiledIntegration, requestBody: string, request: IntegrationRequest) {
       const target = integration.target;
       if (target.kind === "lambda") {
         const arn = target.functionArn.replace(

@@ -8,7 +8,7 @@ import {
   TemplateRuntimeError,
   templateContext,
 } from "../vtl";
-import type { IntegrationResponseDefinition, NonProxyIntegration } from "./definition";
+import type { CompiledIntegration, CompiledResponse } from "./compile";
 
 /**
  * One request through a non-proxy integration, in API Gateway's order: parameter and body
@@ -37,7 +37,7 @@ export type BackendAnswer =
 
 export interface IntegrationBackends {
   call(
-    integration: NonProxyIntegration,
+    integration: CompiledIntegration,
     requestBody: string,
     request: IntegrationRequest,
   ): Promise<BackendAnswer>;
@@ -65,7 +65,7 @@ const configurationError = (detail: string): IntegrationReply => ({
 });
 
 export async function runNonProxy(
-  integration: NonProxyIntegration,
+  integration: CompiledIntegration,
   request: IntegrationRequest,
   backends: IntegrationBackends,
 ): Promise<IntegrationReply> {
@@ -100,7 +100,7 @@ export async function runNonProxy(
 }
 
 function validate(
-  integration: NonProxyIntegration,
+  integration: CompiledIntegration,
   request: IntegrationRequest,
 ): IntegrationReply | undefined {
   const parameters = missingParameters(integration.requiredParameters, request.parameters);
@@ -167,21 +167,17 @@ function renderSafely(
   }
 }
 
-function select(
-  responses: IntegrationResponseDefinition[],
-  selector: string | undefined,
-): IntegrationResponseDefinition | undefined {
+function select(responses: CompiledResponse[], selector: string | undefined): CompiledResponse | undefined {
   if (selector !== undefined) {
     for (const response of responses) {
-      if (response.selectionPattern === undefined) continue;
-      if (new RegExp(`^(?:${response.selectionPattern})$`, "u").test(selector)) return response;
+      if (response.selectionPattern?.test(selector)) return response;
     }
   }
   return responses.find((response) => response.selectionPattern === undefined);
 }
 
 function respond(
-  integration: NonProxyIntegration,
+  integration: CompiledIntegration,
   answer: BackendAnswer,
   request: IntegrationRequest,
   context: Record<string, unknown>,
@@ -223,7 +219,7 @@ function respond(
     status,
     headers,
     body,
-    detail: `${what} -> integration response ${response.selectionPattern ?? "default"}`,
+    detail: `${what} -> integration response ${response.label}`,
   };
 }
 
