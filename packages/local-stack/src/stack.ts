@@ -358,7 +358,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         for (const warning of gateway.mount(api))
           stackLog(log, "WARN", warning, { service: plan.service.name });
         for (const route of api.routes) {
-          const role = route.integration?.role;
+          const role = route.integration.type === "AWS" ? route.integration.role : undefined;
           if (!role || integrationRoles.has(role.callerId)) continue;
           // API Gateway's session of the role: its calls are held to the role's policy like a function's.
           const issued = temporaryCredentials();

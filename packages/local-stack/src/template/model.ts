@@ -32,11 +32,12 @@ export interface RouteDefinition {
   method: string;
   /** Resource path as declared: `/locations/{userId}`, `/{proxy+}`. */
   path: string;
-  functionId: string;
   auth: RouteAuth;
-  /** A non-proxy integration from the API's DefinitionBody; without one, a Lambda proxy route. */
-  integration?: IntegrationDefinition;
+  integration: IntegrationDefinition;
 }
+
+/** What a route hands the request to, by API Gateway's integration type. */
+export type IntegrationDefinition = { type: "AWS_PROXY"; functionId: string } | AwsIntegration;
 
 /**
  * A non-proxy integration from an API's DefinitionBody (`x-amazon-apigateway-integration` of type
@@ -65,7 +66,8 @@ export interface IntegrationResponseDefinition {
   responseParameters: Record<string, string>;
 }
 
-export interface IntegrationDefinition {
+export interface AwsIntegration {
+  type: "AWS";
   target: IntegrationTarget;
   role?: IntegrationRole;
   /** VTL by content type (lower case). */

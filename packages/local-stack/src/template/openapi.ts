@@ -1,4 +1,4 @@
-import type { IntegrationDefinition, IntegrationResponseDefinition, IntegrationTarget } from "./model";
+import type { AwsIntegration, IntegrationResponseDefinition, IntegrationTarget } from "./model";
 
 /**
  * Reads the routes an API declares in its DefinitionBody (Swagger 2.0 or OpenAPI 3, intrinsics
@@ -15,7 +15,7 @@ export interface DefinitionRoute {
   path: string;
   /** Names from `security` (authorizers under securityDefinitions), or AWS_IAM. */
   auth: { kind: "NONE" } | { kind: "AWS_IAM" } | { kind: "AUTHORIZER"; name: string };
-  integration: IntegrationDefinition;
+  integration: AwsIntegration;
   /** The integration's `credentials` (a role ARN), if any. */
   credentials?: string;
 }
@@ -90,7 +90,7 @@ export function readDefinition(body: unknown, where: string): DefinitionReading 
   return { routes, models, warnings };
 }
 
-function readIntegration(raw: Map, label: string): IntegrationDefinition {
+function readIntegration(raw: Map, label: string): AwsIntegration {
   const unsupported: string[] = [];
   const type = String(raw.type ?? "").toLowerCase();
   const uri = typeof raw.uri === "string" ? raw.uri : "";
@@ -117,6 +117,7 @@ function readIntegration(raw: Map, label: string): IntegrationDefinition {
   }
   const passthrough = String(raw.passthroughBehavior ?? "when_no_match").toUpperCase();
   return {
+    type: "AWS",
     target,
     requestTemplates: templates(raw.requestTemplates),
     passthroughBehavior:

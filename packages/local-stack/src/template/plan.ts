@@ -638,7 +638,6 @@ function definitionRoutes(
     return {
       method: route.method,
       path: route.path,
-      functionId: `${label} ${route.method} ${route.path}`,
       auth: authOf(route.auth),
       integration: route.integration,
     };
@@ -718,5 +717,13 @@ function planRoute(
         ? { kind: "UNSUPPORTED", reason: authorizer.unsupported }
         : { kind: "LAMBDA", authorizer };
   }
-  return { apiLogicalId, route: { method: method === "ANY" ? "ANY" : method, path, functionId, auth } };
+  return {
+    apiLogicalId,
+    route: {
+      method: method === "ANY" ? "ANY" : method,
+      path,
+      auth,
+      integration: { type: "AWS_PROXY", functionId },
+    },
+  };
 }

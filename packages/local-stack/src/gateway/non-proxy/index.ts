@@ -1,4 +1,3 @@
 export { createBackends, type InvokeOutcome, type RoleCredentials } from "./backends";
 export { type CompiledIntegration, compileApiIntegrations } from "./compile";
-export { type IntegrationReply, runNonProxy } from "./run";
-export { integrationRequest } from "./serve";
+export { awsIntegration, type NonProxyContext } from "./stage";

@@ -1,9 +1,4 @@
-import type {
-  ApiDefinition,
-  IntegrationDefinition,
-  IntegrationRole,
-  IntegrationTarget,
-} from "../../template";
+import type { ApiDefinition, AwsIntegration, IntegrationRole, IntegrationTarget } from "../../template";
 import { RequestModels } from "../models/request-model";
 import { MappingTemplate } from "../vtl";
 
@@ -24,7 +19,7 @@ export interface CompiledIntegration {
   target: IntegrationTarget;
   role?: IntegrationRole;
   requestTemplates: Record<string, MappingTemplate>;
-  passthroughBehavior: IntegrationDefinition["passthroughBehavior"];
+  passthroughBehavior: AwsIntegration["passthroughBehavior"];
   responses: CompiledResponse[];
   validateBody?: { models: RequestModels; modelByContentType: Record<string, string> };
   requiredParameters: string[];
@@ -45,10 +40,7 @@ function compileTemplates(
   return out;
 }
 
-export function compileIntegration(
-  definition: IntegrationDefinition,
-  models: RequestModels,
-): CompiledIntegration {
+export function compileIntegration(definition: AwsIntegration, models: RequestModels): CompiledIntegration {
   const unsupported = [...definition.unsupported];
   const responses = definition.responses.map((response): CompiledResponse => {
     const label = response.selectionPattern ?? "default";
@@ -82,16 +74,16 @@ export function compileIntegration(
   };
 }
 
-/** Every non-proxy route of an API, compiled, with what could not be (for the start-up report). */
+/** Every AWS integration of an API, compiled, with what could not be (for the start-up report). */
 export function compileApiIntegrations(api: ApiDefinition): {
-  integrations: Map<string, CompiledIntegration>;
+  integrations: Map<AwsIntegration, CompiledIntegration>;
   warnings: string[];
 } {
   const models = new RequestModels(api.models);
   const warnings = models.problems.map((problem) => `${api.service}/${api.logicalId}: ${problem}`);
-  const integrations = new Map<string, CompiledIntegration>();
+  const integrations = new Map<AwsIntegration, CompiledIntegration>();
   for (const route of api.routes) {
-    if (!route.integration) continue;
+    if (route.integration.type !== "AWS") continue;
     const compiled = compileIntegration(route.integration, models);
     // The template reader already reported the definition's own problems; add the VTL's.
     for (const problem of compiled.unsupported.slice(route.integration.unsupported.length)) {
@@ -99,7 +91,7 @@ export function compileApiIntegrations(api: ApiDefinition): {
         `${api.service}/${api.logicalId}: ${route.method} ${route.path}: ${problem}; every request to it fails`,
       );
     }
-    integrations.set(route.functionId, compiled);
+    integrations.set(route.integration, compiled);
   }
   return { integrations, warnings };
 }
