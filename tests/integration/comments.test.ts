@@ -68,6 +68,7 @@ const HOSTILE = [
   "new\nline\ttab\r\nend",
   "emoji 🙂👍🏽 and é ß 中文",
   "</script><script>alert(1)</script>",
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: VTL and stage-variable syntax as comment text
   "${context.requestId} ${stageVariables.commentsTable} $util.base64Encode('x')",
   "#set($x = 'pwned') $x #foreach($i in [1..3])$i#end",
   "control \u0001 \u001f and \u2028 separator inside",
