@@ -74,3 +74,26 @@ describe("every number a position carries is one DynamoDB can store", () => {
     expect(failures).toEqual([]);
   });
 });
+
+describe("profile trusts no more of the catalog's answer than a base URL", () => {
+  test("a registration whose endpoint_url ends in a fragment is refused with a 400", async () => {
+    const registrar = stack.functions["location/RegistrarFunction"]?.credentials;
+    const body = JSON.stringify({
+      service_name: "location",
+      service_version: `hard-${randomUUID().slice(0, 8)}`,
+      endpoint_url: `${stack.endpoints.location}/locations/victim#`,
+      ttl: 60,
+      status: "healthy",
+    });
+    const reply = await signedFetch(
+      stack,
+      `${stack.endpoints.catalog}/catalog/register`,
+      { method: "POST", body, headers: json },
+      registrar,
+    );
+    expect(reply.status).toBe(400);
+    expect(await reply.json()).toEqual({
+      error: { code: "validation_error", message: expect.stringContaining("endpoint_url") },
+    });
+  });
+});
