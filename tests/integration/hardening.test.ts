@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { edgyDouble, seededRandom } from "../../tools/lib/doubles";
+import { call } from "../helpers/json-call";
 import { signedFetch, startTestStack, type TestStack } from "../helpers/local-stack";
-import { call } from "./local-stack/fixture";
 
 /*
  * Inputs a review and a fuzzer found to answer 5xx, or to cross a trust
