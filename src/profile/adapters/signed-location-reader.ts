@@ -1,7 +1,7 @@
-import * as z from "zod";
 import { stripTrailingSlash } from "../../shared/config";
 import { DependencyError } from "../../shared/errors";
 import { correlationHeaders } from "../../shared/observability";
+import * as z from "../../shared/schema";
 import type { SignedHttpClient } from "../../shared/signed-http";
 import type { ExactLocation, LocationReader } from "../domain/profile";
 
@@ -9,9 +9,9 @@ const DEPENDENCY = "location";
 
 const locationBody = z.object({
   userId: z.string(),
-  latitude: z.number().min(-90).max(90),
-  longitude: z.number().min(-180).max(180),
-  updatedAt: z.string().min(1),
+  latitude: z.number().check(z.minimum(-90), z.maximum(90)),
+  longitude: z.number().check(z.minimum(-180), z.maximum(180)),
+  updatedAt: z.string().check(z.minLength(1)),
 });
 
 const notFoundBody = z.object({ error: z.object({ code: z.literal("not_found") }) });
