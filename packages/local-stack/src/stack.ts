@@ -232,6 +232,15 @@ interface Servers {
   workerScript: string;
 }
 
+/** Credentials for a role session that lives as long as the stack (AWS's shape: ASIA key, session token). */
+function temporaryCredentials(): FunctionCredentials {
+  return {
+    accessKeyId: `ASIA${randomBytes(8).toString("hex").toUpperCase()}`,
+    secretAccessKey: randomBytes(30).toString("base64"),
+    sessionToken: randomBytes(64).toString("base64"),
+  };
+}
+
 export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
   const startedAt = performance.now();
   const scheduleEvery = options.scheduleEveryMs ?? DEFAULT_SCHEDULE_EVERY_MS;
@@ -412,6 +421,11 @@ async function startFunctions(
     plans.flatMap((plan) => plan.functions.map((fn) => fn.id)),
   );
   const functions: Record<string, LocalFunctionInfo> = {};
+  const integrationRoles = new Map<string, FunctionCredentials>();
+  servers.gateway.connectAwsServices({
+    dynamodbUrl: servers.dynamo.url,
+    credentials: (callerId) => integrationRoles.get(callerId),
+  });
   for (const plan of plans) {
     for (const fn of plan.functions) {
       const built = (await builds.get(fn.id)) ?? { ok: false, error: "not built" };
@@ -439,10 +453,40 @@ async function startFunctions(
       );
       registry.add(new FunctionRuntime(definition, servers.workerScript, log));
     }
-    for (const api of plan.apis) servers.gateway.mount(api);
+    mountApis(setup, servers.gateway, plan, integrationRoles);
   }
   servers.gateway.ready();
   return functions;
+}
+
+/** A service's APIs on the gateway, each AWS integration's role with a session of its own. */
+function mountApis(
+  setup: Setup,
+  gateway: Gateway,
+  plan: ServicePlan,
+  integrationRoles: Map<string, FunctionCredentials>,
+): void {
+  for (const api of plan.apis) {
+    for (const warning of gateway.mount(api))
+      stackLog(setup.log, "WARN", warning, { service: plan.service.name });
+    for (const route of api.routes) {
+      const role = route.integration.type === "AWS" ? route.integration.role : undefined;
+      if (!role || integrationRoles.has(role.callerId)) continue;
+      // API Gateway's session of the role: its calls are held to the role's policy like a function's.
+      const issued = temporaryCredentials();
+      integrationRoles.set(role.callerId, issued);
+      setup.callers.add(
+        functionCaller(
+          role.callerId,
+          "BackplaneAssumeRoleSession",
+          role.roleArn,
+          issued,
+          LOCAL_ACCOUNT_ID,
+          role.identityPolicy,
+        ),
+      );
+    }
+  }
 }
 
 /** What the Lambda and API Gateway endpoints answer about the running functions and APIs. */
