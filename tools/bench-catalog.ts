@@ -1,3 +1,4 @@
+import type { LogEntry } from "@meridian/local-stack";
 import { poll, runMain } from "./lib/cli";
 import {
   autocannon,
@@ -7,7 +8,6 @@ import {
   seedProfileWithLocation,
   withBenchStack,
 } from "./lib/load";
-import type { LogEntry } from "./local/logs";
 
 /**
  * `npm run bench:catalog -- [--duration 10] [--connections 16]`

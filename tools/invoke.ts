@@ -3,13 +3,21 @@ import { readFileSync, rmSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { GetParameterCommand, ParameterNotFound, SSMClient } from "@aws-sdk/client-ssm";
+import {
+  buildFunction,
+  buildWorkerScript,
+  createLogSink,
+  describeApis,
+  type FunctionDefinition,
+  FunctionRuntime,
+  type LogsOption,
+  planService,
+  runtimeFunction,
+  TemplateError,
+} from "@meridian/local-stack";
+import { meridianProject } from "./lib/local-project";
 import { deployOrder, loadEnvironment, loadServices, ROOT, type Service } from "./lib/project";
-import { TemplateError } from "./local/intrinsics";
-import { createLogSink, type LogsOption } from "./local/logs";
-import type { FunctionDefinition } from "./local/model";
-import { describeApis, planService } from "./local/plan";
-import { buildFunction, buildWorkerScript, FunctionRuntime, runtimeFunction } from "./local/runtime";
-import { readStackState, type StackState } from "./local/state";
+import { readStackState, type StackState } from "./lib/stack-state";
 
 const USAGE = `Usage: npm run invoke -- <Function> [--event <file.json>] [--env NAME=value ...]
 
@@ -99,8 +107,9 @@ async function main(): Promise<number> {
     credentials: state.credentials,
   });
   const plan = await planService(service, {
+    project: meridianProject,
     environment,
-    apis: describeApis(services, environment, state.gatewayUrl),
+    apis: describeApis(meridianProject, services, environment, state.gatewayUrl),
     lookupParameter: async (name) => {
       try {
         return (await ssm.send(new GetParameterCommand({ Name: name, WithDecryption: true }))).Parameter

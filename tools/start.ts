@@ -1,12 +1,18 @@
 import { relative, resolve } from "node:path";
 import { parseArgs } from "node:util";
+import {
+  DEFAULT_SCHEDULE_EVERY_MS,
+  type LocalStack,
+  LocalStackError,
+  type LogsOption,
+  parseScheduleEvery,
+  type ScheduleEvery,
+  startLocalStack,
+  TemplateError,
+} from "@meridian/local-stack";
+import { meridianProject } from "./lib/local-project";
 import { ROOT } from "./lib/project";
-import { TemplateError } from "./local/intrinsics";
-import type { LogsOption } from "./local/logs";
-import { LocalStackError } from "./local/ports";
-import { DEFAULT_SCHEDULE_EVERY_MS, parseScheduleEvery, type ScheduleEvery } from "./local/schedules";
-import { type LocalStack, startLocalStack } from "./local/stack";
-import { ENDPOINTS_FILE, removeStackState, writeStackState } from "./local/state";
+import { ENDPOINTS_FILE, removeStackState, writeStackState } from "./lib/stack-state";
 
 const USAGE = `Usage: npm start [-- options]
 
@@ -70,6 +76,7 @@ async function main(): Promise<number> {
 
   const started = performance.now();
   const stack: LocalStack = await startLocalStack({
+    project: meridianProject,
     reset: values.reset,
     gatewayPort: port(values.port, "--port", 3000),
     dynamodbPort: port(values["dynamodb-port"], "--dynamodb-port", 8000),

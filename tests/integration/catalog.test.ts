@@ -1,11 +1,10 @@
 import { randomUUID } from "node:crypto";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient, GetCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import type { FunctionCredentials, LocalCredentials, LogEntry } from "@meridian/local-stack";
 import { poll as pollFor } from "../../tools/lib/cli";
-import type { FunctionCredentials, LocalCredentials } from "../../tools/local/data-dir";
-import type { LogEntry } from "../../tools/local/logs";
+import { call, type JsonReply } from "../helpers/json-call";
 import { signedFetch, startTestStack, type TestStack } from "../helpers/local-stack";
-import { call, type JsonReply } from "./local-stack/fixture";
 
 /*
  * Runtime discovery end to end on the local stack: the registrars' start-up

@@ -4,9 +4,9 @@ import { DynamoDBClient, GetItemCommand, ListTablesCommand, PutItemCommand } fro
 import { GetFunctionCommand, InvokeCommand, LambdaClient } from "@aws-sdk/client-lambda";
 import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { GetParameterCommand, PutParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
+import type { LocalFunctionInfo } from "@meridian/local-stack";
 import { SignatureV4 } from "@smithy/signature-v4";
 import { poll } from "../../tools/lib/cli";
-import type { LocalFunctionInfo } from "../../tools/local/stack";
 import { startTestStack, type TestStack } from "../helpers/local-stack";
 
 // Polls for cold starts on a loaded machine wait up to 20 s each; the test's own timeout must not cut them short.

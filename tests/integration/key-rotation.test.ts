@@ -20,7 +20,7 @@ import { startTestStack, type TestStack } from "../helpers/local-stack";
  * profile once, so each check reaches the authorizer.
  */
 
-// Named as CloudFormation names the stack's secret, without the random suffix (tools/local/README.md).
+// Named as CloudFormation names the stack's secret, without the random suffix (packages/local-stack/README.md).
 const SIGNING_SECRET = "meridian-local-auth-TokenSigningSecret";
 const KEY_CACHE_MS = 2_000;
 const PASSWORD = "correct horse battery staple";

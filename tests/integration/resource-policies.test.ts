@@ -1,8 +1,8 @@
 import { randomUUID } from "node:crypto";
+import type { LocalFunctionInfo } from "@meridian/local-stack";
 import { poll } from "../../tools/lib/cli";
-import type { LocalFunctionInfo } from "../../tools/local/stack";
+import { call } from "../helpers/json-call";
 import { signedFetch, startTestStack, type TestStack } from "../helpers/local-stack";
-import { call } from "./local-stack/fixture";
 
 /*
  * The APIs' resource policies, enforced by the local gateway against the

@@ -1,4 +1,5 @@
 import { readFileSync } from "node:fs";
+import type { CfnTemplate } from "@meridian/local-stack";
 import { type CollectionTag, parse, type ScalarTag, type Tags } from "yaml";
 
 /**
@@ -58,36 +59,6 @@ const CFN_TAGS: Tags = [
   ...FUNCTIONS.flatMap((name) => intrinsicTags(name, `Fn::${name}`)),
 ];
 
-export interface CfnResource {
-  Type: string;
-  Properties?: Record<string, unknown>;
-  Metadata?: Record<string, unknown>;
-  Condition?: string;
-  DependsOn?: string | string[];
-  DeletionPolicy?: string;
-  UpdateReplacePolicy?: string;
-}
-
-export interface CfnParameter {
-  Type: string;
-  Default?: string | number;
-  AllowedValues?: Array<string | number>;
-  Description?: string;
-  MinValue?: number;
-  MaxValue?: number;
-}
-
-export interface CfnTemplate {
-  AWSTemplateFormatVersion?: string;
-  Transform?: string | string[];
-  Description?: string;
-  Parameters?: Record<string, CfnParameter>;
-  Conditions?: Record<string, unknown>;
-  Globals?: Record<string, Record<string, unknown>>;
-  Resources: Record<string, CfnResource>;
-  Outputs?: Record<string, { Value: unknown; Description?: string; Export?: unknown }>;
-}
-
 export function parseCfnYaml(text: string): unknown {
   return parse(text, { customTags: CFN_TAGS, schema: "core", merge: false });
 }
@@ -99,3 +70,6 @@ export function loadTemplate(path: string): CfnTemplate {
   }
   return parsed;
 }
+
+// The local stack reads templates in this shape too; one definition for both.
+export type { CfnParameter, CfnResource, CfnTemplate } from "@meridian/local-stack";

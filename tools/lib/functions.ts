@@ -1,20 +1,6 @@
-import { mkdirSync, statSync } from "node:fs";
 import { basename, extname, join } from "node:path";
-import { type BuildOptions, build } from "esbuild";
-import type { CfnResource } from "./cfn-yaml";
+import type { FunctionSpec } from "@meridian/local-stack";
 import { ROOT, type Service } from "./project";
-
-export interface FunctionSpec {
-  service: string;
-  logicalId: string;
-  /** `register.handler` -> module `register`, export `handler`. */
-  handler: string;
-  moduleName: string;
-  exportName: string;
-  entryPoint: string;
-  buildOptions: BuildOptions;
-  resource: CfnResource;
-}
 
 interface EsbuildProperties {
   EntryPoints?: string[];
@@ -77,26 +63,5 @@ export function listFunctions(service: Service): FunctionSpec[] {
   return specs;
 }
 
-export interface BundleResult {
-  spec: FunctionSpec;
-  outFile: string;
-  bytes: number;
-}
-
-/** Bundles one function into `outDir/<moduleName>.js`, as SAM lays it out. */
-export async function bundleFunction(
-  spec: FunctionSpec,
-  outDir: string,
-  overrides: BuildOptions = {},
-): Promise<BundleResult> {
-  mkdirSync(outDir, { recursive: true });
-  const outFile = join(outDir, `${spec.moduleName}.js`);
-  await build({
-    ...spec.buildOptions,
-    ...overrides,
-    entryPoints: [spec.entryPoint],
-    outfile: outFile,
-    logLevel: "silent",
-  });
-  return { spec, outFile, bytes: statSync(outFile).size };
-}
+// The local stack builds functions exactly as `npm run bundle` does.
+export { type BundleResult, bundleFunction, type FunctionSpec } from "@meridian/local-stack";

@@ -3,7 +3,8 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { type LocalStack, type LocalStackOptions, startLocalStack } from "../local/stack";
+import { type LocalStack, type LocalStackOptions, startLocalStack } from "@meridian/local-stack";
+import { meridianProject } from "./local-project";
 import { ROOT } from "./project";
 
 /** Shared by the `npm run bench*` scripts: options, seeding calls, autocannon, the printed table. */
@@ -139,12 +140,19 @@ export function printFigures(rows: Array<[string, Figures]>): void {
  * gone afterwards.
  */
 export async function withBenchStack<T>(
-  options: LocalStackOptions,
+  options: Partial<LocalStackOptions>,
   work: (stack: LocalStack) => Promise<T>,
 ): Promise<T> {
   const dataDir = mkdtempSync(join(tmpdir(), "meridian-bench-"));
   try {
-    const stack = await startLocalStack({ gatewayPort: 0, dynamodbPort: 0, awsPort: 0, ...options, dataDir });
+    const stack = await startLocalStack({
+      project: meridianProject,
+      gatewayPort: 0,
+      dynamodbPort: 0,
+      awsPort: 0,
+      ...options,
+      dataDir,
+    });
     try {
       return await work(stack);
     } finally {

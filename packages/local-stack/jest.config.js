@@ -1,0 +1,6 @@
+// `npm test -w packages/local-stack`: the package's own tests, with the
+// repository's settings (the root `npm test` runs them too).
+const root = require("../../jest.config.js");
+
+/** @type {import('jest').Config} */
+module.exports = { ...root, rootDir: __dirname, roots: ["<rootDir>/test"] };

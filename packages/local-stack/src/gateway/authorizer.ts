@@ -1,0 +1,143 @@
+import { type AuthorizerResult, evaluatePolicy, parseAuthorizerResult } from "../iam";
+import type { InvokeOutcome } from "../runtime";
+import type { AuthorizerDefinition } from "../template";
+import type { GatewayResponseType } from "./responses";
+
+/**
+ * Lambda authorizers as API Gateway runs them: identity checks before the
+ * call, the policy cached per identity for ReauthorizeEvery seconds and
+ * evaluated against each request's method ARN (so a cached policy that does
+ * not cover another route denies it, as on AWS).
+ */
+
+export type AuthDecision =
+  | { ok: true; principalId: string; context: Record<string, string>; cached: boolean }
+  | { ok: false; type: GatewayResponseType; message: string; detail: string };
+
+export interface AuthorizationRequest {
+  apiId: string;
+  methodArn: string;
+  /** Lower-case header names. */
+  headers: Record<string, string>;
+  query: URLSearchParams;
+  /** The proxy event of the request, from which a REQUEST authorizer's event is made. */
+  requestEvent: () => Record<string, unknown>;
+}
+
+export type InvokeByArn = (arn: string, event: unknown) => Promise<InvokeOutcome | undefined>;
+
+const MAX_CACHE_ENTRIES = 10_000;
+
+export function methodArn(
+  region: string,
+  accountId: string,
+  apiId: string,
+  stage: string,
+  method: string,
+  path: string,
+): string {
+  return `arn:aws:execute-api:${region}:${accountId}:${apiId}/${stage}/${method}/${path.replace(/^\//, "")}`;
+}
+
+export class LambdaAuthorizers {
+  private readonly cache = new Map<string, { expires: number; result: AuthorizerResult }>();
+
+  constructor(
+    private readonly invoke: InvokeByArn,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  async authorize(authorizer: AuthorizerDefinition, request: AuthorizationRequest): Promise<AuthDecision> {
+    const unauthorized = (detail: string): AuthDecision => ({
+      ok: false,
+      type: "UNAUTHORIZED",
+      message: "Unauthorized",
+      detail,
+    });
+    let identity: string[];
+    let event: Record<string, unknown>;
+    if (authorizer.payloadType === "TOKEN") {
+      const token = request.headers[authorizer.identityHeader.toLowerCase()];
+      if (token === undefined || token === "") return unauthorized(`no ${authorizer.identityHeader} header`);
+      if (authorizer.validationPattern !== undefined && !authorizer.validationPattern.test(token)) {
+        return unauthorized("the token does not match the authorizer's ValidationExpression");
+      }
+      identity = [token];
+      event = { type: "TOKEN", authorizationToken: token, methodArn: request.methodArn };
+    } else {
+      identity = [];
+      for (const header of authorizer.identityHeaders) {
+        const value = request.headers[header.toLowerCase()];
+        if (value === undefined || value === "")
+          return unauthorized(`identity source header ${header} is missing`);
+        identity.push(value);
+      }
+      for (const name of authorizer.identityQueryStrings) {
+        const value = request.query.get(name);
+        if (value === null || value === "")
+          return unauthorized(`identity source query string ${name} is missing`);
+        identity.push(value);
+      }
+      event = { type: "REQUEST", methodArn: request.methodArn, ...request.requestEvent() };
+    }
+
+    // Without identity sources a REQUEST authorizer cannot be cached.
+    const cacheable = authorizer.reauthorizeEvery > 0 && identity.length > 0;
+    const key = `${request.apiId}\u0000${authorizer.name}\u0000${identity.join("\u0000")}`;
+    let result = cacheable ? this.cache.get(key) : undefined;
+    let cached = true;
+    if (!result || result.expires <= this.now()) {
+      cached = false;
+      const outcome = await this.invoke(authorizer.functionArn, event);
+      if (!outcome) {
+        return {
+          ok: false,
+          type: "AUTHORIZER_CONFIGURATION_ERROR",
+          message: "Internal server error",
+          detail: `no local function has the authorizer ARN ${authorizer.functionArn}`,
+        };
+      }
+      if (!outcome.ok) {
+        // The documented way for an authorizer to answer 401 is to fail with exactly "Unauthorized".
+        if (outcome.kind === "error" && outcome.error.errorMessage === "Unauthorized")
+          return unauthorized("the authorizer said Unauthorized");
+        return {
+          ok: false,
+          type: "AUTHORIZER_FAILURE",
+          message: "Internal server error",
+          detail: `authorizer failed: ${outcome.error.errorType}: ${outcome.error.errorMessage}`,
+        };
+      }
+      const parsed = parseAuthorizerResult(outcome.payload);
+      if (typeof parsed === "string") {
+        return {
+          ok: false,
+          type: "AUTHORIZER_CONFIGURATION_ERROR",
+          message: "Internal server error",
+          detail: `authorizer response: ${parsed}`,
+        };
+      }
+      result = { expires: this.now() + authorizer.reauthorizeEvery * 1000, result: parsed };
+      if (cacheable) {
+        if (this.cache.size >= MAX_CACHE_ENTRIES) this.cache.clear();
+        this.cache.set(key, result);
+      }
+    }
+    const decision = evaluatePolicy(result.result.policyDocument, request.methodArn);
+    if (decision === "ALLOW")
+      return { ok: true, principalId: result.result.principalId, context: result.result.context, cached };
+    return {
+      ok: false,
+      type: "ACCESS_DENIED",
+      message:
+        decision === "EXPLICIT_DENY"
+          ? "User is not authorized to access this resource with an explicit deny"
+          : "User is not authorized to access this resource",
+      detail: `policy ${decision === "EXPLICIT_DENY" ? "denies" : "does not allow"} ${request.methodArn}${cached ? " (cached policy)" : ""}`,
+    };
+  }
+
+  clear(): void {
+    this.cache.clear();
+  }
+}

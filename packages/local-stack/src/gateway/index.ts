@@ -1,0 +1,5 @@
+export * from "./api-event";
+export * from "./authorizer";
+export * from "./gateway";
+export * from "./responses";
+export * from "./routes";

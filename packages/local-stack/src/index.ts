@@ -1,0 +1,52 @@
+/**
+ * The local stack's public entry point: everything a project (its CLIs,
+ * benchmarks and tests) may use. The folders behind it are internal.
+ */
+
+export { LOCAL_ACCOUNT_ID, LOCAL_HOST } from "./constants";
+export { AwsError, LocalStackError, PortInUseError, type TakenPort, TemplateError } from "./errors";
+export type {
+  CfnParameter,
+  CfnResource,
+  CfnTemplate,
+  FunctionSpec,
+  LocalProject,
+  ProjectEnvironment,
+  ProjectService,
+  TemplateConfiguration,
+} from "./project";
+export {
+  type BundleResult,
+  buildFunction,
+  buildWorkerScript,
+  bundleFunction,
+  FunctionRuntime,
+  type InvokeOutcome,
+  runtimeFunction,
+} from "./runtime";
+export {
+  DEFAULT_SCHEDULE_EVERY_MS,
+  parseScheduleEvery,
+  type ScheduleEvery,
+  type ScheduleRun,
+} from "./services";
+export {
+  type LocalFunctionInfo,
+  type LocalStack,
+  type LocalStackOptions,
+  type StopServiceOptions,
+  startLocalStack,
+  withDependencies,
+} from "./stack";
+export {
+  createLogSink,
+  type FunctionCredentials,
+  isProcessAlive,
+  type LocalCredentials,
+  type LogEntry,
+  type LogsOption,
+  readJsonFile,
+  writeJsonFile,
+} from "./support";
+export { describeApis, type FunctionDefinition, planService } from "./template";
+export { signedFetch, startTestStack, type TestStack } from "./testing";

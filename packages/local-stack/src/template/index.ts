@@ -1,0 +1,5 @@
+export * from "./intrinsics";
+export * from "./model";
+export * from "./plan";
+export * from "./resources";
+export * from "./role-policy";

@@ -1,0 +1,147 @@
+import type { CreateTableCommandInput } from "@aws-sdk/client-dynamodb";
+import type { IdentityPolicy, ResourcePolicy } from "../iam";
+import type { FunctionSpec, ProjectService as Service } from "../project";
+import type { ParameterValue } from "./intrinsics";
+
+/** What the local stack reads out of one service's template, fully resolved. */
+
+export interface AuthorizerDefinition {
+  /** Name under Auth.Authorizers; also the cache namespace. */
+  name: string;
+  payloadType: "TOKEN" | "REQUEST";
+  functionArn: string;
+  /** TOKEN: the header carrying the token. */
+  identityHeader: string;
+  /** TOKEN: Identity.ValidationExpression, compiled once at plan time (see `validationPattern`). */
+  validationPattern?: RegExp;
+  /** Seconds API Gateway caches a policy for one identity; 0 turns caching off. */
+  reauthorizeEvery: number;
+  /** REQUEST: identity sources. */
+  identityHeaders: string[];
+  identityQueryStrings: string[];
+}
+
+export type RouteAuth =
+  | { kind: "NONE" }
+  | { kind: "AWS_IAM" }
+  | { kind: "LAMBDA"; authorizer: AuthorizerDefinition }
+  | { kind: "UNSUPPORTED"; reason: string };
+
+export interface RouteDefinition {
+  /** Upper case; ANY matches every method. */
+  method: string;
+  /** Resource path as declared: `/locations/{userId}`, `/{proxy+}`. */
+  path: string;
+  functionId: string;
+  auth: RouteAuth;
+}
+
+export interface GatewayResponseDefinition {
+  StatusCode?: string | number;
+  ResponseParameters?: Record<string, unknown>;
+  ResponseTemplates?: Record<string, string>;
+}
+
+export interface CorsDefinition {
+  allowOrigin: string;
+  allowMethods?: string;
+  allowHeaders?: string;
+  maxAge?: string;
+  allowCredentials?: boolean;
+}
+
+export interface ApiDefinition {
+  service: string;
+  logicalId: string;
+  apiId: string;
+  stage: string;
+  /** First path segment on the gateway: `auth` for http://127.0.0.1:3000/auth. */
+  mount: string;
+  baseUrl: string;
+  routes: RouteDefinition[];
+  gatewayResponses: Record<string, GatewayResponseDefinition>;
+  binaryMediaTypes: string[];
+  cors?: CorsDefinition;
+  /** Auth.ResourcePolicy, with `execute-api:/` resources expanded; undefined when the API has none. */
+  resourcePolicy?: ResourcePolicy;
+}
+
+export interface ScheduleDefinition {
+  name: string;
+  expression: string;
+  /** Milliseconds between runs; undefined for cron expressions, which are not run locally. */
+  everyMs?: number;
+  input?: unknown;
+}
+
+export interface FunctionDefinition {
+  /** `service/LogicalId`. */
+  id: string;
+  service: string;
+  logicalId: string;
+  functionName: string;
+  arn: string;
+  /** The role it runs as: its Role, or the one SAM generates (`<LogicalId>Role` under RolePath). */
+  roleArn: string;
+  /** What that role's identity-based policies allow; enforced on the AWS calls the function makes locally. */
+  identityPolicy: IdentityPolicy;
+  spec: FunctionSpec;
+  /** The template's variables (Globals merged), resolved. Lambda's own variables are added by the runtime. */
+  environment: Record<string, string>;
+  timeoutSeconds: number;
+  memorySize: number;
+  runtime: string;
+  logFormat: "Text" | "JSON";
+  logGroupName: string;
+  applicationLogLevel?: string;
+  reservedConcurrency?: number;
+  schedules: ScheduleDefinition[];
+}
+
+export interface TableDefinition {
+  logicalId: string;
+  input: CreateTableCommandInput & { TableName: string };
+}
+
+export interface GenerateSecretOptions {
+  PasswordLength?: number;
+  ExcludeCharacters?: string;
+  ExcludeLowercase?: boolean;
+  ExcludeNumbers?: boolean;
+  ExcludePunctuation?: boolean;
+  ExcludeUppercase?: boolean;
+  IncludeSpace?: boolean;
+  RequireEachIncludedType?: boolean;
+  GenerateStringKey?: string;
+  SecretStringTemplate?: string;
+}
+
+export interface SecretDefinition {
+  logicalId: string;
+  name: string;
+  arn: string;
+  description?: string;
+  secretString?: string;
+  generate?: GenerateSecretOptions;
+}
+
+export interface ParameterDefinition {
+  logicalId: string;
+  name: string;
+  type: "String" | "StringList" | "SecureString";
+  value: string;
+  description?: string;
+}
+
+export interface ServicePlan {
+  service: Service;
+  stackName: string;
+  parameters: Record<string, ParameterValue>;
+  tables: TableDefinition[];
+  secrets: SecretDefinition[];
+  ssmParameters: ParameterDefinition[];
+  functions: FunctionDefinition[];
+  apis: ApiDefinition[];
+  /** Template features the local stack skips; shown once at start. */
+  warnings: string[];
+}

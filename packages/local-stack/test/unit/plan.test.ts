@@ -1,0 +1,168 @@
+import { join } from "node:path";
+import { AwsError } from "../../src/errors";
+import { generateSecretString } from "../../src/services/secret-store";
+import { ParameterStore } from "../../src/services/ssm-store";
+import {
+  describeApis,
+  localizeApiUrls,
+  mergeGlobals,
+  planService,
+  resolveParameters,
+  scheduleIntervalMs,
+} from "../../src/template/plan";
+import { testProject } from "../support/stack";
+
+const FIXTURES = join(__dirname, "..", "integration", "fixtures");
+const services = testProject.loadServices(join(FIXTURES, "src"));
+const environment = testProject.loadEnvironment("local", join(FIXTURES, "environments.yaml"));
+const alpha = services.find((service) => service.name === "alpha");
+const beta = services.find((service) => service.name === "beta");
+
+describe("template helpers", () => {
+  test("Globals merge like SAM: maps merge, lists concatenate, scalars override", () => {
+    expect(
+      mergeGlobals(
+        { Timeout: 3, Environment: { Variables: { A: "1", B: "1" } }, Layers: ["x"] },
+        { Timeout: 10, Environment: { Variables: { B: "2" } }, Layers: ["y"] },
+      ),
+    ).toEqual({ Timeout: 10, Environment: { Variables: { A: "1", B: "2" } }, Layers: ["x", "y"] });
+    expect(mergeGlobals({ Ref: "A" }, { Ref: "B" })).toEqual({ Ref: "B" });
+    expect(mergeGlobals("x", undefined)).toBe("x");
+  });
+
+  test("execute-api URLs of local APIs become gateway URLs; others are left alone", () => {
+    const apis = [
+      {
+        service: "auth",
+        logicalId: "AuthApi",
+        apiId: "abcdefghij",
+        mount: "auth",
+        baseUrl: "http://127.0.0.1:3000/auth",
+      },
+    ];
+    expect(localizeApiUrls("https://abcdefghij.execute-api.us-east-1.amazonaws.com/local", apis)).toBe(
+      "http://127.0.0.1:3000/auth",
+    );
+    expect(localizeApiUrls("https://abcdefghij.execute-api.us-east-1.amazonaws.com/local/users", apis)).toBe(
+      "http://127.0.0.1:3000/auth/users",
+    );
+    expect(localizeApiUrls("https://zzzzzzzzzz.execute-api.us-east-1.amazonaws.com/prod", apis)).toBe(
+      "https://zzzzzzzzzz.execute-api.us-east-1.amazonaws.com/prod",
+    );
+  });
+
+  test("rate() schedules", () => {
+    expect(scheduleIntervalMs("rate(5 minutes)")).toBe(300_000);
+    expect(scheduleIntervalMs("rate(1 hour)")).toBe(3_600_000);
+    expect(scheduleIntervalMs("rate(2 days)")).toBe(172_800_000);
+    expect(scheduleIntervalMs("cron(0 12 * * ? *)")).toBeUndefined();
+  });
+
+  test("generated secrets follow GenerateSecretString", () => {
+    expect(generateSecretString({ PasswordLength: 64, ExcludePunctuation: true })).toMatch(
+      /^[A-Za-z0-9]{64}$/,
+    );
+    expect(
+      generateSecretString({
+        PasswordLength: 20,
+        ExcludeUppercase: true,
+        ExcludeNumbers: true,
+        ExcludePunctuation: true,
+      }),
+    ).toMatch(/^[a-z]{20}$/);
+    expect(generateSecretString({})).toHaveLength(32);
+    const json = JSON.parse(
+      generateSecretString({ SecretStringTemplate: '{"user":"a"}', GenerateStringKey: "password" }),
+    );
+    expect(json).toEqual({ user: "a", password: expect.stringMatching(/^.{32}$/) });
+    const withEach = generateSecretString({ PasswordLength: 4, RequireEachIncludedType: true });
+    expect(withEach).toMatch(/[a-z]/);
+    expect(withEach).toMatch(/[A-Z]/);
+    expect(withEach).toMatch(/[0-9]/);
+  });
+});
+
+describe("parameters", () => {
+  test("environments.yaml, then template defaults, then SSM for AWS::SSM::Parameter::Value", async () => {
+    if (!alpha || !beta) throw new Error("fixtures missing");
+    expect(await resolveParameters(testProject, alpha, environment, async () => undefined)).toEqual({
+      Environment: "local",
+      LogLevel: "DEBUG",
+      TableBillingMode: "PAY_PER_REQUEST",
+      Greeting: "hello from environments.yaml",
+    });
+    const lookups: string[] = [];
+    const values = await resolveParameters(testProject, beta, environment, async (name) => {
+      lookups.push(name);
+      return `value of ${name}`;
+    });
+    expect(lookups.sort()).toEqual(["/meridian/local/alpha/api/url", "/meridian/local/alpha/authorizer/arn"]);
+    expect(values.AlphaApiUrl).toBe("value of /meridian/local/alpha/api/url");
+  });
+
+  test("a parameter no service published is a clear error naming its owner", async () => {
+    if (!beta) throw new Error("fixtures missing");
+    await expect(resolveParameters(testProject, beta, environment, async () => undefined)).rejects.toThrow(
+      /reads SSM parameter \/meridian\/local\/alpha\/.*published by service 'alpha'/,
+    );
+  });
+
+  test("AllowedValues are enforced as CloudFormation does", async () => {
+    if (!alpha) throw new Error("fixtures missing");
+    await expect(
+      resolveParameters(testProject, alpha, { ...environment, name: "prod" }, async () => undefined),
+    ).rejects.toThrow(/'prod' is not one of/);
+  });
+});
+
+describe("planService", () => {
+  test("reads tables, secrets, parameters, functions and routes from the template", async () => {
+    if (!alpha) throw new Error("fixtures missing");
+    const apis = describeApis(testProject, services, environment, "http://127.0.0.1:3000");
+    const plan = await planService(alpha, {
+      project: testProject,
+      environment,
+      apis,
+      lookupParameter: async () => undefined,
+    });
+    expect(plan.tables.map((table) => table.input.TableName)).toEqual(["meridian-local-alpha-ItemsTable"]);
+    expect(plan.tables[0]?.input.ProvisionedThroughput).toBeUndefined();
+    expect(plan.secrets.map((secret) => secret.name)).toEqual(["meridian-local-alpha-SigningSecret"]);
+    expect(plan.ssmParameters.find((parameter) => parameter.name.endsWith("/api/url"))?.value).toBe(
+      "http://127.0.0.1:3000/alpha",
+    );
+    const echo = plan.functions.find((fn) => fn.logicalId === "EchoFunction");
+    expect(echo).toMatchObject({
+      timeoutSeconds: 5,
+      memorySize: 256,
+      functionName: "meridian-local-alpha-EchoFunction",
+    });
+    expect(plan.functions.find((fn) => fn.logicalId === "FailFunction")?.timeoutSeconds).toBe(1);
+    // No Role and no RolePath: SAM's generated role, at path /.
+    expect(echo?.roleArn).toBe("arn:aws:iam::000000000000:role/meridian-local-alpha-EchoFunctionRole");
+    const api = plan.apis[0];
+    expect(api).toMatchObject({ mount: "alpha", stage: "local", binaryMediaTypes: ["image/png"] });
+    const routes = Object.fromEntries(
+      (api?.routes ?? []).map((route) => [`${route.method} ${route.path}`, route.auth.kind]),
+    );
+    expect(routes).toMatchObject({
+      "GET /echo": "NONE",
+      "ANY /iam": "AWS_IAM",
+      "ANY /private/{userId}": "LAMBDA",
+      "GET /files/{proxy+}": "NONE",
+    });
+  });
+});
+
+describe("ParameterStore", () => {
+  test("names are validated and versions increase only on change when published", () => {
+    const store = new ParameterStore();
+    expect(store.publish({ name: "/a/b", value: "1", type: "String" }).version).toBe(1);
+    expect(store.publish({ name: "/a/b", value: "1", type: "String" }).version).toBe(1);
+    expect(store.publish({ name: "/a/b", value: "2", type: "String" }).version).toBe(2);
+    expect(() => store.put({ name: "a/b", value: "x", type: "String" })).toThrow(AwsError);
+    expect(() => store.put({ name: "/ssm/x", value: "x", type: "String" })).toThrow(/prefixed/);
+    expect(() => store.put({ name: "/x", value: "x".repeat(5000), type: "String" })).toThrow(/4096/);
+    expect(store.byPath("/a", false).map((parameter) => parameter.name)).toEqual(["/a/b"]);
+  });
+});

@@ -1,0 +1,76 @@
+import { existsSync, unlinkSync } from "node:fs";
+import { join } from "node:path";
+import {
+  isProcessAlive,
+  type LocalFunctionInfo,
+  type LocalStack,
+  readJsonFile,
+  writeJsonFile,
+} from "@meridian/local-stack";
+import { ROOT } from "./project";
+
+/**
+ * What `npm start` leaves in .local/ for other tools: endpoints.json (the
+ * services' base URLs, for people and scripts) and stack.json (what
+ * `npm run invoke` needs to reach the running stack). Removed on a clean stop.
+ */
+
+/** MERIDIAN_LOCAL_STATE_DIR moves these files (the CLI's own tests use it so they never touch .local/). */
+export const LOCAL_DIR = process.env.MERIDIAN_LOCAL_STATE_DIR ?? join(ROOT, ".local");
+export const ENDPOINTS_FILE = join(LOCAL_DIR, "endpoints.json");
+export const STATE_FILE = join(LOCAL_DIR, "stack.json");
+
+export interface StackState {
+  pid: number;
+  startedAt: string;
+  environment: string;
+  region: string;
+  dataDir: string;
+  srcDir?: string;
+  gatewayUrl: string;
+  dynamodbEndpoint: string;
+  awsEndpoint: string;
+  credentials: { accessKeyId: string; secretAccessKey: string };
+  endpoints: Record<string, string>;
+  functions: Record<string, LocalFunctionInfo>;
+}
+
+export function writeStackState(stack: LocalStack, srcDir?: string): StackState {
+  const state: StackState = {
+    pid: process.pid,
+    startedAt: new Date().toISOString(),
+    environment: stack.environment,
+    region: stack.region,
+    dataDir: stack.dataDir,
+    ...(srcDir ? { srcDir } : {}),
+    gatewayUrl: stack.gatewayUrl,
+    dynamodbEndpoint: stack.dynamodbEndpoint,
+    awsEndpoint: stack.awsEndpoint,
+    credentials: stack.credentials,
+    endpoints: stack.endpoints,
+    functions: stack.functions,
+  };
+  writeJsonFile(ENDPOINTS_FILE, stack.endpoints);
+  // Holds the local credentials: readable by the owner only.
+  writeJsonFile(STATE_FILE, state, 0o600);
+  return state;
+}
+
+export function removeStackState(): void {
+  try {
+    unlinkSync(STATE_FILE);
+  } catch {
+    // Already gone.
+  }
+}
+
+/** The running stack's state, or a message saying why there is none. */
+export function readStackState(): StackState | string {
+  const notRunning = "No local stack is running. Start one in another terminal with `npm start`.";
+  if (!existsSync(STATE_FILE)) return notRunning;
+  const state = readJsonFile<StackState | null>(STATE_FILE, null);
+  if (!state || typeof state.pid !== "number") return `${STATE_FILE} is unreadable. ${notRunning}`;
+  if (!isProcessAlive(state.pid))
+    return `The local stack (pid ${state.pid}) is no longer running. ${notRunning}`;
+  return state;
+}
