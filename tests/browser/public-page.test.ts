@@ -59,6 +59,8 @@ const unique = (prefix: string) => `${prefix}${Date.now().toString(36)}${Math.fl
 beforeAll(async () => {
   [stack, browser] = await Promise.all([startTestStack(), launchChromium()]);
   base = stack.gatewayUrl;
+  // Registered in the catalog, as the registrars' schedule does within seconds of npm start.
+  await stack.runSchedules();
 });
 
 afterAll(async () => {
@@ -100,7 +102,12 @@ describe("the public profile page in Chromium", () => {
   test("a fresh browser (not logged in) sees the name, the bio and the rounded location on the map", async () => {
     const page = await newPage();
     const errors = collectPageErrors(page);
-    await page.goto(`${base}/u/${encodeURIComponent(userId)}`);
+    // A cold location function can miss profile's deadline on a loaded machine: the page then says
+    // "Location unavailable" (tested below) and a reload, as a person would do, gets it.
+    await eventually(async () => {
+      await page.goto(`${base}/u/${encodeURIComponent(userId)}`);
+      expect(await text(page.locator("#location-text"))).toMatch(/^Location: /);
+    }, 30_000);
     await hasText(page.locator("h1"), "Ada Lovelace");
     await visible(page.getByText("Analyst of engines."));
     const lat = chosen.latitude.toFixed(2);
@@ -122,6 +129,19 @@ describe("the public profile page in Chromium", () => {
     console.log(`first render of /u/{userId}: ${firstRenderMs.toFixed(0)} ms after navigation start`);
     await screenshot(page, "public-page");
     expect(errors).toEqual([]);
+  });
+
+  test("the public page says the location is unavailable when the location service is down", async () => {
+    const page = await newPage();
+    await stack.stopService("location");
+    try {
+      await page.goto(`${base}/u/${encodeURIComponent(userId)}`);
+      await hasText(page.locator("h1"), "Ada Lovelace");
+      await hasText(page.locator("#location-text"), "Location unavailable");
+      expect(await page.locator("svg.world-map").count()).toBe(0);
+    } finally {
+      await stack.startService("location");
+    }
   });
 
   test("two tabs editing the same profile: the second save is refused with a clear 412 message", async () => {
@@ -168,7 +188,7 @@ describe("the public profile page in Chromium", () => {
     const hostile = unique("eve");
     const eveId = await signUpAndLogIn(page, hostile);
     const name = `<img src=x onerror="window.__pwned='name'">\u202Eevil`;
-    const longWord = "W".repeat(3000);
+    const longWord = "W".repeat(400);
     const bio = `<script>window.__pwned='bio'</script>\u202Edesrever ${longWord}`;
     await saveProfile(page, name, bio);
     await visible(page.getByText(/^Saved/));

@@ -22,9 +22,9 @@ const CACHING_DISABLED = "4135ea2d-6df8-44a3-9df3-4b5a84be39ad";
 const ALL_VIEWER_EXCEPT_HOST = "b689b0a8-53d0-40ab-baf2-68738e2966ac";
 
 /** Runs a CloudFront Function's code on a viewer request the way CloudFront does. */
-function viewerRequest(functionId: string, uri: string): string {
+function viewerRequest(functionId: string, uri: string, accept = "text/html,application/xhtml+xml"): string {
   const code = String(props(functionId).FunctionCode);
-  const event = { request: { uri, method: "GET", headers: {}, querystring: {} } };
+  const event = { request: { uri, method: "GET", headers: { accept: { value: accept } }, querystring: {} } };
   return runInNewContext(`${code}\nhandler(event).uri`, { event }) as string;
 }
 
@@ -136,13 +136,17 @@ describe("web template: the distribution", () => {
     expect(viewerRequest("StripServicePrefixFunction", "/auth")).toBe("/");
   });
 
-  test("the app's routes (/, /me, /u/{userId}) get index.html and files are served as they are", () => {
+  test("page requests for the app's routes (/, /me, /u/{userId}) get index.html; files are served as they are", () => {
     expect(config.DefaultCacheBehavior.TargetOriginId).toBe("site");
     expect(config.DefaultCacheBehavior.AllowedMethods).toEqual(["GET", "HEAD"]);
     expect(viewerRequest("SpaRoutesFunction", "/u/3f0c-42")).toBe("/index.html");
     expect(viewerRequest("SpaRoutesFunction", "/me")).toBe("/index.html");
     expect(viewerRequest("SpaRoutesFunction", "/")).toBe("/index.html");
     expect(viewerRequest("SpaRoutesFunction", "/assets/app-1234.js")).toBe("/assets/app-1234.js");
+    // A fetch (Accept: application/json) of a path no behaviour serves fails instead of getting the page.
+    expect(viewerRequest("SpaRoutesFunction", "/comments/profiles/u-1/comments", "application/json")).toBe(
+      "/comments/profiles/u-1/comments",
+    );
     // Error pages for the whole distribution would turn the APIs' 403/404 into the page.
     expect(config.CustomErrorResponses).toBeUndefined();
   });

@@ -39,7 +39,7 @@ import {
   removeStaleBuilds,
   stackLog,
 } from "./support";
-import { describeApis, planService, type ServicePlan } from "./template";
+import { describeApis, planService, type ServicePlan, staticSitesOf } from "./template";
 
 /**
  * The whole system on one machine: DynamoDB (dynalite), an SSM + Secrets
@@ -105,6 +105,8 @@ export interface LocalStack {
   /** Base URL of each service's API: `{auth: "http://127.0.0.1:3000/auth", ...}`. */
   endpoints: Record<string, string>;
   gatewayUrl: string;
+  /** Where the gateway serves a template's static site (`Metadata.StaticSite`), when one declares it. */
+  siteUrl?: string;
   /** DynamoDB (AWS_ENDPOINT_URL_DYNAMODB): a proxy in front of dynalite that checks signatures and identity policies. */
   dynamodbEndpoint: string;
   /** SSM, Secrets Manager, Lambda and API Gateway (AWS_ENDPOINT_URL_SSM, _SECRETS_MANAGER, _LAMBDA, _API_GATEWAY). */
@@ -300,6 +302,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         project,
         environment,
         apis,
+        siteUrl: gateway.url,
         lookupParameter: async (name) => aws.parameters.find(name)?.value,
       });
       plans.push(plan);
@@ -341,6 +344,15 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         );
       }
       for (const api of plan.apis) gateway.mount(api);
+    }
+    const [site, ...otherSites] = services.flatMap((service) => staticSitesOf(service, project.root));
+    if (site) gateway.serveSite(site);
+    for (const other of otherSites) {
+      stackLog(
+        log,
+        "WARN",
+        `${other.source} declares a second static site; the gateway serves only ${site?.source} at /`,
+      );
     }
     gateway.ready();
     const deployedApis = plans.flatMap((plan) =>
@@ -395,6 +407,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     return {
       endpoints,
       gatewayUrl: gateway.url,
+      ...(site ? { siteUrl: `${gateway.url}/` } : {}),
       dynamodbEndpoint: dynamo.url,
       awsEndpoint: aws.url,
       credentials,

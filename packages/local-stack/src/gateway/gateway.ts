@@ -21,11 +21,12 @@ import {
 import type { FunctionRuntime } from "../runtime";
 import type { LogLevel, LogSink } from "../support";
 import { ClientGone, closeServer, listen, readBody } from "../support";
-import type { ApiDefinition, RouteDefinition } from "../template";
+import type { ApiDefinition, RouteDefinition, StaticSite } from "../template";
 import { buildProxyEvent, type ProxyIdentity, proxyIdentity, readProxyResult } from "./api-event";
 import { LambdaAuthorizers, methodArn } from "./authorizer";
 import { type GatewayResponseType, type RenderedResponse, renderGatewayResponse } from "./responses";
 import { RouteTable } from "./routes";
+import { staticAnswer } from "./static-site";
 
 /**
  * The HTTP gateway: every service's API mounted at /<service>, routes from
@@ -79,6 +80,7 @@ class BadRequest extends Error {}
 export class Gateway {
   readonly url: string;
   private readonly mounts = new Map<string, Mounted>();
+  private site: StaticSite | undefined;
   private readonly authorizers: LambdaAuthorizers;
   private readonly verifySigV4: (request: ReceivedRequest) => Promise<VerifyResult>;
   private starting = true;
@@ -121,6 +123,11 @@ export class Gateway {
     const port = await listen(server, options.port, "HTTP gateway", "--port");
     gateway = new Gateway(server, port, options);
     return gateway;
+  }
+
+  /** A template's static site, served at / wherever no API is mounted (as its CDN's default behaviour). */
+  serveSite(site: StaticSite): void {
+    this.site = site;
   }
 
   mount(api: ApiDefinition): void {
@@ -226,6 +233,13 @@ export class Gateway {
       return decoded;
     });
     const mountName = segments[0] ?? "";
+    if (this.site && (method === "GET" || method === "HEAD") && !this.mounts.has(mountName)) {
+      const answer = staticAnswer(this.site, `/${segments.join("/")}`, String(request.headers.accept ?? ""));
+      if (answer) {
+        drain(request);
+        return answer;
+      }
+    }
     if (mountName === "") {
       drain(request);
       const services = Object.fromEntries(

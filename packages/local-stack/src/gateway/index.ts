@@ -3,3 +3,4 @@ export * from "./authorizer";
 export * from "./gateway";
 export * from "./responses";
 export * from "./routes";
+export * from "./static-site";

@@ -23,9 +23,9 @@ async function loadOwnProfile(userId: string): Promise<Loaded> {
 
 function profileForm(session: Session, loaded: Loaded, reload: () => void): HTMLElement {
   let version = loaded.version;
-  const displayName = h("input", { id: "display-name", name: "displayName", required: true, maxlength: 100 });
+  const displayName = h("input", { id: "display-name", name: "displayName", required: true, maxlength: 64 });
   displayName.value = loaded.displayName;
-  const bio = h("textarea", { id: "bio", name: "bio", rows: 4, maxlength: 1000 });
+  const bio = h("textarea", { id: "bio", name: "bio", rows: 4, maxlength: 500 });
   bio.value = loaded.bio;
   const message = messageBox();
   const onSubmit = async (event: Event) => {
