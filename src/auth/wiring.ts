@@ -1,5 +1,5 @@
-import * as z from "zod";
 import { loadConfig, nonEmpty, positiveInt } from "../shared/config";
+import * as z from "../shared/schema";
 import { DynamoDbLoginAttemptStore } from "./adapters/dynamodb-login-attempt-store";
 import { DynamoDbUserRepository } from "./adapters/dynamodb-user-repository";
 import { SecretsManagerSigningKeySource } from "./adapters/secrets-signing-key-source";
@@ -20,7 +20,7 @@ import { TokenIssuer, TokenVerifier } from "./domain/tokens";
  * signs new tokens, and a key rotated out stops being accepted, within this
  * time. Unset, 300 s, the template's default.
  */
-const signingKeyMaxAge = z.coerce.number().int().positive().default(300);
+const signingKeyMaxAge = z._default(z.coerce.number().check(z.int(), z.positive()), 300);
 
 export function createRegistrationService(env: NodeJS.ProcessEnv = process.env): RegistrationService {
   const config = loadConfig({ USERS_TABLE_NAME: nonEmpty }, env);
@@ -37,7 +37,7 @@ export function createLoginService(env: NodeJS.ProcessEnv = process.env): LoginS
       TOKEN_SECRET_ARN: nonEmpty,
       TOKEN_TTL_SECONDS: positiveInt,
       LOCKOUT_POLICY_PARAMETER: nonEmpty,
-      LOCKOUT_POLICY_MAX_AGE_SECONDS: z.coerce.number().int().nonnegative(),
+      LOCKOUT_POLICY_MAX_AGE_SECONDS: z.coerce.number().check(z.int(), z.nonnegative()),
       TOKEN_SIGNING_KEY_MAX_AGE_SECONDS: signingKeyMaxAge,
     },
     env,

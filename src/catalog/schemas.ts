@@ -1,4 +1,3 @@
-import * as z from "zod";
 import {
   endpointUrlSchema,
   serviceNameSchema,
@@ -6,24 +5,21 @@ import {
   serviceVersionSchema,
   ttlSchema,
 } from "../shared/catalog-client";
+import * as z from "../shared/schema";
 
 export { serviceNameSchema, serviceVersionSchema } from "../shared/catalog-client";
 
-export const registerBody = z
-  .object({
-    service_name: serviceNameSchema,
-    service_version: serviceVersionSchema,
-    endpoint_url: endpointUrlSchema,
-    ttl: ttlSchema,
-    status: serviceStatusSchema,
-  })
-  .strict();
+export const registerBody = z.strictObject({
+  service_name: serviceNameSchema,
+  service_version: serviceVersionSchema,
+  endpoint_url: endpointUrlSchema,
+  ttl: ttlSchema,
+  status: serviceStatusSchema,
+});
 export type RegisterBody = z.infer<typeof registerBody>;
 
-export const deregisterBody = z
-  .object({
-    service_name: serviceNameSchema,
-    service_version: serviceVersionSchema,
-  })
-  .strict();
+export const deregisterBody = z.strictObject({
+  service_name: serviceNameSchema,
+  service_version: serviceVersionSchema,
+});
 export type DeregisterBody = z.infer<typeof deregisterBody>;

@@ -1,4 +1,4 @@
-import * as z from "zod";
+import * as z from "../shared/schema";
 
 export { userIdSchema } from "../shared/ids";
 
@@ -6,10 +6,8 @@ export { userIdSchema } from "../shared/ids";
  * Only the shape is checked here; the range rules live in the domain so they
  * hold for every caller, not just the HTTP one.
  */
-export const putLocationBody = z
-  .object({
-    latitude: z.number(),
-    longitude: z.number(),
-  })
-  .strict();
+export const putLocationBody = z.strictObject({
+  latitude: z.number(),
+  longitude: z.number(),
+});
 export type PutLocationBody = z.infer<typeof putLocationBody>;

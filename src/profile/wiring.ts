@@ -1,4 +1,3 @@
-import * as z from "zod";
 import {
   type CatalogClient,
   createCatalogClient,
@@ -8,6 +7,7 @@ import {
 import { baseUrl, loadConfig, nonEmpty, positiveInt } from "../shared/config";
 import { documentClient } from "../shared/dynamodb";
 import { logger } from "../shared/observability";
+import * as z from "../shared/schema";
 import { createSignedHttpClient } from "../shared/signed-http";
 import { DynamoProfileStore } from "./adapters/dynamo-profile-store";
 import { type LocationEndpoint, SignedLocationReader } from "./adapters/signed-location-reader";
@@ -34,12 +34,12 @@ export const profileReaderEnvironment = {
   LOCATION_DISCOVERY: z.enum(["catalog", "ssm"]),
   LOCATION_SERVICE_VERSION: serviceVersionSchema,
   /** Needed only with LOCATION_DISCOVERY=catalog (checked in buildProfileReader). */
-  CATALOG_API_URL: baseUrl.optional(),
-  CATALOG_TIMEOUT_MS: positiveInt.default(1500),
+  CATALOG_API_URL: z.optional(baseUrl),
+  CATALOG_TIMEOUT_MS: z._default(positiveInt, 1500),
   AWS_REGION: nonEmpty,
 };
 
-export type ProfileReaderConfig = z.infer<z.ZodObject<typeof profileReaderEnvironment>>;
+export type ProfileReaderConfig = z.infer<z.ZodMiniObject<typeof profileReaderEnvironment>>;
 
 function profileStore(env: NodeJS.ProcessEnv): DynamoProfileStore {
   const config = loadConfig({ PROFILES_TABLE_NAME: nonEmpty }, env);

@@ -1,35 +1,41 @@
 import type { Context, ScheduledEvent } from "aws-lambda";
+import { lazyHandler } from "../shared/lambda-entry";
 import { flushMetrics, logger, MetricUnit, metrics } from "../shared/observability";
-import type { Outcome } from "./domain/registrar";
+import type { Outcome, Registrar } from "./domain/registrar";
 import { buildRegistrar } from "./wiring";
 
-// Built at cold start so a misconfigured registrar fails on its first run, loudly.
-const registrar = buildRegistrar();
+export interface RegistrarHandlerDependencies {
+  registrar: Registrar;
+}
 
 /**
  * Runs on a schedule. A failed check or catalog call is rethrown: the
  * function's Errors alarm is how a stuck registration gets noticed, and the
  * next scheduled run retries anyway.
  */
-export async function handler(_event: ScheduledEvent, context: Context): Promise<Outcome> {
-  logger.addContext(context);
-  metrics.captureColdStartMetric();
-  try {
-    const outcome = await registrar.run();
-    const metric =
-      outcome.action === "deregistered"
-        ? "ServiceDeregistered"
-        : outcome.status === "healthy"
-          ? "ServiceHealthy"
-          : "ServiceUnhealthy";
-    metrics.addMetric(metric, MetricUnit.Count, 1);
-    const log = outcome.action === "registered" && outcome.status === "healthy" ? logger.info : logger.warn;
-    log.call(logger, "Registrar run completed", { ...outcome });
-    return outcome;
-  } catch (error) {
-    logger.error("Registrar run failed", error as Error);
-    throw error;
-  } finally {
-    flushMetrics();
-  }
+export function createRegistrarHandler({ registrar }: RegistrarHandlerDependencies) {
+  return async (_event: ScheduledEvent, context: Context): Promise<Outcome> => {
+    logger.addContext(context);
+    metrics.captureColdStartMetric();
+    try {
+      const outcome = await registrar.run();
+      const metric =
+        outcome.action === "deregistered"
+          ? "ServiceDeregistered"
+          : outcome.status === "healthy"
+            ? "ServiceHealthy"
+            : "ServiceUnhealthy";
+      metrics.addMetric(metric, MetricUnit.Count, 1);
+      const log = outcome.action === "registered" && outcome.status === "healthy" ? logger.info : logger.warn;
+      log.call(logger, "Registrar run completed", { ...outcome });
+      return outcome;
+    } catch (error) {
+      logger.error("Registrar run failed", error as Error);
+      throw error;
+    } finally {
+      flushMetrics();
+    }
+  };
 }
+
+export const handler = lazyHandler(() => createRegistrarHandler({ registrar: buildRegistrar(process.env) }));

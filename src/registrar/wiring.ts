@@ -1,6 +1,8 @@
-import * as z from "zod";
+import type { AwsCredentialIdentityProvider } from "@smithy/types";
 import { serviceNameSchema, serviceVersionSchema, ttlSchema } from "../shared/catalog-client";
 import { baseUrl, loadConfig, nonEmpty, positiveInt } from "../shared/config";
+import type { HttpFetch } from "../shared/http-request";
+import * as z from "../shared/schema";
 import { createSignedHttpClient, type SignedHttpClient } from "../shared/signed-http";
 import { AwsPartsInspector } from "./adapters/aws-parts-inspector";
 import { HttpCatalogRegistry } from "./adapters/http-catalog-registry";
@@ -14,16 +16,16 @@ export const registrarEnvironment = {
   SERVICE_NAME: serviceNameSchema,
   SERVICE_VERSION: serviceVersionSchema,
   /** Comma-separated function names (or ARNs) of the service's parts. */
-  FUNCTION_NAMES: z.string().default(""),
-  REST_API_ID: z.string().optional(),
+  FUNCTION_NAMES: z._default(z.string(), ""),
+  REST_API_ID: z.optional(z.string()),
   /** The stage of REST_API_ID that API_URL points at; required with it. */
-  REST_API_STAGE: z.string().optional(),
+  REST_API_STAGE: z.optional(z.string()),
   /** The endpoint_url to register: the service's API base URL. */
   API_URL: baseUrl,
   CATALOG_API_URL: baseUrl,
   /** How long clients may cache the registration; every registrar's template sets it. */
-  REGISTRATION_TTL_SECONDS: z.coerce.number().pipe(ttlSchema),
-  CATALOG_TIMEOUT_MS: positiveInt.default(3000),
+  REGISTRATION_TTL_SECONDS: z.pipe(z.coerce.number(), ttlSchema),
+  CATALOG_TIMEOUT_MS: z._default(positiveInt, 3000),
   AWS_REGION: nonEmpty,
 };
 
@@ -47,6 +49,9 @@ export function partsFrom(
 export interface RegistrarOverrides {
   inspector?: PartsInspector;
   http?: SignedHttpClient;
+  /** For the signed client built when `http` is not given. */
+  fetch?: HttpFetch;
+  credentials?: AwsCredentialIdentityProvider;
 }
 
 export function buildRegistrar(
@@ -60,6 +65,8 @@ export function buildRegistrar(
       region: config.AWS_REGION,
       service: "execute-api",
       defaultTimeoutMs: config.CATALOG_TIMEOUT_MS,
+      ...(overrides.fetch ? { fetch: overrides.fetch } : {}),
+      ...(overrides.credentials ? { credentials: overrides.credentials } : {}),
     });
   return createRegistrar({
     config: {

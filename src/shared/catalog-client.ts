@@ -1,7 +1,8 @@
-import * as z from "zod";
 import { stripTrailingSlash } from "./config";
 import { withDeadline } from "./deadline";
 import { DependencyError } from "./errors";
+import { type HttpAnswer, type HttpFetch, httpRequest } from "./http-request";
+import * as z from "./schema";
 
 /*
  * The catalog's wire contract (snake_case, as in the "Serverless Service
@@ -14,24 +15,24 @@ import { DependencyError } from "./errors";
 // segment first), so the names are refused up front.
 const RESERVED_NAMES = new Set(["register", "deregister"]);
 
-export const serviceNameSchema = z
-  .string()
-  .regex(
+export const serviceNameSchema = z.string().check(
+  z.regex(
     /^[a-z0-9][a-z0-9_-]{0,63}$/,
     "must be 1-64 characters of a-z, 0-9, '_' or '-', starting alphanumeric",
-  )
-  .refine((name) => !RESERVED_NAMES.has(name), "is reserved");
+  ),
+  z.refine((name) => !RESERVED_NAMES.has(name), "is reserved"),
+);
 
 export const serviceVersionSchema = z
   .string()
-  .regex(/^[A-Za-z0-9._-]{1,32}$/, "must be 1-32 characters of letters, digits, '.', '_' or '-'");
+  .check(z.regex(/^[A-Za-z0-9._-]{1,32}$/, "must be 1-32 characters of letters, digits, '.', '_' or '-'"));
 
 export const endpointUrlSchema = z
   .url({ protocol: /^https?$/, error: "must be an http or https URL" })
-  .max(2048);
+  .check(z.maxLength(2048));
 
 export const MAX_TTL_SECONDS = 86_400;
-export const ttlSchema = z.number().int().positive().max(MAX_TTL_SECONDS);
+export const ttlSchema = z.number().check(z.int(), z.positive(), z.maximum(MAX_TTL_SECONDS));
 
 export const serviceStatusSchema = z.enum(["healthy", "unhealthy"]);
 export type ServiceStatus = z.infer<typeof serviceStatusSchema>;
@@ -75,7 +76,7 @@ export class CatalogUnavailableError extends DependencyError {
 export interface CatalogClientOptions {
   /** Base URL of the catalog API, stage included (SSM `/meridian/{env}/catalog/api/url`). */
   catalogUrl: string;
-  fetch?: typeof fetch;
+  fetch?: HttpFetch;
   /** Milliseconds since the epoch; injectable for tests. */
   now?: () => number;
   /** Deadline for one lookup request. */
@@ -124,7 +125,7 @@ const DEFAULTS = {
  */
 export function createCatalogClient(options: CatalogClientOptions): CatalogClient {
   const baseUrl = stripTrailingSlash(options.catalogUrl);
-  const doFetch = options.fetch ?? fetch;
+  const doFetch = options.fetch ?? httpRequest;
   const now = options.now ?? Date.now;
   const timeoutMs = options.timeoutMs ?? DEFAULTS.timeoutMs;
   const maxStaleMs = (options.maxStaleSeconds ?? DEFAULTS.maxStaleSeconds) * 1000;
@@ -146,7 +147,7 @@ export function createCatalogClient(options: CatalogClientOptions): CatalogClien
     // The signal covers a well-behaved fetch; the deadline also covers one that ignores it.
     return withDeadline(
       async (signal) => {
-        let response: Response;
+        let response: HttpAnswer;
         try {
           response = await doFetch(url, {
             method: "GET",
@@ -228,7 +229,7 @@ export function createCatalogClient(options: CatalogClientOptions): CatalogClien
   };
 }
 
-async function readJson(response: Response): Promise<unknown> {
+async function readJson(response: HttpAnswer): Promise<unknown> {
   let text: string;
   try {
     text = await response.text();

@@ -1,14 +1,14 @@
-import * as z from "zod";
+import * as z from "./schema";
 
 /**
- * Reads and validates environment variables once, at cold start. A missing or
- * malformed variable throws while the module loads, so a misconfigured
+ * Validates a function's environment variables once, at cold start, into a
+ * typed config. A missing or malformed variable throws, so a misconfigured
  * function fails its first invocation loudly instead of misbehaving later.
  */
-export function loadConfig<Shape extends z.ZodRawShape>(
+export function loadConfig<Shape extends z.core.$ZodLooseShape>(
   shape: Shape,
   env: NodeJS.ProcessEnv = process.env,
-): z.infer<z.ZodObject<Shape>> {
+): z.infer<z.ZodMiniObject<Shape>> {
   const result = z.object(shape).safeParse(env);
   if (!result.success) {
     const problems = result.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`);
@@ -17,8 +17,8 @@ export function loadConfig<Shape extends z.ZodRawShape>(
   return result.data;
 }
 
-export const nonEmpty = z.string().min(1);
-export const positiveInt = z.coerce.number().int().positive();
+export const nonEmpty = z.string().check(z.minLength(1));
+export const positiveInt = z.coerce.number().check(z.int(), z.positive());
 
 /** `https://host/stage/` -> `https://host/stage`, so a path can be appended with one "/". */
 export function stripTrailingSlash(url: string): string {
@@ -29,4 +29,4 @@ export function stripTrailingSlash(url: string): string {
  * An http(s) base URL (an API's URL, stage included), trailing slash removed
  * once here so callers can append `/path` as is.
  */
-export const baseUrl = z.url({ protocol: /^https?$/ }).transform(stripTrailingSlash);
+export const baseUrl = z.pipe(z.url({ protocol: /^https?$/ }), z.transform(stripTrailingSlash));

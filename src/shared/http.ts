@@ -1,6 +1,5 @@
 import { randomUUID } from "node:crypto";
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from "aws-lambda";
-import * as z from "zod";
 import {
   AppError,
   ForbiddenError,
@@ -17,6 +16,7 @@ import {
   metrics,
   setCorrelationId,
 } from "./observability";
+import type * as z from "./schema";
 
 export const MAX_BODY_BYTES = 64 * 1024;
 
@@ -36,8 +36,8 @@ export interface HttpRequest {
   readonly event: APIGatewayProxyEvent;
   readonly correlationId: string;
   /** Parses the JSON body against one schema; the schema is also the type. */
-  body<T>(schema: z.ZodType<T>): T;
-  pathParam<T>(name: string, schema: z.ZodType<T>): T;
+  body<T>(schema: z.ZodMiniType<T>): T;
+  pathParam<T>(name: string, schema: z.ZodMiniType<T>): T;
   header(name: string): string | undefined;
   /** The authorizer's principal; throws 401 when the route had none. */
   principal(): Principal;
@@ -62,13 +62,10 @@ export function errorToResult(error: unknown): HttpResult {
   if (error instanceof AppError) {
     return { status: error.status, body: errorBody(error.code, error.message), headers: error.headers };
   }
-  if (error instanceof z.ZodError) {
-    return { status: 400, body: errorBody("validation_error", describeZodError(error)) };
-  }
   return { status: 500, body: errorBody("internal_error", "Internal server error") };
 }
 
-export function describeZodError(error: z.ZodError): string {
+export function describeZodError(error: z.core.$ZodError): string {
   return error.issues
     .map((issue) => {
       const where = issue.path.length > 0 ? issue.path.join(".") : "body";
@@ -99,7 +96,7 @@ function buildRequest(event: APIGatewayProxyEvent, correlationId: string): HttpR
   return {
     event,
     correlationId,
-    body<T>(schema: z.ZodType<T>): T {
+    body<T>(schema: z.ZodMiniType<T>): T {
       const contentType = findHeader(event.headers, "content-type");
       if (contentType !== undefined && !/^application\/([\w.+-]+\+)?json\b/i.test(contentType.trim())) {
         throw new UnsupportedMediaTypeError("Content-Type must be application/json");
@@ -116,7 +113,7 @@ function buildRequest(event: APIGatewayProxyEvent, correlationId: string): HttpR
       if (!result.success) throw new ValidationError(describeZodError(result.error));
       return result.data;
     },
-    pathParam<T>(name: string, schema: z.ZodType<T>): T {
+    pathParam<T>(name: string, schema: z.ZodMiniType<T>): T {
       const value = event.pathParameters?.[name];
       const result = schema.safeParse(value);
       if (!result.success) {

@@ -1,4 +1,4 @@
-import * as z from "zod";
+import * as z from "./schema";
 
 /**
  * A user id as it appears in a path. Auth issues UUIDs; the looser pattern
@@ -6,4 +6,4 @@ import * as z from "zod";
  */
 export const userIdSchema = z
   .string()
-  .regex(/^[A-Za-z0-9_-]{1,64}$/, "must be 1-64 characters of letters, digits, '-' or '_'");
+  .check(z.regex(/^[A-Za-z0-9_-]{1,64}$/, "must be 1-64 characters of letters, digits, '-' or '_'"));

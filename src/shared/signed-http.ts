@@ -3,6 +3,7 @@ import { SignatureV4 } from "@smithy/signature-v4";
 import type { AwsCredentialIdentityProvider } from "@smithy/types";
 import { withDeadline } from "./deadline";
 import { DependencyError } from "./errors";
+import { type HttpFetch, httpRequest } from "./http-request";
 import { NodeSha256 } from "./node-sha256";
 
 export interface SignedResponse {
@@ -23,6 +24,8 @@ export interface SignedHttpOptions {
   service?: string;
   credentials?: AwsCredentialIdentityProvider;
   defaultTimeoutMs?: number;
+  /** The transport; node:http unless a test hands in another. */
+  fetch?: HttpFetch;
 }
 
 /**
@@ -39,8 +42,9 @@ export function createSignedHttpClient(options: SignedHttpOptions): SignedHttpCl
     sha256: NodeSha256,
   });
   const defaultTimeoutMs = options.defaultTimeoutMs ?? 2000;
+  const send = options.fetch ?? httpRequest;
 
-  async function send(
+  async function signAndSend(
     method: string,
     target: URL,
     payload: string | undefined,
@@ -65,7 +69,7 @@ export function createSignedHttpClient(options: SignedHttpOptions): SignedHttpCl
       },
       body: payload,
     });
-    const response = await fetch(target, { method, headers: signed.headers, body: payload, signal });
+    const response = await send(target.href, { method, headers: signed.headers, body: payload, signal });
     const text = await response.text();
     let parsed: unknown = text;
     if (text !== "") {
@@ -85,7 +89,7 @@ export function createSignedHttpClient(options: SignedHttpOptions): SignedHttpCl
       // One deadline over credentials, signing, connecting and reading the body.
       try {
         return await withDeadline(
-          (signal) => send(method, target, payload, headers, signal),
+          (signal) => signAndSend(method, target, payload, headers, signal),
           timeoutMs,
           () => new Error(`timed out after ${timeoutMs} ms`),
         );

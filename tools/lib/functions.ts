@@ -8,6 +8,8 @@ interface EsbuildProperties {
   Minify?: boolean;
   Sourcemap?: boolean;
   Target?: string;
+  /** Comma-separated, as SAM passes it to esbuild's --main-fields. */
+  MainFields?: string;
   Format?: "cjs" | "esm";
   OutExtension?: string[];
 }
@@ -57,6 +59,7 @@ export function listFunctions(service: Service): FunctionSpec[] {
         minify: props.Minify ?? true,
         sourcemap: props.Sourcemap ?? false,
         external: props.External ?? [],
+        ...(props.MainFields === undefined ? {} : { mainFields: props.MainFields.split(",") }),
       },
     });
   }

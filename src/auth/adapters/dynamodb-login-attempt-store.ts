@@ -1,11 +1,11 @@
 import { DeleteCommand, GetCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
-import * as z from "zod";
 import { documentClient, isConditionalCheckFailed } from "../../shared/dynamodb";
+import * as z from "../../shared/schema";
 import type { LoginAttemptStore, LoginAttemptWindow } from "../domain/ports";
 
 const attemptItemSchema = z.object({
-  attempts: z.number().int().nonnegative(),
-  windowStartedAt: z.number().int(),
+  attempts: z.number().check(z.int(), z.nonnegative()),
+  windowStartedAt: z.number().check(z.int()),
 });
 
 export const loginFailureKey = (username: string) => `LOGINFAIL#${username}`;

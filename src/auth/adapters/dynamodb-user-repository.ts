@@ -1,6 +1,6 @@
 import { GetCommand, PutCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
-import * as z from "zod";
 import { documentClient, isConditionalCheckFailed } from "../../shared/dynamodb";
+import * as z from "../../shared/schema";
 import type { UserRecord, UserRepository } from "../domain/ports";
 
 const userItemSchema = z.object({

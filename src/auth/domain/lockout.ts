@@ -1,10 +1,10 @@
-import * as z from "zod";
+import * as z from "../../shared/schema";
 import type { LockoutPolicy, LoginAttemptWindow } from "./ports";
 
 /** The shape of the lock-out policy document kept in SSM. */
 export const lockoutPolicySchema = z.object({
-  maxAttempts: z.number().int().positive(),
-  windowSeconds: z.number().int().positive(),
+  maxAttempts: z.number().check(z.int(), z.positive()),
+  windowSeconds: z.number().check(z.int(), z.positive()),
 });
 
 export type AttemptDecision =

@@ -1,16 +1,16 @@
-import * as z from "zod";
 import { stripTrailingSlash } from "../../shared/config";
 import { DependencyError } from "../../shared/errors";
 import { correlationHeaders } from "../../shared/observability";
+import * as z from "../../shared/schema";
 import type { SignedHttpClient } from "../../shared/signed-http";
 import type { ExactLocation, LocationReader } from "../domain/profile";
 
 const DEPENDENCY = "location";
 
 const locationBody = z.object({
-  latitude: z.number().min(-90).max(90),
-  longitude: z.number().min(-180).max(180),
-  updatedAt: z.string().min(1),
+  latitude: z.number().check(z.minimum(-90), z.maximum(90)),
+  longitude: z.number().check(z.minimum(-180), z.maximum(180)),
+  updatedAt: z.string().check(z.minLength(1)),
 });
 
 const notFoundBody = z.object({ error: z.object({ code: z.literal("not_found") }) });

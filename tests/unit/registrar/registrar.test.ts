@@ -21,7 +21,9 @@ import {
   type PartState,
   type Registration,
 } from "../../../src/registrar/domain/registrar";
+import { createRegistrarHandler } from "../../../src/registrar/handler";
 import { buildRegistrar, partsFrom } from "../../../src/registrar/wiring";
+import type { HttpAnswer, HttpRequestInit } from "../../../src/shared/http-request";
 import type { SignedHttpClient } from "../../../src/shared/signed-http";
 
 const lambda = mockClient(LambdaClient);
@@ -312,16 +314,10 @@ describe("registrar wiring", () => {
 });
 
 describe("registrar handler", () => {
-  const fetchSpy = jest.spyOn(globalThis, "fetch");
-  const savedEnv = { ...process.env };
-
-  afterAll(() => {
-    fetchSpy.mockRestore();
-    process.env = savedEnv;
-  });
+  const fetchSpy = jest.fn<Promise<HttpAnswer>, [string, HttpRequestInit]>();
 
   test("signs the catalog call with SigV4 for execute-api and returns the outcome", async () => {
-    Object.assign(process.env, {
+    const env = {
       SERVICE_NAME: "location",
       SERVICE_VERSION: "v1",
       FUNCTION_NAMES: FUNCTIONS.join(","),
@@ -331,13 +327,16 @@ describe("registrar handler", () => {
       CATALOG_API_URL: "https://cat456.execute-api.us-east-1.amazonaws.com/dev",
       REGISTRATION_TTL_SECONDS: "300",
       AWS_REGION: "us-east-1",
-      AWS_ACCESS_KEY_ID: "AKIDEXAMPLE",
-      AWS_SECRET_ACCESS_KEY: "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY",
+    };
+    const credentials = async () => ({
+      accessKeyId: "AKIDEXAMPLE",
+      secretAccessKey: "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY",
     });
     givenParts({ functions: ["svc-get"], api: true });
-    fetchSpy.mockResolvedValue(new Response("{}", { status: 201 }));
-    const { handler } =
-      require("../../../src/registrar/handler") as typeof import("../../../src/registrar/handler");
+    fetchSpy.mockResolvedValue({ status: 201, text: async () => "{}" });
+    const handler = createRegistrarHandler({
+      registrar: buildRegistrar(env, { fetch: fetchSpy, credentials, inspector: new AwsPartsInspector() }),
+    });
 
     const outcome = await handler({} as ScheduledEvent, { functionName: "registrar" } as Context);
 

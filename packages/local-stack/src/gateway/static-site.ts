@@ -1,6 +1,7 @@
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { extname, isAbsolute, join, relative, resolve } from "node:path";
 import type { StaticSite } from "../template";
+import { drain, type Reply, type TargetRequest } from "./request";
 
 /** How the gateway answers for a template's static site (see template/static-sites.ts). */
 export interface StaticAnswer {
@@ -63,4 +64,20 @@ export function staticAnswer(site: StaticSite, path: string, accept: string): St
     body: readFileSync(file),
     detail: `static ${relative(site.directory, file)}`,
   };
+}
+
+/**
+ * Stage 1b: a GET or HEAD for a path under no mounted API goes to the site, if
+ * one is served and has something for it; otherwise the request goes on.
+ */
+export function serveSite(
+  target: TargetRequest,
+  site: StaticSite | undefined,
+  mounts: ReadonlyMap<string, unknown>,
+): Reply | undefined {
+  if (!site || (target.method !== "GET" && target.method !== "HEAD")) return undefined;
+  if (mounts.has(target.segments[0] ?? "")) return undefined;
+  const answer = staticAnswer(site, `/${target.segments.join("/")}`, target.headers.accept ?? "");
+  if (answer) drain(target.request);
+  return answer;
 }

@@ -1,0 +1,159 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+
+/**
+ * Answers every AWS call the functions make during the benchmark, from
+ * fixed data, so a cold start measures the function and not a store. One
+ * port serves them all: JSON-protocol services by their X-Amz-Target, REST
+ * ones (Lambda, API Gateway) and the services' own APIs by path.
+ */
+export interface StubData {
+  /** The items in each table, by table name; GetItem finds one by its key attributes. */
+  items: Record<string, Array<Record<string, unknown>>>;
+  /** SecretString of every secret's AWSCURRENT version (there is no AWSPREVIOUS). */
+  secret: string;
+  /** Value of every SSM parameter. */
+  parameter: string;
+  /** Body of `GET <base>/locations/{id}`. */
+  location: Record<string, unknown>;
+}
+
+export interface AwsStub {
+  url: string;
+  /** Requests answered so far, by operation, for checking that a run made the calls it should. */
+  calls: Map<string, number>;
+  close(): Promise<void>;
+}
+
+type Reply = { status: number; body: unknown; type?: string };
+
+function toAttributeValue(value: unknown): unknown {
+  if (typeof value === "string") return { S: value };
+  if (typeof value === "number") return { N: String(value) };
+  if (typeof value === "boolean") return { BOOL: value };
+  if (value === null) return { NULL: true };
+  return { S: JSON.stringify(value) };
+}
+
+function marshal(item: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(item).map(([key, value]) => [key, toAttributeValue(value)]));
+}
+
+function attributeText(value: unknown): string {
+  const attribute = value as Record<string, unknown>;
+  return String(attribute.S ?? attribute.N ?? "");
+}
+
+function findItem(data: StubData, input: Record<string, unknown>): Record<string, unknown> | undefined {
+  const key = Object.entries((input.Key ?? {}) as Record<string, unknown>);
+  return data.items[String(input.TableName)]?.find((item) =>
+    key.every(([name, value]) => String(item[name]) === attributeText(value)),
+  );
+}
+
+function jsonTarget(target: string, input: Record<string, unknown>, data: StubData, url: string): Reply {
+  const operation = target.slice(target.indexOf(".") + 1);
+  switch (operation) {
+    case "GetItem": {
+      const item = findItem(data, input);
+      return { status: 200, body: item ? { Item: marshal(item) } : {} };
+    }
+    case "DeleteItem": {
+      const item = findItem(data, input);
+      return {
+        status: 200,
+        body: item && input.ReturnValues === "ALL_OLD" ? { Attributes: marshal(item) } : {},
+      };
+    }
+    case "PutItem":
+    case "UpdateItem":
+      return { status: 200, body: {} };
+    case "GetParameter": {
+      const name = String(input.Name);
+      return {
+        status: 200,
+        body: { Parameter: { Name: name, Type: "String", Value: data.parameter, Version: 1 } },
+      };
+    }
+    case "GetSecretValue":
+      if (input.VersionStage === "AWSPREVIOUS") {
+        return {
+          status: 400,
+          body: { __type: "ResourceNotFoundException", message: "no AWSPREVIOUS version" },
+        };
+      }
+      return {
+        status: 200,
+        body: {
+          ARN: String(input.SecretId),
+          Name: "bench-secret",
+          SecretString: data.secret,
+          VersionId: "v1",
+          VersionStages: ["AWSCURRENT"],
+        },
+      };
+    default:
+      return { status: 400, body: { __type: "UnknownOperationException", message: `${target} at ${url}` } };
+  }
+}
+
+function restPath(method: string, path: string, data: StubData, baseUrl: string): Reply | undefined {
+  if (method === "GET" && path.startsWith("/2015-03-31/functions/")) {
+    const name = decodeURIComponent(path.split("/")[3] ?? "");
+    return { status: 200, body: { Configuration: { FunctionName: name, State: "Active" } } };
+  }
+  const stage = /^\/restapis\/([^/]+)\/stages\/([^/]+)$/.exec(path);
+  if (method === "GET" && stage) return { status: 200, body: { stageName: stage[2] } };
+  const api = /^\/restapis\/([^/]+)$/.exec(path);
+  if (method === "GET" && api) return { status: 200, body: { id: api[1], name: "bench" } };
+  if (method === "GET" && /^\/dev\/locations\/[^/]+$/.test(path)) return { status: 200, body: data.location };
+  if (method === "GET" && /^\/dev\/catalog\/[^/]+\/[^/]+$/.test(path)) {
+    return { status: 200, body: { endpoint_url: `${baseUrl}/dev`, ttl: 300, status: "healthy" } };
+  }
+  if (method === "POST" && path === "/dev/catalog/register") return { status: 201, body: {} };
+  if (method === "POST" && path === "/dev/catalog/deregister") return { status: 200, body: {} };
+  return undefined;
+}
+
+function operationName(request: IncomingMessage, path: string): string {
+  const target = request.headers["x-amz-target"];
+  return typeof target === "string" ? target : `${request.method} ${path.replace(/\/[^/]*$/, "/*")}`;
+}
+
+export async function startAwsStub(data: StubData): Promise<AwsStub> {
+  const calls = new Map<string, number>();
+  let url = "";
+  const server: Server = createServer((request: IncomingMessage, response: ServerResponse) => {
+    const chunks: Buffer[] = [];
+    request.on("data", (chunk: Buffer) => chunks.push(chunk));
+    request.on("end", () => {
+      const path = new URL(request.url ?? "/", url).pathname;
+      const name = operationName(request, path);
+      calls.set(name, (calls.get(name) ?? 0) + 1);
+      const text = Buffer.concat(chunks).toString("utf8");
+      const target = request.headers["x-amz-target"];
+      const reply =
+        typeof target === "string"
+          ? jsonTarget(target, text === "" ? {} : (JSON.parse(text) as Record<string, unknown>), data, url)
+          : (restPath(request.method ?? "GET", path, data, url) ?? { status: 404, body: { message: path } });
+      const body = JSON.stringify(reply.body);
+      response.writeHead(reply.status, {
+        "content-type": typeof target === "string" ? "application/x-amz-json-1.1" : "application/json",
+        "content-length": Buffer.byteLength(body),
+        "x-amzn-requestid": "bench",
+      });
+      response.end(body);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return {
+    url,
+    calls,
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
