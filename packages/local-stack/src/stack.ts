@@ -185,6 +185,15 @@ class Registry implements FunctionRegistry {
   }
 }
 
+/** Credentials for a role session that lives as long as the stack (AWS's shape: ASIA key, session token). */
+function temporaryCredentials(): FunctionCredentials {
+  return {
+    accessKeyId: `ASIA${randomBytes(8).toString("hex").toUpperCase()}`,
+    secretAccessKey: randomBytes(30).toString("base64"),
+    sessionToken: randomBytes(64).toString("base64"),
+  };
+}
+
 export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
   const { project } = options;
   const startedAt = performance.now();
@@ -316,6 +325,11 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       plans.flatMap((plan) => plan.functions.map((fn) => fn.id)),
     );
     const functions: Record<string, LocalFunctionInfo> = {};
+    const integrationRoles = new Map<string, FunctionCredentials>();
+    gateway.connectAwsServices({
+      dynamodbUrl: dynamo.url,
+      credentials: (callerId) => integrationRoles.get(callerId),
+    });
     for (const plan of plans) {
       for (const fn of plan.functions) {
         const built = (await builds.get(fn.id)) ?? { ok: false, error: "not built" };
@@ -343,7 +357,27 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
           ),
         );
       }
-      for (const api of plan.apis) gateway.mount(api);
+      for (const api of plan.apis) {
+        for (const warning of gateway.mount(api))
+          stackLog(log, "WARN", warning, { service: plan.service.name });
+        for (const route of api.routes) {
+          const role = route.integration.type === "AWS" ? route.integration.role : undefined;
+          if (!role || integrationRoles.has(role.callerId)) continue;
+          // API Gateway's session of the role: its calls are held to the role's policy like a function's.
+          const issued = temporaryCredentials();
+          integrationRoles.set(role.callerId, issued);
+          callers.add(
+            functionCaller(
+              role.callerId,
+              "BackplaneAssumeRoleSession",
+              role.roleArn,
+              issued,
+              LOCAL_ACCOUNT_ID,
+              role.identityPolicy,
+            ),
+          );
+        }
+      }
     }
     const [site, ...otherSites] = services.flatMap((service) => staticSitesOf(service, project.root));
     if (site) gateway.serveSite(site);

@@ -17,6 +17,7 @@ import type {
   ServicePlan,
   TableDefinition,
 } from "./model";
+import { type DefinitionRoute, readDefinition } from "./openapi";
 import {
   functionName as functionNameOf,
   hasImplicitApi,
@@ -401,7 +402,10 @@ export async function planService(service: Service, context: PlanContext): Promi
 
   const apis: ApiDefinition[] = [];
   for (const [logicalId, definition] of apiDefinitions) {
-    apis.push({ ...definition.api, routes: apiRoutes.get(logicalId) ?? [] });
+    apis.push({
+      ...definition.api,
+      routes: [...definition.definitionRoutes, ...(apiRoutes.get(logicalId) ?? [])],
+    });
   }
   return { service, stackName, parameters, tables, secrets, ssmParameters, functions, apis, warnings };
 }
@@ -481,6 +485,8 @@ interface PlannedApi {
   api: Omit<ApiDefinition, "routes">;
   defaultAuth: string | undefined;
   authorizers: Map<string, AuthorizerDefinition | { unsupported: string }>;
+  /** Routes declared in the DefinitionBody (non-proxy integrations). */
+  definitionRoutes: RouteDefinition[];
 }
 
 function planApi(
@@ -496,9 +502,9 @@ function planApi(
   const globals = service.template.Globals?.Api ?? {};
   const raw = (name: string): unknown => mergeGlobals(globals[name], declared?.Properties?.[name]);
   const property = (name: string): unknown => evaluator.evaluate(raw(name), `${where}.Properties.${name}`);
-  if (raw("DefinitionBody") !== undefined || raw("DefinitionUri") !== undefined) {
+  if (raw("DefinitionUri") !== undefined) {
     warnings.push(
-      `${service.name}/${local.logicalId}: OpenAPI definitions are not read locally; routes come from function Api events`,
+      `${service.name}/${local.logicalId}: DefinitionUri is not read locally (a DefinitionBody is); routes come from function Api events`,
     );
   }
   const stage = declared
@@ -561,6 +567,14 @@ function planApi(
     `${service.name}/${local.logicalId}`,
   );
   warnings.push(...policyWarnings);
+  const definition = definitionRoutes(raw("DefinitionBody"), authorizers, {
+    evaluator,
+    service: service.name,
+    apiLogicalId: local.logicalId,
+    file,
+    where,
+    warnings,
+  });
   return {
     api: {
       service: service.name,
@@ -573,11 +587,82 @@ function planApi(
       // SAM writes `/` as `~1` in BinaryMediaTypes (a JSON-pointer escape).
       binaryMediaTypes: Array.isArray(binary) ? binary.map((type) => String(type).replaceAll("~1", "/")) : [],
       cors: corsOf(property("Cors")),
+      stageVariables: stageVariablesOf(property("Variables"), `${where}.Properties.Variables`),
+      models: definition.models,
       ...(resourcePolicy ? { resourcePolicy } : {}),
     },
     defaultAuth: optionalString(auth.DefaultAuthorizer),
     authorizers,
+    definitionRoutes: definition.routes,
   };
+}
+
+/** The DefinitionBody's routes, with their authorizers and their integration roles' policies. */
+function definitionRoutes(
+  body: unknown,
+  authorizers: Map<string, AuthorizerDefinition | { unsupported: string }>,
+  scope: {
+    evaluator: TemplateEvaluator;
+    service: string;
+    apiLogicalId: string;
+    file: string;
+    where: string;
+    warnings: string[];
+  },
+): { routes: RouteDefinition[]; models: Record<string, unknown> } {
+  if (body === undefined) return { routes: [], models: {} };
+  const label = `${scope.service}/${scope.apiLogicalId}`;
+  const reading = readDefinition(
+    scope.evaluator.evaluate(body, `${scope.where}.Properties.DefinitionBody`),
+    label,
+  );
+  scope.warnings.push(...reading.warnings);
+  const authOf = (declared: DefinitionRoute["auth"]): RouteAuth => {
+    if (declared.kind !== "AUTHORIZER") return { kind: declared.kind };
+    const authorizer = authorizers.get(declared.name);
+    if (!authorizer) {
+      return {
+        kind: "UNSUPPORTED",
+        reason: `security names '${declared.name}', which is not in Auth.Authorizers`,
+      };
+    }
+    return "unsupported" in authorizer
+      ? { kind: "UNSUPPORTED", reason: authorizer.unsupported }
+      : { kind: "LAMBDA", authorizer };
+  };
+  const routes = reading.routes.map((route): RouteDefinition => {
+    if (route.credentials !== undefined) {
+      const identity = functionIdentityPolicy(
+        scope.evaluator,
+        scope.apiLogicalId,
+        { Type: "AWS::Serverless::Function", Properties: { Role: route.credentials } },
+        scope.file,
+      );
+      scope.warnings.push(...identity.warnings);
+      route.integration.role = {
+        roleArn: route.credentials,
+        callerId: `${label}:${route.credentials.split("/").pop() ?? route.credentials}`,
+        identityPolicy: identity.policy,
+      };
+    }
+    return {
+      method: route.method,
+      path: route.path,
+      auth: authOf(route.auth),
+      integration: route.integration,
+    };
+  });
+  return { routes, models: reading.models };
+}
+
+function stageVariablesOf(value: unknown, where: string): Record<string, string> {
+  const variables: Record<string, string> = {};
+  for (const [name, text] of Object.entries(asRecord(value, where))) {
+    const resolved = optionalString(text);
+    if (resolved === undefined) throw new TemplateError(`${where}.${name} must be a string`);
+    variables[name] = resolved;
+  }
+  return variables;
 }
 
 function unquote(value: unknown): string | undefined {
