@@ -108,6 +108,7 @@ describe("web template: the distribution", () => {
     "auth",
     "location",
     "profile",
+    "comments",
   ])("/%s/* goes to that service's API stage, uncached, with every viewer header but Host", (service) => {
     const behaviour = behaviours.find((b) => b.PathPattern === `/${service}/*`);
     expect(behaviour).toBeDefined();
