@@ -54,6 +54,24 @@ async function saveProfile(page: Page, displayName: string, bio: string): Promis
   await page.getByRole("button", { name: "Save profile" }).click();
 }
 
+/** Signs a user up and logs in through the API (not the page), for data the test needs around it. */
+async function apiToken(name: string): Promise<string> {
+  const json = { "content-type": "application/json" };
+  const credentials = JSON.stringify({ username: name, password: PASSWORD });
+  const created = await fetch(`${stack.endpoints.auth}/users`, {
+    method: "POST",
+    headers: json,
+    body: credentials,
+  });
+  expect(created.status).toBe(201);
+  const login = await fetch(`${stack.endpoints.auth}/tokens`, {
+    method: "POST",
+    headers: json,
+    body: credentials,
+  });
+  return ((await login.json()) as { token: string }).token;
+}
+
 const unique = (prefix: string) => `${prefix}${Date.now().toString(36)}${Math.floor(Math.random() * 1e4)}`;
 
 beforeAll(async () => {
@@ -144,6 +162,56 @@ describe("the public profile page in Chromium", () => {
     }
   });
 
+  test("comments: post one logged in, see it from a fresh browser, load more with nextToken, delete my own", async () => {
+    const page = await newPage();
+    await logIn(page, username);
+    await page.goto(`${base}/u/${encodeURIComponent(userId)}`);
+    await visible(page.getByText("No comments yet."));
+    // Ten older comments from another user, through the API, so the page has more than one page of them.
+    const token = await apiToken(unique("cy"));
+    for (let n = 1; n <= 10; n++) {
+      const posted = await fetch(
+        `${stack.endpoints.comments}/profiles/${encodeURIComponent(userId)}/comments`,
+        {
+          method: "POST",
+          headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
+          body: JSON.stringify({ message: `Older comment ${n}` }),
+        },
+      );
+      expect(posted.status).toBe(201);
+    }
+    await page.locator("#comment-message").fill("A <b>bold</b> claim about engines");
+    await page.getByRole("button", { name: "Post comment" }).click();
+    await visible(page.getByText("Comment posted."));
+
+    const viewer = await newPage();
+    await viewer.goto(`${base}/u/${encodeURIComponent(userId)}`);
+    const comments = viewer.locator("li.comment");
+    await hasText(comments.first(), "A <b>bold</b> claim about engines");
+    expect(await viewer.locator("li.comment b").count()).toBe(0);
+    await eventually(async () => expect(await comments.count()).toBe(10));
+    // Not logged in: no form, no delete buttons.
+    expect(await viewer.locator("#comment-message").count()).toBe(0);
+    expect(await viewer.getByRole("button", { name: "Delete my comment" }).count()).toBe(0);
+    await viewer.getByRole("button", { name: "Load more comments" }).click();
+    await eventually(async () => expect(await comments.count()).toBe(11));
+    await hasText(comments.last(), "Older comment 1");
+    await eventually(async () =>
+      expect(await viewer.getByRole("button", { name: "Load more comments" }).isHidden()).toBe(true),
+    );
+    await screenshot(viewer, "public-page-comments");
+
+    // The author sees a delete button on their own comment only, and it is gone for everyone after.
+    await page.reload();
+    const mine = page.locator("li.comment", { hasText: "A <b>bold</b> claim" });
+    await visible(mine);
+    expect(await page.getByRole("button", { name: "Delete my comment" }).count()).toBe(1);
+    await mine.getByRole("button", { name: "Delete my comment" }).click();
+    await visible(page.getByText("Comment deleted."));
+    await viewer.reload();
+    await hasText(viewer.locator("li.comment").first(), "Older comment 10");
+  });
+
   test("two tabs editing the same profile: the second save is refused with a clear 412 message", async () => {
     const first = await newPage();
     const second = await newPage();
@@ -183,7 +251,7 @@ describe("the public profile page in Chromium", () => {
     }
   });
 
-  test("hostile text in a profile renders as text, never as markup", async () => {
+  test("hostile text in a profile and a comment renders as text, never as markup", async () => {
     const page = await newPage();
     const hostile = unique("eve");
     const eveId = await signUpAndLogIn(page, hostile);
@@ -192,11 +260,17 @@ describe("the public profile page in Chromium", () => {
     const bio = `<script>window.__pwned='bio'</script>\u202Edesrever ${longWord}`;
     await saveProfile(page, name, bio);
     await visible(page.getByText(/^Saved/));
+    const comment = `<img src=x onerror="window.__pwned='comment'"><script>window.__pwned='c'</script>\u202E${"Z".repeat(300)}`;
+    await page.goto(`${base}/u/${encodeURIComponent(eveId)}`);
+    await page.locator("#comment-message").fill(comment);
+    await page.getByRole("button", { name: "Post comment" }).click();
+    await visible(page.getByText("Comment posted."));
 
     const viewer = await newPage();
     await viewer.goto(`${base}/u/${encodeURIComponent(eveId)}`);
     await hasText(viewer.locator("h1"), name);
     await hasText(viewer.locator("article > p.user-text"), bio);
+    await hasText(viewer.locator("li.comment p.user-text"), comment);
     // Runs in the page (a string: this file is type-checked without the DOM library).
     const report = await viewer.evaluate(`(() => {
       const main = document.querySelector("main");
