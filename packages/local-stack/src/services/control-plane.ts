@@ -233,15 +233,25 @@ async function invokeFunction(call: Call, body: Buffer, name: string): Promise<v
 
 /** GetRestApi and GetStage. */
 function apiGatewayCall(call: Call, rawId: string, rawStage: string | undefined): void {
-  const { body, response, access } = call;
-  if (body === "too-large") {
-    sendJson(
-      response,
+  const [status, body, headers] = apiGatewayAnswer(call, rawId, rawStage);
+  sendJson(call.response, status, body, headers);
+}
+
+type Answer = [status: number, body: unknown, headers?: Record<string, string>];
+
+function apiGatewayAnswer(call: Call, rawId: string, rawStage: string | undefined): Answer {
+  const { access } = call;
+  const notFound = (message: string): Answer => [
+    404,
+    { message },
+    { "x-amzn-ErrorType": "NotFoundException" },
+  ];
+  if (call.body === "too-large") {
+    return [
       413,
       { message: "Request is too large" },
       { "x-amzn-ErrorType": "RequestEntityTooLargeException" },
-    );
-    return;
+    ];
   }
   const id = decodeURIComponent(rawId);
   const restApiArn = `arn:${access.partition}:apigateway:${access.region}::/restapis/${id}`;
@@ -249,28 +259,22 @@ function apiGatewayCall(call: Call, rawId: string, rawStage: string | undefined)
     action: "apigateway:GET",
     resource: rawStage === undefined ? restApiArn : `${restApiArn}/stages/${decodeURIComponent(rawStage)}`,
   });
-  if (denial !== undefined) return accessDenied(response, denial);
+  if (denial !== undefined)
+    return [403, { Message: denial }, { "x-amzn-ErrorType": "AccessDeniedException" }];
   const found = call.plane.getRestApi(id);
-  if (!found) {
-    const message = `Invalid API identifier specified 000000000000:${rawId}`;
-    return sendJson(response, 404, { message }, { "x-amzn-ErrorType": "NotFoundException" });
-  }
+  if (!found) return notFound(`Invalid API identifier specified 000000000000:${rawId}`);
   const { stage, ...restApi } = found;
   if (rawStage === undefined) {
-    return sendJson(response, 200, {
-      ...restApi,
-      apiKeySource: "HEADER",
-      endpointConfiguration: { types: ["EDGE"] },
-    });
+    return [200, { ...restApi, apiKeySource: "HEADER", endpointConfiguration: { types: ["EDGE"] } }];
   }
-  if (decodeURIComponent(rawStage) !== stage) {
-    const message = "Invalid stage identifier specified";
-    return sendJson(response, 404, { message }, { "x-amzn-ErrorType": "NotFoundException" });
-  }
-  sendJson(response, 200, {
-    stageName: stage,
-    deploymentId: "local",
-    createdDate: found.createdDate,
-    lastUpdatedDate: found.createdDate,
-  });
+  if (decodeURIComponent(rawStage) !== stage) return notFound("Invalid stage identifier specified");
+  return [
+    200,
+    {
+      stageName: stage,
+      deploymentId: "local",
+      createdDate: found.createdDate,
+      lastUpdatedDate: found.createdDate,
+    },
+  ];
 }
