@@ -1,6 +1,6 @@
 import { chmodSync, mkdirSync, readdirSync } from "node:fs";
-import { join } from "node:path";
 import type { IncomingMessage, Server, ServerResponse } from "node:http";
+import { join } from "node:path";
 import {
   CreateTableCommand,
   DescribeTableCommand,

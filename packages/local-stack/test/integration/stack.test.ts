@@ -127,7 +127,10 @@ describe("deploying the templates locally", () => {
     stack = await startFixtureStack({ dataDir });
     const { dynamodb } = clients(stack);
     await dynamodb.send(
-      new PutItemCommand({ TableName: "meridian-local-alpha-ItemsTable", Item: { pk: { S: "a" }, sk: { S: "1" } } }),
+      new PutItemCommand({
+        TableName: "meridian-local-alpha-ItemsTable",
+        Item: { pk: { S: "a" }, sk: { S: "1" } },
+      }),
     );
     dynamodb.destroy();
     await stack.stop({ keepData: true });
