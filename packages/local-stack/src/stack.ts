@@ -295,11 +295,13 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const apis = describeApis(project, services, environment, gateway.url);
     const context = { region, dynamodbEndpoint: dynamo.url, awsEndpoint: aws.url };
     const plans: ServicePlan[] = [];
+    const managedPolicies = new Map<string, unknown>();
     for (const service of services) {
       const plan = await planService(service, {
         project,
         environment,
         apis,
+        managedPolicies,
         lookupParameter: async (name) => aws.parameters.find(name)?.value,
       });
       plans.push(plan);

@@ -52,6 +52,11 @@ export interface PlanContext {
   lookupParameter(name: string): Promise<string | undefined>;
   /** Every local API of every service, so execute-api URLs become gateway URLs. */
   apis: LocalApi[];
+  /**
+   * Managed policies of the services planned so far, by ARN; planService adds
+   * its own. Permissions boundaries (ops' policy, read through SSM) are looked up here.
+   */
+  managedPolicies?: Map<string, unknown>;
 }
 
 const IMPLICIT_API = "ServerlessRestApi";
@@ -276,6 +281,12 @@ export async function planService(service: Service, context: PlanContext): Promi
         });
         break;
       }
+      case "AWS::IAM::ManagedPolicy":
+        context.managedPolicies?.set(
+          String(evaluator.evaluate({ Ref: logicalId }, where)),
+          field("PolicyDocument"),
+        );
+        break;
       case "AWS::SSM::Parameter": {
         const type = optionalString(field("Type")) ?? "String";
         if (type !== "String" && type !== "StringList" && type !== "SecureString") {
@@ -362,7 +373,7 @@ export async function planService(service: Service, context: PlanContext): Promi
     const roleArn = functionRoleArn(evaluator, logicalId, property("Role"), where);
     if (!isRoleArn(roleArn))
       warnings.push(`${id}: Role '${roleArn}' is not an IAM role ARN; resource policies match it as it is`);
-    const identity = functionIdentityPolicy(evaluator, logicalId, resource, file);
+    const identity = functionIdentityPolicy(evaluator, logicalId, resource, file, context.managedPolicies);
     warnings.push(...identity.warnings);
     const timeout = Number(property("Timeout") ?? 3);
     const memory = Number(property("MemorySize") ?? 128);
