@@ -382,7 +382,6 @@ const EXECUTION_ROLE_COVERS: Record<string, string[]> = {
     "iam:PassRole",
     "s3:GetObject",
   ],
-  "AWS::IAM::Role": ["iam:CreateRole", "iam:PutRolePolicy", "iam:DeleteRole", "iam:PassRole"],
   "AWS::IAM::ManagedPolicy": ["iam:CreatePolicy", "iam:GetPolicy"],
   "AWS::Serverless::Api": ["apigateway:POST", "apigateway:PATCH", "lambda:AddPermission"],
   // The roles API Gateway assumes for AWS service integrations (comments); it passes them too.
