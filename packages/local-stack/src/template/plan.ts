@@ -283,7 +283,7 @@ export async function planService(service: Service, context: PlanContext): Promi
   const apiDefinitions = new Map(
     ownApis.map((api) => [
       api.logicalId,
-      planApi(api, service, evaluator, planning.file, planning.warnings, stackName),
+      planApi(api, service, evaluator, planning.file, planning.warnings, stackName, planning.managedPolicies),
     ]),
   );
   const apiRoutes = new Map<string, RouteDefinition[]>();
@@ -569,6 +569,7 @@ function planApi(
   file: string,
   warnings: string[],
   stackName: string,
+  managedPolicies: Map<string, unknown>,
 ): PlannedApi {
   const declared = service.template.Resources[local.logicalId];
   const where = `${file}: Resources.${local.logicalId}`;
@@ -613,6 +614,7 @@ function planApi(
     file,
     where,
     warnings,
+    managedPolicies,
   });
   return {
     api: {
@@ -647,6 +649,8 @@ function definitionRoutes(
     file: string;
     where: string;
     warnings: string[];
+    /** Where the integration roles' permissions boundaries are looked up. */
+    managedPolicies: Map<string, unknown>;
   },
 ): { routes: RouteDefinition[]; models: Record<string, unknown> } {
   if (body === undefined) return { routes: [], models: {} };
@@ -676,6 +680,7 @@ function definitionRoutes(
         scope.apiLogicalId,
         { Type: "AWS::Serverless::Function", Properties: { Role: route.credentials } },
         scope.file,
+        scope.managedPolicies,
       );
       scope.warnings.push(...identity.warnings);
       route.integration.role = {
