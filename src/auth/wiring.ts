@@ -1,6 +1,6 @@
 import { loadConfig, nonEmpty, positiveInt } from "../shared/config";
 import * as z from "../shared/schema";
-import { DynamoDbLoginAttemptStore } from "./adapters/dynamodb-login-attempt-store";
+import { DynamoDbLoginRecordStore } from "./adapters/dynamodb-login-record-store";
 import { DynamoDbUserRepository } from "./adapters/dynamodb-user-repository";
 import { SecretsManagerSigningKeySource } from "./adapters/secrets-signing-key-source";
 import { SsmLockoutPolicySource } from "./adapters/ssm-lockout-policy-source";
@@ -43,8 +43,7 @@ export function createLoginService(env: NodeJS.ProcessEnv = process.env): LoginS
     env,
   );
   return new LoginService({
-    users: new DynamoDbUserRepository(config.USERS_TABLE_NAME),
-    attempts: new DynamoDbLoginAttemptStore(config.USERS_TABLE_NAME),
+    records: new DynamoDbLoginRecordStore(config.USERS_TABLE_NAME),
     policy: new SsmLockoutPolicySource(
       config.LOCKOUT_POLICY_PARAMETER,
       config.LOCKOUT_POLICY_MAX_AGE_SECONDS,

@@ -10,7 +10,9 @@ const login = createLoginService();
 export const handler = httpHandler(async (request) => {
   const { username, password } = request.body(loginRequestSchema);
   try {
-    const issued = await login.login(username, password);
+    // The TCP peer as API Gateway saw it: a client cannot choose it as it could a header.
+    const sourceAddress = request.event.requestContext?.identity?.sourceIp ?? "unknown";
+    const issued = await login.login(username, password, sourceAddress);
     metrics.addMetric("LoginSucceeded", MetricUnit.Count, 1);
     // A bearer token must not be stored by caches on the way (RFC 6749 section 5.1).
     return json(201, issued, { "Cache-Control": "no-store" });
