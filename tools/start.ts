@@ -12,7 +12,7 @@ import {
 } from "@meridian/local-stack";
 import { meridianProject } from "./lib/local-project";
 import { ROOT } from "./lib/project";
-import { ENDPOINTS_FILE, removeStackState, writeStackState } from "./lib/stack-state";
+import { removeStackState, stateFilesFor, writeStackState } from "./lib/stack-state";
 
 const USAGE = `Usage: npm start [-- options]
 
@@ -87,7 +87,8 @@ async function main(): Promise<number> {
     scheduleEveryMs: scheduleEvery,
     ...(values.services ? { services: values.services.split(",").map((name) => name.trim()) } : {}),
   });
-  writeStackState(stack);
+  const stateFiles = stateFilesFor(values["data-dir"]);
+  writeStackState(stack, stateFiles);
   const seconds = ((performance.now() - started) / 1000).toFixed(1);
   const awsLabel = "SSM, Secrets Manager, Lambda, API Gateway";
   const width = Math.max(...Object.keys(stack.endpoints).map((name) => name.length), "schedules".length);
@@ -102,10 +103,10 @@ async function main(): Promise<number> {
     "",
     `  ${"DynamoDB".padEnd(width)}  ${stack.dynamodbEndpoint}`,
     `  ${"AWS APIs".padEnd(width)}  ${stack.awsEndpoint} (${awsLabel})`,
-    `  ${"data".padEnd(width)}  ${relative(ROOT, stack.dataDir) || stack.dataDir} (kept across restarts; --reset wipes it)`,
+    `  ${"data".padEnd(width)}  ${relative(ROOT, stack.dataDir) || stack.dataDir} (${values.reset ? "wiped by --reset: a fresh start" : "kept across restarts; --reset wipes it"})`,
     `  ${"schedules".padEnd(width)}  ${scheduleEvery === "template" ? "at the templates' rates" : `every ${scheduleEvery / 1000} s`} (--schedule-every)`,
     "",
-    `  Endpoints are in ${relative(ROOT, ENDPOINTS_FILE)}. Ctrl+C stops.`,
+    `  Endpoints are in ${relative(ROOT, stateFiles.endpoints) || stateFiles.endpoints}. Ctrl+C stops.`,
     "",
   ];
   console.log(lines.join("\n"));
@@ -123,7 +124,7 @@ async function main(): Promise<number> {
         .stop()
         .catch((error: unknown) => console.error(`Stopping failed: ${(error as Error).message}`))
         .finally(() => {
-          removeStackState();
+          removeStackState(stateFiles);
           done();
         });
     };
