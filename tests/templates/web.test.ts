@@ -161,7 +161,9 @@ describe("web template: the distribution", () => {
 
 describe("web template: publishing the site", () => {
   test("a new build (a new function version) re-runs the custom resource", () => {
-    expect(props("SiteDeployerFunction").AutoPublishAlias).toBe("live");
+    // From Globals, like every function's alias.
+    expect(props("SiteDeployerFunction").AutoPublishAlias).toBeUndefined();
+    expect(template.Globals?.Function?.AutoPublishAlias).toBe("live");
     expect(props("SiteContent")).toMatchObject({
       ServiceToken: { "Fn::GetAtt": ["SiteDeployerFunction", "Arn"] },
       BucketName: { Ref: "SiteBucket" },
