@@ -2,7 +2,8 @@ import { decideAttempt } from "../../../src/auth/domain/lockout";
 import { INVALID_CREDENTIALS, LoginService } from "../../../src/auth/domain/login";
 import { ScryptPasswordHasher } from "../../../src/auth/domain/password-hasher";
 import { TokenIssuer, TokenVerifier } from "../../../src/auth/domain/tokens";
-import { type AppError, TooManyRequestsError, UnauthorizedError } from "../../../src/shared/errors";
+import { type DomainError, TooManyRequestsError, UnauthorizedError } from "../../../src/shared/errors";
+import { errorToResult } from "../../../src/shared/http";
 import {
   FixedSigningKeySource,
   InMemoryLoginAttemptStore,
@@ -44,12 +45,12 @@ async function setUp(
 }
 
 function describeError(error: unknown) {
-  const appError = error as AppError;
+  const domainError = error as DomainError;
   return {
-    type: appError.constructor,
-    status: appError.status,
-    code: appError.code,
-    message: appError.message,
+    type: domainError.constructor,
+    status: errorToResult(error).status,
+    code: domainError.code,
+    message: domainError.message,
   };
 }
 
@@ -85,9 +86,9 @@ describe("LoginService", () => {
     const locked = await rejectionOf(service.login("alice", WRONG));
 
     expect(locked).toBeInstanceOf(TooManyRequestsError);
-    expect((locked as TooManyRequestsError).status).toBe(429);
+    expect(errorToResult(locked).status).toBe(429);
     // Window opened at t=0; 30 seconds have passed.
-    expect((locked as TooManyRequestsError).headers["Retry-After"]).toBe("870");
+    expect(errorToResult(locked).headers?.["Retry-After"]).toBe("870");
   });
 
   it("refuses even the right password while locked out", async () => {

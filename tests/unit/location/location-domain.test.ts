@@ -5,6 +5,7 @@ import {
   validatePosition,
 } from "../../../src/location/domain/location";
 import { NotFoundError, ValidationError } from "../../../src/shared/errors";
+import { errorToResult } from "../../../src/shared/http";
 
 /** Mirrors the DynamoDB condition: write unless the stored position is newer. */
 class InMemoryLocationStore implements LocationStore {
@@ -61,7 +62,7 @@ describe("validatePosition", () => {
     try {
       validatePosition(latitude, longitude);
     } catch (error) {
-      expect((error as ValidationError).status).toBe(400);
+      expect(errorToResult(error).status).toBe(400);
     }
   });
 
