@@ -1,9 +1,10 @@
 /**
  * npm run configs [-- --env dev] [--out dist/configs] [--samconfig]
  *
- * Validates environments.yaml, every src/<service>/metadata.yaml and the SSM
- * contract between templates, then writes one CodePipeline template
- * configuration per service and environment to <out>/<env>/<service>.json.
+ * Validates environments.yaml, every src/<service>/metadata.yaml, the SSM
+ * contract between templates and every service's configuration, then writes
+ * the root stack's template configuration (the parameters samconfig.toml
+ * passes too) per deployable environment to <out>/<env>/root.json.
  * With --samconfig it also rewrites samconfig.toml from environments.yaml;
  * without, it says whether the committed one is out of date.
  */
@@ -18,6 +19,7 @@ import {
   writeConfigurations,
 } from "./lib/configurations";
 import { displayPath, ROOT } from "./lib/project";
+import { rootConfigurations } from "./lib/root-stack";
 import { checkRootTemplate, ROOT_TEMPLATE_FILE, renderSamconfig, SAMCONFIG_FILE } from "./lib/samconfig";
 
 const USAGE = "usage: npm run configs [-- --env <name>[,<name>...]] [--out <dir>] [--samconfig]";
@@ -52,20 +54,13 @@ async function main(): Promise<void> {
       .join(" -> ")}`,
   );
 
-  const generated = generateConfigurations(project, environments);
+  // Each service's own configuration is checked too (a bad value fails here, naming the file).
+  generateConfigurations(project, environments);
+  const rootFile = displayPath(ROOT_TEMPLATE_FILE);
+  checkRootTemplate(loadTemplate(ROOT_TEMPLATE_FILE), project, rootFile);
+  console.log(`Root template:  ${rootFile} agrees with environments.yaml and the services`);
+  const generated = rootConfigurations(project, environments);
   const written = writeConfigurations(generated, outDir);
-
-  // The root template is only for `sam deploy`; the per-service configurations
-  // above stand without it, so a mismatch warns here and fails the unit tests.
-  if (existsSync(ROOT_TEMPLATE_FILE)) {
-    const rootFile = displayPath(ROOT_TEMPLATE_FILE);
-    try {
-      checkRootTemplate(loadTemplate(ROOT_TEMPLATE_FILE), project, rootFile);
-      console.log(`Root template:  ${rootFile} agrees with environments.yaml and the services`);
-    } catch (error) {
-      console.warn(`Root template:  WARNING ${(error as Error).message}`);
-    }
-  }
   const samconfig = renderSamconfig(project);
   const current = existsSync(SAMCONFIG_FILE) ? readFileSync(SAMCONFIG_FILE, "utf8") : undefined;
   if (args.samconfig) {
@@ -78,7 +73,7 @@ async function main(): Promise<void> {
   }
 
   console.log(
-    `Wrote ${written.length} template configuration(s) (${project.services.length} service(s) x ${environments.length} environment(s): ${environments.join(", ")}) to ${displayPath(outDir)} in ${seconds(startedAt)}`,
+    `Wrote ${written.length} root stack configuration(s) (${generated.map((entry) => entry.stackName).join(", ")}) to ${displayPath(outDir)} in ${seconds(startedAt)}`,
   );
 }
 

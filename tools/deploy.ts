@@ -1,30 +1,62 @@
 /**
- * npm run deploy -- --env dev [--service auth[,location]] [--bucket <artifact bucket>]
- *                   [--region <region>] [--prefix <s3 prefix>] [--poll <seconds>]
- *                   [--preview | --approve] [--dry-run]
+ * npm run deploy -- --env dev [--bucket <artifact bucket>] [--region <region>]
+ *                   [--prefix <s3 prefix>] [--poll <seconds>] [--preview | --approve] [--dry-run]
  *
- * Deploys each service's own stack (meridian-<env>-<service>) in dependency
- * order without SAM CLI: bundle, zip and upload every function, upload the
- * packaged template, then create and execute one change set per service with
- * the same step function the pipeline's deployer Lambda uses
- * (src/pipeline/stack-deployer.ts). Exits non-zero naming the failing
- * resource and CloudFormation's reason. `--preview` stops at the change sets:
- * it prints each service's resource changes (replacements flagged) and
- * deletes them, so an environment that requires approval is reviewed first.
+ * Deploys the environment's one stack, meridian-<env>: the root template
+ * with a nested stack per service, the same stack, template and parameters
+ * `sam deploy --config-env <env>` and the pipeline use (tools/lib/root-stack.ts).
+ * Without SAM CLI: bundle, zip and upload every function, upload each
+ * service's packaged template and the root pointing at them, then create and
+ * execute one change set (nested stacks included) with the step function the
+ * pipeline's deployer Lambda uses (src/pipeline/stack-deployer.ts). Exits
+ * non-zero naming the failing resource (inside its nested stack) and its
+ * reason, or the alarm that rolled a gradual deployment back. `--preview`
+ * stops at the change set: it prints each service's resource changes
+ * (replacements flagged) and deletes it, so an environment that requires
+ * approval is reviewed first.
  */
 import { join } from "node:path";
 import { startDeployment } from "../src/pipeline/deployment";
 import type { StackTarget } from "../src/pipeline/stack-deployer";
 import { type ArtifactStore, DirectoryArtifactStore, S3ArtifactStore } from "./lib/artifacts";
-import { list, parseCli, runMain, seconds } from "./lib/cli";
-import { selectServices } from "./lib/configurations";
-import { packageService } from "./lib/package";
-import { displayPath, ROOT, stackName, templateConfiguration } from "./lib/project";
+import { parseCli, runMain, seconds } from "./lib/cli";
+import type { Project } from "./lib/configurations";
+import { displayPath, type Environment, ROOT } from "./lib/project";
+import { packageRoot, ROOT_STACK, rootDeployment } from "./lib/root-stack";
 import { pollMs, projectAndEnvironment, runStacks, STACK_CLI_OPTIONS } from "./lib/stack-runner";
 
 const USAGE =
-  "usage: npm run deploy -- --env <name> [--service <name>[,<name>...]] [--bucket <artifact bucket>] [--region <region>] [--prefix <s3 prefix>] [--poll <seconds>] [--preview | --approve] [--dry-run]\n" +
+  "usage: npm run deploy -- --env <name> [--bucket <artifact bucket>] [--region <region>] [--prefix <s3 prefix>] [--poll <seconds>] [--preview | --approve] [--dry-run]\n" +
   "       the bucket can also come from MERIDIAN_ARTIFACT_BUCKET";
+
+/**
+ * Packages everything into `store` and returns the change set's target: the
+ * root stack, its packaged template and the environment's root parameters.
+ * Everything is packaged before any stack changes, so a build error never
+ * leaves half an environment updated.
+ */
+export async function deployTarget(
+  project: Project,
+  environment: Environment,
+  options: { store: ArtifactStore; buildDir: string; prefix: string; log?: (line: string) => void },
+): Promise<StackTarget> {
+  const log = options.log ?? (() => {});
+  const packaged = await packageRoot(project, options);
+  for (const service of packaged.services) {
+    const kib = service.functions.reduce((sum, fn) => sum + fn.bytes, 0) / 1024;
+    log(
+      `Packaged ${service.service}: ${service.functions.length} function(s), ${kib.toFixed(0)} KiB -> ${service.templateArtifact.url}`,
+    );
+  }
+  log(`Packaged the root template -> ${packaged.templateArtifact.url}`);
+  const deployment = rootDeployment(environment, project.environmentsFile);
+  return {
+    stackName: deployment.stackName,
+    templateURL: packaged.templateArtifact.url,
+    parameters: deployment.parameters,
+    tags: deployment.tags,
+  };
+}
 
 async function main(): Promise<void> {
   const startedAt = process.hrtime.bigint();
@@ -60,60 +92,34 @@ async function main(): Promise<void> {
   const poll = pollMs(args.poll);
   const region = args.region ?? environment.region;
   const prefix = args.prefix ?? `meridian/${environment.name}`;
-  const services = selectServices(project.services, list(args.service));
   const buildDir = join(ROOT, "dist", "deploy", environment.name);
-
+  const services = project.services.map((service) => service.name).join(" -> ");
   console.log(
-    `Environment ${environment.name} (${region}); order: ${services.map((service) => service.name).join(" -> ")}`,
+    `Environment ${environment.name} (${region}): stack meridian-${environment.name}, nested ${services}`,
   );
   const store: ArtifactStore = dryRun
     ? new DirectoryArtifactStore(join(buildDir, "artifacts"))
     : new S3ArtifactStore({ bucket: bucket ?? "", region });
-
-  // Everything is packaged before any stack changes, so a build error never leaves half an environment updated.
-  const targets = new Map<string, StackTarget>();
-  for (const service of services) {
-    const packaged = await packageService(service, { store, buildDir, prefix });
-    const configuration = templateConfiguration(service, environment, project.environmentsFile);
-    const kib = packaged.functions.reduce((sum, fn) => sum + fn.bytes, 0) / 1024;
-    console.log(
-      `Packaged ${service.name}: ${packaged.functions.length} function(s), ${kib.toFixed(0)} KiB -> ${packaged.templateArtifact.url}`,
-    );
-    targets.set(service.name, {
-      stackName: stackName(environment.name, service.name),
-      templateURL: packaged.templateArtifact.url,
-      parameters: configuration.Parameters,
-      tags: configuration.Tags,
-      ...(preview ? { previewOnly: true } : {}),
-    });
-  }
+  const packaged = await deployTarget(project, environment, { store, buildDir, prefix, log: console.log });
+  const target: StackTarget = preview ? { ...packaged, previewOnly: true } : packaged;
   if (dryRun) {
     console.log(
-      `Dry run: packaged artifacts are under ${displayPath(join(buildDir, "artifacts"))}; no stack was changed (${seconds(startedAt)})`,
+      `Dry run: ${target.stackName} with ${Object.keys(target.parameters ?? {}).length} parameter(s); packaged artifacts are under ${displayPath(join(buildDir, "artifacts"))}; no stack was changed (${seconds(startedAt)})`,
     );
     return;
   }
-
-  const targetFor = (service: string): StackTarget => {
-    const target = targets.get(service);
-    if (!target) throw new Error(`no packaged target for ${service}`);
-    return target;
-  };
   const summary = await runStacks(
     preview ? "preview" : "deploy",
     region,
-    targetFor,
-    startDeployment([...targets.keys()], "deploy"),
+    () => target,
+    startDeployment([ROOT_STACK], "deploy"),
     { pollMs: poll },
   );
   if (preview) {
-    // Each change set was made against the environment as it is now, so a
-    // service whose dependency has pending changes may look different once
-    // the dependency is deployed.
     console.log(`\nPreviewed ${environment.name}: ${summary}; no stack was changed (${seconds(startedAt)})`);
     return;
   }
   console.log(`\nDeployed ${environment.name}: ${summary} in ${seconds(startedAt)}`);
 }
 
-runMain(main);
+if (require.main === module) runMain(main);

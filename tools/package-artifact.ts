@@ -2,15 +2,18 @@
  * npm run package [-- --out dist/artifact] [--source-version <commit>]
  *
  * The Bundle stage's packaging (buildspecs/bundle.yml): bundles and zips
- * every function with the same code tools/deploy uses (tools/lib/package.ts),
- * writes each service's packaged template and a manifest.json the deployer
- * Lambda reads. Run `npm run configs -- --out <out>/configs` first: the
- * template configurations for every environment come from there.
+ * every function with the same code tools/deploy uses (tools/lib/root-stack.ts),
+ * writes each service's packaged template, the root template nesting them
+ * (the stack meridian-<env> that `sam deploy` and `npm run deploy` manage
+ * too) and a manifest.json the deployer Lambda reads. Run `npm run configs --
+ * --out <out>/configs` first: the root stack's configuration for every
+ * environment comes from there.
  *
- * Nothing is uploaded. CodeUri names a placeholder bucket; the deployer
- * uploads the zips (content-addressed keys) with its own role and swaps in
- * the artifact bucket, so this step needs no AWS access and a local
- * `npm run pipeline` produces the same bytes CodeBuild does.
+ * Nothing is uploaded. CodeUri and the nested stacks' Locations name a
+ * placeholder bucket; the deployer uploads the zips and templates
+ * (content-addressed keys) with its own role and swaps in the artifact
+ * bucket, so this step needs no AWS access and a local `npm run pipeline`
+ * produces the same bytes CodeBuild does.
  */
 import { existsSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { isAbsolute, join, relative } from "node:path";
@@ -24,8 +27,9 @@ import {
 import { DirectoryArtifactStore } from "./lib/artifacts";
 import { parseCli, runMain, seconds } from "./lib/cli";
 import { loadProject } from "./lib/configurations";
-import { packageService } from "./lib/package";
-import { displayPath, ROOT, stackName } from "./lib/project";
+import { displayPath, ROOT } from "./lib/project";
+import { packageRoot, ROOT_STACK } from "./lib/root-stack";
+import { rootStackName } from "./lib/samconfig";
 
 const USAGE = "usage: npm run package [-- --out <dir>] [--source-version <commit>]";
 export const PACKAGES_DIR = "packages";
@@ -54,27 +58,21 @@ function listFiles(dir: string, base = dir): string[] {
     .sort();
 }
 
-/** Environments that `npm run configs` wrote a configuration for, each checked to cover every service. */
-function configuredEnvironments(configsDir: string, services: string[]): string[] {
+/** Environments that `npm run configs` wrote the root stack's configuration for. */
+function configuredEnvironments(configsDir: string): string[] {
   if (!existsSync(configsDir)) {
     throw new Error(
       `${displayPath(configsDir)} not found: run \`npm run configs -- --out ${displayPath(configsDir)}\` first`,
     );
   }
   const environments = readdirSync(configsDir, { withFileTypes: true })
-    .filter((entry) => entry.isDirectory())
+    .filter((entry) => entry.isDirectory() && existsSync(join(configsDir, entry.name, `${ROOT_STACK}.json`)))
     .map((entry) => entry.name)
     .sort();
-  if (environments.length === 0) throw new Error(`${displayPath(configsDir)} has no environment directories`);
-  for (const environment of environments) {
-    const missing = services.filter(
-      (service) => !existsSync(join(configsDir, environment, `${service}.json`)),
+  if (environments.length === 0) {
+    throw new Error(
+      `${displayPath(configsDir)} has no <env>/${ROOT_STACK}.json; run \`npm run configs -- --out ${displayPath(configsDir)}\``,
     );
-    if (missing.length > 0) {
-      throw new Error(
-        `${displayPath(join(configsDir, environment))}: no configuration for ${missing.join(", ")}; run \`npm run configs\` again`,
-      );
-    }
   }
   return environments;
 }
@@ -84,8 +82,7 @@ export async function packageArtifact(options: PackageArtifactOptions): Promise<
     ...(options.srcDir ? { srcDir: options.srcDir } : {}),
     ...(options.environmentsPath ? { environmentsPath: options.environmentsPath } : {}),
   });
-  const names = project.services.map((service) => service.name);
-  const environments = configuredEnvironments(join(options.outDir, CONFIGS_DIR), names);
+  const environments = configuredEnvironments(join(options.outDir, CONFIGS_DIR));
 
   // Only what this step owns is replaced; configs/ is `npm run configs`' output.
   rmSync(join(options.outDir, PACKAGES_DIR), { recursive: true, force: true });
@@ -93,16 +90,24 @@ export async function packageArtifact(options: PackageArtifactOptions): Promise<
 
   const store = new DirectoryArtifactStore(options.outDir, PACKAGE_BUCKET_PLACEHOLDER);
   const buildDir = options.buildDir ?? join(ROOT, "dist", "functions");
-  const services: ArtifactManifest["services"] = [];
-  for (const service of project.services) {
-    const packaged = await packageService(service, { store, buildDir, prefix: PACKAGES_DIR });
-    services.push({
+  const packaged = await packageRoot(project, { store, buildDir, prefix: PACKAGES_DIR });
+  const services: ArtifactManifest["services"] = project.services.map((service) => {
+    const entry = packaged.services.find((candidate) => candidate.service === service.name);
+    if (!entry) throw new Error(`${service.name}: not packaged`);
+    return {
       name: service.name,
       dependencies: [...service.metadata.dependencies],
-      template: packaged.templateArtifact.key,
-      packages: packaged.functions.map((fn) => fn.artifact.key),
-    });
-  }
+      template: entry.templateArtifact.key,
+      packages: entry.functions.map((fn) => fn.artifact.key),
+    };
+  });
+  services.push({
+    name: ROOT_STACK,
+    dependencies: [],
+    template: packaged.templateArtifact.key,
+    packages: [],
+    nested: project.services.map((service) => service.name),
+  });
 
   const manifest: ArtifactManifest = {
     format: MANIFEST_FORMAT,
@@ -111,11 +116,13 @@ export async function packageArtifact(options: PackageArtifactOptions): Promise<
     environments: Object.fromEntries(
       environments.map((environment) => [
         environment,
-        names.map((service) => ({
-          service,
-          stackName: stackName(environment, service),
-          configuration: `${CONFIGS_DIR}/${environment}/${service}.json`,
-        })),
+        [
+          {
+            service: ROOT_STACK,
+            stackName: rootStackName(environment),
+            configuration: `${CONFIGS_DIR}/${environment}/${ROOT_STACK}.json`,
+          },
+        ],
       ]),
     ),
   };
@@ -153,6 +160,10 @@ async function main(): Promise<void> {
   const outDir = isAbsolute(args.out) ? args.out : join(ROOT, args.out);
   const { manifest, files } = await packageArtifact({ outDir, sourceVersion: args["source-version"] });
   for (const service of manifest.services) {
+    if (service.nested) {
+      console.log(`${service.name.padEnd(12)} ${service.template}  (nests ${service.nested.join(", ")})`);
+      continue;
+    }
     const sizes = service.packages.map((key) => {
       const size = files.find((file) => file.path === key)?.bytes ?? 0;
       return `${key.split("/").pop() ?? key} ${kib(size)}`;

@@ -59,10 +59,18 @@ export function createLoginService(env: NodeJS.ProcessEnv = process.env): LoginS
 
 export function createTokenVerifier(env: NodeJS.ProcessEnv = process.env): TokenVerifier {
   const config = loadConfig(
-    { TOKEN_SECRET_ARN: nonEmpty, TOKEN_SIGNING_KEY_MAX_AGE_SECONDS: signingKeyMaxAge },
+    {
+      TOKEN_SECRET_ARN: nonEmpty,
+      TOKEN_SIGNING_KEY_MAX_AGE_SECONDS: signingKeyMaxAge,
+      // Login's token lifetime: the verifier refuses tokens meant to live longer.
+      TOKEN_TTL_SECONDS: positiveInt,
+    },
     env,
   );
   return new TokenVerifier(
     new SecretsManagerSigningKeySource(config.TOKEN_SECRET_ARN, config.TOKEN_SIGNING_KEY_MAX_AGE_SECONDS),
+    Date.now,
+    undefined,
+    { maxLifetimeSeconds: config.TOKEN_TTL_SECONDS },
   );
 }

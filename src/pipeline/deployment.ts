@@ -2,6 +2,7 @@ import type { CloudFormationClient } from "@aws-sdk/client-cloudformation";
 import {
   type AdvanceResult,
   advance,
+  type FailureExplainer,
   initialState,
   isFinished,
   type StackFailure,
@@ -31,6 +32,8 @@ export interface ServiceOutcome {
   outcome: StackOutcome;
   /** For a preview: how many resource changes, and which resources would be replaced (capped). */
   changes?: number;
+  /** For a root stack's preview: how many of the changes are in each nested (service) stack. */
+  changesByStack?: Record<string, number>;
   replacements?: string[];
 }
 
@@ -60,12 +63,13 @@ export async function advanceDeployment(
   cfn: CloudFormationClient,
   targetFor: (service: string) => StackTarget,
   state: DeploymentState,
+  explain?: FailureExplainer,
 ): Promise<DeploymentRound> {
   const service = state.services[state.current];
   if (service === undefined || state.failure) {
     return { deployment: state, status: deploymentStatus(state), state: state.stack, events: [] };
   }
-  const result = await advance(cfn, targetFor(service), state.stack);
+  const result = await advance(cfn, targetFor(service), state.stack, explain);
   let deployment: DeploymentState = { ...state, stack: result.state };
   if (isFinished(result.state)) {
     if (result.state.phase === "failed") {
@@ -83,20 +87,34 @@ export async function advanceDeployment(
   return { ...result, deployment, status: deploymentStatus(deployment), service };
 }
 
-function changeCounts(result: AdvanceResult): Pick<ServiceOutcome, "changes" | "replacements"> {
+function changeCounts(
+  result: AdvanceResult,
+): Pick<ServiceOutcome, "changes" | "changesByStack" | "replacements"> {
   if (result.state.phase !== "done" || result.state.outcome !== "previewed" || !result.changes) return {};
   const replaced = result.changes
     .filter((change) => change.replacement === "True" || change.replacement === "Conditional")
-    .map((change) => change.logicalId);
+    .map((change) => (change.stack ? `${change.stack}/${change.logicalId}` : change.logicalId));
+  const byStack: Record<string, number> = {};
+  for (const change of result.changes) {
+    // A nested stack's own Modify line only says "something inside changed".
+    if (!change.stack) continue;
+    const service = change.stack.split("/")[0] ?? change.stack;
+    byStack[service] = (byStack[service] ?? 0) + 1;
+  }
   return {
     changes: result.changes.length,
+    ...(Object.keys(byStack).length > 0 ? { changesByStack: byStack } : {}),
     ...(replaced.length > 0 ? { replacements: replaced.slice(0, MAX_RECORDED_REPLACEMENTS) } : {}),
   };
 }
 
-/** `auth updated`, or for a preview `auth: 3 change(s), replaces UsersTable`. */
+/** `auth updated`, or for a preview `root: 9 change(s) (AuthService 3, ProfileService 4), replaces AuthService/UsersTable`. */
 export function describeOutcome(entry: ServiceOutcome): string {
   if (entry.outcome !== "previewed") return `${entry.service} ${entry.outcome}`;
+  const byStack = Object.entries(entry.changesByStack ?? {})
+    .map(([stack, count]) => `${stack} ${count}`)
+    .join(", ");
+  const perStack = byStack ? ` (${byStack})` : "";
   const replaces = entry.replacements?.length ? `, replaces ${entry.replacements.join(", ")}` : "";
-  return `${entry.service}: ${entry.changes ?? 0} change(s)${replaces}`;
+  return `${entry.service}: ${entry.changes ?? 0} change(s)${perStack}${replaces}`;
 }

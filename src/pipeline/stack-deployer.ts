@@ -47,6 +47,8 @@ export type StackOutcome = "created" | "updated" | "unchanged" | "previewed" | "
 
 /** One resource change of a change set, as a reviewer needs it. */
 export interface ResourceChangeSummary {
+  /** The nested stack (its logical id in the root template) the change is in; absent for the root's own resources. */
+  stack?: string;
   action: string;
   logicalId: string;
   resourceType: string;
@@ -108,6 +110,10 @@ const CANCELLED = /cancell?ed/i;
 const MAX_REASON = 600;
 /** Pages of events read per round; only a very busy stack produces more between two rounds. */
 const MAX_EVENT_PAGES = 5;
+
+const NESTED_STACK_TYPE = "AWS::CloudFormation::Stack";
+/** Nested stacks (and their change sets) are followed this deep (root -> service is 1). */
+const MAX_NESTING = 3;
 
 const SUCCEEDED = new Set(["CREATE_COMPLETE", "UPDATE_COMPLETE", "IMPORT_COMPLETE"]);
 const FAILED_TERMINAL = new Set([
@@ -236,6 +242,64 @@ function firstFailure(events: StackEvent[], stackId: string, known?: StackFailur
   return candidate;
 }
 
+/**
+ * The events of a stack's latest operation, oldest first: from its newest
+ * *_IN_PROGRESS event of the stack itself on, so an earlier deploy's failure
+ * is never blamed.
+ */
+async function operationEvents(cfn: CloudFormationClient, stackId: string): Promise<StackEvent[]> {
+  const collected: StackEvent[] = [];
+  let nextToken: string | undefined;
+  for (let page = 0; page < MAX_EVENT_PAGES; page++) {
+    const result = await cfn.send(
+      new DescribeStackEventsCommand({ StackName: stackId, NextToken: nextToken }),
+    );
+    for (const event of result.StackEvents ?? []) {
+      collected.push(event);
+      const status = event.ResourceStatus ?? "";
+      const isStart = status === "CREATE_IN_PROGRESS" || status === "UPDATE_IN_PROGRESS";
+      if (isStart && event.PhysicalResourceId === stackId && event.ResourceType === NESTED_STACK_TYPE) {
+        return collected.reverse();
+      }
+    }
+    nextToken = result.NextToken;
+    if (!nextToken) break;
+  }
+  return collected.reverse();
+}
+
+/**
+ * A nested stack's failure says only "Embedded stack ... was not successfully
+ * updated"; the cause is inside it. Follows the failed nested stack's own
+ * events down to the resource that failed, named `AuthService/LoginFunction`.
+ */
+async function explainNested(
+  cfn: CloudFormationClient,
+  failure: StackFailure | undefined,
+  events: StackEvent[],
+  depth = 0,
+): Promise<StackFailure | undefined> {
+  if (failure?.resourceType !== NESTED_STACK_TYPE || !failure.logicalId || depth >= MAX_NESTING) {
+    return failure;
+  }
+  const event = events.find(
+    (candidate) =>
+      candidate.LogicalResourceId === failure.logicalId &&
+      candidate.ResourceType === NESTED_STACK_TYPE &&
+      (candidate.ResourceStatus ?? "").endsWith("_FAILED") &&
+      candidate.PhysicalResourceId,
+  );
+  const nestedId = event?.PhysicalResourceId;
+  if (!nestedId) return failure;
+  const nestedEvents = await operationEvents(cfn, nestedId);
+  const inner = await explainNested(cfn, firstFailure(nestedEvents, nestedId), nestedEvents, depth + 1);
+  if (!inner) return failure;
+  return { ...inner, logicalId: `${failure.logicalId}/${inner.logicalId ?? "stack"}` };
+}
+
+/** Adds what another service knows about a failure (CodeDeploy about a rolled-back alias). */
+export type FailureExplainer = (failure: StackFailure) => Promise<StackFailure>;
+
 function failed(failure: StackFailure): StackState {
   return { phase: "failed", ...failure, reason: truncate(failure.reason) };
 }
@@ -264,6 +328,8 @@ async function createChangeSet(
       Capabilities: target.capabilities ?? DEFAULT_CAPABILITIES,
       RoleARN: target.roleARN,
       Description: `Meridian ${kind === "CREATE" ? "create" : "update"} of ${target.stackName}`,
+      // Each service is a nested stack of the root: its changes are reviewed and listed with the root's.
+      IncludeNestedStacks: true,
     }),
   );
   return {
@@ -421,7 +487,9 @@ async function waitingForChangeSet(
     changeSet.Changes ?? [],
     changeSet.NextToken,
   );
-  const listed = changes.map((change) => `${change.action} ${change.logicalId}`).join(", ");
+  const listed = changes
+    .map((change) => `${change.action} ${change.stack ? `${change.stack}/` : ""}${change.logicalId}`)
+    .join(", ");
   if (target.previewOnly) {
     // A CREATE change set lives on an empty REVIEW_IN_PROGRESS stack; deleting
     // that stack takes the change set with it and leaves nothing behind.
@@ -445,13 +513,18 @@ async function waitingForChangeSet(
   };
 }
 
-/** Every resource change; DescribeChangeSet pages them for large change sets. */
+/**
+ * Every resource change, the nested stacks' included (each under its logical
+ * id); DescribeChangeSet pages them for large change sets.
+ */
 async function allChanges(
   cfn: CloudFormationClient,
   changeSetName: string,
-  stackId: string,
+  stackId: string | undefined,
   first: Change[],
   nextToken: string | undefined,
+  stack?: string,
+  depth = 0,
 ): Promise<ResourceChangeSummary[]> {
   const changes = [...first];
   let token = nextToken;
@@ -462,24 +535,50 @@ async function allChanges(
     changes.push(...(page.Changes ?? []));
     token = page.NextToken;
   }
-  return changes.map(({ ResourceChange: change }) => ({
-    action: change?.Action ?? "?",
-    logicalId: change?.LogicalResourceId ?? "?",
-    resourceType: change?.ResourceType ?? "?",
-    ...(change?.Replacement ? { replacement: change.Replacement } : {}),
-  }));
+  const summaries: ResourceChangeSummary[] = [];
+  for (const { ResourceChange: change } of changes) {
+    summaries.push({
+      ...(stack ? { stack } : {}),
+      action: change?.Action ?? "?",
+      logicalId: change?.LogicalResourceId ?? "?",
+      resourceType: change?.ResourceType ?? "?",
+      ...(change?.Replacement ? { replacement: change.Replacement } : {}),
+    });
+    if (change?.ResourceType !== NESTED_STACK_TYPE || !change.ChangeSetId || depth >= MAX_NESTING) continue;
+    const nested = await cfn.send(new DescribeChangeSetCommand({ ChangeSetName: change.ChangeSetId }));
+    const label = stack ? `${stack}/${change.LogicalResourceId}` : (change.LogicalResourceId ?? "?");
+    summaries.push(
+      ...(await allChanges(
+        cfn,
+        change.ChangeSetId,
+        undefined,
+        nested.Changes ?? [],
+        nested.NextToken,
+        label,
+        depth + 1,
+      )),
+    );
+  }
+  return summaries;
 }
 
 async function waitingForStack(
   cfn: CloudFormationClient,
   state: Extract<StackState, { phase: "waiting-for-stack" | "waiting-for-delete" }>,
+  explain?: FailureExplainer,
 ): Promise<AdvanceResult> {
   // Status first, then events: every event up to that status is then in hand,
   // including the failure that caused a rollback.
   const stack = await describeStack(cfn, state.stackId);
   const fresh = await newEvents(cfn, state.stackId, state.lastEventId);
   const events = fresh.events.map(summarize);
-  const failure = firstFailure(fresh.events, state.stackId, state.failure);
+  let failure = firstFailure(fresh.events, state.stackId, state.failure);
+  if (failure && failure !== state.failure) {
+    // Explained once, when first seen; the state carries the explanation on.
+    failure = await explainNested(cfn, failure, fresh.events);
+    if (failure && explain) failure = { ...(await explain(failure)) };
+    if (failure) failure = { ...failure, reason: truncate(failure.reason) };
+  }
   const status = stack?.StackStatus;
   if (state.phase === "waiting-for-delete") {
     if (!stack || status === "DELETE_COMPLETE")
@@ -524,6 +623,7 @@ export async function advance(
   cfn: CloudFormationClient,
   target: StackTarget,
   state: StackState,
+  explain?: FailureExplainer,
 ): Promise<AdvanceResult> {
   try {
     switch (state.phase) {
@@ -535,7 +635,7 @@ export async function advance(
         return await waitingForChangeSet(cfn, target, state);
       case "waiting-for-stack":
       case "waiting-for-delete":
-        return await waitingForStack(cfn, state);
+        return await waitingForStack(cfn, state, explain);
       case "done":
       case "failed":
         return { state, events: [] };

@@ -67,7 +67,10 @@ function originOf(url: string): string | undefined {
  * Reads are SigV4-signed with this function's role, and any registrar may
  * register any name, so the catalog is trusted with the path (the stage, say)
  * but not with where the request goes: an endpoint_url whose origin (scheme,
- * host, port) is not LOCATION_API_URL's is ignored for LOCATION_API_URL.
+ * host, port) is not LOCATION_API_URL's is ignored for LOCATION_API_URL. The
+ * catalog refuses an endpoint_url with a query, fragment or user info, and the
+ * reader refuses a position for any other user than the one it asked about,
+ * so a path cannot point the read at someone else's position either.
  */
 export function locationEndpoint(
   config: Pick<ProfileReaderConfig, "LOCATION_DISCOVERY" | "LOCATION_API_URL" | "LOCATION_SERVICE_VERSION">,

@@ -27,9 +27,16 @@ export const serviceVersionSchema = z
   .string()
   .check(z.regex(/^[A-Za-z0-9._-]{1,32}$/, "must be 1-32 characters of letters, digits, '.', '_' or '-'"));
 
-export const endpointUrlSchema = z
-  .url({ protocol: /^https?$/, error: "must be an http or https URL" })
-  .check(z.maxLength(2048));
+/**
+ * A base URL and nothing else: clients append their own paths to it, so a
+ * query, a fragment (`.../locations/<victim>#` swallows the path a client
+ * appends) or user info would let whoever registers steer what a client asks for.
+ */
+export const endpointUrlSchema = z.url({ protocol: /^https?$/, error: "must be an http or https URL" }).check(
+  z.maxLength(2048),
+  z.refine((url) => !/[?#]/.test(url), "must not have a query or a fragment"),
+  z.refine((url) => !/^[^:]+:\/\/[^/]*@/.test(url), "must not have user info"),
+);
 
 export const MAX_TTL_SECONDS = 86_400;
 export const ttlSchema = z.number().check(z.int(), z.positive(), z.maximum(MAX_TTL_SECONDS));

@@ -53,7 +53,10 @@ afterAll(async () => {
 describe("each function runs as its template's role, with credentials of its own", () => {
   test("role ARNs follow RolePath; keys differ per function and from the operator's", () => {
     expect(fn("profile/GetProfileFunction").roleArn).toBe(
-      "arn:aws:iam::000000000000:role/meridian/local/profile/meridian-local-profile-GetProfileFunctionRole",
+      "arn:aws:iam::000000000000:role/meridian/local/profile/location-reader/meridian-local-profile-GetProfileFunctionRole",
+    );
+    expect(fn("profile/PutProfileFunction").roleArn).toBe(
+      "arn:aws:iam::000000000000:role/meridian/local/profile/meridian-local-profile-PutProfileFunctionRole",
     );
     expect(fn("location/RegistrarFunction").roleArn).toBe(
       "arn:aws:iam::000000000000:role/meridian/local/registrar/meridian-local-location-RegistrarFunctionRole",
@@ -65,7 +68,7 @@ describe("each function runs as its template's role, with credentials of its own
   });
 });
 
-describe("location's GET is for profile's roles only", () => {
+describe("location's GET is for profile's GetProfile role only", () => {
   test("profile's GET /profiles/{id} still reads the location through its own role", async () => {
     // A first read may degrade if GetLocation's cold start outlasts the lookup deadline; a denial never passes.
     const read = await poll("profile to read the location", async () => {
@@ -102,6 +105,15 @@ describe("location's GET is for profile's roles only", () => {
         ),
       },
     });
+  });
+
+  test("signed as profile's PutProfile function (profile's, but no reader of positions): 403", async () => {
+    const putProfile = fn("profile/PutProfileFunction");
+    const reply = await getLocationAs(putProfile.credentials);
+    expect(reply.status).toBe(403);
+    expect(((await reply.json()) as { error: { message: string } }).error.message).toMatch(
+      /assumed-role\/meridian-local-profile-PutProfileFunctionRole\/.* with an explicit deny$/,
+    );
   });
 
   test("signed as a registrar (another path): 403 as well", async () => {

@@ -9,7 +9,8 @@ import {
 } from "../../src/pipeline/deployer/manifest";
 import { prepareTarget } from "../../src/pipeline/deployer/targets";
 import { readZip } from "../../src/pipeline/deployer/unzip";
-import { generateConfigurations, loadProject, writeConfigurations } from "../../tools/lib/configurations";
+import { loadProject, writeConfigurations } from "../../tools/lib/configurations";
+import { ROOT_STACK, rootConfigurations } from "../../tools/lib/root-stack";
 import { createZip } from "../../tools/lib/zip";
 import { CONFIGS_DIR, packageArtifact } from "../../tools/package-artifact";
 import { pipelineActions } from "../../tools/pipeline";
@@ -35,7 +36,7 @@ function listFiles(dir: string): string[] {
 
 beforeAll(async () => {
   outDir = mkdtempSync(join(tmpdir(), "meridian-artifact-"));
-  writeConfigurations(generateConfigurations(project), join(outDir, CONFIGS_DIR));
+  writeConfigurations(rootConfigurations(project), join(outDir, CONFIGS_DIR));
   await packageArtifact({ outDir, sourceVersion: "test", buildDir: join(outDir, ".build") });
   rmSync(join(outDir, ".build"), { recursive: true, force: true });
   // As CodeBuild hands it over: one zip of the artifact directory.
@@ -56,16 +57,16 @@ const deployEnvironments = [
   ),
 ];
 
-test("the manifest lists every service in deploy order and a stack per deployed environment", () => {
+test("the manifest lists every service in deploy order, the root nesting them, and one stack per deployed environment", () => {
   const manifest = parseManifest(zipped.json(MANIFEST_FILE));
+  const names = project.services.map((service) => service.name);
 
-  expect(manifest.services.map((service) => service.name)).toEqual(
-    project.services.map((service) => service.name),
-  );
+  expect(manifest.services.map((service) => service.name)).toEqual([...names, ROOT_STACK]);
+  expect(manifest.services.find((service) => service.name === ROOT_STACK)?.nested).toEqual(names);
   for (const environment of deployEnvironments) {
-    expect(manifest.environments[environment]?.map((stack) => stack.stackName)).toEqual(
-      project.services.map((service) => `meridian-${environment}-${service.name}`),
-    );
+    expect(manifest.environments[environment]?.map((stack) => stack.stackName)).toEqual([
+      `meridian-${environment}`,
+    ]);
   }
 });
 
@@ -79,36 +80,53 @@ test("every file the manifest names is in the artifact", () => {
   expect(named.filter((path) => !zipped.has(path))).toEqual([]);
 });
 
+interface PreparedTemplate {
+  Resources: Record<
+    string,
+    { Type: string; Properties?: { CodeUri?: unknown; Location?: unknown }; Metadata?: unknown }
+  >;
+  Globals?: { Function?: { CodeUri?: unknown } };
+}
+
 test.each(
   deployEnvironments,
-)("the deployer turns it into complete change set targets for %s", async (environment) => {
+)("the deployer turns it into a complete change set target for %s, nested templates uploaded", async (environment) => {
   const manifest = parseManifest(zipped.json(MANIFEST_FILE));
   const store = new FakePackageStore();
+  const [stack, ...others] = manifest.environments[environment] ?? [];
+  expect(others).toEqual([]);
+  if (!stack) throw new Error(`no stack for ${environment}`);
 
-  for (const stack of manifest.environments[environment] ?? []) {
-    const target = await prepareTarget(zipped, manifest, stack, store, {
-      executionRoleArn: "arn:aws:iam::123456789012:role/exec",
-      changeSetName: "pipeline-test",
-    });
-    const template = JSON.parse(target.templateBody ?? "{}") as {
-      Resources: Record<string, { Type: string; Properties?: { CodeUri?: unknown }; Metadata?: unknown }>;
-      Globals?: { Function?: { CodeUri?: unknown } };
-    };
-    const functions = Object.entries(template.Resources).filter(
-      ([, resource]) => resource.Type === "AWS::Serverless::Function",
+  const target = await prepareTarget(zipped, manifest, stack, store, {
+    executionRoleArn: "arn:aws:iam::123456789012:role/exec",
+    changeSetName: "pipeline-test",
+  });
+  const root = JSON.parse(target.templateBody ?? "{}") as PreparedTemplate;
+  const nested = Object.entries(root.Resources).filter(
+    ([, resource]) => resource.Type === "AWS::Serverless::Application",
+  );
+  expect(nested).toHaveLength(project.services.length);
+  for (const [, application] of nested) {
+    const location = String(application.Properties?.Location);
+    expect(location.startsWith(`https://${store.bucket}.`)).toBe(true);
+    const key = location.split(".amazonaws.com/")[1] ?? "";
+    const template = JSON.parse(String(store.uploads.get(key))) as PreparedTemplate;
+    const functions = Object.values(template.Resources).filter(
+      (resource) => resource.Type === "AWS::Serverless::Function",
     );
-
-    for (const [, fn] of functions) {
+    for (const fn of functions) {
       const codeUri = fn.Properties?.CodeUri as { Bucket: string; Key: string };
       expect(codeUri.Bucket).toBe(store.bucket);
       expect(store.uploads.has(codeUri.Key)).toBe(true);
       expect(fn.Metadata).toBeUndefined();
     }
     expect(template.Globals?.Function?.CodeUri).toBeUndefined();
-    expect(target.templateBody).not.toContain(PACKAGE_BUCKET_PLACEHOLDER);
-    expect(target.parameters?.Environment).toBe(environment);
-    expect(target.tags).toMatchObject({ Environment: environment, Service: stack.service });
+    expect(JSON.stringify(template)).not.toContain(PACKAGE_BUCKET_PLACEHOLDER);
   }
+  expect(target.templateBody).not.toContain(PACKAGE_BUCKET_PLACEHOLDER);
+  expect(target.stackName).toBe(`meridian-${environment}`);
+  expect(target.parameters?.Environment).toBe(environment);
+  expect(target.tags).toMatchObject({ Environment: environment, Project: "meridian" });
 });
 
 test("each function zip holds its handler module", () => {
@@ -124,7 +142,7 @@ test("each function zip holds its handler module", () => {
 test("packaging the same source again gives the same keys, so unchanged functions deploy as no-ops", async () => {
   const again = mkdtempSync(join(tmpdir(), "meridian-artifact-"));
   try {
-    writeConfigurations(generateConfigurations(project), join(again, CONFIGS_DIR));
+    writeConfigurations(rootConfigurations(project), join(again, CONFIGS_DIR));
     const second = await packageArtifact({
       outDir: again,
       sourceVersion: "test",

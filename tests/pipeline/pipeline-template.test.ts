@@ -302,7 +302,7 @@ describe("least privilege", () => {
     }
   });
 
-  test("the deployer changes only Meridian's service stacks, for every environment the pipeline deploys", () => {
+  test("the deployer changes only Meridian's environment stacks and their nested stacks, for every environment the pipeline deploys", () => {
     const deployer = allowStatements(resource("DeployerRole").Properties);
     const stackStatements = deployer.filter((statement) =>
       actionsOf(statement).some(
@@ -311,8 +311,9 @@ describe("least privilege", () => {
     );
     const stackArns = stackStatements.flatMap(resourcesOf).map(subText);
     expect(stackArns.length).toBeGreaterThan(0);
-    for (const arn of stackArns) expect(arn).toMatch(/:stack\/meridian-[a-z]+-\*\/\*$/);
+    for (const arn of stackArns) expect(arn).toMatch(/:stack\/meridian-[a-z]+(-\*)?\/\*$/);
     for (const environment of deployActions.map((action) => deployEnvironment(action.configuration))) {
+      expect(stackArns).toContainEqual(expect.stringContaining(`:stack/meridian-${environment}/*`));
       expect(stackArns).toContainEqual(expect.stringContaining(`:stack/meridian-${environment}-*/*`));
     }
     // CreateChangeSet beyond the stacks: only the SAM transform.

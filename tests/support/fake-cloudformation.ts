@@ -111,6 +111,8 @@ export class FakeCloudFormation {
   pageSize = 4;
   /** Resource changes a ready change set lists, per stack name (default: one Add of UsersTable). */
   readonly changes = new Map<string, Change[]>();
+  /** Nested stacks' change sets by id (what a root change set's nested-stack change names in ChangeSetId). */
+  readonly nestedChangeSets = new Map<string, Change[]>();
   /** DescribeChangeSet's page size for Changes. */
   changePageSize = 100;
   changeSetDelay: number;
@@ -209,6 +211,8 @@ export class FakeCloudFormation {
     status: string,
     reason?: string,
     type = "AWS::DynamoDB::Table",
+    /** For a nested stack's event in its parent: the nested stack's id. */
+    physicalId?: string,
   ): void {
     const stack = this.newest(stackName);
     this.eventCounter += 1;
@@ -217,7 +221,7 @@ export class FakeCloudFormation {
       StackName: stack.name,
       EventId: `event-${this.eventCounter}`,
       LogicalResourceId: logicalId,
-      PhysicalResourceId: type === STACK_TYPE ? stack.id : `${logicalId}-physical`,
+      PhysicalResourceId: physicalId ?? (type === STACK_TYPE ? stack.id : `${logicalId}-physical`),
       ResourceType: type,
       ResourceStatus: status as ResourceStatus,
       ResourceStatusReason: reason,
@@ -374,6 +378,8 @@ export class FakeCloudFormation {
 
   private describeChangeSet(stackNameOrId: string, changeSetName: string, nextToken?: string) {
     this.record("DescribeChangeSet", stackNameOrId);
+    const nested = this.nestedChangeSets.get(changeSetName);
+    if (nested) return { ChangeSetId: changeSetName, Status: "CREATE_COMPLETE", Changes: nested };
     const found = this.changeSet(stackNameOrId, changeSetName);
     if (!found) throw awsError("ChangeSetNotFoundException", `ChangeSet [${changeSetName}] does not exist`);
     const { stack, changeSet } = found;

@@ -19,7 +19,7 @@ export const LOCAL_ENVIRONMENT = "local";
 
 const CAPABILITIES = "CAPABILITY_IAM CAPABILITY_NAMED_IAM CAPABILITY_AUTO_EXPAND";
 
-/** The root stack's name; each service's own stack is `meridian-<env>-<service>` (stackName). */
+/** The environment's one stack; each service is a nested stack in it. */
 export function rootStackName(environment: string): string {
   return `meridian-${environment}`;
 }
@@ -58,6 +58,11 @@ export function rootParameters(
   return parameters;
 }
 
+/** The root stack's tags; CloudFormation copies them to every nested stack and resource. */
+export function rootTags(environment: Environment): Record<string, string> {
+  return { ...environment.tags, Environment: environment.name };
+}
+
 function tomlString(value: string): string {
   return `"${value.replaceAll("\\", "\\\\").replaceAll('"', '\\"')}"`;
 }
@@ -83,12 +88,12 @@ export function renderSamconfig(project: Project): string {
   const lines = [
     `# Generated from ${project.environmentsFile} by \`npm run configs -- --samconfig\`; do not edit.`,
     "# A unit test fails when this file and environments.yaml disagree.",
-    "# Deploy the root stack with: sam build && sam deploy --config-env <env>",
+    "# Deploy the root stack with: npm run sam:build && npm run sam:deploy -- --config-env <env>",
     "version = 0.1",
   ];
   for (const environment of samconfigEnvironments(project)) {
     const parameters = rootParameters(environment, project.environmentsFile);
-    const tags = { ...environment.tags, Environment: environment.name };
+    const tags = rootTags(environment);
     const key = `environments.${environment.name}`;
     lines.push(
       "",

@@ -1,4 +1,6 @@
 import { CloudFormationClient } from "@aws-sdk/client-cloudformation";
+import { CodeDeployClient } from "@aws-sdk/client-codedeploy";
+import { codeDeployExplainer } from "../../src/pipeline/codedeploy-rollback";
 import {
   advanceDeployment,
   type DeploymentState,
@@ -6,6 +8,7 @@ import {
   describeOutcome,
 } from "../../src/pipeline/deployment";
 import type {
+  FailureExplainer,
   ResourceChangeSummary,
   StackEventSummary,
   StackTarget,
@@ -20,7 +23,6 @@ import type { Environment } from "./project";
  */
 export const STACK_CLI_OPTIONS = {
   env: { type: "string" },
-  service: { type: "string", multiple: true },
   region: { type: "string" },
   poll: { type: "string", default: "5" },
   help: { type: "boolean", default: false },
@@ -52,6 +54,8 @@ export function pollMs(value: string): number {
 export interface RunOptions {
   /** Pause between rounds while CloudFormation works. */
   pollMs: number;
+  /** Names the alarm behind a rolled-back gradual deployment. */
+  explain?: FailureExplainer;
   log?: (line: string) => void;
 }
 
@@ -67,7 +71,8 @@ function formatChange(change: ResourceChangeSummary): string {
     change.replacement === "True" || change.replacement === "Conditional"
       ? `  REPLACEMENT: ${change.replacement}`
       : "";
-  return `    ${change.action.padEnd(8)} ${change.logicalId} (${change.resourceType})${replacement}`;
+  const where = change.stack ? `${change.stack}/` : "";
+  return `    ${change.action.padEnd(8)} ${where}${change.logicalId} (${change.resourceType})${replacement}`;
 }
 
 /**
@@ -94,7 +99,7 @@ export async function runDeployment(
         `\n${verb} ${service} (${targetFor(service).stackName}) [${state.current + 1}/${state.services.length}]`,
       );
     }
-    const round = await advanceDeployment(cfn, targetFor, state);
+    const round = await advanceDeployment(cfn, targetFor, state, options.explain);
     for (const event of round.events) log(formatEvent(service, event));
     if (round.message && round.message !== lastMessage) {
       log(`  ${service}: ${round.message}`);
@@ -131,7 +136,11 @@ export async function runStacks(
   initial: DeploymentState,
   options: RunOptions,
 ): Promise<string> {
-  const final = await runDeployment(new CloudFormationClient({ region }), targetFor, initial, options);
+  const explain = options.explain ?? codeDeployExplainer(new CodeDeployClient({ region }));
+  const final = await runDeployment(new CloudFormationClient({ region }), targetFor, initial, {
+    ...options,
+    explain,
+  });
   const failure = describeFailure(final);
   if (failure) throw new Error(`${command} failed: ${failure}`);
   return final.outcomes.map(describeOutcome).join(", ");

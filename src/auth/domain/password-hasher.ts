@@ -1,4 +1,5 @@
 import { randomBytes, type ScryptOptions, scrypt, timingSafeEqual } from "node:crypto";
+import { normalisePassword } from "./password-rules";
 import type { PasswordHasher } from "./ports";
 
 export interface ScryptParameters {
@@ -138,9 +139,8 @@ function derive(
     // parameters, with headroom, instead of failing at the default.
     maxmem: 128 * blockSize * (cost + parallelization + 2) + 1024 * 1024,
   };
-  // NFKC so the same password typed through different input methods (composed
-  // vs decomposed accents, full-width digits) derives the same key.
-  const secret = Buffer.from(password.normalize("NFKC"), "utf8");
+  // The same form the password rules count, so what registers is what logs in.
+  const secret = Buffer.from(normalisePassword(password), "utf8");
   return new Promise((resolve, reject) => {
     scrypt(secret, salt, keyLength, options, (error, key) => (error ? reject(error) : resolve(key)));
   });

@@ -13,6 +13,16 @@ const ALGORITHM = "HS256";
  */
 export const DEFAULT_MIN_SECONDS_BETWEEN_REFRESHES = 30;
 
+/** How far ahead of the verifier's clock a token's `iat` may be: clocks of two functions differ a little. */
+export const TOKEN_CLOCK_SKEW_SECONDS = 60;
+/** The longest TokenTtlSeconds the template allows; the bound when none is configured. */
+export const DEFAULT_MAX_TOKEN_LIFETIME_SECONDS = 86_400;
+
+export interface TokenLimits {
+  /** The configured token lifetime: a token whose `exp - iat` is longer was not issued by login. */
+  maxLifetimeSeconds: number;
+}
+
 export interface TokenSubject {
   userId: string;
   username: string;
@@ -66,6 +76,7 @@ export class TokenVerifier {
     private readonly keys: SigningKeySource,
     private readonly clock: Clock = Date.now,
     private readonly minSecondsBetweenRefreshes = DEFAULT_MIN_SECONDS_BETWEEN_REFRESHES,
+    private readonly limits: TokenLimits = { maxLifetimeSeconds: DEFAULT_MAX_TOKEN_LIFETIME_SECONDS },
   ) {}
 
   async verify(token: string): Promise<TokenSubject> {
@@ -101,7 +112,25 @@ export class TokenVerifier {
     if (typeof sub !== "string" || sub === "" || typeof username !== "string" || username === "") {
       throw new InvalidTokenError("Token lacks a subject or username");
     }
+    this.checkLifetime(payload.iat, payload.exp);
     return { userId: sub, username };
+  }
+
+  /**
+   * A token login could have issued: not from the future, and living no longer
+   * than tokens are configured to. A key that leaked (or a bug that signed the
+   * wrong claims) then cannot mint tokens that outlive the next rotations.
+   */
+  private checkLifetime(issuedAt: number | undefined, expiresAt: number | undefined): void {
+    // jose has checked both are numbers (required claims) and that exp has not passed.
+    const iat = issuedAt ?? Number.NaN;
+    const exp = expiresAt ?? Number.NaN;
+    if (!(iat <= this.clock() / 1000 + TOKEN_CLOCK_SKEW_SECONDS)) {
+      throw new InvalidTokenError("Token rejected: issued in the future");
+    }
+    if (!(exp - iat <= this.limits.maxLifetimeSeconds)) {
+      throw new InvalidTokenError("Token rejected: lifetime longer than tokens are issued for");
+    }
   }
 
   /** Claims the one refresh allowed per interval before anything is awaited, so concurrent calls share it. */

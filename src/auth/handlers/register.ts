@@ -1,6 +1,6 @@
 import { httpHandler, json } from "../../shared/http";
 import { MetricUnit, metrics } from "../../shared/observability";
-import { registerRequestSchema } from "../schemas";
+import { registerRequestSchema } from "../register-schema";
 import { createRegistrationService } from "../wiring";
 
 const registration = createRegistrationService();

@@ -28,6 +28,22 @@ export interface PositionUpdate {
   longitude: number;
 }
 
+/** 7 decimals is about 1 cm: more than any position fix carries. */
+export const COORDINATE_DECIMALS = 7;
+
+/**
+ * A coordinate as stored: rounded to 7 decimals (half away from zero, of the
+ * double's exact value) and never -0. That makes every in-range double one
+ * DynamoDB can store (a subnormal, or 1e-200, becomes 0 instead of "Number
+ * underflow"), and the stored value reads back as the update answered (DynamoDB
+ * would turn -0 into 0). Idempotent, so a client sending back what it got
+ * changes nothing.
+ */
+export function normaliseCoordinate(value: number): number {
+  const rounded = Number(value.toFixed(COORDINATE_DECIMALS));
+  return rounded === 0 ? 0 : rounded;
+}
+
 export function validatePosition(latitude: number, longitude: number): void {
   const problems: string[] = [];
   if (!Number.isFinite(latitude) || latitude < -90 || latitude > 90) {
@@ -43,7 +59,12 @@ export function createLocationService({ store, clock = () => new Date() }: Locat
   return {
     async update({ userId, latitude, longitude }: PositionUpdate): Promise<Location> {
       validatePosition(latitude, longitude);
-      const location: Location = { userId, latitude, longitude, updatedAt: clock().toISOString() };
+      const location: Location = {
+        userId,
+        latitude: normaliseCoordinate(latitude),
+        longitude: normaliseCoordinate(longitude),
+        updatedAt: clock().toISOString(),
+      };
       if (await store.putIfNotOlder(location)) return location;
       // A concurrent request stamped a later time (clock skew between
       // instances); that one is the user's current position, so report it.

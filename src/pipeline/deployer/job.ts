@@ -1,4 +1,5 @@
 import type { CloudFormationClient } from "@aws-sdk/client-cloudformation";
+import type { CodeDeployClient } from "@aws-sdk/client-codedeploy";
 import {
   type CodePipelineClient,
   type FailureType,
@@ -7,6 +8,7 @@ import {
 } from "@aws-sdk/client-codepipeline";
 import type { CodePipelineEvent } from "aws-lambda";
 import { logger } from "../../shared/observability";
+import { codeDeployExplainer } from "../codedeploy-rollback";
 import {
   advanceDeployment,
   type DeploymentRound,
@@ -45,6 +47,8 @@ export type CodePipelineJob = CodePipelineEvent["CodePipeline.job"];
 export interface DeployerDependencies {
   codepipeline: CodePipelineClient;
   cloudformation: CloudFormationClient;
+  /** Explains a rolled-back gradual deployment by the alarm that fired. */
+  codedeploy?: CodeDeployClient;
   artifacts: ArtifactReader;
   packages: PackageStore;
   /** The CloudFormation service role pipeline.yaml defines. */
@@ -194,7 +198,8 @@ async function runRounds(
       : { stackName: stack.stackName };
     const target: StackTarget = plan.preview ? { ...prepared, previewOnly: true } : prepared;
     const before = deployment;
-    const result = await advanceDeployment(deps.cloudformation, () => target, deployment);
+    const explain = deps.codedeploy ? codeDeployExplainer(deps.codedeploy) : undefined;
+    const result = await advanceDeployment(deps.cloudformation, () => target, deployment, explain);
     deployment = result.deployment;
     message = result.message;
     onRound(deployment);

@@ -8,7 +8,8 @@ import * as z from "zod";
  *   manifest.json
  *   packages/<service>/<LogicalId>-<hash>.zip     function code
  *   packages/<service>/template-<hash>.json       template, CodeUri -> the zips above
- *   configs/<env>/<service>.json                  {"Parameters", "Tags"}
+ *   packages/root/template-<hash>.json            the root template, nested Locations -> the templates above
+ *   configs/<env>/root.json                       {"Parameters", "Tags"} of the stack meridian-<env>
  */
 export const MANIFEST_FILE = "manifest.json";
 export const MANIFEST_FORMAT = "meridian-pipeline-artifact/1";
@@ -38,6 +39,8 @@ const manifestSchema = z.object({
         dependencies: z.array(z.string()),
         template: relativePath,
         packages: z.array(relativePath),
+        /** A root template's nested services, whose templates its Locations point at. */
+        nested: z.array(z.string()).optional(),
       }),
     )
     .min(1),
@@ -74,6 +77,14 @@ export function parseManifest(value: unknown): ArtifactManifest {
   }
   const manifest = result.data;
   const services = new Map(manifest.services.map((service) => [service.name, service]));
+  for (const service of manifest.services) {
+    const unknown = (service.nested ?? []).filter((name) => !services.has(name));
+    if (unknown.length > 0) {
+      throw new ConfigurationError(
+        `${MANIFEST_FILE}: services.${service.name}.nested: unknown service(s) ${unknown.join(", ")}`,
+      );
+    }
+  }
   for (const [environment, stacks] of Object.entries(manifest.environments)) {
     const seen = new Set<string>();
     for (const stack of stacks) {

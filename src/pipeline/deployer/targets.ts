@@ -5,6 +5,7 @@ import type { ArtifactFiles } from "./artifact";
 import {
   type ArtifactManifest,
   ConfigurationError,
+  type ManifestService,
   type ManifestStack,
   PACKAGE_BUCKET_PLACEHOLDER,
 } from "./manifest";
@@ -50,10 +51,74 @@ function contentHash(body: string): string {
   return createHash("sha256").update(body).digest("hex").slice(0, 16);
 }
 
+/** The artifact key a placeholder Location URL names (`https://<placeholder>.s3.amazonaws.com/<key>`). */
+function placeholderKey(location: unknown): string | undefined {
+  if (typeof location !== "string") return undefined;
+  const prefix = `https://${PACKAGE_BUCKET_PLACEHOLDER}.s3.amazonaws.com/`;
+  if (!location.startsWith(prefix)) return undefined;
+  return location.slice(prefix.length).split("/").map(decodeURIComponent).join("/");
+}
+
+const NESTED_TYPES = new Set(["AWS::Serverless::Application", "AWS::CloudFormation::Stack"]);
+
 /**
- * Everything `advance` needs to create a change set for one stack: uploads
- * the service's function zips from the artifact, points CodeUri at them and
- * reads the environment's template configuration.
+ * One service's template as CloudFormation reads it: its function zips
+ * uploaded and CodeUri pointing at them; for the root, every nested
+ * service's template prepared the same way and uploaded, Location pointing at it.
+ */
+async function prepareTemplate(
+  files: ArtifactFiles,
+  manifest: ArtifactManifest,
+  service: ManifestService,
+  store: PackageStore,
+): Promise<string> {
+  const template = structuredClone(files.json(service.template)) as Template;
+  if (!template || typeof template !== "object" || !template.Resources) {
+    throw new ConfigurationError(`${service.template}: not a CloudFormation template (no Resources)`);
+  }
+  const packages = new Set(service.packages);
+  const nested = new Set(service.nested ?? []);
+  for (const [logicalId, resource] of Object.entries(template.Resources)) {
+    const codeUri = resource.Properties?.CodeUri;
+    if (isPlaceholderLocation(codeUri)) {
+      if (!packages.has(codeUri.Key)) {
+        throw new ConfigurationError(
+          `${service.template}: ${logicalId}: CodeUri ${codeUri.Key} is not one of the service's packages`,
+        );
+      }
+      const stored = await store.ensure(codeUri.Key, files.bytes(codeUri.Key), "application/zip");
+      resource.Properties = { ...resource.Properties, CodeUri: { Bucket: stored.bucket, Key: stored.key } };
+      continue;
+    }
+    if (!NESTED_TYPES.has(resource.Type ?? "")) continue;
+    const key = placeholderKey(resource.Properties?.Location);
+    const child = manifest.services.find((candidate) => candidate.template === key);
+    if (!key) continue;
+    if (!child || !nested.has(child.name)) {
+      throw new ConfigurationError(
+        `${service.template}: ${logicalId}: Location ${key} is not the template of one of its nested services`,
+      );
+    }
+    const body = await prepareTemplate(files, manifest, child, store);
+    const stored = await store.ensure(
+      `packages/${child.name}/template-${contentHash(body)}.json`,
+      Buffer.from(body),
+      "application/json",
+    );
+    resource.Properties = { ...resource.Properties, Location: stored.url };
+  }
+  if (mentionsPlaceholder(template)) {
+    throw new ConfigurationError(
+      `${service.template}: still names the placeholder bucket ${PACKAGE_BUCKET_PLACEHOLDER} outside a function's CodeUri or a nested stack's Location`,
+    );
+  }
+  return JSON.stringify(template);
+}
+
+/**
+ * Everything `advance` needs to create a change set for one stack: its
+ * template prepared (zips and nested templates uploaded) and the
+ * environment's template configuration.
  */
 export async function prepareTarget(
   files: ArtifactFiles,
@@ -64,28 +129,7 @@ export async function prepareTarget(
 ): Promise<StackTarget> {
   const service = manifest.services.find((candidate) => candidate.name === stack.service);
   if (!service) throw new ConfigurationError(`manifest.json: no service '${stack.service}'`);
-  const template = structuredClone(files.json(service.template)) as Template;
-  if (!template || typeof template !== "object" || !template.Resources) {
-    throw new ConfigurationError(`${service.template}: not a CloudFormation template (no Resources)`);
-  }
-
-  const packages = new Set(service.packages);
-  for (const [logicalId, resource] of Object.entries(template.Resources)) {
-    const codeUri = resource.Properties?.CodeUri;
-    if (!isPlaceholderLocation(codeUri)) continue;
-    if (!packages.has(codeUri.Key)) {
-      throw new ConfigurationError(
-        `${service.template}: ${logicalId}: CodeUri ${codeUri.Key} is not one of the service's packages`,
-      );
-    }
-    const stored = await store.ensure(codeUri.Key, files.bytes(codeUri.Key), "application/zip");
-    resource.Properties = { ...resource.Properties, CodeUri: { Bucket: stored.bucket, Key: stored.key } };
-  }
-  if (mentionsPlaceholder(template)) {
-    throw new ConfigurationError(
-      `${service.template}: still names the placeholder bucket ${PACKAGE_BUCKET_PLACEHOLDER} outside a function's CodeUri`,
-    );
-  }
+  const body = await prepareTemplate(files, manifest, service, store);
 
   const parsed = configurationSchema.safeParse(files.json(stack.configuration));
   if (!parsed.success) {
@@ -94,7 +138,6 @@ export async function prepareTarget(
     );
   }
 
-  const body = JSON.stringify(template);
   const common = {
     stackName: stack.stackName,
     parameters: parsed.data.Parameters,

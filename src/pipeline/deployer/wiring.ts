@@ -1,4 +1,5 @@
 import { CloudFormationClient } from "@aws-sdk/client-cloudformation";
+import { CodeDeployClient } from "@aws-sdk/client-codedeploy";
 import { CodePipelineClient } from "@aws-sdk/client-codepipeline";
 import { S3Client } from "@aws-sdk/client-s3";
 import { loadConfig, nonEmpty } from "../../shared/config";
@@ -16,6 +17,7 @@ const config = loadConfig({
 export const dependencies: Omit<DeployerDependencies, "remainingTimeMs"> = {
   codepipeline: new CodePipelineClient({}),
   cloudformation: new CloudFormationClient({}),
+  codedeploy: new CodeDeployClient({}),
   artifacts: new S3ArtifactReader(config.AWS_REGION),
   packages: new S3PackageStore(new S3Client({}), config.ARTIFACT_BUCKET, config.AWS_REGION),
   executionRoleArn: config.STACK_EXECUTION_ROLE_ARN,

@@ -8,6 +8,7 @@ import type { ExactLocation, LocationReader } from "../domain/profile";
 const DEPENDENCY = "location";
 
 const locationBody = z.object({
+  userId: z.string(),
   latitude: z.number().check(z.minimum(-90), z.maximum(90)),
   longitude: z.number().check(z.minimum(-180), z.maximum(180)),
   updatedAt: z.string().check(z.minLength(1)),
@@ -60,6 +61,11 @@ export class SignedLocationReader implements LocationReader {
     }
     const parsed = locationBody.safeParse(response.body);
     if (!parsed.success) throw new DependencyError("GET location answered an unexpected body", DEPENDENCY);
-    return parsed.data;
+    // Whatever the URL was made of, only this user's own position may be shown as theirs.
+    if (parsed.data.userId !== userId) {
+      throw new DependencyError("GET location answered another user's position", DEPENDENCY);
+    }
+    const { latitude, longitude, updatedAt } = parsed.data;
+    return { latitude, longitude, updatedAt };
   }
 }

@@ -8,8 +8,7 @@ import { captureMetrics, setAuthEnvironment } from "./handler-support";
 
 // Only the variable the authorizer's template gives it: wiring must not need the others.
 setAuthEnvironment();
-for (const name of ["USERS_TABLE_NAME", "TOKEN_TTL_SECONDS", "LOCKOUT_POLICY_PARAMETER"])
-  delete process.env[name];
+for (const name of ["USERS_TABLE_NAME", "LOCKOUT_POLICY_PARAMETER"]) delete process.env[name];
 // Loaded after the environment is set (and before anything else loads
 // observability): wiring reads config at module scope.
 const { handler } =
@@ -97,9 +96,24 @@ describe("TOKEN authorizer handler", () => {
       expiredClock.now,
     );
 
+    // Signed with the real key, but living longer than TOKEN_TTL_SECONDS (900) or issued in the future.
+    const century = new TokenIssuer(
+      new FixedSigningKeySource(new TextEncoder().encode(SIGNING_KEY)),
+      100 * 365 * 86_400,
+    );
+    const anHour = new TokenIssuer(new FixedSigningKeySource(new TextEncoder().encode(SIGNING_KEY)), 3600);
+    const fromNextYear = new TokenIssuer(
+      new FixedSigningKeySource(new TextEncoder().encode(SIGNING_KEY)),
+      300,
+      new ManualClock(Date.now() + 365 * 86_400_000).now,
+    );
+
     const rejected = [
       "",
       token,
+      `Bearer ${(await century.issue({ userId: "user-1", username: "alice" })).token}`,
+      `Bearer ${(await anHour.issue({ userId: "user-1", username: "alice" })).token}`,
+      `Bearer ${(await fromNextYear.issue({ userId: "user-1", username: "alice" })).token}`,
       `Basic ${token}`,
       "Bearer not-a-jwt",
       `Bearer ${token.slice(0, -2)}`,

@@ -1,7 +1,12 @@
 import { createHash, randomBytes } from "node:crypto";
 import { decodeJwt, decodeProtectedHeader, SignJWT, UnsecuredJWT } from "jose";
 import { signingKeyFrom } from "../../../src/auth/domain/signing-key";
-import { InvalidTokenError, TokenIssuer, TokenVerifier } from "../../../src/auth/domain/tokens";
+import {
+  InvalidTokenError,
+  TOKEN_CLOCK_SKEW_SECONDS,
+  TokenIssuer,
+  TokenVerifier,
+} from "../../../src/auth/domain/tokens";
 import {
   CachingSigningKeySource,
   FixedSigningKeySource,
@@ -101,6 +106,62 @@ describe("tokens", () => {
     }
     // The control: the same construction with the right key, issuer and algorithm passes.
     await expect(verifier.verify(await sign("HS256", "meridian", KEY))).resolves.toEqual(subject);
+  });
+
+  describe("a lifetime bound, even for tokens signed with the real key", () => {
+    const YEAR = 365 * 24 * 3600;
+    const signed = (iat: number, exp: number) =>
+      new SignJWT({ username: "alice" })
+        .setProtectedHeader({ alg: "HS256", kid: signingKeyFrom(KEY).id })
+        .setSubject("user-1")
+        .setIssuer("meridian")
+        .setIssuedAt(iat)
+        .setExpirationTime(exp)
+        .setJti("x")
+        .sign(KEY);
+    const verifierWithLifetime = (clock: ManualClock, maxLifetimeSeconds: number) =>
+      new TokenVerifier(new FixedSigningKeySource(KEY), clock.now, undefined, { maxLifetimeSeconds });
+
+    it("rejects exp 100 years ahead", async () => {
+      const clock = new ManualClock();
+      const now = clock.now() / 1000;
+      const error = await rejectionOf(
+        verifierWithLifetime(clock, 3600).verify(await signed(now, now + 100 * YEAR)),
+      );
+      expect(error).toBeInstanceOf(InvalidTokenError);
+      expect((error as Error).message).toMatch(/lifetime/);
+    });
+
+    it("rejects iat a year in the future, and a minute beyond the allowed skew", async () => {
+      const clock = new ManualClock();
+      const now = clock.now() / 1000;
+      const verifier = verifierWithLifetime(clock, 3600);
+      for (const iat of [now + YEAR, now + TOKEN_CLOCK_SKEW_SECONDS + 60]) {
+        const error = await rejectionOf(verifier.verify(await signed(iat, iat + 600)));
+        expect(error).toBeInstanceOf(InvalidTokenError);
+        expect((error as Error).message).toMatch(/future/);
+      }
+    });
+
+    it("accepts iat within the skew and a lifetime of exactly the configured one", async () => {
+      const clock = new ManualClock();
+      const now = clock.now() / 1000;
+      const verifier = verifierWithLifetime(clock, 3600);
+      await expect(verifier.verify(await signed(now + TOKEN_CLOCK_SKEW_SECONDS, now + 600))).resolves.toEqual(
+        subject,
+      );
+      await expect(verifier.verify(await signed(now - 10, now - 10 + 3600))).resolves.toEqual(subject);
+      expect(await rejectionOf(verifier.verify(await signed(now - 10, now - 10 + 3601)))).toBeInstanceOf(
+        InvalidTokenError,
+      );
+    });
+
+    it("what the issuer issues always fits the bound it is configured with", async () => {
+      const clock = new ManualClock();
+      const issuer = new TokenIssuer(new FixedSigningKeySource(KEY), 900, clock.now);
+      const { token } = await issuer.issue(subject);
+      await expect(verifierWithLifetime(clock, 900).verify(token)).resolves.toEqual(subject);
+    });
   });
 
   it("rejects garbage as an invalid token, not as a server error", async () => {

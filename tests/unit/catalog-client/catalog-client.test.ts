@@ -1,6 +1,7 @@
 import {
   CatalogUnavailableError,
   createCatalogClient,
+  endpointUrlSchema,
   resolveEndpoint,
   ServiceNotFoundError,
   ServiceUnhealthyError,
@@ -230,5 +231,33 @@ describe("resolveEndpoint", () => {
     await expect(resolveEndpoint(client, "location", "v1", fallback)).rejects.toBeInstanceOf(
       ServiceUnhealthyError,
     );
+  });
+});
+
+describe("endpoint_url: a base URL the catalog may hand out, nothing a client could be steered by", () => {
+  test.each([
+    "https://loc111.execute-api.us-east-1.amazonaws.com/dev",
+    "https://loc111.execute-api.us-east-1.amazonaws.com/dev/",
+    "http://127.0.0.1:4000/local",
+  ])("accepts %s", (url) => {
+    expect(endpointUrlSchema.safeParse(url).success).toBe(true);
+  });
+
+  test.each([
+    ["a fragment", `${LOCATION_V1}/locations/victim#`],
+    ["a fragment with text", `${LOCATION_V1}#x`],
+    ["a query", `${LOCATION_V1}?userId=victim`],
+    ["an empty query", `${LOCATION_V1}?`],
+    ["user info", "https://user:pass@loc111.execute-api.us-east-1.amazonaws.com/dev"],
+    ["a user name only", "https://user@loc111.execute-api.us-east-1.amazonaws.com/dev"],
+    ["another scheme", "ftp://loc111.example.com/dev"],
+  ])("refuses one with %s", (_, url) => {
+    expect(endpointUrlSchema.safeParse(url).success).toBe(false);
+  });
+
+  test("a lookup answering such a URL is not used", async () => {
+    const { catalog, client } = setup();
+    catalog.healthy(`${LOCATION_V1}/locations/victim#`, 60);
+    await expect(client.lookup("location", "v1")).rejects.toBeInstanceOf(CatalogUnavailableError);
   });
 });

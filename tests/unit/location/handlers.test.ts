@@ -94,6 +94,23 @@ describe("PUT /locations/{userId}", () => {
     expect(result.statusCode).toBe(400);
   });
 
+  it.each([
+    ['{"latitude":1e-200,"longitude":0}', 0, 0],
+    ['{"latitude":0,"longitude":5e-324}', 0, 0],
+    ['{"latitude":-7e-300,"longitude":-0}', 0, 0],
+    ['{"latitude":1,"longitude":2,"latitude":1e-200}', 0, 2],
+  ])("200 for a coordinate DynamoDB cannot store as sent, stored as 0: %s", async (body, latitude, longitude) => {
+    const result = await h.putLocation(put("user-1", body), context);
+    expect(result.statusCode).toBe(200);
+    const item = h.ddb.commandCalls(h.lib.PutCommand)[0]?.args[0].input.Item;
+    // Object.is: -0 is not 0 here, as it is not to DynamoDB's read-back.
+    expect([Object.is(item?.latitude, latitude), Object.is(item?.longitude, longitude)]).toEqual([
+      true,
+      true,
+    ]);
+    expect(parse(result)).toMatchObject({ latitude, longitude });
+  });
+
   it("400 for malformed JSON", async () => {
     const result = await h.putLocation(put("user-1", "{"), context);
     expect(result.statusCode).toBe(400);

@@ -2,10 +2,13 @@ import {
   createLocationService,
   type Location,
   type LocationStore,
+  normaliseCoordinate,
   validatePosition,
 } from "../../../src/location/domain/location";
+import { isStorableNumber } from "../../../src/shared/dynamodb-number";
 import { NotFoundError, ValidationError } from "../../../src/shared/errors";
 import { errorToResult } from "../../../src/shared/http";
+import { edgyDouble, nextDouble, seededRandom } from "../../../tools/lib/doubles";
 
 /** Mirrors the DynamoDB condition: write unless the stored position is newer. */
 class InMemoryLocationStore implements LocationStore {
@@ -17,6 +20,10 @@ class InMemoryLocationStore implements LocationStore {
   }
 
   async putIfNotOlder(location: Location): Promise<boolean> {
+    // DynamoDB refuses these ("Number underflow"/"overflow"), and stores -0 as 0.
+    for (const value of [location.latitude, location.longitude]) {
+      if (!isStorableNumber(value) || Object.is(value, -0)) throw new Error(`DynamoDB cannot store ${value}`);
+    }
     this.writes += 1;
     const current = this.items.get(location.userId);
     if (current && current.updatedAt > location.updatedAt) return false;
@@ -123,5 +130,54 @@ describe("location service", () => {
     const { service } = setup();
     await service.update({ userId: "a", latitude: 1, longitude: 1 });
     await expect(service.get("b")).rejects.toThrow(NotFoundError);
+  });
+});
+
+describe("positions are stored as DynamoDB can hold them", () => {
+  it.each([
+    [1e-200, 0],
+    [5e-324, 0],
+    [-7e-300, 0],
+    [-0, 0],
+    [-0.00000004, 0],
+    [0.00000006, 0.0000001],
+    [48.858844123456, 48.8588441],
+    [-122.98765436, -122.9876544],
+    [90, 90],
+    [nextDouble(90, true), 90],
+  ])("normalises %p to %p (7 decimals, never -0)", (raw, normalised) => {
+    expect(Object.is(normaliseCoordinate(raw), normalised)).toBe(true);
+  });
+
+  it("stores and returns a tiny coordinate as 0 on either field", async () => {
+    const { service, store } = setup();
+    const saved = await service.update({ userId: "u1", latitude: 1e-200, longitude: -5e-324 });
+    expect(saved).toMatchObject({ latitude: 0, longitude: 0 });
+    expect(Object.is(store.items.get("u1")?.longitude, 0)).toBe(true);
+  });
+
+  it("property: any finite double in range is stored, and reads back as the update answered", async () => {
+    const random = seededRandom(20261201);
+    const { service } = setup();
+    for (let run = 0; run < 1000; run++) {
+      const latitude = edgyDouble(random, 90);
+      const longitude = edgyDouble(random, 180);
+      const saved = await service.update({ userId: "u1", latitude, longitude });
+      expect(isStorableNumber(saved.latitude) && isStorableNumber(saved.longitude)).toBe(true);
+      // Normalising is idempotent: what was answered is what a later write of it stores.
+      expect(normaliseCoordinate(saved.latitude)).toBe(saved.latitude);
+      expect(Math.abs(saved.latitude - latitude)).toBeLessThanOrEqual(0.5e-7 + 1e-12);
+      expect(Math.abs(saved.longitude - longitude)).toBeLessThanOrEqual(0.5e-7 + 1e-12);
+      await expect(service.get("u1")).resolves.toEqual(saved);
+    }
+  });
+});
+
+describe("isStorableNumber (DynamoDB's number range)", () => {
+  it.each([0, 1e-130, -1e-130, 9.99999999999999e125, 42, -0.5])("accepts %p", (value) => {
+    expect(isStorableNumber(value)).toBe(true);
+  });
+  it.each([1e-131, -5e-324, 1e126, -1e300, Number.NaN, Number.POSITIVE_INFINITY])("refuses %p", (value) => {
+    expect(isStorableNumber(value)).toBe(false);
   });
 });

@@ -182,7 +182,9 @@ describe("SignedLocationReader with a lookup", () => {
       urls,
       async request(_method, url) {
         urls.push(url);
-        return { status: 200, body: { latitude: 1, longitude: 2, updatedAt: "t" } };
+        // Location's answer names the user it is for, as the contract's does.
+        const userId = decodeURIComponent(url.split("/").pop() ?? "");
+        return { status: 200, body: { userId, latitude: 1, longitude: 2, updatedAt: "t" } };
       },
     };
   }

@@ -71,6 +71,14 @@ describe("SignedLocationReader", () => {
     expect(request?.headers["x-amz-date"]).toBeDefined();
   });
 
+  it.each([
+    ["another user's position", { ...position, userId: "victim" }],
+    ["a position without its user", { latitude: 1, longitude: 2, updatedAt: position.updatedAt }],
+  ])("rejects %s: a read must be for the user it asked about", async (_, body) => {
+    route = reply(200, body);
+    await expect(reader().read("u1")).rejects.toBeInstanceOf(DependencyError);
+  });
+
   it("location's own 404 means no location", async () => {
     route = reply(404, { error: { code: "not_found", message: "No location" } });
     await expect(reader().read("u1")).resolves.toBeNull();

@@ -19,18 +19,20 @@ describe("planService on the repository's own templates", () => {
     });
   };
 
-  test("function roles follow RolePath: Globals for the service, the function's own for its registrar", async () => {
+  test("function roles follow RolePath: Globals for the service, a function's own where it sets one", async () => {
     const profile = await plan("profile");
     const roles = Object.fromEntries(profile.functions.map((fn) => [fn.logicalId, fn.roleArn]));
     expect(roles).toMatchObject({
+      PutProfileFunction:
+        "arn:aws:iam::000000000000:role/meridian/local/profile/meridian-local-profile-PutProfileFunctionRole",
       GetProfileFunction:
-        "arn:aws:iam::000000000000:role/meridian/local/profile/meridian-local-profile-GetProfileFunctionRole",
+        "arn:aws:iam::000000000000:role/meridian/local/profile/location-reader/meridian-local-profile-GetProfileFunctionRole",
       RegistrarFunction:
         "arn:aws:iam::000000000000:role/meridian/local/registrar/meridian-local-profile-RegistrarFunctionRole",
     });
   });
 
-  test("location's resource policy: the shorthand expanded to its API, the profile path in the condition", async () => {
+  test("location's resource policy: the shorthand expanded to its API, GetProfile's path in the condition", async () => {
     const location = await plan("location");
     expect(location.warnings).toEqual([]);
     const api = location.apis[0];
@@ -44,7 +46,7 @@ describe("planService on the repository's own templates", () => {
         operator: "ArnNotLike",
         ifExists: false,
         key: "aws:principalarn",
-        values: ["arn:aws:iam::000000000000:role/meridian/local/profile/*"],
+        values: ["arn:aws:iam::000000000000:role/meridian/local/profile/location-reader/*"],
       },
     ]);
   });

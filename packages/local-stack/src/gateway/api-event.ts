@@ -92,19 +92,21 @@ function requestTime(date: Date): string {
   return `${pad(date.getUTCDate())}/${months[date.getUTCMonth()]}/${date.getUTCFullYear()}:${pad(date.getUTCHours())}:${pad(date.getUTCMinutes())}:${pad(date.getUTCSeconds())} +0000`;
 }
 
-export function buildProxyEvent(
-  request: ProxyRequest,
-  route: ProxyRoute,
-  context: {
-    requestId: string;
-    accountId: string;
-    now: Date;
-    authorizer?: Record<string, unknown>;
-    identity?: ProxyIdentity;
-  },
-): APIGatewayProxyEvent {
+export interface EventContext {
+  requestId: string;
+  accountId: string;
+  now: Date;
+  authorizer?: Record<string, unknown>;
+  identity?: ProxyIdentity;
+}
+
+function headerValue(headers: Record<string, string>, name: string): string | undefined {
+  return Object.entries(headers).find(([key]) => key.toLowerCase() === name)?.[1];
+}
+
+/** The request's headers as the event carries them, with those API Gateway adds when the client did not. */
+function eventHeaders(request: ProxyRequest, context: EventContext): ReturnType<typeof headerMaps> {
   const { headers, multi } = headerMaps(request.rawHeaders);
-  // API Gateway adds these when the client did not.
   const add = (name: string, value: string): void => {
     if (Object.keys(headers).some((key) => key.toLowerCase() === name.toLowerCase())) return;
     headers[name] = value;
@@ -117,11 +119,19 @@ export function buildProxyEvent(
     "X-Amzn-Trace-Id",
     `Root=1-${Math.floor(context.now.getTime() / 1000).toString(16)}-${context.requestId.replaceAll("-", "").slice(0, 24)}`,
   );
+  return { headers, multi };
+}
+
+export function buildProxyEvent(
+  request: ProxyRequest,
+  route: ProxyRoute,
+  context: EventContext,
+): APIGatewayProxyEvent {
+  const { headers, multi } = eventHeaders(request, context);
   const query = queryMaps(request.rawQuery);
-  const contentType = Object.entries(headers).find(([key]) => key.toLowerCase() === "content-type")?.[1];
-  const binary = request.body.length > 0 && isBinaryBody(contentType, route.binaryMediaTypes);
+  const binary =
+    request.body.length > 0 && isBinaryBody(headerValue(headers, "content-type"), route.binaryMediaTypes);
   const hasParams = Object.keys(route.pathParameters).length > 0;
-  const identity = context.identity ?? {};
   return {
     resource: route.resourcePath,
     path: request.path,
@@ -132,49 +142,59 @@ export function buildProxyEvent(
     multiValueQueryStringParameters: query.multi,
     pathParameters: hasParams ? route.pathParameters : null,
     stageVariables: null,
-    requestContext: {
-      accountId: context.accountId,
-      apiId: route.apiId,
-      authorizer: context.authorizer ?? undefined,
-      protocol: "HTTP/1.1",
-      httpMethod: request.method,
-      path: `/${route.stage}${request.path}`,
-      stage: route.stage,
-      requestId: context.requestId,
-      extendedRequestId: context.requestId,
-      requestTime: requestTime(context.now),
-      requestTimeEpoch: context.now.getTime(),
-      resourceId:
-        route.resourcePath === "/"
-          ? "root"
-          : route.resourcePath
-              .replace(/[^a-z0-9]/gi, "")
-              .slice(0, 10)
-              .toLowerCase(),
-      resourcePath: route.resourcePath,
-      domainName: request.host,
-      domainPrefix: request.host.split(".")[0] ?? request.host,
-      identity: {
-        accessKey: identity.accessKey ?? null,
-        accountId: identity.accountId ?? null,
-        apiKey: null,
-        apiKeyId: null,
-        caller: identity.caller ?? null,
-        clientCert: null,
-        cognitoAuthenticationProvider: null,
-        cognitoAuthenticationType: null,
-        cognitoIdentityId: null,
-        cognitoIdentityPoolId: null,
-        principalOrgId: null,
-        sourceIp: request.sourceIp,
-        user: identity.user ?? null,
-        userAgent: Object.entries(headers).find(([key]) => key.toLowerCase() === "user-agent")?.[1] ?? null,
-        userArn: identity.userArn ?? null,
-      },
-    },
+    requestContext: requestContext(request, route, context, headerValue(headers, "user-agent")),
     body: request.body.length === 0 ? null : request.body.toString(binary ? "base64" : "utf8"),
     isBase64Encoded: binary,
   } as APIGatewayProxyEvent;
+}
+
+function requestContext(
+  request: ProxyRequest,
+  route: ProxyRoute,
+  context: EventContext,
+  userAgent: string | undefined,
+): APIGatewayProxyEvent["requestContext"] {
+  const identity = context.identity ?? {};
+  return {
+    accountId: context.accountId,
+    apiId: route.apiId,
+    authorizer: context.authorizer ?? undefined,
+    protocol: "HTTP/1.1",
+    httpMethod: request.method,
+    path: `/${route.stage}${request.path}`,
+    stage: route.stage,
+    requestId: context.requestId,
+    extendedRequestId: context.requestId,
+    requestTime: requestTime(context.now),
+    requestTimeEpoch: context.now.getTime(),
+    resourceId:
+      route.resourcePath === "/"
+        ? "root"
+        : route.resourcePath
+            .replace(/[^a-z0-9]/gi, "")
+            .slice(0, 10)
+            .toLowerCase(),
+    resourcePath: route.resourcePath,
+    domainName: request.host,
+    domainPrefix: request.host.split(".")[0] ?? request.host,
+    identity: {
+      accessKey: identity.accessKey ?? null,
+      accountId: identity.accountId ?? null,
+      apiKey: null,
+      apiKeyId: null,
+      caller: identity.caller ?? null,
+      clientCert: null,
+      cognitoAuthenticationProvider: null,
+      cognitoAuthenticationType: null,
+      cognitoIdentityId: null,
+      cognitoIdentityPoolId: null,
+      principalOrgId: null,
+      sourceIp: request.sourceIp,
+      user: identity.user ?? null,
+      userAgent: userAgent ?? null,
+      userArn: identity.userArn ?? null,
+    },
+  } as APIGatewayProxyEvent["requestContext"];
 }
 
 export interface HttpReply {

@@ -32,9 +32,12 @@ export interface RouteDefinition {
   method: string;
   /** Resource path as declared: `/locations/{userId}`, `/{proxy+}`. */
   path: string;
-  functionId: string;
   auth: RouteAuth;
+  integration: IntegrationDefinition;
 }
+
+/** What a route hands the request to, by API Gateway's integration type. */
+export type IntegrationDefinition = { type: "AWS_PROXY"; functionId: string };
 
 export interface GatewayResponseDefinition {
   StatusCode?: string | number;

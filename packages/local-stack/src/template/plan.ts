@@ -632,5 +632,13 @@ function planRoute(
         ? { kind: "UNSUPPORTED", reason: authorizer.unsupported }
         : { kind: "LAMBDA", authorizer };
   }
-  return { apiLogicalId, route: { method: method === "ANY" ? "ANY" : method, path, functionId, auth } };
+  return {
+    apiLogicalId,
+    route: {
+      method: method === "ANY" ? "ANY" : method,
+      path,
+      auth,
+      integration: { type: "AWS_PROXY", functionId },
+    },
+  };
 }

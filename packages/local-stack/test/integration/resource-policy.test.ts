@@ -192,11 +192,11 @@ describe("the real services with profile's role path broken", () => {
 
   beforeAll(async () => {
     copy = copyServices(SRC, {
-      // What a wrong Globals.Function.RolePath would do in AWS: location's policy no longer admits profile.
+      // What a wrong RolePath on GetProfile would do in AWS: location's policy no longer admits it.
       profile: (template) => {
-        const globals = template.Globals?.Function;
-        if (!globals) throw new Error("profile has no Globals.Function");
-        globals.RolePath = { "Fn::Sub": "/meridian/${Environment}/elsewhere/" };
+        properties(template, "GetProfileFunction").RolePath = {
+          "Fn::Sub": "/meridian/${Environment}/elsewhere/",
+        };
       },
       // And a registrar outside /meridian/<env>/registrar/: the catalog refuses its registration.
       auth: (template) => {

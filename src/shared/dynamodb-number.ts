@@ -1,0 +1,18 @@
+/**
+ * DynamoDB numbers: up to 38 significant digits, magnitudes from 1e-130 to
+ * just under 1e126, or 0; anything else is refused with a ValidationException
+ * ("Number underflow", "Number overflow"), which a handler would answer 500.
+ * Every number a request carries must be checked against this (or normalised
+ * into it) before it reaches a write. Doubles never need more than 17 digits,
+ * so only the magnitude can be out of range.
+ */
+export const DYNAMODB_MIN_MAGNITUDE = 1e-130;
+export const DYNAMODB_MAX_MAGNITUDE_EXCLUSIVE = 1e126;
+
+export function isStorableNumber(value: number): boolean {
+  if (!Number.isFinite(value)) return false;
+  const magnitude = Math.abs(value);
+  return (
+    magnitude === 0 || (magnitude >= DYNAMODB_MIN_MAGNITUDE && magnitude < DYNAMODB_MAX_MAGNITUDE_EXCLUSIVE)
+  );
+}

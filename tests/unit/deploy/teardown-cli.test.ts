@@ -1,0 +1,59 @@
+import { execFile } from "node:child_process";
+import { join } from "node:path";
+import { promisify } from "node:util";
+
+const run = promisify(execFile);
+const ROOT = join(__dirname, "..", "..", "..");
+
+/**
+ * Runs tools/teardown.ts with no AWS credentials or network: a refusal
+ * must come before any AWS call, so these cases prove nothing was deleted.
+ */
+async function teardown(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout } = await run(process.execPath, ["--import", "tsx", "tools/teardown.ts", ...args], {
+      cwd: ROOT,
+      env: { ...process.env, AWS_ACCESS_KEY_ID: "", AWS_SECRET_ACCESS_KEY: "", AWS_PROFILE: "" },
+    });
+    return { code: 0, stdout, stderr: "" };
+  } catch (error) {
+    const failure = error as { code: number; stdout: string; stderr: string };
+    return { code: failure.code, stdout: failure.stdout, stderr: failure.stderr };
+  }
+}
+
+describe("npm run teardown: confirmation", () => {
+  test.each([
+    "dev",
+    "staging",
+    "prod",
+  ])("%s without --yes prints what it would delete, deletes nothing, exits non-zero", async (environment) => {
+    const result = await teardown("--env", environment);
+    expect(result.code).not.toBe(0);
+    expect(result.stdout).toContain(
+      `stack meridian-${environment} and its nested stacks: profile -> location -> auth -> catalog -> ops`,
+    );
+    expect(result.stdout).toContain("auth/UsersTable (AWS::DynamoDB::Table)");
+    expect(result.stderr).toContain(`nothing deleted: pass --yes to delete ${environment}`);
+    expect(result.stdout).not.toContain("Deleting");
+  });
+
+  test("prod with --yes alone is refused: it also needs --confirm-environment prod", async () => {
+    const result = await teardown("--env", "prod", "--yes");
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toContain("also pass --confirm-environment prod");
+    expect(result.stdout).not.toContain("Deleting");
+  });
+
+  test("prod with a mistyped confirmation is refused", async () => {
+    const result = await teardown("--env", "prod", "--yes", "--confirm-environment", "staging");
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toContain("also pass --confirm-environment prod");
+  });
+
+  test("--service is gone: an environment is one stack", async () => {
+    const result = await teardown("--env", "dev", "--service", "auth", "--yes");
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toContain("Unknown option '--service'");
+  });
+});
