@@ -1,5 +1,5 @@
-import { DeleteCommand, GetCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
-import { documentClient, isConditionalCheckFailed } from "../../shared/dynamodb";
+import { DeleteCommand, type DynamoDBDocumentClient, GetCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import { isConditionalCheckFailed } from "../../shared/dynamodb";
 import * as z from "../../shared/schema";
 import type { LoginAttemptStore, LoginAttemptWindow } from "../domain/ports";
 
@@ -18,8 +18,8 @@ export const loginFailureKey = (username: string) => `LOGINFAIL#${username}`;
  */
 export class DynamoDbLoginAttemptStore implements LoginAttemptStore {
   constructor(
+    private readonly client: DynamoDBDocumentClient,
     private readonly tableName: string,
-    private readonly client = documentClient,
   ) {}
 
   async get(username: string): Promise<LoginAttemptWindow | undefined> {

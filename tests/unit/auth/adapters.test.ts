@@ -11,7 +11,7 @@ import { DynamoDbUserRepository } from "../../../src/auth/adapters/dynamodb-user
 import { SecretsManagerSigningKeySource } from "../../../src/auth/adapters/secrets-signing-key-source";
 import { SsmLockoutPolicySource } from "../../../src/auth/adapters/ssm-lockout-policy-source";
 import { signingKeyFrom } from "../../../src/auth/domain/signing-key";
-import { documentClient } from "../../../src/shared/dynamodb";
+import { createDocumentClient } from "../../../src/shared/dynamodb";
 
 // Only Date is faked: caches' expiry reads the clock, the SDK mocks need real timers.
 function fakeDateOnly(now: number): void {
@@ -47,7 +47,7 @@ describe("SsmLockoutPolicySource", () => {
 
   it("reads the JSON policy and sees a change once its cache age has passed", async () => {
     ssm.on(GetParameterCommand).resolves({ Parameter: { Value: '{"maxAttempts":5,"windowSeconds":900}' } });
-    const source = new SsmLockoutPolicySource("/meridian/test/auth/lockout/policy-a", 30);
+    const source = new SsmLockoutPolicySource(new SSMClient({}), "/meridian/test/auth/lockout/policy-a", 30);
     await expect(source.current()).resolves.toEqual({ maxAttempts: 5, windowSeconds: 900 });
 
     ssm.on(GetParameterCommand).resolves({ Parameter: { Value: '{"maxAttempts":2,"windowSeconds":60}' } });
@@ -65,7 +65,7 @@ describe("SsmLockoutPolicySource", () => {
   it("fails closed on a policy it cannot use", async () => {
     ssm.on(GetParameterCommand).resolves({ Parameter: { Value: '{"maxAttempts":0,"windowSeconds":900}' } });
     await expect(
-      new SsmLockoutPolicySource("/meridian/test/auth/lockout/policy-b").current(),
+      new SsmLockoutPolicySource(new SSMClient({}), "/meridian/test/auth/lockout/policy-b").current(),
     ).rejects.toThrow(/invalid/);
   });
 });
@@ -97,7 +97,9 @@ describe("SecretsManagerSigningKeySource", () => {
     secrets.on(GetSecretValueCommand).resolves({ SecretString: CURRENT });
     secrets.on(GetSecretValueCommand, { VersionStage: "AWSPREVIOUS" }).resolves({ SecretString: PREVIOUS });
 
-    await expect(new SecretsManagerSigningKeySource(SECRET_ID).signingKeys()).resolves.toEqual({
+    await expect(
+      new SecretsManagerSigningKeySource(new SecretsManagerClient({}), SECRET_ID).signingKeys(),
+    ).resolves.toEqual({
       current: key(CURRENT),
       previous: key(PREVIOUS),
     });
@@ -109,7 +111,7 @@ describe("SecretsManagerSigningKeySource", () => {
   it("takes a missing AWSPREVIOUS (a secret never rotated) as no previous key, and remembers that for the cache age", async () => {
     secrets.on(GetSecretValueCommand).resolves({ SecretString: CURRENT });
     secrets.on(GetSecretValueCommand, { VersionStage: "AWSPREVIOUS" }).rejects(noSuchStage());
-    const source = new SecretsManagerSigningKeySource(SECRET_ID, 60);
+    const source = new SecretsManagerSigningKeySource(new SecretsManagerClient({}), SECRET_ID, 60);
 
     await expect(source.signingKeys()).resolves.toEqual({ current: key(CURRENT) });
     jest.setSystemTime(start + 59_000);
@@ -124,7 +126,7 @@ describe("SecretsManagerSigningKeySource", () => {
   it("caches both for the cache age; refresh reads both again", async () => {
     secrets.on(GetSecretValueCommand).resolves({ SecretString: CURRENT });
     secrets.on(GetSecretValueCommand, { VersionStage: "AWSPREVIOUS" }).rejects(noSuchStage());
-    const source = new SecretsManagerSigningKeySource(SECRET_ID, 300);
+    const source = new SecretsManagerSigningKeySource(new SecretsManagerClient({}), SECRET_ID, 300);
     await source.signingKeys();
 
     // Rotated: the old value is AWSPREVIOUS now.
@@ -146,13 +148,13 @@ describe("SecretsManagerSigningKeySource", () => {
     secrets
       .on(GetSecretValueCommand, { VersionStage: "AWSPREVIOUS" })
       .rejects(Object.assign(new Error("User is not authorized"), { name: "AccessDeniedException" }));
-    await expect(new SecretsManagerSigningKeySource(SECRET_ID).signingKeys()).rejects.toThrow(
-      /not authorized/,
-    );
+    await expect(
+      new SecretsManagerSigningKeySource(new SecretsManagerClient({}), SECRET_ID).signingKeys(),
+    ).rejects.toThrow(/not authorized/);
 
     secrets.on(GetSecretValueCommand, { VersionStage: "AWSPREVIOUS" }).resolves({ SecretString: PREVIOUS });
     secrets.on(GetSecretValueCommand, { SecretId: "empty" }).resolves({ SecretString: "" });
-    const error = await new SecretsManagerSigningKeySource("empty")
+    const error = await new SecretsManagerSigningKeySource(new SecretsManagerClient({}), "empty")
       .signingKeys()
       .catch((caught: unknown) => caught);
     expect((error as Error).message).toMatch(/empty/);
@@ -161,11 +163,12 @@ describe("SecretsManagerSigningKeySource", () => {
 });
 
 describe("DynamoDB adapters", () => {
+  const documentClient = createDocumentClient();
   const dynamo = mockClient(documentClient);
   beforeEach(() => dynamo.reset());
 
   it("reports a taken username as false, and other failures as errors", async () => {
-    const users = new DynamoDbUserRepository("t");
+    const users = new DynamoDbUserRepository(documentClient, "t");
     const user = { userId: "u", username: "alice", passwordHash: "h", createdAt: "c" };
     dynamo.onAnyCommand().rejects(conditionFailed());
     await expect(users.create(user)).resolves.toBe(false);
@@ -174,7 +177,7 @@ describe("DynamoDB adapters", () => {
   });
 
   it("reads users consistently and refuses malformed items with a plain error", async () => {
-    const users = new DynamoDbUserRepository("t");
+    const users = new DynamoDbUserRepository(documentClient, "t");
     dynamo.on(GetCommand).resolves({ Item: { pk: "USER#alice", username: "alice" } });
     const error = await users.findByUsername("alice").catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(Error);
@@ -183,7 +186,7 @@ describe("DynamoDB adapters", () => {
   });
 
   it("replaces an attempt window only if it still holds the expected value", async () => {
-    const store = new DynamoDbLoginAttemptStore("t");
+    const store = new DynamoDbLoginAttemptStore(documentClient, "t");
     dynamo.on(UpdateCommand).resolves({});
     await store.replace(
       "alice",
