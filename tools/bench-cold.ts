@@ -8,7 +8,8 @@ import { parseCli, runMain } from "./lib/cli";
 import { bundleFunction, type FunctionSpec, listFunctions } from "./lib/functions";
 import { deployOrder, loadServices, ROOT, type Service } from "./lib/project";
 
-const USAGE = "usage: npm run bench:cold -- [--runs 20] [--only LogicalId,...] [--instructions]";
+const USAGE =
+  "usage: npm run bench:cold -- [--runs 20] [--only LogicalId,...] [--instructions] [--without-source-maps]";
 
 /**
  * `npm run bench:cold`: for every function, built exactly as its template's
@@ -295,6 +296,7 @@ async function main(): Promise<void> {
         runs: { type: "string", default: "20" },
         only: { type: "string" },
         instructions: { type: "boolean", default: false },
+        "without-source-maps": { type: "boolean", default: false },
       },
     },
     USAGE,
@@ -308,6 +310,14 @@ async function main(): Promise<void> {
   const stub = await startAwsStub(await stubData());
   try {
     const pairs = await prepare(workDir, stub, only);
+    // What --enable-source-maps costs: the same bundles (maps and all), the flag left out.
+    if (values["without-source-maps"]) {
+      for (const subject of pairs.flatMap((pair) => [pair.fn, pair.baseline])) {
+        subject.environment.NODE_OPTIONS = (subject.environment.NODE_OPTIONS ?? "")
+          .replace("--enable-source-maps", "")
+          .trim();
+      }
+    }
     const reference = pairs[0] && {
       ...pairs[0].baseline,
       label: "baseline powertools-only",
