@@ -254,7 +254,9 @@ describe("DynamoDB: a function may use what its policy names, and nothing else",
         ? { pk: { S: "none" } }
         : TableName.endsWith("ServicesTable")
           ? { name: { S: "none" }, version: { S: "none" } }
-          : { userId: { S: "none" } };
+          : TableName.endsWith("CommentsTable")
+            ? { profileUserId: { S: "none" }, commentId: { S: "none" } }
+            : { userId: { S: "none" } };
       await expect(dynamodb.send(new GetItemCommand({ TableName, Key: schema }))).resolves.toBeDefined();
     }
   });

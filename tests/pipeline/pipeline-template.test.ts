@@ -375,6 +375,8 @@ const EXECUTION_ROLE_COVERS: Record<string, string[]> = {
     "s3:GetObject",
   ],
   "AWS::Serverless::Api": ["apigateway:POST", "apigateway:PATCH", "lambda:AddPermission"],
+  // The roles API Gateway assumes for AWS service integrations (comments); it passes them too.
+  "AWS::IAM::Role": ["iam:CreateRole", "iam:PutRolePolicy", "iam:PassRole"],
   "AWS::Logs::LogGroup": ["logs:CreateLogGroup", "logs:PutRetentionPolicy"],
   "AWS::SSM::Parameter": ["ssm:PutParameter", "ssm:DeleteParameter"],
   "AWS::SecretsManager::Secret": ["secretsmanager:CreateSecret", "secretsmanager:GetRandomPassword"],

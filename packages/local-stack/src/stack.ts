@@ -6,8 +6,9 @@ import { LOCAL_ACCOUNT_ID, partitionOf } from "./constants";
 import { LocalStackError, PortInUseError } from "./errors";
 import { type FunctionRegistry, Gateway } from "./gateway";
 import { functionCaller, LocalCallers } from "./iam";
-import type { LocalProject, ProjectService as Service } from "./project";
+import type { LocalProject, ProjectEnvironment, ProjectService as Service } from "./project";
 import {
+  type BuildResult,
   buildFunctions,
   buildWorkerScript,
   FunctionRuntime,
@@ -39,7 +40,7 @@ import {
   removeStaleBuilds,
   stackLog,
 } from "./support";
-import { describeApis, planService, type ServicePlan } from "./template";
+import { describeApis, type LocalApi, planService, type ServicePlan } from "./template";
 
 /**
  * The whole system on one machine: DynamoDB (dynalite), an SSM + Secrets
@@ -183,12 +184,110 @@ class Registry implements FunctionRegistry {
   }
 }
 
+/**
+ * Everything started so far is stopped here, last first: the one place
+ * start-up failures and `stop()` clean up.
+ */
+class Cleanup {
+  private readonly steps: Array<() => Promise<void> | void> = [];
+
+  constructor(private readonly log: LogSink) {}
+
+  defer(step: () => Promise<void> | void): void {
+    this.steps.push(step);
+  }
+
+  async run(): Promise<void> {
+    for (const step of this.steps.splice(0).reverse()) {
+      try {
+        await step();
+      } catch (error) {
+        stackLog(this.log, "WARN", `cleanup step failed: ${(error as Error).message}`);
+      }
+    }
+  }
+}
+
+/** What start-up resolved before anything listens. */
+interface Setup {
+  options: LocalStackOptions;
+  project: LocalProject;
+  log: LogSink;
+  environment: ProjectEnvironment;
+  services: Service[];
+  region: string;
+  dataDir: string;
+  buildDir: string;
+  credentials: LocalCredentials;
+  callers: LocalCallers;
+  registry: Registry;
+  /** What stopService took away, per service: the gateway and the health checks both read it. */
+  stopped: Map<string, StopServiceOptions>;
+}
+
+interface Servers {
+  dynamo: LocalDynamo;
+  aws: AwsEndpoint;
+  gateway: Gateway;
+  workerScript: string;
+}
+
+/** Credentials for a role session that lives as long as the stack (AWS's shape: ASIA key, session token). */
+function temporaryCredentials(): FunctionCredentials {
+  return {
+    accessKeyId: `ASIA${randomBytes(8).toString("hex").toUpperCase()}`,
+    secretAccessKey: randomBytes(30).toString("base64"),
+    sessionToken: randomBytes(64).toString("base64"),
+  };
+}
+
 export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
-  const { project } = options;
   const startedAt = performance.now();
   const scheduleEvery = options.scheduleEveryMs ?? DEFAULT_SCHEDULE_EVERY_MS;
   checkScheduleEvery(scheduleEvery);
   const log: LogSink = createLogSink(options.logs ?? "pretty");
+  const cleanup = new Cleanup(log);
+  try {
+    const setup = prepare(options, log, cleanup);
+    const servers = await startServers(setup, cleanup);
+    // Bundling is the slow part: it runs while the services deploy.
+    const builds = buildFunctions(
+      setup.services.flatMap((service) => setup.project.listFunctions(service)),
+      setup.buildDir,
+    );
+    // Cleanup must not delete the build directory under a running esbuild.
+    cleanup.defer(async () => {
+      await Promise.all(builds.values());
+    });
+    cleanup.defer(async () => {
+      await Promise.all([...setup.registry.runtimes.values()].map((runtime) => runtime.stop()));
+    });
+    const apis = describeApis(setup.project, setup.services, setup.environment, servers.gateway.url);
+    const plans = await deployServices(setup, servers, apis, cleanup);
+    const functions = await startFunctions(setup, servers, plans, builds);
+    attachControlPlane(setup, servers.aws, plans);
+    const scheduler = new Scheduler(
+      plans.flatMap((plan) => plan.functions),
+      async (functionId, event) => setup.registry.byId(functionId)?.invoke(event),
+      log,
+      setup.region,
+    );
+    if (options.schedules !== false) scheduler.start(scheduleEvery);
+    cleanup.defer(() => scheduler.stop());
+    // Stopping runs these in reverse: first stop taking requests, then end the functions.
+    cleanup.defer(() => servers.gateway.close());
+    const startupMs = Math.round(performance.now() - startedAt);
+    stackLog(log, "INFO", `ready in ${startupMs} ms`, { gateway: servers.gateway.url });
+    return runningStack(setup, servers, { apis, functions, scheduler, startupMs, cleanup });
+  } catch (error) {
+    await cleanup.run();
+    throw error;
+  }
+}
+
+/** The project's services and environment, the data directory (reset, locked) and this stack's build directory. */
+function prepare(options: LocalStackOptions, log: LogSink, cleanup: Cleanup): Setup {
+  const { project } = options;
   const environment = project.loadEnvironment(options.environment ?? "local", options.environmentsFile);
   const services = withDependencies(project.loadServices(options.srcDir), options.services);
   const dataDir = resolve(options.dataDir ?? join(project.root, ".local", "data"));
@@ -202,232 +301,277 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   removeStaleBuilds(buildRoot);
   // Unique per stack so parallel test files never share bundles.
   const buildDir = join(buildRoot, `${process.pid}-${randomBytes(4).toString("hex")}`);
+  cleanup.defer(() => rmSync(buildDir, { recursive: true, force: true }));
+  cleanup.defer(unlock);
   const credentials = loadCredentials(dataDir);
-  const callers = new LocalCallers(credentials);
-  const region = environment.region;
-  const registry = new Registry();
-  const cleanups: Array<() => Promise<void> | void> = [
-    () => rmSync(buildDir, { recursive: true, force: true }),
-    unlock,
-  ];
-  const cleanup = async (): Promise<void> => {
-    for (const step of cleanups.splice(0).reverse()) {
-      try {
-        await step();
-      } catch (error) {
-        stackLog(log, "WARN", `cleanup step failed: ${(error as Error).message}`);
-      }
+  return {
+    options,
+    project,
+    log,
+    environment,
+    services,
+    region: environment.region,
+    dataDir,
+    buildDir,
+    credentials,
+    callers: new LocalCallers(credentials),
+    registry: new Registry(),
+    stopped: new Map(),
+  };
+}
+
+/** DynamoDB, the AWS endpoint, the gateway and the worker script, at once; every taken port named together. */
+async function startServers(setup: Setup, cleanup: Cleanup): Promise<Servers> {
+  const { options, region, callers, log, dataDir } = setup;
+  const settled = await Promise.allSettled([
+    startDynamo({
+      port: options.dynamodbPort ?? 8000,
+      path: join(dataDir, "dynamodb"),
+      callers,
+      scope: { partition: partitionOf(region), region, accountId: LOCAL_ACCOUNT_ID },
+      log,
+    }),
+    startAwsEndpoint({
+      port: options.awsPort ?? 4566,
+      dataDir,
+      region,
+      accountId: LOCAL_ACCOUNT_ID,
+      callers,
+      log,
+    }),
+    Gateway.start({
+      port: options.gatewayPort ?? 3000,
+      region,
+      accountId: LOCAL_ACCOUNT_ID,
+      callers,
+      functions: setup.registry,
+      log,
+      isStopped: (service) => setup.stopped.has(service),
+    }),
+    buildWorkerScript(setup.buildDir),
+  ]);
+  for (const result of settled) {
+    if (result.status === "fulfilled" && typeof result.value === "object" && "close" in result.value) {
+      const closable = result.value;
+      cleanup.defer(() => closable.close());
+    }
+  }
+  const failures = settled.filter((result): result is PromiseRejectedResult => result.status === "rejected");
+  if (failures.length > 0) {
+    // Name every taken port at once rather than one per attempt.
+    const taken = failures
+      .map((failure) => failure.reason)
+      .filter((reason) => reason instanceof PortInUseError);
+    throw taken.length > 1 ? new PortInUseError(taken.flatMap((error) => error.ports)) : failures[0]?.reason;
+  }
+  const [dynamo, aws, gateway, workerScript] = settled.map(
+    (result) => (result as PromiseFulfilledResult<unknown>).value,
+  ) as [LocalDynamo, AwsEndpoint, Gateway, string];
+  return { dynamo, aws, gateway, workerScript };
+}
+
+/** Each service in deploy order, as CloudFormation would: plan, tables, secrets, published parameters. */
+async function deployServices(
+  setup: Setup,
+  servers: Servers,
+  apis: LocalApi[],
+  cleanup: Cleanup,
+): Promise<ServicePlan[]> {
+  const { aws } = servers;
+  // The stack manages its tables on dynalite itself, as CloudFormation would (not as a caller of the proxy).
+  const dynamodb = new DynamoDBClient({
+    endpoint: servers.dynamo.internalUrl,
+    region: setup.region,
+    credentials: setup.credentials,
+    maxAttempts: 1,
+  });
+  cleanup.defer(() => dynamodb.destroy());
+  const plans: ServicePlan[] = [];
+  for (const service of setup.services) {
+    const plan = await planService(service, {
+      project: setup.project,
+      environment: setup.environment,
+      apis,
+      lookupParameter: async (name) => aws.parameters.find(name)?.value,
+    });
+    plans.push(plan);
+    await ensureTables(dynamodb, plan.tables, setup.log, service.name);
+    for (const secret of plan.secrets) aws.secrets.ensure(secret);
+    for (const parameter of plan.ssmParameters) aws.parameters.publish(parameter);
+    for (const warning of plan.warnings) stackLog(setup.log, "WARN", warning, { service: service.name });
+  }
+  return plans;
+}
+
+/** Every function with its credentials, in its runtime; then the APIs that call them are mounted. */
+async function startFunctions(
+  setup: Setup,
+  servers: Servers,
+  plans: ServicePlan[],
+  builds: Map<string, Promise<BuildResult>>,
+): Promise<Record<string, LocalFunctionInfo>> {
+  const { log, callers, registry } = setup;
+  const context = {
+    region: setup.region,
+    dynamodbEndpoint: servers.dynamo.url,
+    awsEndpoint: servers.aws.url,
+  };
+  const issuedAll = loadFunctionCredentials(
+    setup.dataDir,
+    plans.flatMap((plan) => plan.functions.map((fn) => fn.id)),
+  );
+  const functions: Record<string, LocalFunctionInfo> = {};
+  const integrationRoles = new Map<string, FunctionCredentials>();
+  servers.gateway.connectAwsServices({
+    dynamodbUrl: servers.dynamo.url,
+    credentials: (callerId) => integrationRoles.get(callerId),
+  });
+  for (const plan of plans) {
+    for (const fn of plan.functions) {
+      const built = (await builds.get(fn.id)) ?? { ok: false, error: "not built" };
+      if (!built.ok)
+        stackLog(log, "ERROR", `${fn.id} did not bundle: ${built.error}`, { service: fn.service });
+      const issued = issuedAll[fn.id];
+      if (!issued) throw new LocalStackError(`No credentials were issued for ${fn.id}`);
+      // Registered before the function can run, so the gateway knows its key from the first call.
+      callers.add(
+        functionCaller(fn.id, fn.functionName, fn.roleArn, issued, LOCAL_ACCOUNT_ID, fn.identityPolicy),
+      );
+      functions[fn.id] = {
+        service: fn.service,
+        logicalId: fn.logicalId,
+        functionName: fn.functionName,
+        arn: fn.arn,
+        roleArn: fn.roleArn,
+        credentials: issued,
+      };
+      const definition = runtimeFunction(
+        fn,
+        built,
+        { ...context, credentials: issued },
+        setup.options.maxConcurrency ?? 4,
+      );
+      registry.add(new FunctionRuntime(definition, servers.workerScript, log));
+    }
+    mountApis(setup, servers.gateway, plan, integrationRoles);
+  }
+  servers.gateway.ready();
+  return functions;
+}
+
+/** A service's APIs on the gateway, each AWS integration's role with a session of its own. */
+function mountApis(
+  setup: Setup,
+  gateway: Gateway,
+  plan: ServicePlan,
+  integrationRoles: Map<string, FunctionCredentials>,
+): void {
+  for (const api of plan.apis) {
+    for (const warning of gateway.mount(api))
+      stackLog(setup.log, "WARN", warning, { service: plan.service.name });
+    for (const route of api.routes) {
+      const role = route.integration.type === "AWS" ? route.integration.role : undefined;
+      if (!role || integrationRoles.has(role.callerId)) continue;
+      // API Gateway's session of the role: its calls are held to the role's policy like a function's.
+      const issued = temporaryCredentials();
+      integrationRoles.set(role.callerId, issued);
+      setup.callers.add(
+        functionCaller(
+          role.callerId,
+          "BackplaneAssumeRoleSession",
+          role.roleArn,
+          issued,
+          LOCAL_ACCOUNT_ID,
+          role.identityPolicy,
+        ),
+      );
+    }
+  }
+}
+
+/** What the Lambda and API Gateway endpoints answer about the running functions and APIs. */
+function attachControlPlane(setup: Setup, aws: AwsEndpoint, plans: ServicePlan[]): void {
+  const { registry, stopped } = setup;
+  const deployedApis = plans.flatMap((plan) => plan.apis.map((api) => ({ api, stackName: plan.stackName })));
+  const startedAtSeconds = Math.floor(Date.now() / 1000);
+  aws.attach({
+    getFunction(nameOrArn) {
+      const fn = registry.byArn(nameOrArn)?.fn;
+      if (!fn || stopped.get(fn.service)?.functions) return undefined;
+      return {
+        FunctionName: fn.functionName,
+        FunctionArn: fn.arn,
+        Runtime: fn.runtime,
+        Handler: `${fn.moduleName}.${fn.exportName}`,
+        Timeout: fn.timeoutSeconds,
+        MemorySize: fn.memorySize,
+        Environment: { Variables: fn.templateEnvironment },
+      };
+    },
+    invoke: (nameOrArn, event) => registry.byArn(nameOrArn)?.invoke(event),
+    getRestApi(id) {
+      const found = deployedApis.find(({ api }) => api.apiId === id);
+      if (!found || stopped.has(found.api.service)) return undefined;
+      return { id, name: found.stackName, createdDate: startedAtSeconds, stage: found.api.stage };
+    },
+  });
+}
+
+function runningStack(
+  setup: Setup,
+  servers: Servers,
+  started: {
+    apis: LocalApi[];
+    functions: Record<string, LocalFunctionInfo>;
+    scheduler: Scheduler;
+    startupMs: number;
+    cleanup: Cleanup;
+  },
+): LocalStack {
+  const { services, stopped, registry } = setup;
+  const { functions, scheduler } = started;
+  const endpoints: Record<string, string> = {};
+  for (const api of started.apis) if (api.mount === api.service) endpoints[api.service] = api.baseUrl;
+  const known = (name: string): void => {
+    if (!services.some((service) => service.name === name)) {
+      throw new LocalStackError(
+        `Unknown service '${name}'; running: ${services.map((service) => service.name).join(", ")}`,
+      );
     }
   };
-
-  try {
-    // What stopService took away, per service: the gateway and the health checks both read it.
-    const stopped = new Map<string, StopServiceOptions>();
-    const settled = await Promise.allSettled([
-      startDynamo({
-        port: options.dynamodbPort ?? 8000,
-        path: join(dataDir, "dynamodb"),
-        callers,
-        scope: { partition: partitionOf(region), region, accountId: LOCAL_ACCOUNT_ID },
-        log,
-      }),
-      startAwsEndpoint({
-        port: options.awsPort ?? 4566,
-        dataDir,
-        region,
-        accountId: LOCAL_ACCOUNT_ID,
-        callers,
-        log,
-      }),
-      Gateway.start({
-        port: options.gatewayPort ?? 3000,
-        region,
-        accountId: LOCAL_ACCOUNT_ID,
-        callers,
-        functions: registry,
-        log,
-        isStopped: (service) => stopped.has(service),
-      }),
-      buildWorkerScript(buildDir),
-    ]);
-    for (const result of settled) {
-      if (result.status === "fulfilled" && typeof result.value === "object" && "close" in result.value) {
-        const closable = result.value;
-        cleanups.push(() => closable.close());
-      }
-    }
-    const failures = settled.filter(
-      (result): result is PromiseRejectedResult => result.status === "rejected",
-    );
-    if (failures.length > 0) {
-      // Name every taken port at once rather than one per attempt.
-      const taken = failures
-        .map((failure) => failure.reason)
-        .filter((reason) => reason instanceof PortInUseError);
-      throw taken.length > 1
-        ? new PortInUseError(taken.flatMap((error) => error.ports))
-        : failures[0]?.reason;
-    }
-    const [dynamo, aws, gateway, workerScript] = settled.map(
-      (result) => (result as PromiseFulfilledResult<unknown>).value,
-    ) as [LocalDynamo, AwsEndpoint, Gateway, string];
-    // Bundling is the slow part: it runs while the services deploy.
-    const builds = buildFunctions(
-      services.flatMap((service) => project.listFunctions(service)),
-      buildDir,
-    );
-    // Cleanup must not delete the build directory under a running esbuild.
-    cleanups.push(async () => {
-      await Promise.all(builds.values());
-    });
-    // The stack manages its tables on dynalite itself, as CloudFormation would (not as a caller of the proxy).
-    const dynamodb = new DynamoDBClient({
-      endpoint: dynamo.internalUrl,
-      region,
-      credentials,
-      maxAttempts: 1,
-    });
-    cleanups.push(() => dynamodb.destroy());
-    cleanups.push(async () => {
-      await Promise.all([...registry.runtimes.values()].map((runtime) => runtime.stop()));
-    });
-
-    const apis = describeApis(project, services, environment, gateway.url);
-    const context = { region, dynamodbEndpoint: dynamo.url, awsEndpoint: aws.url };
-    const plans: ServicePlan[] = [];
-    for (const service of services) {
-      const plan = await planService(service, {
-        project,
-        environment,
-        apis,
-        lookupParameter: async (name) => aws.parameters.find(name)?.value,
-      });
-      plans.push(plan);
-      await ensureTables(dynamodb, plan.tables, log, service.name);
-      for (const secret of plan.secrets) aws.secrets.ensure(secret);
-      for (const parameter of plan.ssmParameters) aws.parameters.publish(parameter);
-      for (const warning of plan.warnings) stackLog(log, "WARN", warning, { service: service.name });
-    }
-    const functionCredentials = loadFunctionCredentials(
-      dataDir,
-      plans.flatMap((plan) => plan.functions.map((fn) => fn.id)),
-    );
-    const functions: Record<string, LocalFunctionInfo> = {};
-    for (const plan of plans) {
-      for (const fn of plan.functions) {
-        const built = (await builds.get(fn.id)) ?? { ok: false, error: "not built" };
-        if (!built.ok)
-          stackLog(log, "ERROR", `${fn.id} did not bundle: ${built.error}`, { service: fn.service });
-        const issued = functionCredentials[fn.id];
-        if (!issued) throw new LocalStackError(`No credentials were issued for ${fn.id}`);
-        // Registered before the function can run, so the gateway knows its key from the first call.
-        callers.add(
-          functionCaller(fn.id, fn.functionName, fn.roleArn, issued, LOCAL_ACCOUNT_ID, fn.identityPolicy),
-        );
-        functions[fn.id] = {
-          service: fn.service,
-          logicalId: fn.logicalId,
-          functionName: fn.functionName,
-          arn: fn.arn,
-          roleArn: fn.roleArn,
-          credentials: issued,
-        };
-        registry.add(
-          new FunctionRuntime(
-            runtimeFunction(fn, built, { ...context, credentials: issued }, options.maxConcurrency ?? 4),
-            workerScript,
-            log,
-          ),
-        );
-      }
-      for (const api of plan.apis) gateway.mount(api);
-    }
-    gateway.ready();
-    const deployedApis = plans.flatMap((plan) =>
-      plan.apis.map((api) => ({ api, stackName: plan.stackName })),
-    );
-    const startedAtSeconds = Math.floor(Date.now() / 1000);
-    aws.attach({
-      getFunction(nameOrArn) {
-        const fn = registry.byArn(nameOrArn)?.fn;
-        if (!fn || stopped.get(fn.service)?.functions) return undefined;
-        return {
-          FunctionName: fn.functionName,
-          FunctionArn: fn.arn,
-          Runtime: fn.runtime,
-          Handler: `${fn.moduleName}.${fn.exportName}`,
-          Timeout: fn.timeoutSeconds,
-          MemorySize: fn.memorySize,
-          Environment: { Variables: fn.templateEnvironment },
-        };
-      },
-      invoke: (nameOrArn, event) => registry.byArn(nameOrArn)?.invoke(event),
-      getRestApi(id) {
-        const found = deployedApis.find(({ api }) => api.apiId === id);
-        if (!found || stopped.has(found.api.service)) return undefined;
-        return { id, name: found.stackName, createdDate: startedAtSeconds, stage: found.api.stage };
-      },
-    });
-
-    const scheduler = new Scheduler(
-      plans.flatMap((plan) => plan.functions),
-      async (functionId, event) => registry.byId(functionId)?.invoke(event),
-      log,
-      region,
-    );
-    if (options.schedules !== false) scheduler.start(scheduleEvery);
-    cleanups.push(() => scheduler.stop());
-    // Stopping runs these in reverse: first stop taking requests, then end the functions.
-    cleanups.push(() => gateway.close());
-
-    const endpoints: Record<string, string> = {};
-    for (const api of apis) if (api.mount === api.service) endpoints[api.service] = api.baseUrl;
-    const known = (name: string): void => {
-      if (!services.some((service) => service.name === name)) {
-        throw new LocalStackError(
-          `Unknown service '${name}'; running: ${services.map((service) => service.name).join(", ")}`,
-        );
-      }
-    };
-    const startupMs = Math.round(performance.now() - startedAt);
-    stackLog(log, "INFO", `ready in ${startupMs} ms`, { gateway: gateway.url });
-    let stopping: Promise<void> | undefined;
-    return {
-      endpoints,
-      gatewayUrl: gateway.url,
-      dynamodbEndpoint: dynamo.url,
-      awsEndpoint: aws.url,
-      credentials,
-      region,
-      environment: environment.name,
-      dataDir,
-      functions,
-      startupMs,
-      async stopService(name, stopOptions = {}) {
-        known(name);
-        stopped.set(name, { functions: stopOptions.functions === true });
-      },
-      async startService(name) {
-        known(name);
-        stopped.delete(name);
-      },
-      async runSchedules(service) {
-        if (service !== undefined) known(service);
-        return scheduler.run(service);
-      },
-      async invoke(functionId, event) {
-        const runtime = registry.byId(functionId);
-        if (!runtime)
-          throw new Error(`No function '${functionId}'; known: ${Object.keys(functions).join(", ")}`);
-        return runtime.invoke(event);
-      },
-      stop() {
-        stopping ??= cleanup();
-        return stopping;
-      },
-    };
-  } catch (error) {
-    await cleanup();
-    throw error;
-  }
+  let stopping: Promise<void> | undefined;
+  return {
+    endpoints,
+    gatewayUrl: servers.gateway.url,
+    dynamodbEndpoint: servers.dynamo.url,
+    awsEndpoint: servers.aws.url,
+    credentials: setup.credentials,
+    region: setup.region,
+    environment: setup.environment.name,
+    dataDir: setup.dataDir,
+    functions,
+    startupMs: started.startupMs,
+    async stopService(name, stopOptions = {}) {
+      known(name);
+      stopped.set(name, { functions: stopOptions.functions === true });
+    },
+    async startService(name) {
+      known(name);
+      stopped.delete(name);
+    },
+    async runSchedules(service) {
+      if (service !== undefined) known(service);
+      return scheduler.run(service);
+    },
+    async invoke(functionId, event) {
+      const runtime = registry.byId(functionId);
+      if (!runtime)
+        throw new Error(`No function '${functionId}'; known: ${Object.keys(functions).join(", ")}`);
+      return runtime.invoke(event);
+    },
+    stop() {
+      stopping ??= started.cleanup.run();
+      return stopping;
+    },
+  };
 }

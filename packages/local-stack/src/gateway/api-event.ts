@@ -24,6 +24,8 @@ export interface ProxyRoute {
   apiId: string;
   stage: string;
   binaryMediaTypes: string[];
+  /** The stage's variables; the event carries null when it has none, as API Gateway sends it. */
+  stageVariables?: Record<string, string>;
 }
 
 export interface ProxyIdentity {
@@ -141,7 +143,10 @@ export function buildProxyEvent(
     queryStringParameters: query.single,
     multiValueQueryStringParameters: query.multi,
     pathParameters: hasParams ? route.pathParameters : null,
-    stageVariables: null,
+    stageVariables:
+      route.stageVariables && Object.keys(route.stageVariables).length > 0
+        ? { ...route.stageVariables }
+        : null,
     requestContext: requestContext(request, route, context, headerValue(headers, "user-agent")),
     body: request.body.length === 0 ? null : request.body.toString(binary ? "base64" : "utf8"),
     isBase64Encoded: binary,

@@ -9,8 +9,19 @@ import type { ApiDefinition, RouteDefinition } from "../template";
 import { type AuthorizationContext, authorize } from "./authorize";
 import { LambdaAuthorizers } from "./authorizer";
 import { type BodyOptions, loadBody } from "./body";
-import { type FunctionRegistry, integrate } from "./integrations";
+import {
+  type FunctionRegistry,
+  INTEGRATION_TIMEOUT_MS,
+  type IntegrationContext,
+  integrate,
+} from "./integrations";
 import { type MountedApi, type MountState, matchRoute } from "./match";
+import {
+  type CompiledIntegration,
+  compileApiIntegrations,
+  createBackends,
+  type RoleCredentials,
+} from "./non-proxy";
 import { isReply, jsonReply, type Reply } from "./request";
 import { RouteTable } from "./routes";
 import { BadRequest, parseTarget } from "./target";
@@ -41,12 +52,21 @@ export interface GatewayOptions {
   isStopped(service: string): boolean;
 }
 
+/** What AWS service integrations call: the local DynamoDB, as the integration roles' sessions. */
+export interface AwsIntegrationServices {
+  dynamodbUrl: string;
+  credentials(callerId: string): RoleCredentials | undefined;
+}
+
 export class Gateway implements MountState {
   readonly url: string;
   readonly mounts = new Map<string, MountedApi>();
   starting = true;
   private readonly authorization: AuthorizationContext;
   private readonly bodyOptions: BodyOptions;
+  private readonly integrations: IntegrationContext;
+  private readonly compiled = new Map<unknown, CompiledIntegration>();
+  private awsServices: AwsIntegrationServices | undefined;
 
   private constructor(
     private readonly server: Server,
@@ -64,6 +84,20 @@ export class Gateway implements MountState {
       }),
     };
     this.bodyOptions = { ...options, port };
+    this.integrations = {
+      accountId: options.accountId,
+      functions: options.functions,
+      nonProxy: {
+        compiled: (integration) => this.compiled.get(integration),
+        backends: createBackends({
+          region: options.region,
+          timeoutMs: INTEGRATION_TIMEOUT_MS,
+          invokeFunction: async (arn, event, requestId) =>
+            options.functions.byArn(arn)?.invoke(event, { requestId, timeoutMs: INTEGRATION_TIMEOUT_MS }),
+          aws: () => this.awsServices,
+        }),
+      },
+    };
   }
 
   isStopped(service: string): boolean {
@@ -95,10 +129,19 @@ export class Gateway implements MountState {
     return gateway;
   }
 
-  mount(api: ApiDefinition): void {
+  /** Serves `api`; returns what of its mapping templates and models cannot run locally. */
+  mount(api: ApiDefinition): string[] {
     const routes = new RouteTable<RouteDefinition>();
     for (const route of api.routes) routes.add(route.method, route.path, route);
+    const { integrations, warnings } = compileApiIntegrations(api);
+    for (const [definition, compiled] of integrations) this.compiled.set(definition, compiled);
     this.mounts.set(api.mount, { api, routes });
+    return warnings;
+  }
+
+  /** Where AWS service integrations send their calls; until then they answer 500. */
+  connectAwsServices(services: AwsIntegrationServices): void {
+    this.awsServices = services;
   }
 
   /** Called when every service is deployed: unknown prefixes become 404 instead of "starting". */
@@ -180,6 +223,6 @@ export class Gateway implements MountState {
     if (isReply(loaded)) return loaded;
     const authorized = await authorize(loaded, this.authorization);
     if (isReply(authorized)) return authorized;
-    return integrate(authorized, this.options);
+    return integrate(authorized, this.integrations);
   }
 }

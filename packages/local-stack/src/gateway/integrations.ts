@@ -1,6 +1,7 @@
 import type { FunctionRuntime } from "../runtime";
 import type { IntegrationDefinition } from "../template";
 import { buildProxyEvent, type HttpReply, readProxyResult } from "./api-event";
+import { awsIntegration, type NonProxyContext } from "./non-proxy";
 import { type AuthorizedRequest, gatewayReply, type Reply } from "./request";
 
 /**
@@ -20,6 +21,7 @@ export interface FunctionRegistry {
 export interface IntegrationContext {
   accountId: string;
   functions: FunctionRegistry;
+  nonProxy: NonProxyContext;
 }
 
 type Integrate<T extends IntegrationDefinition> = (
@@ -32,6 +34,7 @@ const INTEGRATIONS: {
   [T in IntegrationDefinition["type"]]: Integrate<Extract<IntegrationDefinition, { type: T }>>;
 } = {
   AWS_PROXY: lambdaProxy,
+  AWS: awsIntegration,
 };
 
 export function integrate(request: AuthorizedRequest, context: IntegrationContext): Promise<Reply> {

@@ -76,6 +76,7 @@ export function matchRoute(target: TargetRequest, state: MountState): RoutedRequ
       apiId: api.apiId,
       stage: api.stage,
       binaryMediaTypes: api.binaryMediaTypes,
+      stageVariables: api.stageVariables,
     },
   };
 }

@@ -161,6 +161,17 @@ export function verifySigV4(request: ReceivedRequest, options: VerifyOptions): P
   return createSigV4Verifier(options)(request);
 }
 
+type Failure = Extract<VerifyResult, { ok: false }>;
+
+function failed(reason: Failure["reason"], message: string): Failure {
+  return { ok: false, reason, message };
+}
+
+function isFailure(value: object): value is Failure {
+  return "ok" in value && value.ok === false;
+}
+
+/** Parse what was signed -> check the credential's scope, key and token -> its age -> recompute and compare. */
 async function verify(
   request: ReceivedRequest,
   options: VerifyOptions,
@@ -168,28 +179,43 @@ async function verify(
   lookup: (accessKeyId: string) => SigningCredentials | undefined,
   signerFor: SignerFor,
 ): Promise<VerifyResult> {
-  const now = options.now ?? new Date();
-  const maxSkewMs = options.maxSkewMs ?? 15 * 60_000;
   const query = new URLSearchParams(request.rawQuery);
+  const parts = signatureParts(request, query);
+  if (isFailure(parts)) return parts;
+  const scope = checkScope(request, query, parts, options, service, lookup);
+  if (isFailure(scope)) return scope;
+  const stale = checkAge(parts, scope.signedAt, options);
+  if (stale) return stale;
+  const expected = await expectedSignature(
+    request,
+    query,
+    parts,
+    signerFor(scope.credentials),
+    scope.signedAt,
+  );
+  if (typeof expected !== "string") return expected;
+  if (!constantTimeEqual(expected, parts.signature)) return failed("mismatch", SIGNATURE_MISMATCH);
+  return { ok: true, accessKeyId: scope.accessKeyId };
+}
+
+/** The signature and what it covers: from a presigned URL's query or the Authorization header. */
+function signatureParts(request: ReceivedRequest, query: URLSearchParams): SignatureParts | Failure {
   const authorization = request.headers.authorization;
-  let parts: SignatureParts;
   if (query.has("X-Amz-Signature")) {
     if (query.get("X-Amz-Algorithm") !== ALGORITHM) {
-      return { ok: false, reason: "incomplete", message: 'X-Amz-Algorithm only supports "AWS4-HMAC-SHA256"' };
+      return failed("incomplete", 'X-Amz-Algorithm only supports "AWS4-HMAC-SHA256"');
     }
     const credential = query.get("X-Amz-Credential");
     const signedHeaders = query.get("X-Amz-SignedHeaders");
     const amzDate = query.get("X-Amz-Date");
     const signature = query.get("X-Amz-Signature");
     if (!credential || !signedHeaders || !amzDate || !signature) {
-      return {
-        ok: false,
-        reason: "incomplete",
-        message:
-          "AWS query-string parameters must include 'X-Amz-Algorithm', 'X-Amz-Credential', 'X-Amz-Signature', 'X-Amz-SignedHeaders', 'X-Amz-Date'.",
-      };
+      return failed(
+        "incomplete",
+        "AWS query-string parameters must include 'X-Amz-Algorithm', 'X-Amz-Credential', 'X-Amz-Signature', 'X-Amz-SignedHeaders', 'X-Amz-Date'.",
+      );
     }
-    parts = {
+    return {
       credential,
       signedHeaders: signedHeaders.split(";"),
       signature,
@@ -197,25 +223,38 @@ async function verify(
       expires: Number(query.get("X-Amz-Expires") ?? 900),
       presigned: true,
     };
-  } else if (authorization) {
-    const parsed = parseAuthorizationHeader(authorization);
-    if (typeof parsed === "string") return { ok: false, reason: "incomplete", message: parsed };
-    const amzDate = request.headers["x-amz-date"];
-    if (!amzDate) {
-      return {
-        ok: false,
-        reason: "incomplete",
-        message: "Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header.",
-      };
-    }
-    parts = { ...parsed, amzDate };
-  } else {
-    return { ok: false, reason: "missing", message: "Missing Authentication Token" };
   }
+  if (!authorization) return failed("missing", "Missing Authentication Token");
+  const parsed = parseAuthorizationHeader(authorization);
+  if (typeof parsed === "string") return failed("incomplete", parsed);
+  const amzDate = request.headers["x-amz-date"];
+  if (!amzDate) {
+    return failed(
+      "incomplete",
+      "Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header.",
+    );
+  }
+  return { ...parsed, amzDate };
+}
 
+interface Scope {
+  accessKeyId: string;
+  credentials: SigningCredentials;
+  signedAt: Date;
+}
+
+/** A key the stack accepts (with its session token), for this region and service, signed on the scope's date. */
+function checkScope(
+  request: ReceivedRequest,
+  query: URLSearchParams,
+  parts: SignatureParts,
+  options: VerifyOptions,
+  service: string,
+  lookup: (accessKeyId: string) => SigningCredentials | undefined,
+): Scope | Failure {
   const [accessKeyId, shortDate, region, scopeService, terminator] = parts.credential.split("/");
   if (!accessKeyId || !shortDate || !region || !scopeService || terminator !== "aws4_request") {
-    return { ok: false, reason: "incomplete", message: `Credential should be scoped to a valid region. ` };
+    return failed("incomplete", `Credential should be scoped to a valid region. `);
   }
   const credentials = lookup(accessKeyId);
   const sentToken = parts.presigned
@@ -226,100 +265,79 @@ async function verify(
     credentials?.sessionToken !== undefined &&
     (sentToken === undefined || !constantTimeEqual(sentToken, credentials.sessionToken));
   if (!credentials || tokenMismatch) {
-    return {
-      ok: false,
-      reason: "invalid-token",
-      message: "The security token included in the request is invalid.",
-    };
+    return failed("invalid-token", "The security token included in the request is invalid.");
   }
-  const signer = signerFor(credentials);
   if (region !== options.region) {
-    return {
-      ok: false,
-      reason: "mismatch",
-      message: `Credential should be scoped to a valid region, not '${region}'. `,
-    };
+    return failed("mismatch", `Credential should be scoped to a valid region, not '${region}'. `);
   }
   if (scopeService !== service) {
-    return {
-      ok: false,
-      reason: "mismatch",
-      message: `Credential should be scoped to correct service: '${service}'. `,
-    };
+    return failed("mismatch", `Credential should be scoped to correct service: '${service}'. `);
   }
   const signedAt = parseAmzDate(parts.amzDate);
-  if (!signedAt) return { ok: false, reason: "incomplete", message: `Invalid X-Amz-Date '${parts.amzDate}'` };
+  if (!signedAt) return failed("incomplete", `Invalid X-Amz-Date '${parts.amzDate}'`);
   if (parts.amzDate.slice(0, 8) !== shortDate) {
-    return {
-      ok: false,
-      reason: "mismatch",
-      message: `Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: '${shortDate}' != '${parts.amzDate.slice(0, 8)}'`,
-    };
+    return failed(
+      "mismatch",
+      `Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: '${shortDate}' != '${parts.amzDate.slice(0, 8)}'`,
+    );
   }
+  return { accessKeyId, credentials, signedAt };
+}
+
+/** A presigned URL within its X-Amz-Expires; a signed request within 15 minutes of now. */
+function checkAge(parts: SignatureParts, signedAt: Date, options: VerifyOptions): Failure | undefined {
+  const now = options.now ?? new Date();
+  const maxSkewMs = options.maxSkewMs ?? 15 * 60_000;
   if (parts.presigned) {
     const expires = parts.expires ?? 900;
     if (!Number.isInteger(expires) || expires < 1 || expires > 604_800) {
-      return {
-        ok: false,
-        reason: "incomplete",
-        message: "X-Amz-Expires must be between 1 and 604800 seconds",
-      };
+      return failed("incomplete", "X-Amz-Expires must be between 1 and 604800 seconds");
     }
-    if (
-      now.getTime() > signedAt.getTime() + expires * 1000 ||
-      signedAt.getTime() - now.getTime() > maxSkewMs
-    ) {
-      return { ok: false, reason: "expired", message: "Signature expired" };
-    }
-  } else if (Math.abs(now.getTime() - signedAt.getTime()) > maxSkewMs) {
-    const stamp = (date: Date): string =>
-      date
-        .toISOString()
-        .replace(/[-:]/g, "")
-        .replace(/\.\d{3}/, "");
-    return {
-      ok: false,
-      reason: "expired",
-      message: `Signature expired: ${parts.amzDate} is now earlier than ${stamp(new Date(now.getTime() - maxSkewMs))} (${stamp(now)} - 15 min.)`,
-    };
+    const late = now.getTime() > signedAt.getTime() + expires * 1000;
+    if (late || signedAt.getTime() - now.getTime() > maxSkewMs) return failed("expired", "Signature expired");
+    return undefined;
   }
+  if (Math.abs(now.getTime() - signedAt.getTime()) <= maxSkewMs) return undefined;
+  const stamp = (date: Date): string =>
+    date
+      .toISOString()
+      .replace(/[-:]/g, "")
+      .replace(/\.\d{3}/, "");
+  return failed(
+    "expired",
+    `Signature expired: ${parts.amzDate} is now earlier than ${stamp(new Date(now.getTime() - maxSkewMs))} (${stamp(now)} - 15 min.)`,
+  );
+}
 
+/** The signature of what arrived, computed as the client should have (the signed headers, query and body). */
+async function expectedSignature(
+  request: ReceivedRequest,
+  query: URLSearchParams,
+  parts: SignatureParts,
+  signer: SignatureV4,
+  signedAt: Date,
+): Promise<string | Failure> {
   const bodyHash =
     request.body.length === 0 ? EMPTY_SHA256 : createHash("sha256").update(request.body).digest("hex");
   const declaredHash = request.headers["x-amz-content-sha256"];
   // The signer trusts this header as the payload hash, so it must match the body that actually arrived.
-  if (declaredHash !== undefined && declaredHash !== bodyHash) {
-    return { ok: false, reason: "mismatch", message: SIGNATURE_MISMATCH };
-  }
-
+  if (declaredHash !== undefined && declaredHash !== bodyHash) return failed("mismatch", SIGNATURE_MISMATCH);
   const signedHeaderNames = new Set(parts.signedHeaders);
-  if (!signedHeaderNames.has("host")) {
-    return { ok: false, reason: "incomplete", message: "'Host' must be a signed header" };
-  }
+  if (!signedHeaderNames.has("host")) return failed("incomplete", "'Host' must be a signed header");
   const headers: Record<string, string> = {};
   for (const name of signedHeaderNames) {
     if (name === "x-amz-date" || name === "authorization") continue;
     const value = request.headers[name];
-    if (value === undefined) return { ok: false, reason: "mismatch", message: SIGNATURE_MISMATCH };
+    if (value === undefined) return failed("mismatch", SIGNATURE_MISMATCH);
     headers[name] = value;
   }
-  const signedQuery: Record<string, string | string[]> = {};
-  for (const key of new Set(query.keys())) {
-    if (
-      parts.presigned &&
-      /^X-Amz-(Algorithm|Credential|Date|Expires|SignedHeaders|Signature|Security-Token)$/.test(key)
-    )
-      continue;
-    const values = query.getAll(key);
-    signedQuery[key] = values.length === 1 ? (values[0] ?? "") : values;
-  }
-  // region and service equal the signer's: both were checked against the options above.
+  // region and service equal the signer's: both were checked against the options.
   const httpRequest = {
     method: request.method,
     protocol: "http:",
     hostname: (request.headers.host ?? "").replace(/:\d+$/, ""),
     path: request.rawPath,
-    query: signedQuery,
+    query: signedQuery(query, parts.presigned),
     headers,
     body: request.body.length === 0 ? undefined : request.body,
   };
@@ -338,8 +356,20 @@ async function verify(
     const signed = await signer.sign(httpRequest, { signingDate: signedAt, signableHeaders });
     expected = /Signature=([0-9a-f]+)/.exec(String(signed.headers.authorization ?? ""))?.[1];
   }
-  if (expected === undefined || !constantTimeEqual(expected, parts.signature)) {
-    return { ok: false, reason: "mismatch", message: SIGNATURE_MISMATCH };
+  return expected ?? failed("mismatch", SIGNATURE_MISMATCH);
+}
+
+/** The query as signed: a presigned URL's own X-Amz-* parameters are not part of it. */
+function signedQuery(query: URLSearchParams, presigned: boolean): Record<string, string | string[]> {
+  const signed: Record<string, string | string[]> = {};
+  for (const key of new Set(query.keys())) {
+    if (
+      presigned &&
+      /^X-Amz-(Algorithm|Credential|Date|Expires|SignedHeaders|Signature|Security-Token)$/.test(key)
+    )
+      continue;
+    const values = query.getAll(key);
+    signed[key] = values.length === 1 ? (values[0] ?? "") : values;
   }
-  return { ok: true, accessKeyId };
+  return signed;
 }

@@ -1,2 +1,3 @@
 export * from "./bundle";
-export * from "./runtime";
+export * from "./environment";
+export * from "./pool";

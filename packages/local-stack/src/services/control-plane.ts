@@ -119,6 +119,7 @@ export function functionResource(
 }
 
 /** Handles the request when it is one of these calls; false otherwise. */
+/** Answers a Lambda or API Gateway control-plane call; false when the request is neither. */
 export async function handleControlPlane(
   request: ControlPlaneRequest,
   body: Buffer | "too-large",
@@ -127,158 +128,153 @@ export async function handleControlPlane(
   access: ControlPlaneAccess,
 ): Promise<boolean> {
   const url = new URL(request.url ?? "/", "http://local");
-  const path = url.pathname;
-  const fn = FUNCTION_PATH.exec(path);
+  const fn = FUNCTION_PATH.exec(url.pathname);
   if (fn?.[1]) {
     const isGet = !fn[2] && request.method === "GET";
     const isInvoke = fn[2] !== undefined && request.method === "POST";
     if (!isGet && !isInvoke) return false;
-    if (body === "too-large") {
-      // Bounded by Lambda's own limit on a synchronous request.
-      sendJson(
-        response,
-        413,
-        {
-          Type: "User",
-          message: `Request must be smaller than ${MAX_PAYLOAD_BYTES} bytes for the InvokeFunction operation`,
-        },
-        { "x-amzn-ErrorType": "RequestEntityTooLargeException" },
-      );
-      return true;
-    }
-    const reference = decodeURIComponent(fn[1]);
-    const denial = access.denied({
-      action: isGet ? "lambda:GetFunction" : "lambda:InvokeFunction",
-      resource: functionResource(reference, url.searchParams.get("Qualifier"), access),
-    });
-    if (denial !== undefined) {
-      accessDenied(response, denial);
-      return true;
-    }
-    // A qualifier (`name:alias` or ?Qualifier=) names a version; locally there is only $LATEST.
-    const name = reference.replace(/^(arn:[^:]+:lambda:[^:]+:[^:]+:function:[^:]+):.*$/, "$1");
-    const configuration = plane.getFunction(name);
-    if (!configuration) {
-      notFound(response, "ResourceNotFoundException", `Function not found: ${name}`);
-      return true;
-    }
-    if (isGet) {
-      sendJson(response, 200, {
-        Configuration: {
-          ...configuration,
-          Version: "$LATEST",
-          State: "Active",
-          LastUpdateStatus: "Successful",
-          PackageType: "Zip",
-          LastModified: new Date().toISOString().replace("Z", "+0000"),
-        },
-        Code: { RepositoryType: "S3", Location: "local" },
-      });
-      return true;
-    }
-    let event: unknown;
-    try {
-      const text = body.toString("utf8");
-      event = text === "" ? {} : JSON.parse(text);
-    } catch {
-      sendJson(
-        response,
-        400,
-        { Type: "User", message: "Could not parse request body into json" },
-        { "x-amzn-ErrorType": "InvalidRequestContentException" },
-      );
-      return true;
-    }
-    const invocationType = String(request.headers["x-amz-invocation-type"] ?? "RequestResponse");
-    if (invocationType === "DryRun") {
-      sendJson(response, 204, undefined);
-      return true;
-    }
-    const pending = plane.invoke(name, event);
-    if (invocationType === "Event") {
-      void pending?.catch(() => undefined);
-      sendJson(response, 202, undefined);
-      return true;
-    }
-    const outcome = await pending;
-    if (!outcome) {
-      notFound(response, "ResourceNotFoundException", `Function not found: ${name}`);
-      return true;
-    }
-    const headers = { "X-Amz-Executed-Version": "$LATEST" };
-    if (outcome.ok) sendJson(response, 200, outcome.payload, headers);
-    else {
-      sendJson(
-        response,
-        200,
-        {
-          errorType: outcome.error.errorType,
-          errorMessage: outcome.error.errorMessage,
-          trace: outcome.error.trace ?? [],
-        },
-        { ...headers, "X-Amz-Function-Error": "Unhandled" },
-      );
-    }
+    const call = { request, body, response, plane, access, url };
+    await lambdaCall(call, decodeURIComponent(fn[1]), isGet);
     return true;
   }
-  const api = REST_API_PATH.exec(path);
+  const api = REST_API_PATH.exec(url.pathname);
   if (api?.[1] && request.method === "GET") {
-    if (body === "too-large") {
-      sendJson(
-        response,
-        413,
-        { message: "Request is too large" },
-        { "x-amzn-ErrorType": "RequestEntityTooLargeException" },
-      );
-      return true;
-    }
-    const id = decodeURIComponent(api[1]);
-    const restApiArn = `arn:${access.partition}:apigateway:${access.region}::/restapis/${id}`;
-    const denial = access.denied({
-      action: "apigateway:GET",
-      resource: api[2] === undefined ? restApiArn : `${restApiArn}/stages/${decodeURIComponent(api[2])}`,
-    });
-    if (denial !== undefined) {
-      accessDenied(response, denial);
-      return true;
-    }
-    const found = plane.getRestApi(id);
-    if (!found) {
-      sendJson(
-        response,
-        404,
-        { message: `Invalid API identifier specified 000000000000:${api[1]}` },
-        {
-          "x-amzn-ErrorType": "NotFoundException",
-        },
-      );
-      return true;
-    }
-    const { stage, ...restApi } = found;
-    if (api[2] === undefined) {
-      sendJson(response, 200, {
-        ...restApi,
-        apiKeySource: "HEADER",
-        endpointConfiguration: { types: ["EDGE"] },
-      });
-      return true;
-    }
-    if (decodeURIComponent(api[2]) !== stage) {
-      sendJson(
-        response,
-        404,
-        { message: "Invalid stage identifier specified" },
-        { "x-amzn-ErrorType": "NotFoundException" },
-      );
-      return true;
-    }
-    sendJson(response, 200, {
+    apiGatewayCall({ request, body, response, plane, access, url }, api[1], api[2]);
+    return true;
+  }
+  return false;
+}
+
+interface Call {
+  request: ControlPlaneRequest;
+  body: Buffer | "too-large";
+  response: ServerResponse;
+  plane: ControlPlane;
+  access: ControlPlaneAccess;
+  url: URL;
+}
+
+/** GetFunction and Invoke: size, then IAM, then the function (as Lambda checks them). */
+async function lambdaCall(call: Call, reference: string, isGet: boolean): Promise<void> {
+  const { body, response, plane, access } = call;
+  if (body === "too-large") {
+    // Bounded by Lambda's own limit on a synchronous request.
+    sendJson(
+      response,
+      413,
+      {
+        Type: "User",
+        message: `Request must be smaller than ${MAX_PAYLOAD_BYTES} bytes for the InvokeFunction operation`,
+      },
+      { "x-amzn-ErrorType": "RequestEntityTooLargeException" },
+    );
+    return;
+  }
+  const denial = access.denied({
+    action: isGet ? "lambda:GetFunction" : "lambda:InvokeFunction",
+    resource: functionResource(reference, call.url.searchParams.get("Qualifier"), access),
+  });
+  if (denial !== undefined) return accessDenied(response, denial);
+  // A qualifier (`name:alias` or ?Qualifier=) names a version; locally there is only $LATEST.
+  const name = reference.replace(/^(arn:[^:]+:lambda:[^:]+:[^:]+:function:[^:]+):.*$/, "$1");
+  const configuration = plane.getFunction(name);
+  if (!configuration) return notFound(response, "ResourceNotFoundException", `Function not found: ${name}`);
+  if (!isGet) return invokeFunction(call, body, name);
+  sendJson(response, 200, {
+    Configuration: {
+      ...configuration,
+      Version: "$LATEST",
+      State: "Active",
+      LastUpdateStatus: "Successful",
+      PackageType: "Zip",
+      LastModified: new Date().toISOString().replace("Z", "+0000"),
+    },
+    Code: { RepositoryType: "S3", Location: "local" },
+  });
+}
+
+async function invokeFunction(call: Call, body: Buffer, name: string): Promise<void> {
+  const { response } = call;
+  let event: unknown;
+  try {
+    const text = body.toString("utf8");
+    event = text === "" ? {} : JSON.parse(text);
+  } catch {
+    sendJson(
+      response,
+      400,
+      { Type: "User", message: "Could not parse request body into json" },
+      { "x-amzn-ErrorType": "InvalidRequestContentException" },
+    );
+    return;
+  }
+  const invocationType = String(call.request.headers["x-amz-invocation-type"] ?? "RequestResponse");
+  if (invocationType === "DryRun") return sendJson(response, 204, undefined);
+  const pending = call.plane.invoke(name, event);
+  if (invocationType === "Event") {
+    void pending?.catch(() => undefined);
+    return sendJson(response, 202, undefined);
+  }
+  const outcome = await pending;
+  if (!outcome) return notFound(response, "ResourceNotFoundException", `Function not found: ${name}`);
+  const headers = { "X-Amz-Executed-Version": "$LATEST" };
+  if (outcome.ok) return sendJson(response, 200, outcome.payload, headers);
+  sendJson(
+    response,
+    200,
+    {
+      errorType: outcome.error.errorType,
+      errorMessage: outcome.error.errorMessage,
+      trace: outcome.error.trace ?? [],
+    },
+    { ...headers, "X-Amz-Function-Error": "Unhandled" },
+  );
+}
+
+/** GetRestApi and GetStage. */
+function apiGatewayCall(call: Call, rawId: string, rawStage: string | undefined): void {
+  const [status, body, headers] = apiGatewayAnswer(call, rawId, rawStage);
+  sendJson(call.response, status, body, headers);
+}
+
+type Answer = [status: number, body: unknown, headers?: Record<string, string>];
+
+function apiGatewayAnswer(call: Call, rawId: string, rawStage: string | undefined): Answer {
+  const { access } = call;
+  const notFound = (message: string): Answer => [
+    404,
+    { message },
+    { "x-amzn-ErrorType": "NotFoundException" },
+  ];
+  if (call.body === "too-large") {
+    return [
+      413,
+      { message: "Request is too large" },
+      { "x-amzn-ErrorType": "RequestEntityTooLargeException" },
+    ];
+  }
+  const id = decodeURIComponent(rawId);
+  const restApiArn = `arn:${access.partition}:apigateway:${access.region}::/restapis/${id}`;
+  const denial = access.denied({
+    action: "apigateway:GET",
+    resource: rawStage === undefined ? restApiArn : `${restApiArn}/stages/${decodeURIComponent(rawStage)}`,
+  });
+  if (denial !== undefined)
+    return [403, { Message: denial }, { "x-amzn-ErrorType": "AccessDeniedException" }];
+  const found = call.plane.getRestApi(id);
+  if (!found) return notFound(`Invalid API identifier specified 000000000000:${rawId}`);
+  const { stage, ...restApi } = found;
+  if (rawStage === undefined) {
+    return [200, { ...restApi, apiKeySource: "HEADER", endpointConfiguration: { types: ["EDGE"] } }];
+  }
+  if (decodeURIComponent(rawStage) !== stage) return notFound("Invalid stage identifier specified");
+  return [
+    200,
+    {
       stageName: stage,
       deploymentId: "local",
       createdDate: found.createdDate,
       lastUpdatedDate: found.createdDate,
-    });
-    return true;
-  }
-  return false;
+    },
+  ];
 }

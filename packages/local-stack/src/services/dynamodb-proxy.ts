@@ -79,99 +79,20 @@ function sendError(response: ServerResponse, type: string, message: string, mess
   response.end(body);
 }
 
+interface ProxyContext {
+  options: DynamoProxyOptions;
+  authenticator: AwsAuthenticator;
+  agent: Agent;
+}
+
 export async function startDynamoProxy(options: DynamoProxyOptions): Promise<DynamoProxy> {
-  const authenticator = new AwsAuthenticator(options.callers, options.scope.region);
-  const agent = new Agent({ keepAlive: true });
-  const forward = (request: IncomingMessage, response: ServerResponse, body: Buffer | undefined): void => {
-    const handleInProcess = options.upstream.handle;
-    if (body !== undefined && handleInProcess) {
-      // dynalite reads only the method, url, headers and body stream of its request.
-      const replay = Object.assign(Readable.from([body]), {
-        method: request.method,
-        url: request.url,
-        headers: request.headers,
-      });
-      handleInProcess(replay as unknown as IncomingMessage, response);
-      return;
-    }
-    const headers: Record<string, string | string[]> = {};
-    for (const [name, value] of Object.entries(request.headers)) {
-      if (value !== undefined && !HOP_BY_HOP.test(name)) headers[name] = value;
-    }
-    const upstream = httpRequest(
-      {
-        host: options.upstream.host,
-        port: options.upstream.port,
-        method: request.method,
-        path: request.url,
-        headers,
-        agent,
-      },
-      (answer) => {
-        const raw: string[] = [];
-        for (let index = 0; index + 1 < answer.rawHeaders.length; index += 2) {
-          const name = answer.rawHeaders[index] ?? "";
-          if (!HOP_BY_HOP.test(name)) raw.push(name, answer.rawHeaders[index + 1] ?? "");
-        }
-        response.writeHead(answer.statusCode ?? 502, raw);
-        answer.pipe(response);
-      },
-    );
-    upstream.on("error", (error) => {
-      if (options.log) stackLog(options.log, "ERROR", `DynamoDB proxy: ${error.message}`);
-      if (!response.headersSent) sendError(response, "InternalServerError", "Internal server error");
-      else response.destroy();
-    });
-    if (body === undefined) request.pipe(upstream);
-    else upstream.end(body);
+  const proxy: ProxyContext = {
+    options,
+    authenticator: new AwsAuthenticator(options.callers, options.scope.region),
+    agent: new Agent({ keepAlive: true }),
   };
-
-  const handle = async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
-    // Health checks and CORS preflights carry no signature and change nothing: dynalite answers them.
-    if (request.method !== "POST") return forward(request, response, undefined);
-    const body = await readBody(request, MAX_REQUEST_BYTES);
-    if (body === "too-large") {
-      response.writeHead(413, { "Content-Length": 0, Connection: "close" }).end();
-      return;
-    }
-    const operation = TARGET.exec(String(request.headers["x-amz-target"] ?? ""))?.[1];
-    // No operation, nothing to authorize: dynalite answers UnknownOperationException as DynamoDB does.
-    if (operation === undefined) return forward(request, response, body);
-    const authenticated = await authenticator.authenticate("dynamodb", receivedRequest(request, body));
-    if (!authenticated.ok) {
-      const message =
-        authenticated.type === "MissingAuthenticationTokenException"
-          ? "Request is missing Authentication Token"
-          : authenticated.message;
-      return sendError(response, authenticated.type, message);
-    }
-    const { caller } = authenticated;
-    if (caller.kind === "operator") return forward(request, response, body);
-    let input: unknown;
-    try {
-      input = JSON.parse(body.toString("utf8"));
-    } catch {
-      // dynalite answers SerializationException.
-      return forward(request, response, body);
-    }
-    const checks =
-      input !== null && typeof input === "object" && !Array.isArray(input)
-        ? dynamoAccessChecks(operation, input as Record<string, unknown>, options.scope)
-        : undefined;
-    const denial = checks === undefined ? undefined : authorize(caller, checks);
-    if (denial) {
-      if (options.log) {
-        stackLog(options.log, "WARN", `DynamoDB ${operation} denied: ${denial.message}`, {
-          function: caller.functionId,
-        });
-      }
-      return sendError(response, "AccessDeniedException", denial.message, "Message");
-    }
-    return forward(request, response, body);
-  };
-
   const server: Server = createServer((request, response) => {
-    handle(request, response).catch((error: unknown) => {
+    handle(proxy, request, response).catch((error: unknown) => {
       if (error instanceof ClientGone) return;
       if (options.log) stackLog(options.log, "ERROR", "DynamoDB proxy failed", { error: String(error) });
       if (!response.headersSent) sendError(response, "InternalServerError", "Internal server error");
@@ -183,7 +104,117 @@ export async function startDynamoProxy(options: DynamoProxyOptions): Promise<Dyn
     port,
     close: async () => {
       await closeServer(server);
-      agent.destroy();
+      proxy.agent.destroy();
     },
   };
+}
+
+/** Body -> operation -> signature -> the function's identity policy -> dynalite. */
+async function handle(
+  proxy: ProxyContext,
+  request: IncomingMessage,
+  response: ServerResponse,
+): Promise<void> {
+  const { options } = proxy;
+  // Health checks and CORS preflights carry no signature and change nothing: dynalite answers them.
+  if (request.method !== "POST") return forward(proxy, request, response, undefined);
+  const body = await readBody(request, MAX_REQUEST_BYTES);
+  if (body === "too-large") {
+    response.writeHead(413, { "Content-Length": 0, Connection: "close" }).end();
+    return;
+  }
+  const operation = TARGET.exec(String(request.headers["x-amz-target"] ?? ""))?.[1];
+  // No operation, nothing to authorize: dynalite answers UnknownOperationException as DynamoDB does.
+  if (operation === undefined) return forward(proxy, request, response, body);
+  const authenticated = await proxy.authenticator.authenticate("dynamodb", receivedRequest(request, body));
+  if (!authenticated.ok) {
+    const message =
+      authenticated.type === "MissingAuthenticationTokenException"
+        ? "Request is missing Authentication Token"
+        : authenticated.message;
+    return sendError(response, authenticated.type, message);
+  }
+  const { caller } = authenticated;
+  if (caller.kind === "operator") return forward(proxy, request, response, body);
+  let input: unknown;
+  try {
+    input = JSON.parse(body.toString("utf8"));
+  } catch {
+    // dynalite answers SerializationException.
+    return forward(proxy, request, response, body);
+  }
+  const checks =
+    input !== null && typeof input === "object" && !Array.isArray(input)
+      ? dynamoAccessChecks(operation, input as Record<string, unknown>, options.scope)
+      : undefined;
+  const denial = checks === undefined ? undefined : authorize(caller, checks);
+  if (denial) {
+    if (options.log) {
+      stackLog(options.log, "WARN", `DynamoDB ${operation} denied: ${denial.message}`, {
+        function: caller.functionId,
+      });
+    }
+    return sendError(response, "AccessDeniedException", denial.message, "Message");
+  }
+  return forward(proxy, request, response, body);
+}
+
+/** To dynalite: in process when it runs in this one (the body already read), otherwise over HTTP. */
+function forward(
+  proxy: ProxyContext,
+  request: IncomingMessage,
+  response: ServerResponse,
+  body: Buffer | undefined,
+): void {
+  const handleInProcess = proxy.options.upstream.handle;
+  if (body !== undefined && handleInProcess) {
+    // dynalite reads only the method, url, headers and body stream of its request.
+    const replay = Object.assign(Readable.from([body]), {
+      method: request.method,
+      url: request.url,
+      headers: request.headers,
+    });
+    handleInProcess(replay as unknown as IncomingMessage, response);
+    return;
+  }
+  forwardOverHttp(proxy, request, response, body);
+}
+
+function forwardOverHttp(
+  proxy: ProxyContext,
+  request: IncomingMessage,
+  response: ServerResponse,
+  body: Buffer | undefined,
+): void {
+  const { options } = proxy;
+  const headers: Record<string, string | string[]> = {};
+  for (const [name, value] of Object.entries(request.headers)) {
+    if (value !== undefined && !HOP_BY_HOP.test(name)) headers[name] = value;
+  }
+  const upstream = httpRequest(
+    {
+      host: options.upstream.host,
+      port: options.upstream.port,
+      method: request.method,
+      path: request.url,
+      headers,
+      agent: proxy.agent,
+    },
+    (answer) => {
+      const raw: string[] = [];
+      for (let index = 0; index + 1 < answer.rawHeaders.length; index += 2) {
+        const name = answer.rawHeaders[index] ?? "";
+        if (!HOP_BY_HOP.test(name)) raw.push(name, answer.rawHeaders[index + 1] ?? "");
+      }
+      response.writeHead(answer.statusCode ?? 502, raw);
+      answer.pipe(response);
+    },
+  );
+  upstream.on("error", (error) => {
+    if (options.log) stackLog(options.log, "ERROR", `DynamoDB proxy: ${error.message}`);
+    if (!response.headersSent) sendError(response, "InternalServerError", "Internal server error");
+    else response.destroy();
+  });
+  if (body === undefined) request.pipe(upstream);
+  else upstream.end(body);
 }

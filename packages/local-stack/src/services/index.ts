@@ -1,4 +1,5 @@
 export * from "./aws-endpoint";
+export * from "./aws-operations";
 export * from "./control-plane";
 export * from "./dynamodb";
 export * from "./dynamodb-access";

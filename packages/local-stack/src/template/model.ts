@@ -37,7 +37,51 @@ export interface RouteDefinition {
 }
 
 /** What a route hands the request to, by API Gateway's integration type. */
-export type IntegrationDefinition = { type: "AWS_PROXY"; functionId: string };
+export type IntegrationDefinition = { type: "AWS_PROXY"; functionId: string } | AwsIntegration;
+
+/**
+ * A non-proxy integration from an API's DefinitionBody (`x-amazon-apigateway-integration` of type
+ * `aws`): a Lambda function invoked with the rendered request template, or a DynamoDB action
+ * called as the integration's role. Templates are VTL text; the gateway compiles them.
+ */
+export type IntegrationTarget =
+  | { kind: "lambda"; functionArn: string }
+  | { kind: "dynamodb"; action: string };
+
+/** The role API Gateway assumes for the call (`credentials`), with what its policies allow. */
+export interface IntegrationRole {
+  roleArn: string;
+  /** The local caller standing for API Gateway's session of the role. */
+  callerId: string;
+  identityPolicy: IdentityPolicy;
+}
+
+export interface IntegrationResponseDefinition {
+  /** `selectionPattern`; undefined for the default response. Matched against the whole string. */
+  selectionPattern?: string;
+  statusCode: number;
+  /** VTL by content type. */
+  responseTemplates: Record<string, string>;
+  /** Header name -> `'static'` or `integration.response.header.Y`. */
+  responseParameters: Record<string, string>;
+}
+
+export interface AwsIntegration {
+  type: "AWS";
+  target: IntegrationTarget;
+  role?: IntegrationRole;
+  /** VTL by content type (lower case). */
+  requestTemplates: Record<string, string>;
+  passthroughBehavior: "WHEN_NO_MATCH" | "WHEN_NO_TEMPLATES" | "NEVER";
+  /** Non-default responses in declaration order, then the default one (if any). */
+  responses: IntegrationResponseDefinition[];
+  /** With a body validator: the model (in ApiDefinition.models) by content type. */
+  bodyModels?: Record<string, string>;
+  /** `method.request.*` parameters a parameter validator requires. */
+  requiredParameters: string[];
+  /** What this integration uses that the local stack cannot run: every request fails closed. */
+  unsupported: string[];
+}
 
 export interface GatewayResponseDefinition {
   StatusCode?: string | number;
@@ -65,6 +109,10 @@ export interface ApiDefinition {
   gatewayResponses: Record<string, GatewayResponseDefinition>;
   binaryMediaTypes: string[];
   cors?: CorsDefinition;
+  /** The stage's Variables (`$stageVariables`, and the proxy event's `stageVariables`). */
+  stageVariables: Record<string, string>;
+  /** The DefinitionBody's models (JSON Schema draft 4), by name. */
+  models: Record<string, unknown>;
   /** Auth.ResourcePolicy, with `execute-api:/` resources expanded; undefined when the API has none. */
   resourcePolicy?: ResourcePolicy;
 }

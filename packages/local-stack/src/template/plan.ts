@@ -1,6 +1,12 @@
 import { TemplateError } from "../errors";
 import { isRoleArn, parseResourcePolicy } from "../iam";
-import type { ProjectEnvironment as Environment, LocalProject, ProjectService as Service } from "../project";
+import type {
+  CfnResource,
+  ProjectEnvironment as Environment,
+  FunctionSpec,
+  LocalProject,
+  ProjectService as Service,
+} from "../project";
 import { NO_VALUE, type ParameterValue, TemplateEvaluator } from "./intrinsics";
 import type {
   ApiDefinition,
@@ -17,6 +23,7 @@ import type {
   ServicePlan,
   TableDefinition,
 } from "./model";
+import { type DefinitionRoute, readDefinition } from "./openapi";
 import {
   functionName as functionNameOf,
   hasImplicitApi,
@@ -231,6 +238,17 @@ export function scheduleIntervalMs(expression: string): number | undefined {
   return Number(match[1]) * unit;
 }
 
+/** One service's template as it is being planned: its evaluator, file name and the warnings so far. */
+interface Planning {
+  service: Service;
+  stackName: string;
+  evaluator: TemplateEvaluator;
+  file: string;
+  warnings: string[];
+}
+
+type Resources = Array<[string, CfnResource]>;
+
 export async function planService(service: Service, context: PlanContext): Promise<ServicePlan> {
   const { environment, project } = context;
   const stackName = project.stackName(environment.name, service.name);
@@ -243,157 +261,208 @@ export async function planService(service: Service, context: PlanContext): Promi
     resources: localResourceModel,
     rewriteString: (value) => localizeApiUrls(value, context.apis),
   });
-  const file = `src/${service.name}/template.yaml`;
-  const warnings: string[] = [];
-  const tables: TableDefinition[] = [];
-  const secrets: SecretDefinition[] = [];
-  const ssmParameters: ParameterDefinition[] = [];
-  const functions: FunctionDefinition[] = [];
+  const planning: Planning = {
+    service,
+    stackName,
+    evaluator,
+    file: `src/${service.name}/template.yaml`,
+    warnings: [],
+  };
   const resources = Object.entries(service.template.Resources).filter(([logicalId]) =>
     evaluator.resourceEnabled(logicalId),
   );
-
+  const { tables, secrets, ssmParameters } = planDataResources(planning, resources);
+  const ownApis = context.apis.filter((api) => api.service === service.name);
+  const apiDefinitions = new Map(
+    ownApis.map((api) => [
+      api.logicalId,
+      planApi(api, service, evaluator, planning.file, planning.warnings, stackName),
+    ]),
+  );
+  const apiRoutes = new Map<string, RouteDefinition[]>();
+  const specs = new Map(project.listFunctions(service).map((spec) => [spec.logicalId, spec]));
+  const functions: FunctionDefinition[] = [];
   for (const [logicalId, resource] of resources) {
-    const where = `${file}: Resources.${logicalId}`;
+    const spec = specs.get(logicalId);
+    if (resource.Type !== "AWS::Serverless::Function" || !spec) continue;
+    const planned = planFunction(planning, logicalId, resource, spec, ownApis, apiDefinitions);
+    functions.push(planned.fn);
+    for (const { apiLogicalId, route } of planned.routes) {
+      apiRoutes.set(apiLogicalId, [...(apiRoutes.get(apiLogicalId) ?? []), route]);
+    }
+  }
+  const apis: ApiDefinition[] = [];
+  for (const [logicalId, definition] of apiDefinitions) {
+    apis.push({
+      ...definition.api,
+      routes: [...definition.definitionRoutes, ...(apiRoutes.get(logicalId) ?? [])],
+    });
+  }
+  const { warnings } = planning;
+  return { service, stackName, parameters, tables, secrets, ssmParameters, functions, apis, warnings };
+}
+
+/** Tables, secrets and SSM parameters, as CloudFormation would create them. */
+function planDataResources(
+  planning: Planning,
+  resources: Resources,
+): { tables: TableDefinition[]; secrets: SecretDefinition[]; ssmParameters: ParameterDefinition[] } {
+  const { evaluator } = planning;
+  const planned = {
+    tables: [] as TableDefinition[],
+    secrets: [] as SecretDefinition[],
+    ssmParameters: [] as ParameterDefinition[],
+  };
+  for (const [logicalId, resource] of resources) {
+    const where = `${planning.file}: Resources.${logicalId}`;
     const properties = resource.Properties ?? {};
     const field = (name: string): unknown =>
       evaluator.evaluate(properties[name], `${where}.Properties.${name}`);
-    switch (resource.Type) {
-      case "AWS::DynamoDB::Table":
-        tables.push({ logicalId, input: tableInput(field, tableName(evaluator, logicalId, resource)) });
-        break;
-      case "AWS::SecretsManager::Secret": {
-        const name = secretName(evaluator, logicalId, resource);
-        const generate = field("GenerateSecretString");
-        const secretString = field("SecretString");
-        secrets.push({
-          logicalId,
-          name,
-          arn: secretArn(evaluator, name),
-          description: optionalString(field("Description")),
-          secretString: optionalString(secretString),
-          generate: isPlainMap(generate) ? (generate as GenerateSecretOptions) : undefined,
-        });
-        break;
-      }
-      case "AWS::SSM::Parameter": {
-        const type = optionalString(field("Type")) ?? "String";
-        if (type !== "String" && type !== "StringList" && type !== "SecureString") {
-          throw new TemplateError(
-            `${where}.Properties.Type: '${type}' is not String, StringList or SecureString`,
-          );
-        }
-        const value = field("Value");
-        ssmParameters.push({
-          logicalId,
-          name: parameterName(evaluator, logicalId, resource),
-          type,
-          value: Array.isArray(value)
-            ? value.join(",")
-            : evaluator.evaluateString(value, `${where}.Properties.Value`),
-          description: optionalString(field("Description")),
-        });
-        break;
-      }
-      default:
-        break;
+    if (resource.Type === "AWS::DynamoDB::Table") {
+      planned.tables.push({ logicalId, input: tableInput(field, tableName(evaluator, logicalId, resource)) });
+    } else if (resource.Type === "AWS::SecretsManager::Secret") {
+      const name = secretName(evaluator, logicalId, resource);
+      const generate = field("GenerateSecretString");
+      planned.secrets.push({
+        logicalId,
+        name,
+        arn: secretArn(evaluator, name),
+        description: optionalString(field("Description")),
+        secretString: optionalString(field("SecretString")),
+        generate: isPlainMap(generate) ? (generate as GenerateSecretOptions) : undefined,
+      });
+    } else if (resource.Type === "AWS::SSM::Parameter") {
+      planned.ssmParameters.push(planParameter(evaluator, logicalId, resource, where, field));
     }
   }
+  return planned;
+}
 
-  const specs = new Map(project.listFunctions(service).map((spec) => [spec.logicalId, spec]));
+function planParameter(
+  evaluator: TemplateEvaluator,
+  logicalId: string,
+  resource: CfnResource,
+  where: string,
+  field: (name: string) => unknown,
+): ParameterDefinition {
+  const type = optionalString(field("Type")) ?? "String";
+  if (type !== "String" && type !== "StringList" && type !== "SecureString") {
+    throw new TemplateError(`${where}.Properties.Type: '${type}' is not String, StringList or SecureString`);
+  }
+  const value = field("Value");
+  return {
+    logicalId,
+    name: parameterName(evaluator, logicalId, resource),
+    type,
+    value: Array.isArray(value)
+      ? value.join(",")
+      : evaluator.evaluateString(value, `${where}.Properties.Value`),
+    description: optionalString(field("Description")),
+  };
+}
+
+type PlannedRoute = { apiLogicalId: string; route: RouteDefinition };
+
+/** One AWS::Serverless::Function: its settings (Globals merged), role and policy, and its events. */
+function planFunction(
+  planning: Planning,
+  logicalId: string,
+  resource: CfnResource,
+  spec: FunctionSpec,
+  ownApis: LocalApi[],
+  apiDefinitions: Map<string, PlannedApi>,
+): { fn: FunctionDefinition; routes: PlannedRoute[] } {
+  const { evaluator, service, warnings } = planning;
   const globalFunction = service.template.Globals?.Function ?? {};
-  const apiRoutes = new Map<string, RouteDefinition[]>();
-  const ownApis = context.apis.filter((api) => api.service === service.name);
-  const apiDefinitions = new Map(
-    ownApis.map((api) => [api.logicalId, planApi(api, service, evaluator, file, warnings, stackName)]),
-  );
-
-  for (const [logicalId, resource] of resources) {
-    if (resource.Type !== "AWS::Serverless::Function") continue;
-    const spec = specs.get(logicalId);
-    if (!spec) continue;
-    const where = `${file}: Resources.${logicalId}`;
-    const property = (name: string): unknown =>
-      evaluator.evaluate(
-        mergeGlobals(globalFunction[name], resource.Properties?.[name]),
-        `${where}.Properties.${name}`,
-      );
-    const variables = asRecord(
-      asRecord(property("Environment"), `${where}.Properties.Environment`).Variables,
-      where,
+  const where = `${planning.file}: Resources.${logicalId}`;
+  const property = (name: string): unknown =>
+    evaluator.evaluate(
+      mergeGlobals(globalFunction[name], resource.Properties?.[name]),
+      `${where}.Properties.${name}`,
     );
-    const environmentVariables: Record<string, string> = {};
-    for (const [name, value] of Object.entries(variables)) {
-      const text = optionalString(value);
-      if (text === undefined)
-        throw new TemplateError(`${where}: Environment.Variables.${name} must be a string`);
-      environmentVariables[name] = text;
-    }
-    const loggingConfig = asRecord(property("LoggingConfig"), `${where}.Properties.LoggingConfig`);
-    const name = functionNameOf(evaluator, logicalId, resource);
-    const id = `${service.name}/${logicalId}`;
-    const schedules: ScheduleDefinition[] = [];
-    const events = (resource.Properties?.Events ?? {}) as Record<
-      string,
-      { Type?: string; Properties?: unknown }
-    >;
-    for (const [eventName, event] of Object.entries(events)) {
-      const eventWhere = `${where}.Properties.Events.${eventName}`;
-      const eventProperties = asRecord(event.Properties, eventWhere);
-      if (event.Type === "Api") {
-        const route = planRoute(id, eventProperties, evaluator, eventWhere, ownApis, apiDefinitions);
-        const list = apiRoutes.get(route.apiLogicalId) ?? [];
-        list.push(route.route);
-        apiRoutes.set(route.apiLogicalId, list);
-      } else if (event.Type === "Schedule" || event.Type === "ScheduleV2") {
-        const resolved = asRecord(evaluator.evaluate(eventProperties, eventWhere), eventWhere);
-        const expression = optionalString(resolved.Schedule ?? resolved.ScheduleExpression) ?? "";
-        const disabled = resolved.Enabled === false || resolved.State === "DISABLED";
-        if (disabled) continue;
-        const everyMs = scheduleIntervalMs(expression);
-        if (everyMs === undefined)
-          warnings.push(`${id}: schedule '${expression}' is not run locally (only rate(...) is)`);
-        const input = typeof resolved.Input === "string" ? safeJson(resolved.Input) : undefined;
-        schedules.push({ name: eventName, expression, everyMs, input });
-      } else {
-        warnings.push(`${id}: ${event.Type} event '${eventName}' is not emulated locally`);
-      }
-    }
-    const roleArn = functionRoleArn(evaluator, logicalId, property("Role"), where);
-    if (!isRoleArn(roleArn))
-      warnings.push(`${id}: Role '${roleArn}' is not an IAM role ARN; resource policies match it as it is`);
-    const identity = functionIdentityPolicy(evaluator, logicalId, resource, file);
-    warnings.push(...identity.warnings);
-    const timeout = Number(property("Timeout") ?? 3);
-    const memory = Number(property("MemorySize") ?? 128);
-    const reserved = property("ReservedConcurrentExecutions");
-    functions.push({
-      id,
-      service: service.name,
-      logicalId,
-      functionName: name,
-      arn: lambdaArn(evaluator, name),
-      roleArn,
-      identityPolicy: identity.policy,
-      spec,
-      environment: environmentVariables,
-      timeoutSeconds: Number.isFinite(timeout) && timeout > 0 ? timeout : 3,
-      memorySize: Number.isFinite(memory) && memory >= 128 ? memory : 128,
-      runtime: optionalString(property("Runtime")) ?? "nodejs22.x",
-      logFormat: loggingConfig.LogFormat === "JSON" ? "JSON" : "Text",
-      logGroupName: optionalString(loggingConfig.LogGroup) ?? `/aws/lambda/${name}`,
-      applicationLogLevel: optionalString(loggingConfig.ApplicationLogLevel),
-      reservedConcurrency:
-        typeof reserved === "number" || typeof reserved === "string" ? Number(reserved) : undefined,
-      schedules,
-    });
-  }
+  const loggingConfig = asRecord(property("LoggingConfig"), `${where}.Properties.LoggingConfig`);
+  const name = functionNameOf(evaluator, logicalId, resource);
+  const id = `${service.name}/${logicalId}`;
+  const events = functionEvents(planning, id, resource, where, ownApis, apiDefinitions);
+  const roleArn = functionRoleArn(evaluator, logicalId, property("Role"), where);
+  if (!isRoleArn(roleArn))
+    warnings.push(`${id}: Role '${roleArn}' is not an IAM role ARN; resource policies match it as it is`);
+  const identity = functionIdentityPolicy(evaluator, logicalId, resource, planning.file);
+  warnings.push(...identity.warnings);
+  const timeout = Number(property("Timeout") ?? 3);
+  const memory = Number(property("MemorySize") ?? 128);
+  const reserved = property("ReservedConcurrentExecutions");
+  const fn: FunctionDefinition = {
+    id,
+    service: service.name,
+    logicalId,
+    functionName: name,
+    arn: lambdaArn(evaluator, name),
+    roleArn,
+    identityPolicy: identity.policy,
+    spec,
+    environment: environmentVariables(property("Environment"), where),
+    timeoutSeconds: Number.isFinite(timeout) && timeout > 0 ? timeout : 3,
+    memorySize: Number.isFinite(memory) && memory >= 128 ? memory : 128,
+    runtime: optionalString(property("Runtime")) ?? "nodejs22.x",
+    logFormat: loggingConfig.LogFormat === "JSON" ? "JSON" : "Text",
+    logGroupName: optionalString(loggingConfig.LogGroup) ?? `/aws/lambda/${name}`,
+    applicationLogLevel: optionalString(loggingConfig.ApplicationLogLevel),
+    reservedConcurrency:
+      typeof reserved === "number" || typeof reserved === "string" ? Number(reserved) : undefined,
+    schedules: events.schedules,
+  };
+  return { fn, routes: events.routes };
+}
 
-  const apis: ApiDefinition[] = [];
-  for (const [logicalId, definition] of apiDefinitions) {
-    apis.push({ ...definition.api, routes: apiRoutes.get(logicalId) ?? [] });
+function environmentVariables(environment: unknown, where: string): Record<string, string> {
+  const variables = asRecord(asRecord(environment, `${where}.Properties.Environment`).Variables, where);
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(variables)) {
+    const text = optionalString(value);
+    if (text === undefined)
+      throw new TemplateError(`${where}: Environment.Variables.${name} must be a string`);
+    out[name] = text;
   }
-  return { service, stackName, parameters, tables, secrets, ssmParameters, functions, apis, warnings };
+  return out;
+}
+
+/** A function's Api events become routes, its Schedule events schedules; others are reported. */
+function functionEvents(
+  planning: Planning,
+  id: string,
+  resource: CfnResource,
+  where: string,
+  ownApis: LocalApi[],
+  apiDefinitions: Map<string, PlannedApi>,
+): { routes: PlannedRoute[]; schedules: ScheduleDefinition[] } {
+  const { evaluator, warnings } = planning;
+  const routes: PlannedRoute[] = [];
+  const schedules: ScheduleDefinition[] = [];
+  const events = (resource.Properties?.Events ?? {}) as Record<
+    string,
+    { Type?: string; Properties?: unknown }
+  >;
+  for (const [eventName, event] of Object.entries(events)) {
+    const eventWhere = `${where}.Properties.Events.${eventName}`;
+    const eventProperties = asRecord(event.Properties, eventWhere);
+    if (event.Type === "Api") {
+      routes.push(planRoute(id, eventProperties, evaluator, eventWhere, ownApis, apiDefinitions));
+    } else if (event.Type === "Schedule" || event.Type === "ScheduleV2") {
+      const resolved = asRecord(evaluator.evaluate(eventProperties, eventWhere), eventWhere);
+      const expression = optionalString(resolved.Schedule ?? resolved.ScheduleExpression) ?? "";
+      const disabled = resolved.Enabled === false || resolved.State === "DISABLED";
+      if (disabled) continue;
+      const everyMs = scheduleIntervalMs(expression);
+      if (everyMs === undefined)
+        warnings.push(`${id}: schedule '${expression}' is not run locally (only rate(...) is)`);
+      const input = typeof resolved.Input === "string" ? safeJson(resolved.Input) : undefined;
+      schedules.push({ name: eventName, expression, everyMs, input });
+    } else {
+      warnings.push(`${id}: ${event.Type} event '${eventName}' is not emulated locally`);
+    }
+  }
+  return { routes, schedules };
 }
 
 /**
@@ -471,6 +540,8 @@ interface PlannedApi {
   api: Omit<ApiDefinition, "routes">;
   defaultAuth: string | undefined;
   authorizers: Map<string, AuthorizerDefinition | { unsupported: string }>;
+  /** Routes declared in the DefinitionBody (non-proxy integrations). */
+  definitionRoutes: RouteDefinition[];
 }
 
 function planApi(
@@ -486,9 +557,9 @@ function planApi(
   const globals = service.template.Globals?.Api ?? {};
   const raw = (name: string): unknown => mergeGlobals(globals[name], declared?.Properties?.[name]);
   const property = (name: string): unknown => evaluator.evaluate(raw(name), `${where}.Properties.${name}`);
-  if (raw("DefinitionBody") !== undefined || raw("DefinitionUri") !== undefined) {
+  if (raw("DefinitionUri") !== undefined) {
     warnings.push(
-      `${service.name}/${local.logicalId}: OpenAPI definitions are not read locally; routes come from function Api events`,
+      `${service.name}/${local.logicalId}: DefinitionUri is not read locally (a DefinitionBody is); routes come from function Api events`,
     );
   }
   const stage = declared
@@ -504,10 +575,124 @@ function planApi(
     ),
     `${where}.Properties.Auth`,
   );
+  const authorizers = planAuthorizers(auth.Authorizers, where);
+  const binary = property("BinaryMediaTypes");
+  const responses = asRecord(property("GatewayResponses"), `${where}.Properties.GatewayResponses`);
+  const apiId = restApiId(stackName, local.logicalId);
+  const rawPolicy = asRecord(raw("Auth"), where).ResourcePolicy;
+  const { policy: resourcePolicy, warnings: policyWarnings } = parseResourcePolicy(
+    rawPolicy === undefined
+      ? undefined
+      : evaluator.evaluate(rawPolicy, `${where}.Properties.Auth.ResourcePolicy`),
+    { partition: evaluator.partition, region: evaluator.region, accountId: evaluator.accountId, apiId },
+    `${service.name}/${local.logicalId}`,
+  );
+  warnings.push(...policyWarnings);
+  const definition = definitionRoutes(raw("DefinitionBody"), authorizers, {
+    evaluator,
+    service: service.name,
+    apiLogicalId: local.logicalId,
+    file,
+    where,
+    warnings,
+  });
+  return {
+    api: {
+      service: service.name,
+      logicalId: local.logicalId,
+      apiId,
+      stage,
+      mount: local.mount,
+      baseUrl: local.baseUrl,
+      gatewayResponses: responses as Record<string, GatewayResponseDefinition>,
+      // SAM writes `/` as `~1` in BinaryMediaTypes (a JSON-pointer escape).
+      binaryMediaTypes: Array.isArray(binary) ? binary.map((type) => String(type).replaceAll("~1", "/")) : [],
+      cors: corsOf(property("Cors")),
+      stageVariables: stageVariablesOf(property("Variables"), `${where}.Properties.Variables`),
+      models: definition.models,
+      ...(resourcePolicy ? { resourcePolicy } : {}),
+    },
+    defaultAuth: optionalString(auth.DefaultAuthorizer),
+    authorizers,
+    definitionRoutes: definition.routes,
+  };
+}
+
+/** The DefinitionBody's routes, with their authorizers and their integration roles' policies. */
+function definitionRoutes(
+  body: unknown,
+  authorizers: Map<string, AuthorizerDefinition | { unsupported: string }>,
+  scope: {
+    evaluator: TemplateEvaluator;
+    service: string;
+    apiLogicalId: string;
+    file: string;
+    where: string;
+    warnings: string[];
+  },
+): { routes: RouteDefinition[]; models: Record<string, unknown> } {
+  if (body === undefined) return { routes: [], models: {} };
+  const label = `${scope.service}/${scope.apiLogicalId}`;
+  const reading = readDefinition(
+    scope.evaluator.evaluate(body, `${scope.where}.Properties.DefinitionBody`),
+    label,
+  );
+  scope.warnings.push(...reading.warnings);
+  const authOf = (declared: DefinitionRoute["auth"]): RouteAuth => {
+    if (declared.kind !== "AUTHORIZER") return { kind: declared.kind };
+    const authorizer = authorizers.get(declared.name);
+    if (!authorizer) {
+      return {
+        kind: "UNSUPPORTED",
+        reason: `security names '${declared.name}', which is not in Auth.Authorizers`,
+      };
+    }
+    return "unsupported" in authorizer
+      ? { kind: "UNSUPPORTED", reason: authorizer.unsupported }
+      : { kind: "LAMBDA", authorizer };
+  };
+  const routes = reading.routes.map((route): RouteDefinition => {
+    if (route.credentials !== undefined) {
+      const identity = functionIdentityPolicy(
+        scope.evaluator,
+        scope.apiLogicalId,
+        { Type: "AWS::Serverless::Function", Properties: { Role: route.credentials } },
+        scope.file,
+      );
+      scope.warnings.push(...identity.warnings);
+      route.integration.role = {
+        roleArn: route.credentials,
+        callerId: `${label}:${route.credentials.split("/").pop() ?? route.credentials}`,
+        identityPolicy: identity.policy,
+      };
+    }
+    return {
+      method: route.method,
+      path: route.path,
+      auth: authOf(route.auth),
+      integration: route.integration,
+    };
+  });
+  return { routes, models: reading.models };
+}
+
+function stageVariablesOf(value: unknown, where: string): Record<string, string> {
+  const variables: Record<string, string> = {};
+  for (const [name, text] of Object.entries(asRecord(value, where))) {
+    const resolved = optionalString(text);
+    if (resolved === undefined) throw new TemplateError(`${where}.${name} must be a string`);
+    variables[name] = resolved;
+  }
+  return variables;
+}
+
+/** Auth.Authorizers: Lambda authorizers as API Gateway runs them; anything else is unsupported. */
+function planAuthorizers(
+  raw: unknown,
+  where: string,
+): Map<string, AuthorizerDefinition | { unsupported: string }> {
   const authorizers = new Map<string, AuthorizerDefinition | { unsupported: string }>();
-  for (const [name, value] of Object.entries(
-    asRecord(auth.Authorizers, `${where}.Properties.Auth.Authorizers`),
-  )) {
+  for (const [name, value] of Object.entries(asRecord(raw, `${where}.Properties.Auth.Authorizers`))) {
     const definition = asRecord(value, `${where}.Properties.Auth.Authorizers.${name}`);
     const functionArn = optionalString(definition.FunctionArn);
     if (!functionArn) {
@@ -539,35 +724,7 @@ function planApi(
       identityQueryStrings: strings(identity.QueryStrings),
     });
   }
-  const binary = property("BinaryMediaTypes");
-  const responses = asRecord(property("GatewayResponses"), `${where}.Properties.GatewayResponses`);
-  const apiId = restApiId(stackName, local.logicalId);
-  const rawPolicy = asRecord(raw("Auth"), where).ResourcePolicy;
-  const { policy: resourcePolicy, warnings: policyWarnings } = parseResourcePolicy(
-    rawPolicy === undefined
-      ? undefined
-      : evaluator.evaluate(rawPolicy, `${where}.Properties.Auth.ResourcePolicy`),
-    { partition: evaluator.partition, region: evaluator.region, accountId: evaluator.accountId, apiId },
-    `${service.name}/${local.logicalId}`,
-  );
-  warnings.push(...policyWarnings);
-  return {
-    api: {
-      service: service.name,
-      logicalId: local.logicalId,
-      apiId,
-      stage,
-      mount: local.mount,
-      baseUrl: local.baseUrl,
-      gatewayResponses: responses as Record<string, GatewayResponseDefinition>,
-      // SAM writes `/` as `~1` in BinaryMediaTypes (a JSON-pointer escape).
-      binaryMediaTypes: Array.isArray(binary) ? binary.map((type) => String(type).replaceAll("~1", "/")) : [],
-      cors: corsOf(property("Cors")),
-      ...(resourcePolicy ? { resourcePolicy } : {}),
-    },
-    defaultAuth: optionalString(auth.DefaultAuthorizer),
-    authorizers,
-  };
+  return authorizers;
 }
 
 function unquote(value: unknown): string | undefined {

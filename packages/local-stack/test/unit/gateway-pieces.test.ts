@@ -1,7 +1,7 @@
 import { buildProxyEvent, isBinaryBody, readProxyResult } from "../../src/gateway/api-event";
 import { type AuthorizationRequest, LambdaAuthorizers, methodArn } from "../../src/gateway/authorizer";
 import { renderGatewayResponse } from "../../src/gateway/responses";
-import type { InvokeOutcome } from "../../src/runtime/runtime";
+import type { InvokeOutcome } from "../../src/runtime/pool";
 import type { AuthorizerDefinition } from "../../src/template/model";
 import { validationPattern } from "../../src/template/plan";
 

@@ -1,4 +1,4 @@
-import type { InvokeOutcome } from "../../src/runtime/runtime";
+import type { InvokeOutcome } from "../../src/runtime/pool";
 import { checkScheduleEvery, parseScheduleEvery, Scheduler } from "../../src/services/schedules";
 import type { LogEntry } from "../../src/support/logs";
 import type { FunctionDefinition } from "../../src/template/model";

@@ -1,12 +1,7 @@
 import { randomBytes, randomUUID } from "node:crypto";
-import { dirname, join } from "node:path";
 import { createInterface } from "node:readline";
 import { Worker } from "node:worker_threads";
-import { build } from "esbuild";
-import type { FunctionSpec } from "../project";
 import { type LogSink, parseFunctionLine } from "../support";
-import type { FunctionDefinition } from "../template";
-import { bundleFunction } from "./bundle";
 import type { FromWorker, SerializedError, ToWorker, WorkerConfig } from "./worker";
 
 /**
@@ -68,6 +63,8 @@ export interface InvokeOptions {
   /** A caller's own deadline (API Gateway's 29 s) when shorter than the function's Timeout. */
   timeoutMs?: number;
 }
+
+type ReadySignal = (value: { ok: true } | { ok: false; error: SerializedError }) => void;
 
 interface Sandbox {
   worker: Worker;
@@ -314,7 +311,7 @@ export class FunctionRuntime {
       // MemorySize bounds the heap, so a leak ends in an out-of-memory error as on Lambda.
       resourceLimits: { maxOldGenerationSizeMb: Math.max(fn.memorySize, 128) },
     });
-    let resolveReady: (value: { ok: true } | { ok: false; error: SerializedError }) => void = () => {};
+    let resolveReady: ReadySignal = () => {};
     const sandbox: Sandbox = {
       worker,
       ready: new Promise((resolve) => {
@@ -324,49 +321,60 @@ export class FunctionRuntime {
       served: 0,
     };
     this.all.add(sandbox);
-    const origin = { service: fn.service, function: fn.logicalId };
+    this.pipeOutput(worker);
+    worker.on("message", (message: FromWorker) => this.onMessage(sandbox, message, resolveReady));
+    this.watchForDeath(sandbox, resolveReady);
+    return sandbox;
+  }
+
+  /** The handler's stdout and stderr become log lines of this function. */
+  private pipeOutput(worker: Worker): void {
     for (const [stream, name] of [
       [worker.stdout, "stdout"],
       [worker.stderr, "stderr"],
     ] as const) {
       createInterface({ input: stream, crlfDelay: Number.POSITIVE_INFINITY }).on("line", (line) => {
-        if (line.trim() !== "") this.log(parseFunctionLine(line, origin, name));
+        if (line.trim() !== "") this.log(parseFunctionLine(line, this.origin, name));
       });
     }
-    worker.on("message", (message: FromWorker) => {
-      if (message.type === "init") {
-        this.log({
-          time: new Date(),
-          source: "platform",
-          ...origin,
-          level: message.ok ? "DEBUG" : "ERROR",
-          message: message.ok ? `cold start: init ${message.durationMs.toFixed(0)} ms` : "init failed",
-          fields: {},
-        });
-        resolveReady(message.ok ? { ok: true } : { ok: false, error: message.error });
-        return;
-      }
-      const current = sandbox.current;
-      if (!current || current.id !== message.id) return;
-      current.settle(
-        message.ok
-          ? {
-              ok: true,
-              requestId: current.requestId,
-              payload: JSON.parse(message.payloadJson) as unknown,
-              payloadBytes: Buffer.byteLength(message.payloadJson),
-              durationMs: performance.now() - current.started,
-              coldStart: false,
-            }
-          : {
-              ok: false,
-              requestId: current.requestId,
-              kind: "error",
-              error: message.error,
-              durationMs: performance.now() - current.started,
-            },
+  }
+
+  private get origin(): { service: string; function: string } {
+    return { service: this.fn.service, function: this.fn.logicalId };
+  }
+
+  private platformLog(level: "DEBUG" | "ERROR", message: string): void {
+    this.log({ time: new Date(), source: "platform", ...this.origin, level, message, fields: {} });
+  }
+
+  private onMessage(sandbox: Sandbox, message: FromWorker, resolveReady: ReadySignal): void {
+    if (message.type === "init") {
+      this.platformLog(
+        message.ok ? "DEBUG" : "ERROR",
+        message.ok ? `cold start: init ${message.durationMs.toFixed(0)} ms` : "init failed",
       );
-    });
+      resolveReady(message.ok ? { ok: true } : { ok: false, error: message.error });
+      return;
+    }
+    const current = sandbox.current;
+    if (!current || current.id !== message.id) return;
+    const durationMs = performance.now() - current.started;
+    current.settle(
+      message.ok
+        ? {
+            ok: true,
+            requestId: current.requestId,
+            payload: JSON.parse(message.payloadJson) as unknown,
+            payloadBytes: Buffer.byteLength(message.payloadJson),
+            durationMs,
+            coldStart: false,
+          }
+        : { ok: false, requestId: current.requestId, kind: "error", error: message.error, durationMs },
+    );
+  }
+
+  /** A worker that errors or exits ends its invocation as a crash (or is logged when idle). */
+  private watchForDeath(sandbox: Sandbox, resolveReady: ReadySignal): void {
     const die = (error: SerializedError): void => {
       const wasDead = sandbox.dead;
       sandbox.dead = true;
@@ -376,25 +384,13 @@ export class FunctionRuntime {
       resolveReady({ ok: false, error });
       const current = sandbox.current;
       if (current) {
-        current.settle({
-          ok: false,
-          requestId: current.requestId,
-          kind: "crash",
-          error,
-          durationMs: performance.now() - current.started,
-        });
+        const durationMs = performance.now() - current.started;
+        current.settle({ ok: false, requestId: current.requestId, kind: "crash", error, durationMs });
       } else if (!wasDead && !this.stopped) {
-        this.log({
-          time: new Date(),
-          source: "platform",
-          ...origin,
-          level: "ERROR",
-          message: `${error.errorType}: ${error.errorMessage}`,
-          fields: {},
-        });
+        this.platformLog("ERROR", `${error.errorType}: ${error.errorMessage}`);
       }
     };
-    worker.on("error", (error: Error & { code?: string }) => {
+    sandbox.worker.on("error", (error: Error & { code?: string }) => {
       const errorType =
         error.code === "ERR_WORKER_OUT_OF_MEMORY"
           ? "Runtime.OutOfMemory"
@@ -403,7 +399,7 @@ export class FunctionRuntime {
             : error.name || "Error";
       die({ errorType, errorMessage: error.message, trace: (error.stack ?? "").split("\n") });
     });
-    worker.on("exit", (code) => {
+    sandbox.worker.on("exit", (code) => {
       if (!sandbox.dead || sandbox.current) {
         die({
           errorType: "Runtime.ExitError",
@@ -411,7 +407,6 @@ export class FunctionRuntime {
         });
       }
     });
-    return sandbox;
   }
 }
 
@@ -425,168 +420,4 @@ async function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T | "tim
   } finally {
     clearTimeout(timer);
   }
-}
-
-/** Bundles runtime/worker.ts so environments run plain JavaScript, whatever loader started the stack. */
-export async function buildWorkerScript(buildDir: string): Promise<string> {
-  const outfile = join(buildDir, "_runtime", "worker.js");
-  await build({
-    entryPoints: [join(__dirname, "worker.ts")],
-    outfile,
-    bundle: true,
-    platform: "node",
-    format: "cjs",
-    target: "node20",
-    logLevel: "silent",
-  });
-  return outfile;
-}
-
-export type BuildResult = { ok: true; modulePath: string } | { ok: false; error: string };
-
-function describeBuildError(error: unknown): string {
-  const messages = (
-    error as { errors?: Array<{ text: string; location?: { file: string; line: number } | null }> }
-  ).errors;
-  return messages?.length
-    ? messages
-        .map((m) => (m.location ? `${m.location.file}:${m.location.line}: ${m.text}` : m.text))
-        .join("; ")
-    : (error as Error).message;
-}
-
-function outDirOf(spec: FunctionSpec, buildDir: string): string {
-  return join(buildDir, spec.service, spec.logicalId);
-}
-
-/**
- * The same esbuild options SAM uses; @aws-sdk stays external and resolves
- * from the repository's node_modules. A failed build is returned, not thrown:
- * that one function then fails its invocations while the rest of the stack runs.
- */
-export async function buildFunction(spec: FunctionSpec, buildDir: string): Promise<BuildResult> {
-  try {
-    const result = await bundleFunction(spec, outDirOf(spec, buildDir));
-    return { ok: true, modulePath: result.outFile };
-  } catch (error) {
-    return { ok: false, error: describeBuildError(error) };
-  }
-}
-
-/**
- * Bundles many functions: those with identical esbuild options in one esbuild
- * run (shared parsing makes it about three times faster than one run each),
- * each entry still its own standalone bundle laid out as bundleFunction does.
- * If a group fails, its functions are rebuilt one by one so only the broken
- * ones fail.
- */
-export function buildFunctions(specs: FunctionSpec[], buildDir: string): Map<string, Promise<BuildResult>> {
-  const results = new Map<string, Promise<BuildResult>>();
-  const groups = new Map<string, FunctionSpec[]>();
-  for (const spec of specs) {
-    const key = JSON.stringify(spec.buildOptions);
-    groups.set(key, [...(groups.get(key) ?? []), spec]);
-  }
-  for (const group of groups.values()) {
-    const first = group[0];
-    if (!first) continue;
-    const together = build({
-      ...first.buildOptions,
-      entryPoints: group.map((spec) => ({
-        in: spec.entryPoint,
-        out: join(spec.service, spec.logicalId, spec.moduleName),
-      })),
-      outdir: buildDir,
-      logLevel: "silent",
-    }).then(
-      () => true,
-      () => false,
-    );
-    for (const spec of group) {
-      results.set(
-        `${spec.service}/${spec.logicalId}`,
-        together.then((ok) =>
-          ok
-            ? { ok: true, modulePath: join(outDirOf(spec, buildDir), `${spec.moduleName}.js`) }
-            : buildFunction(spec, buildDir),
-        ),
-      );
-    }
-  }
-  return results;
-}
-
-export interface LambdaEnvironmentContext {
-  region: string;
-  /** The function's own (its role's) when the stack issued them. */
-  credentials: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
-  dynamodbEndpoint: string;
-  awsEndpoint: string;
-  taskRoot: string;
-}
-
-/** The variables Lambda sets, plus the standard endpoint overrides that point the SDK at the local stack. */
-export function lambdaEnvironment(
-  definition: FunctionDefinition,
-  context: LambdaEnvironmentContext,
-): Record<string, string> {
-  const runtime = definition.runtime.startsWith("nodejs") ? definition.runtime : "nodejs22.x";
-  return {
-    ...definition.environment,
-    AWS_REGION: context.region,
-    AWS_DEFAULT_REGION: context.region,
-    AWS_ACCESS_KEY_ID: context.credentials.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: context.credentials.secretAccessKey,
-    ...(context.credentials.sessionToken ? { AWS_SESSION_TOKEN: context.credentials.sessionToken } : {}),
-    AWS_ENDPOINT_URL_DYNAMODB: context.dynamodbEndpoint,
-    AWS_ENDPOINT_URL_SSM: context.awsEndpoint,
-    AWS_ENDPOINT_URL_SECRETS_MANAGER: context.awsEndpoint,
-    AWS_ENDPOINT_URL_LAMBDA: context.awsEndpoint,
-    AWS_ENDPOINT_URL_API_GATEWAY: context.awsEndpoint,
-    AWS_LAMBDA_FUNCTION_NAME: definition.functionName,
-    _HANDLER: definition.spec.handler,
-    AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(definition.memorySize),
-    AWS_LAMBDA_FUNCTION_VERSION: "$LATEST",
-    AWS_LAMBDA_LOG_GROUP_NAME: definition.logGroupName,
-    AWS_LAMBDA_INITIALIZATION_TYPE: "on-demand",
-    AWS_EXECUTION_ENV: `AWS_Lambda_${runtime}`,
-    ...(definition.logFormat === "JSON" ? { AWS_LAMBDA_LOG_FORMAT: "JSON" } : {}),
-    ...(definition.applicationLogLevel ? { AWS_LAMBDA_LOG_LEVEL: definition.applicationLogLevel } : {}),
-    LAMBDA_TASK_ROOT: context.taskRoot,
-    LAMBDA_RUNTIME_DIR: "/var/runtime",
-    LANG: "en_US.UTF-8",
-    PATH: process.env.PATH ?? "/usr/local/bin:/usr/bin:/bin",
-    // The host may run an older Node than the template's runtime; the SDK's notice about it is noise here.
-    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
-  };
-}
-
-/** Assembles what a FunctionRuntime needs from a planned, built function. */
-export function runtimeFunction(
-  definition: FunctionDefinition,
-  built: BuildResult,
-  context: Omit<LambdaEnvironmentContext, "taskRoot">,
-  maxConcurrency: number,
-): RuntimeFunction {
-  const modulePath = built.ok ? built.modulePath : "";
-  return {
-    id: definition.id,
-    service: definition.service,
-    logicalId: definition.logicalId,
-    functionName: definition.functionName,
-    arn: definition.arn,
-    modulePath,
-    ...(built.ok ? {} : { buildError: built.error }),
-    moduleName: definition.spec.moduleName,
-    exportName: definition.spec.exportName,
-    format: definition.spec.buildOptions.format === "esm" ? "esm" : "cjs",
-    environment: lambdaEnvironment(definition, { ...context, taskRoot: built.ok ? dirname(modulePath) : "" }),
-    timeoutSeconds: definition.timeoutSeconds,
-    memorySize: definition.memorySize,
-    logFormat: definition.logFormat,
-    logGroupName: definition.logGroupName,
-    runtime: definition.runtime,
-    templateEnvironment: definition.environment,
-    maxConcurrency: Math.max(1, Math.min(maxConcurrency, definition.reservedConcurrency ?? maxConcurrency)),
-  };
 }
