@@ -17,4 +17,5 @@ module.exports = {
   moduleFileExtensions: ["ts", "js", "json"],
   testTimeout: 30_000,
   maxWorkers: 2,
+  globalSetup: "<rootDir>/tests/global-setup.ts",
 };

@@ -95,6 +95,9 @@ async function main(): Promise<number> {
     "",
     `Meridian local stack (environment ${stack.environment}) ready in ${seconds} s`,
     "",
+    ...(stack.siteUrl
+      ? [`  Open ${stack.siteUrl} (the public page; a profile is at ${stack.siteUrl}u/<userId>)`, ""]
+      : []),
     ...Object.entries(stack.endpoints).map(([name, url]) => `  ${name.padEnd(width)}  ${url}`),
     "",
     `  ${"DynamoDB".padEnd(width)}  ${stack.dynamodbEndpoint}`,

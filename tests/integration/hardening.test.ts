@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { request as httpRequest } from "node:http";
 import { edgyDouble, seededRandom } from "../../tools/lib/doubles";
 import { call } from "../helpers/json-call";
 import { signedFetch, startTestStack, type TestStack } from "../helpers/local-stack";
@@ -95,5 +96,54 @@ describe("profile trusts no more of the catalog's answer than a base URL", () =>
     expect(await reply.json()).toEqual({
       error: { code: "validation_error", message: expect.stringContaining("endpoint_url") },
     });
+  });
+});
+
+/** A POST from a loopback address of our choosing: the gateway gives it to Login as sourceIp. */
+function postFrom(
+  localAddress: string,
+  url: string,
+  body: unknown,
+): Promise<{ status: number; retryAfter?: string }> {
+  const target = new URL(url);
+  const payload = JSON.stringify(body);
+  return new Promise((resolve, reject) => {
+    const request = httpRequest(
+      {
+        host: target.hostname,
+        port: target.port,
+        path: target.pathname,
+        method: "POST",
+        localAddress,
+        headers: { "content-type": "application/json", "content-length": Buffer.byteLength(payload) },
+      },
+      (response) => {
+        response.resume();
+        response.on("end", () =>
+          resolve({
+            status: response.statusCode ?? 0,
+            retryAfter: response.headers["retry-after"] as string | undefined,
+          }),
+        );
+      },
+    );
+    request.on("error", reject);
+    request.end(payload);
+  });
+}
+
+describe("the lock-out slows the attacking address, not the owner", () => {
+  test("five failures from one address: that address gets 429 + Retry-After, the owner's address logs in", async () => {
+    const { username } = await newUser();
+    const tokens = `${stack.endpoints.auth}/tokens`;
+    const statuses: number[] = [];
+    for (let attempt = 0; attempt < 5; attempt++) {
+      statuses.push((await postFrom("127.0.0.2", tokens, { username, password: "a wrong password" })).status);
+    }
+    expect(statuses).toEqual([401, 401, 401, 401, 401]);
+    const attacker = await postFrom("127.0.0.2", tokens, { username, password: PASSWORD });
+    expect(attacker.status).toBe(429);
+    expect(Number(attacker.retryAfter)).toBeGreaterThan(800);
+    expect((await postFrom("127.0.0.3", tokens, { username, password: PASSWORD })).status).toBe(201);
   });
 });

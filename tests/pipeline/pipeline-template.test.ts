@@ -384,6 +384,14 @@ const EXECUTION_ROLE_COVERS: Record<string, string[]> = {
   "AWS::CloudWatch::Dashboard": ["cloudwatch:PutDashboard", "cloudwatch:DeleteDashboards"],
   "AWS::SNS::Topic": ["sns:CreateTopic", "sns:DeleteTopic"],
   "AWS::SNS::Subscription": ["sns:Subscribe", "sns:Unsubscribe"],
+  "AWS::S3::Bucket": ["s3:CreateBucket", "s3:PutEncryptionConfiguration", "s3:PutBucketPublicAccessBlock"],
+  "AWS::S3::BucketPolicy": ["s3:PutBucketPolicy", "s3:DeleteBucketPolicy"],
+  "AWS::CloudFront::Distribution": ["cloudfront:CreateDistribution", "cloudfront:UpdateDistribution"],
+  "AWS::CloudFront::OriginAccessControl": ["cloudfront:CreateOriginAccessControl"],
+  "AWS::CloudFront::ResponseHeadersPolicy": ["cloudfront:CreateResponseHeadersPolicy"],
+  "AWS::CloudFront::Function": ["cloudfront:CreateFunction", "cloudfront:PublishFunction"],
+  // CloudFormation invokes the custom resource's function with the stack's role.
+  "Custom::SiteContent": ["lambda:InvokeFunction"],
 };
 const EVENT_SOURCES_COVER: Record<string, string[]> = {
   Api: ["apigateway:POST", "lambda:AddPermission"],

@@ -16,6 +16,8 @@ export interface ProxyEventOptions {
   headers?: Record<string, string>;
   /** The token authorizer's context; absent for public and IAM routes. */
   principal?: { userId: string; username: string };
+  /** requestContext.identity.sourceIp; 192.0.2.1 unless given. */
+  sourceIp?: string;
 }
 
 /** The event API Gateway's proxy integration passes a handler, with only what the handlers read filled in. */
@@ -43,6 +45,8 @@ export function proxyEvent(options: ProxyEventOptions): APIGatewayProxyEvent {
           : JSON.stringify(options.body),
     requestContext: {
       requestId: API_REQUEST_ID,
+      // Documentation range (RFC 5737): the caller's address as API Gateway sees it.
+      identity: { sourceIp: options.sourceIp ?? "192.0.2.1" },
       authorizer: options.principal
         ? { ...options.principal, principalId: options.principal.userId }
         : undefined,

@@ -40,7 +40,14 @@ import {
   removeStaleBuilds,
   stackLog,
 } from "./support";
-import { describeApis, type LocalApi, planService, type ServicePlan } from "./template";
+import {
+  describeApis,
+  type LocalApi,
+  planService,
+  type ServicePlan,
+  type StaticSite,
+  staticSitesOf,
+} from "./template";
 
 /**
  * The whole system on one machine: DynamoDB (dynalite), an SSM + Secrets
@@ -106,6 +113,8 @@ export interface LocalStack {
   /** Base URL of each service's API: `{auth: "http://127.0.0.1:3000/auth", ...}`. */
   endpoints: Record<string, string>;
   gatewayUrl: string;
+  /** Where the gateway serves a template's static site (`Metadata.StaticSite`), when one declares it. */
+  siteUrl?: string;
   /** DynamoDB (AWS_ENDPOINT_URL_DYNAMODB): a proxy in front of dynalite that checks signatures and identity policies. */
   dynamodbEndpoint: string;
   /** SSM, Secrets Manager, Lambda and API Gateway (AWS_ENDPOINT_URL_SSM, _SECRETS_MANAGER, _LAMBDA, _API_GATEWAY). */
@@ -392,6 +401,7 @@ async function deployServices(
       project: setup.project,
       environment: setup.environment,
       apis,
+      siteUrl: servers.gateway.url,
       lookupParameter: async (name) => aws.parameters.find(name)?.value,
     });
     plans.push(plan);
@@ -455,8 +465,22 @@ async function startFunctions(
     }
     mountApis(setup, servers.gateway, plan, integrationRoles);
   }
+  const [site, ...otherSites] = staticSites(setup);
+  if (site) servers.gateway.serveSite(site);
+  for (const other of otherSites) {
+    stackLog(
+      log,
+      "WARN",
+      `${other.source} declares a second static site; the gateway serves only ${site?.source} at /`,
+    );
+  }
   servers.gateway.ready();
   return functions;
+}
+
+/** The static sites the templates declare; the gateway serves the first at /. */
+function staticSites(setup: Setup): StaticSite[] {
+  return setup.services.flatMap((service) => staticSitesOf(service, setup.project.root));
 }
 
 /** A service's APIs on the gateway, each AWS integration's role with a session of its own. */
@@ -543,6 +567,7 @@ function runningStack(
   return {
     endpoints,
     gatewayUrl: servers.gateway.url,
+    ...(staticSites(setup).length > 0 ? { siteUrl: `${servers.gateway.url}/` } : {}),
     dynamodbEndpoint: servers.dynamo.url,
     awsEndpoint: servers.aws.url,
     credentials: setup.credentials,

@@ -3,7 +3,7 @@ import { isConditionalCheckFailed } from "../../shared/dynamodb";
 import * as z from "../../shared/schema";
 import type { UserRecord, UserRepository } from "../domain/ports";
 
-const userItemSchema = z.object({
+export const userItemSchema = z.object({
   userId: z.string(),
   username: z.string(),
   passwordHash: z.string(),

@@ -1,19 +1,14 @@
 import { TooManyRequestsError, UnauthorizedError } from "../../shared/errors";
-import { decideAttempt } from "./lockout";
-import type { Clock, LockoutPolicySource, LoginAttemptStore, PasswordHasher, UserRepository } from "./ports";
+import { addressKey, admit, afterFailure, afterSuccess, emptyGuard, guardExpiresAt } from "./lockout";
+import type { Clock, LockoutPolicySource, LoginRecordStore, PasswordHasher } from "./ports";
 import type { IssuedToken, TokenIssuer } from "./tokens";
 
 /** One message for unknown users and wrong passwords, so the reply reveals neither. */
 export const INVALID_CREDENTIALS = "Invalid username or password";
 export const LOCKED_OUT = "Too many failed login attempts; try again later";
 
-// Compare-and-set rounds before giving up on a username under heavy
-// concurrent attempts; each round is one read and one conditional write.
-const MAX_RESERVE_ROUNDS = 5;
-
 export interface LoginDependencies {
-  users: UserRepository;
-  attempts: LoginAttemptStore;
+  records: LoginRecordStore;
   policy: LockoutPolicySource;
   hasher: PasswordHasher;
   tokens: TokenIssuer;
@@ -28,43 +23,48 @@ export class LoginService {
   }
 
   /**
-   * Exchanges a password for a token. The attempt is counted before the
-   * password is checked and the count cleared only on success: counting after
-   * a failure would let many parallel guesses all pass the lock-out check
-   * before any of them was recorded.
+   * Exchanges a password for a token in two table requests: one read of the
+   * user and the username's guard, one write conditional on the guard's
+   * version. An answer is given only once its attempt is recorded: of many
+   * parallel guesses read against the same guard, one is recorded and
+   * answered, the others get a 429 that says nothing about their password,
+   * so no guess goes uncounted.
    */
-  async login(username: string, password: string): Promise<IssuedToken> {
-    await this.reserveAttempt(username);
+  async login(username: string, password: string, sourceAddress: string): Promise<IssuedToken> {
+    const policy = await this.deps.policy.current();
+    const now = Math.floor(this.clock() / 1000);
+    const address = addressKey(username, sourceAddress);
+    const { user, guard: stored } = await this.deps.records.read(username);
+    const guard = stored ?? emptyGuard();
 
-    const user = await this.deps.users.findByUsername(username);
-    // An unknown user still costs one full scrypt run, so timing does not
-    // tell which usernames exist.
+    const admission = admit(guard, address, policy, now);
+    if (admission.kind === "locked") throw new TooManyRequestsError(LOCKED_OUT, admission.retryAfterSeconds);
+
+    // An unknown user still costs one full scrypt run and one write, so
+    // timing does not tell which usernames exist.
     const matches = await this.deps.hasher.verify(
       password,
       user?.passwordHash ?? this.deps.hasher.dummyHash(),
     );
-    if (!user || !matches) throw new UnauthorizedError(INVALID_CREDENTIALS);
-
-    await this.deps.attempts.clear(username);
+    const succeeded = user !== undefined && matches;
+    const next = succeeded
+      ? afterSuccess(guard, address, policy, now)
+      : afterFailure(guard, address, policy, now);
     // The password is only ever in hand here, so this is where hashes made
-    // with older, weaker parameters move to the current ones.
-    if (this.deps.hasher.needsRehash(user.passwordHash)) {
-      const upgraded = await this.deps.hasher.hash(password);
-      await this.deps.users.replacePasswordHash(user.username, user.passwordHash, upgraded);
-    }
+    // with older, weaker parameters move to the current ones (in the same write).
+    const passwordHash =
+      succeeded && this.deps.hasher.needsRehash(user.passwordHash)
+        ? await this.deps.hasher.hash(password)
+        : undefined;
+    const recorded = await this.deps.records.write(username, {
+      next,
+      expectedVersion: stored?.version,
+      userExists: user !== undefined,
+      ...(passwordHash === undefined ? {} : { passwordHash }),
+      expiresAt: guardExpiresAt(next, policy),
+    });
+    if (!recorded) throw new TooManyRequestsError(LOCKED_OUT, 1);
+    if (!succeeded) throw new UnauthorizedError(INVALID_CREDENTIALS);
     return this.deps.tokens.issue({ userId: user.userId, username: user.username });
-  }
-
-  private async reserveAttempt(username: string): Promise<void> {
-    const policy = await this.deps.policy.current();
-    for (let round = 0; round < MAX_RESERVE_ROUNDS; round++) {
-      const current = await this.deps.attempts.get(username);
-      const decision = decideAttempt(current, policy, Math.floor(this.clock() / 1000));
-      if (decision.kind === "locked") throw new TooManyRequestsError(LOCKED_OUT, decision.retryAfterSeconds);
-      if (await this.deps.attempts.replace(username, decision.next, current, decision.expiresAt)) return;
-    }
-    // Lost every race: many attempts on this username at once. Shedding this
-    // one is safer than letting it through uncounted.
-    throw new TooManyRequestsError(LOCKED_OUT, 1);
   }
 }

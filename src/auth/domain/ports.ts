@@ -37,33 +37,56 @@ export interface PasswordHasher {
   dummyHash(): string;
 }
 
-/** Login attempts counted against one username inside one window. */
-export interface LoginAttemptWindow {
-  attempts: number;
-  /** Epoch seconds of the first attempt in the window. */
-  windowStartedAt: number;
+/**
+ * What login keeps per username to slow down guessing (see lockout.ts). Kept
+ * in the user's own item, or for a username nobody has, in an item of its own,
+ * so every login reads it with the user in one request and writes it in one.
+ */
+export interface LoginGuard {
+  /** Bumped by every recorded attempt: the write is conditional on it, so no count is lost. */
+  version: number;
+  /** Failures from all addresses since the last quiet window. */
+  failures: number;
+  /** Epoch seconds. */
+  lastFailureAt: number;
+  /** Epoch seconds before which only known addresses may try: the username-wide back-off. */
+  nextAttemptAt: number;
+  /** Per hashed source address: failures in the window that began at `since` (epoch seconds). */
+  addresses: Record<string, { failures: number; since: number }>;
+  /** Hashed addresses that logged in successfully, with when (epoch seconds). */
+  known: Record<string, number>;
 }
 
-export interface LoginAttemptStore {
-  get(username: string): Promise<LoginAttemptWindow | undefined>;
-  /**
-   * Compare-and-set: writes `next` only if the stored window still equals
-   * `expected` (undefined: no window stored). Returns false when another
-   * request changed it first. `expiresAt` (epoch seconds) lets the store drop
-   * the record later; the domain never relies on that happening.
-   */
-  replace(
-    username: string,
-    next: LoginAttemptWindow,
-    expected: LoginAttemptWindow | undefined,
-    expiresAt: number,
-  ): Promise<boolean>;
-  clear(username: string): Promise<void>;
+export interface LoginRecord {
+  user?: UserRecord;
+  /** Undefined when nothing was ever recorded. */
+  guard?: LoginGuard;
+}
+
+export interface LoginRecordWrite {
+  next: LoginGuard;
+  /** The version read; undefined when there was no guard. */
+  expectedVersion: number | undefined;
+  /** Whether the guard lives in the user's item (the user exists) or in a username item of its own. */
+  userExists: boolean;
+  /** A stronger hash to store with the record (only after the right password). */
+  passwordHash?: string;
+  /** When a username item may be dropped (epoch seconds); user items never expire. */
+  expiresAt: number;
+}
+
+/** Login's whole view of the table: one read, one conditional write. */
+export interface LoginRecordStore {
+  read(username: string): Promise<LoginRecord>;
+  /** False when another attempt was recorded since the read: this one must reveal nothing. */
+  write(username: string, write: LoginRecordWrite): Promise<boolean>;
 }
 
 export interface LockoutPolicy {
   maxAttempts: number;
   windowSeconds: number;
+  backoffMaxSeconds: number;
+  knownAddressSeconds: number;
 }
 
 export interface LockoutPolicySource {

@@ -8,7 +8,7 @@ import { httpHandler, json } from "../../shared/http";
 import { lazyHandler } from "../../shared/lambda-entry";
 import { logger, MetricUnit, metrics } from "../../shared/observability";
 import * as z from "../../shared/schema";
-import { DynamoDbLoginAttemptStore } from "../adapters/dynamodb-login-attempt-store";
+import { DynamoDbLoginRecordStore } from "../adapters/dynamodb-login-record-store";
 import { DynamoDbUserRepository } from "../adapters/dynamodb-user-repository";
 import { SecretsManagerSigningKeySource } from "../adapters/secrets-signing-key-source";
 import { SsmLockoutPolicySource } from "../adapters/ssm-lockout-policy-source";
@@ -27,7 +27,9 @@ export function createLoginHandler({ login }: LoginDependencies) {
   return httpHandler(async (request) => {
     const { username, password } = request.body(loginRequestSchema);
     try {
-      const issued = await login.login(username, password);
+      // The TCP peer as API Gateway saw it: a client cannot choose it as it could a header.
+      const sourceAddress = request.event.requestContext?.identity?.sourceIp ?? "unknown";
+      const issued = await login.login(username, password, sourceAddress);
       metrics.addMetric("LoginSucceeded", MetricUnit.Count, 1);
       // A bearer token must not be stored by caches on the way (RFC 6749 section 5.1).
       return json(201, issued, { "Cache-Control": "no-store" });
@@ -67,8 +69,7 @@ export function buildLoginService(
   },
 ): LoginService {
   return new LoginService({
-    users: new DynamoDbUserRepository(clients.dynamodb, config.USERS_TABLE_NAME),
-    attempts: new DynamoDbLoginAttemptStore(clients.dynamodb, config.USERS_TABLE_NAME),
+    records: new DynamoDbLoginRecordStore(clients.dynamodb, config.USERS_TABLE_NAME),
     policy: new SsmLockoutPolicySource(
       clients.ssm,
       config.LOCKOUT_POLICY_PARAMETER,

@@ -4,9 +4,9 @@ import {
   SecretsManagerClient,
 } from "@aws-sdk/client-secrets-manager";
 import { GetParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
-import { GetCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import { BatchGetCommand, GetCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { mockClient } from "aws-sdk-client-mock";
-import { DynamoDbLoginAttemptStore } from "../../../src/auth/adapters/dynamodb-login-attempt-store";
+import { DynamoDbLoginRecordStore } from "../../../src/auth/adapters/dynamodb-login-record-store";
 import { DynamoDbUserRepository } from "../../../src/auth/adapters/dynamodb-user-repository";
 import { SecretsManagerSigningKeySource } from "../../../src/auth/adapters/secrets-signing-key-source";
 import { SsmLockoutPolicySource } from "../../../src/auth/adapters/ssm-lockout-policy-source";
@@ -35,6 +35,9 @@ function fakeDateOnly(now: number): void {
 const conditionFailed = () =>
   Object.assign(new Error("The conditional request failed"), { name: "ConditionalCheckFailedException" });
 
+// Unset in the parameter, the back-off's cap and how long an address stays known.
+const DEFAULTS = { backoffMaxSeconds: 180, knownAddressSeconds: 30 * 86_400 };
+
 describe("SsmLockoutPolicySource", () => {
   const ssm = mockClient(SSMClient);
   const start = Date.UTC(2025, 0, 1);
@@ -48,14 +51,14 @@ describe("SsmLockoutPolicySource", () => {
   it("reads the JSON policy and sees a change once its cache age has passed", async () => {
     ssm.on(GetParameterCommand).resolves({ Parameter: { Value: '{"maxAttempts":5,"windowSeconds":900}' } });
     const source = new SsmLockoutPolicySource(new SSMClient({}), "/meridian/test/auth/lockout/policy-a", 30);
-    await expect(source.current()).resolves.toEqual({ maxAttempts: 5, windowSeconds: 900 });
+    await expect(source.current()).resolves.toEqual({ ...DEFAULTS, maxAttempts: 5, windowSeconds: 900 });
 
     ssm.on(GetParameterCommand).resolves({ Parameter: { Value: '{"maxAttempts":2,"windowSeconds":60}' } });
     jest.setSystemTime(start + 29_000);
-    await expect(source.current()).resolves.toEqual({ maxAttempts: 5, windowSeconds: 900 });
+    await expect(source.current()).resolves.toEqual({ ...DEFAULTS, maxAttempts: 5, windowSeconds: 900 });
 
     jest.setSystemTime(start + 31_000);
-    await expect(source.current()).resolves.toEqual({ maxAttempts: 2, windowSeconds: 60 });
+    await expect(source.current()).resolves.toEqual({ ...DEFAULTS, maxAttempts: 2, windowSeconds: 60 });
     expect(ssm.commandCalls(GetParameterCommand)).toHaveLength(2);
     expect(ssm.commandCalls(GetParameterCommand)[0]?.args[0].input).toMatchObject({
       Name: "/meridian/test/auth/lockout/policy-a",
@@ -185,36 +188,45 @@ describe("DynamoDB adapters", () => {
     expect(dynamo.commandCalls(GetCommand)[0]?.args[0].input).toMatchObject({ ConsistentRead: true });
   });
 
-  it("replaces an attempt window only if it still holds the expected value", async () => {
-    const store = new DynamoDbLoginAttemptStore(documentClient, "t");
+  const guard = { version: 3, failures: 1, lastFailureAt: 100, nextAttemptAt: 0, addresses: {}, known: {} };
+
+  it("writes a user's guard and a rehash in one UpdateItem, conditional on the guard's version", async () => {
+    const store = new DynamoDbLoginRecordStore(documentClient, "t");
     dynamo.on(UpdateCommand).resolves({});
-    await store.replace(
-      "alice",
-      { attempts: 3, windowStartedAt: 100 },
-      { attempts: 2, windowStartedAt: 100 },
-      1000,
-    );
+    await store.write("alice", {
+      next: guard,
+      expectedVersion: 2,
+      userExists: true,
+      passwordHash: "h2",
+      expiresAt: 1,
+    });
     expect(dynamo.commandCalls(UpdateCommand)[0]?.args[0].input).toEqual({
       TableName: "t",
-      Key: { pk: "LOGINFAIL#alice" },
-      UpdateExpression:
-        "SET attempts = :attempts, windowStartedAt = :windowStartedAt, expiresAt = :expiresAt",
-      ConditionExpression: "attempts = :expectedAttempts AND windowStartedAt = :expectedWindowStartedAt",
-      ExpressionAttributeValues: {
-        ":attempts": 3,
-        ":windowStartedAt": 100,
-        ":expiresAt": 1000,
-        ":expectedAttempts": 2,
-        ":expectedWindowStartedAt": 100,
-      },
+      Key: { pk: "USER#alice" },
+      UpdateExpression: "SET loginGuard = :guard, passwordHash = :passwordHash",
+      ConditionExpression: "attribute_exists(pk) AND loginGuard.version = :version",
+      ExpressionAttributeValues: { ":guard": guard, ":version": 2, ":passwordHash": "h2" },
     });
-
     dynamo.on(UpdateCommand).rejects(conditionFailed());
-    await expect(store.replace("alice", { attempts: 1, windowStartedAt: 200 }, undefined, 300)).resolves.toBe(
-      false,
-    );
-    expect(dynamo.commandCalls(UpdateCommand)[1]?.args[0].input.ConditionExpression).toBe(
-      "attribute_not_exists(pk)",
-    );
+    await expect(
+      store.write("nobody", { next: guard, expectedVersion: undefined, userExists: false, expiresAt: 9 }),
+    ).resolves.toBe(false);
+  });
+
+  it("asks again for keys a throttled BatchGetItem left unprocessed, and refuses a malformed guard", async () => {
+    const store = new DynamoDbLoginRecordStore(documentClient, "t");
+    dynamo
+      .on(BatchGetCommand)
+      .resolvesOnce({ Responses: { t: [] }, UnprocessedKeys: { t: { Keys: [{ pk: "LOGINFAIL#bob" }] } } })
+      .resolvesOnce({ Responses: { t: [{ pk: "LOGINFAIL#bob", loginGuard: guard }] } });
+    await expect(store.read("bob")).resolves.toEqual({ guard });
+    expect(dynamo.commandCalls(BatchGetCommand)[1]?.args[0].input.RequestItems?.t?.Keys).toEqual([
+      { pk: "LOGINFAIL#bob" },
+    ]);
+
+    dynamo
+      .on(BatchGetCommand)
+      .resolves({ Responses: { t: [{ pk: "LOGINFAIL#bob", loginGuard: { version: "x" } }] } });
+    await expect(store.read("bob")).rejects.toThrow(/malformed/);
   });
 });

@@ -1,8 +1,10 @@
 import type {
   LockoutPolicy,
   LockoutPolicySource,
-  LoginAttemptStore,
-  LoginAttemptWindow,
+  LoginGuard,
+  LoginRecord,
+  LoginRecordStore,
+  LoginRecordWrite,
   SigningKeySource,
   SigningKeys,
   UserRecord,
@@ -38,38 +40,29 @@ export class InMemoryUserRepository implements UserRepository {
   }
 }
 
-export class InMemoryLoginAttemptStore implements LoginAttemptStore {
-  /** Never expires records on its own, like the local store: the domain must cope. */
-  readonly windows = new Map<string, LoginAttemptWindow & { expiresAt: number }>();
+/** Login's table as one map, with DynamoDB's conditional write on the guard's version; counts requests. */
+export class InMemoryLoginRecordStore implements LoginRecordStore {
+  readonly guards = new Map<string, LoginGuard>();
+  requests = 0;
 
-  async get(username: string): Promise<LoginAttemptWindow | undefined> {
+  constructor(readonly users: InMemoryUserRepository) {}
+
+  async read(username: string): Promise<LoginRecord> {
+    this.requests++;
     await tick();
-    const stored = this.windows.get(username);
-    return stored && { attempts: stored.attempts, windowStartedAt: stored.windowStartedAt };
+    const user = this.users.users.get(username);
+    const guard = this.guards.get(username);
+    return { ...(user ? { user: { ...user } } : {}), ...(guard ? { guard: structuredClone(guard) } : {}) };
   }
 
-  async replace(
-    username: string,
-    next: LoginAttemptWindow,
-    expected: LoginAttemptWindow | undefined,
-    expiresAt: number,
-  ): Promise<boolean> {
+  async write(username: string, write: LoginRecordWrite): Promise<boolean> {
+    this.requests++;
     await tick();
-    const stored = this.windows.get(username);
-    const unchanged =
-      expected === undefined
-        ? stored === undefined
-        : stored !== undefined &&
-          stored.attempts === expected.attempts &&
-          stored.windowStartedAt === expected.windowStartedAt;
-    if (!unchanged) return false;
-    this.windows.set(username, { ...next, expiresAt });
+    if (this.guards.get(username)?.version !== write.expectedVersion) return false;
+    this.guards.set(username, structuredClone(write.next));
+    const user = this.users.users.get(username);
+    if (user && write.passwordHash !== undefined) user.passwordHash = write.passwordHash;
     return true;
-  }
-
-  async clear(username: string): Promise<void> {
-    await tick();
-    this.windows.delete(username);
   }
 }
 

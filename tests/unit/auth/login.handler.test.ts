@@ -1,7 +1,8 @@
 import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { GetParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
-import { DeleteCommand, DynamoDBDocumentClient, GetCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import { BatchGetCommand, DynamoDBDocumentClient, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { mockClient } from "aws-sdk-client-mock";
+import { addressKey } from "../../../src/auth/domain/lockout";
 import { ScryptPasswordHasher } from "../../../src/auth/domain/password-hasher";
 import { TokenVerifier } from "../../../src/auth/domain/tokens";
 import { loadConfig } from "../../../src/shared/config";
@@ -16,9 +17,7 @@ import { AUTH_VARIABLES, FixedSigningKeySource } from "./fakes";
 
 publishMetricsToConsole("auth");
 // Loaded after Powertools' variables are set: observability reads them as it loads.
-const { createLoginHandler } =
-  require("../../../src/auth/handlers/login") as typeof import("../../../src/auth/handlers/login");
-const { buildLoginService, loginEnvironment } =
+const { buildLoginService, createLoginHandler, loginEnvironment } =
   require("../../../src/auth/handlers/login") as typeof import("../../../src/auth/handlers/login");
 const { logger } =
   require("../../../src/shared/observability") as typeof import("../../../src/shared/observability");
@@ -36,9 +35,27 @@ const handler = createLoginHandler({
 const login = (body: string) => proxyEvent({ method: "POST", resource: "/tokens", body });
 const invoke = (body: unknown) => handler(login(JSON.stringify(body)), lambdaContext("login"));
 
+const TABLE = "auth-users-test";
+let storedHash: string;
+const aliceItem = (extra: Record<string, unknown> = {}) => ({
+  pk: "USER#alice",
+  userId: "user-1",
+  username: "alice",
+  passwordHash: storedHash,
+  createdAt: "x",
+  ...extra,
+});
+/** What BatchGetItem finds of the user and unknown-username items. */
+const answerBatch = (items: Array<Record<string, unknown>>) =>
+  dynamo
+    .on(BatchGetCommand)
+    .callsFake((input: { RequestItems: Record<string, { Keys: Array<{ pk: string }> }> }) => {
+      const keys = new Set(input.RequestItems[TABLE]?.Keys.map((key) => key.pk));
+      return { Responses: { [TABLE]: items.filter((item) => keys.has(String(item.pk))) } };
+    });
+
 describe("POST /tokens handler", () => {
   let publishedMetrics: () => string[];
-  let storedHash: string;
 
   beforeAll(async () => {
     storedHash = await new ScryptPasswordHasher({ log2Cost: 4 }).hash(PASSWORD);
@@ -51,20 +68,8 @@ describe("POST /tokens handler", () => {
     publishedMetrics = captureMetrics();
     ssm.on(GetParameterCommand).resolves({ Parameter: { Value: '{"maxAttempts":5,"windowSeconds":900}' } });
     secrets.on(GetSecretValueCommand).resolves({ SecretString: SIGNING_KEY });
-    dynamo.on(GetCommand, { Key: { pk: "USER#alice" } }).resolves({
-      Item: {
-        pk: "USER#alice",
-        userId: "user-1",
-        username: "alice",
-        passwordHash: storedHash,
-        createdAt: "x",
-      },
-    });
-    dynamo.on(GetCommand, { Key: { pk: "LOGINFAIL#alice" } }).resolves({});
-    dynamo.on(GetCommand, { Key: { pk: "LOGINFAIL#mallory" } }).resolves({});
-    dynamo.on(GetCommand, { Key: { pk: "USER#mallory" } }).resolves({});
+    answerBatch([aliceItem()]);
     dynamo.on(UpdateCommand).resolves({});
-    dynamo.on(DeleteCommand).resolves({});
   });
   afterEach(() => jest.restoreAllMocks());
 
@@ -80,12 +85,16 @@ describe("POST /tokens handler", () => {
       userId: "user-1",
       username: "alice",
     });
-    expect(dynamo.commandCalls(UpdateCommand)[0]?.args[0].input).toMatchObject({
-      Key: { pk: "LOGINFAIL#alice" },
-      ConditionExpression: "attribute_not_exists(pk)",
+    // One read of the user and the guard, one conditional write: two round trips.
+    expect(dynamo.calls()).toHaveLength(2);
+    expect(dynamo.commandCalls(BatchGetCommand)[0]?.args[0].input).toEqual({
+      RequestItems: {
+        [TABLE]: { Keys: [{ pk: "USER#alice" }, { pk: "LOGINFAIL#alice" }], ConsistentRead: true },
+      },
     });
-    expect(dynamo.commandCalls(DeleteCommand)[0]?.args[0].input).toMatchObject({
-      Key: { pk: "LOGINFAIL#alice" },
+    expect(dynamo.commandCalls(UpdateCommand)[0]?.args[0].input).toMatchObject({
+      Key: { pk: "USER#alice" },
+      ConditionExpression: "attribute_exists(pk) AND attribute_not_exists(loginGuard)",
     });
     expect(publishedMetrics()).toContain("LoginSucceeded");
   });
@@ -97,15 +106,27 @@ describe("POST /tokens handler", () => {
     expect(wrongPassword.statusCode).toBe(401);
     expect(unknownUser.statusCode).toBe(401);
     expect(unknownUser.body).toBe(wrongPassword.body);
-    expect(dynamo.commandCalls(DeleteCommand)).toHaveLength(0);
+    // Both: one read, one write; the unknown username's guard in an item of its own, with a TTL.
+    expect(dynamo.calls()).toHaveLength(4);
+    expect(dynamo.commandCalls(UpdateCommand)[1]?.args[0].input).toMatchObject({
+      Key: { pk: "LOGINFAIL#mallory" },
+      ConditionExpression: "attribute_not_exists(loginGuard)",
+      UpdateExpression: "SET loginGuard = :guard, expiresAt = :expiresAt",
+    });
     expect(publishedMetrics().filter((name) => name === "LoginFailed")).toHaveLength(2);
   });
 
   it("answers 429 with Retry-After while the username is locked out, without checking the password", async () => {
     const now = Math.floor(Date.now() / 1000);
-    dynamo.on(GetCommand, { Key: { pk: "LOGINFAIL#alice" } }).resolves({
-      Item: { pk: "LOGINFAIL#alice", attempts: 5, windowStartedAt: now - 100, expiresAt: now + 800 },
-    });
+    const guard = {
+      version: 5,
+      failures: 5,
+      lastFailureAt: now - 50,
+      nextAttemptAt: 0,
+      addresses: { [addressKey("alice", "192.0.2.1")]: { failures: 5, since: now - 100 } },
+      known: {},
+    };
+    answerBatch([aliceItem({ loginGuard: guard })]);
 
     const response = await invoke({ username: "alice", password: PASSWORD });
 
@@ -113,7 +134,8 @@ describe("POST /tokens handler", () => {
     const retryAfter = Number(response.headers?.["Retry-After"]);
     expect(retryAfter).toBeGreaterThanOrEqual(799);
     expect(retryAfter).toBeLessThanOrEqual(800);
-    expect(dynamo.commandCalls(GetCommand, { Key: { pk: "USER#alice" } })).toHaveLength(0);
+    // Decided from the one read: no write, no password check.
+    expect(dynamo.calls()).toHaveLength(1);
     expect(publishedMetrics()).toContain("LoginLockedOut");
   });
 

@@ -31,7 +31,7 @@ describe("npm run teardown: confirmation", () => {
     const result = await teardown("--env", environment);
     expect(result.code).not.toBe(0);
     expect(result.stdout).toContain(
-      `stack meridian-${environment} and its nested stacks: profile -> location -> comments -> auth -> catalog -> ops`,
+      `stack meridian-${environment} and its nested stacks: web -> profile -> location -> comments -> auth -> catalog -> ops`,
     );
     expect(result.stdout).toContain("auth/UsersTable (AWS::DynamoDB::Table)");
     expect(result.stderr).toContain(`nothing deleted: pass --yes to delete ${environment}`);

@@ -75,17 +75,10 @@ describe("auth metrics", () => {
   test("logins publish LoginSucceeded, LoginFailed and LoginLockedOut", async () => {
     const auth = load();
     const hash = await auth.hasher.hash("the right password");
-    const { GetCommand, UpdateCommand, DeleteCommand } = auth.lib;
-    auth.ddb.on(GetCommand, { Key: { pk: "USER#alice" } }).resolves({
-      Item: { pk: "USER#alice", userId: "user-1", username: "alice", passwordHash: hash, createdAt: "x" },
-    });
-    auth.ddb.on(GetCommand, { Key: { pk: "LOGINFAIL#alice" } }).resolves({});
-    const now = Math.floor(Date.now() / 1000);
-    auth.ddb.on(GetCommand, { Key: { pk: "LOGINFAIL#carol" } }).resolves({
-      Item: { pk: "LOGINFAIL#carol", attempts: 3, windowStartedAt: now - 10, expiresAt: now + 890 },
-    });
-    auth.ddb.on(UpdateCommand).resolves({});
-    auth.ddb.on(DeleteCommand).resolves({});
+    auth.answerLogins(
+      [{ pk: "USER#alice", userId: "user-1", username: "alice", passwordHash: hash, createdAt: "x" }],
+      "carol",
+    );
     const output = captureOutput();
     const login = (username: string, password: string) =>
       auth.login(post("/tokens", { username, password }), lambdaContext("login"));

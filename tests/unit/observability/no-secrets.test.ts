@@ -23,20 +23,10 @@ async function issue(username: string, ttlSeconds: number, clock?: () => number)
 async function load() {
   const parts = loadAuth({ maxAttempts: 2, signingKey: SIGNING_KEY });
   const passwordHash = await parts.hasher.hash(PASSWORD);
-  const { GetCommand, UpdateCommand, DeleteCommand } = parts.lib;
-  const { ddb } = parts;
-  ddb.on(GetCommand, { Key: { pk: "USER#alice" } }).resolves({
-    Item: { pk: "USER#alice", userId: "id-alice", username: "alice", passwordHash, createdAt: "x" },
-  });
-  ddb.on(GetCommand, { Key: { pk: "LOGINFAIL#alice" } }).resolves({});
-  const now = Math.floor(Date.now() / 1000);
-  ddb.on(GetCommand, { Key: { pk: "LOGINFAIL#carol" } }).resolves({
-    Item: { pk: "LOGINFAIL#carol", attempts: 2, windowStartedAt: now - 10, expiresAt: now + 890 },
-  });
-  ddb.on(GetCommand, { Key: { pk: "USER#mallory" } }).resolves({});
-  ddb.on(GetCommand, { Key: { pk: "LOGINFAIL#mallory" } }).resolves({});
-  ddb.on(UpdateCommand).resolves({});
-  ddb.on(DeleteCommand).resolves({});
+  parts.answerLogins(
+    [{ pk: "USER#alice", userId: "id-alice", username: "alice", passwordHash, createdAt: "x" }],
+    "carol",
+  );
   return { ...parts, passwordHash };
 }
 

@@ -147,9 +147,41 @@ export function loadAuth(options: { maxAttempts: number; signingKey: string }) {
         });
       const secretsMock = mockClient(secrets.SecretsManagerClient);
       secretsMock.on(secrets.GetSecretValueCommand).resolves({ SecretString: options.signingKey });
+      const ddb = mockClient(lib.DynamoDBDocumentClient);
+      const { addressKey } =
+        require("../../../src/auth/domain/lockout") as typeof import("../../../src/auth/domain/lockout");
       return {
         lib,
-        ddb: mockClient(lib.DynamoDBDocumentClient),
+        ddb,
+        /**
+         * The users table as login reads it (one BatchGetItem): these items, and a
+         * guard for `lockedOut` that keeps the test's address (192.0.2.1) out.
+         */
+        answerLogins(items: Array<Record<string, unknown>>, lockedOut: string) {
+          const now = Math.floor(Date.now() / 1000);
+          const locked = {
+            pk: `LOGINFAIL#${lockedOut}`,
+            loginGuard: {
+              version: options.maxAttempts,
+              failures: options.maxAttempts,
+              lastFailureAt: now - 5,
+              nextAttemptAt: 0,
+              addresses: {
+                [addressKey(lockedOut, "192.0.2.1")]: { failures: options.maxAttempts, since: now - 10 },
+              },
+              known: {},
+            },
+          };
+          ddb
+            .on(lib.BatchGetCommand)
+            .callsFake((input: { RequestItems: Record<string, { Keys: Array<{ pk: string }> }> }) => {
+              const keys = new Set(Object.values(input.RequestItems)[0]?.Keys.map((key) => key.pk));
+              return {
+                Responses: { "users-test": [...items, locked].filter((item) => keys.has(String(item.pk))) },
+              };
+            });
+          ddb.on(lib.UpdateCommand).resolves({});
+        },
         hasher: new ScryptPasswordHasher({ log2Cost: 4 }),
         register: require("../../../src/auth/handlers/register").handler as Handler,
         login: require("../../../src/auth/handlers/login").handler as Handler,

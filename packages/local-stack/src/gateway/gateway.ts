@@ -5,7 +5,7 @@ import { LOCAL_HOST } from "../constants";
 import { type CallerLookup, createSigV4Verifier } from "../iam";
 import type { LogLevel, LogSink } from "../support";
 import { ClientGone, closeServer, listen } from "../support";
-import type { ApiDefinition, RouteDefinition } from "../template";
+import type { ApiDefinition, RouteDefinition, StaticSite } from "../template";
 import { type AuthorizationContext, authorize } from "./authorize";
 import { LambdaAuthorizers } from "./authorizer";
 import { type BodyOptions, loadBody } from "./body";
@@ -24,6 +24,7 @@ import {
 } from "./non-proxy";
 import { isReply, jsonReply, type Reply } from "./request";
 import { RouteTable } from "./routes";
+import { serveSite } from "./static-site";
 import { BadRequest, parseTarget } from "./target";
 
 /**
@@ -62,6 +63,7 @@ export class Gateway implements MountState {
   readonly url: string;
   readonly mounts = new Map<string, MountedApi>();
   starting = true;
+  private site: StaticSite | undefined;
   private readonly authorization: AuthorizationContext;
   private readonly bodyOptions: BodyOptions;
   private readonly integrations: IntegrationContext;
@@ -127,6 +129,11 @@ export class Gateway implements MountState {
     const port = await listen(server, options.port, "HTTP gateway", "--port");
     gateway = new Gateway(server, port, options);
     return gateway;
+  }
+
+  /** A template's static site, served at / wherever no API is mounted (as its CDN's default behaviour). */
+  serveSite(site: StaticSite): void {
+    this.site = site;
   }
 
   /** Serves `api`; returns what of its mapping templates and models cannot run locally. */
@@ -217,6 +224,8 @@ export class Gateway implements MountState {
   /** The request path: each stage hands the request on, or answers it. */
   private async route(request: IncomingMessage, requestId: string): Promise<Reply> {
     const target = parseTarget(request, requestId);
+    const page = serveSite(target, this.site, this.mounts);
+    if (page) return page;
     const routed = matchRoute(target, this);
     if (isReply(routed)) return routed;
     const loaded = await loadBody(routed, this.bodyOptions);

@@ -8,4 +8,5 @@ export * from "./match";
 export * from "./request";
 export * from "./responses";
 export * from "./routes";
+export * from "./static-site";
 export * from "./target";

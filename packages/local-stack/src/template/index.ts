@@ -3,3 +3,4 @@ export * from "./model";
 export * from "./plan";
 export * from "./resources";
 export * from "./role-policy";
+export * from "./static-sites";

@@ -59,6 +59,8 @@ export interface PlanContext {
   lookupParameter(name: string): Promise<string | undefined>;
   /** Every local API of every service, so execute-api URLs become gateway URLs. */
   apis: LocalApi[];
+  /** Where the gateway serves a static site: a CloudFront distribution's https URL becomes it. */
+  siteUrl?: string;
 }
 
 const IMPLICIT_API = "ServerlessRestApi";
@@ -107,6 +109,14 @@ export function localizeApiUrls(value: string, apis: LocalApi[]): string {
     EXECUTE_API_URL,
     (match, apiId: string) => apis.find((api) => api.apiId === apiId)?.baseUrl ?? match,
   );
+}
+
+const CLOUDFRONT_URL = /https:\/\/[a-z0-9]+\.cloudfront\.net/g;
+
+/** `https://{id}.cloudfront.net` (a distribution serving a static site) -> the gateway's URL. */
+export function localizeSiteUrls(value: string, siteUrl: string | undefined): string {
+  if (siteUrl === undefined || !value.includes(".cloudfront.net")) return value;
+  return value.replace(CLOUDFRONT_URL, siteUrl);
 }
 
 const SSM_TYPE = /^AWS::SSM::Parameter::Value<(.+)>$/;
@@ -259,7 +269,7 @@ export async function planService(service: Service, context: PlanContext): Promi
     region: environment.region,
     parameters,
     resources: localResourceModel,
-    rewriteString: (value) => localizeApiUrls(value, context.apis),
+    rewriteString: (value) => localizeSiteUrls(localizeApiUrls(value, context.apis), context.siteUrl),
   });
   const planning: Planning = {
     service,

@@ -1,7 +1,7 @@
 import { TemplateError } from "../errors";
 import { roleId } from "../iam";
 import type { CfnResource, CfnTemplate } from "../project";
-import { ALPHANUMERIC, hashedId, MIXED } from "../support";
+import { ALPHANUMERIC, hashedId, MIXED, UPPER_ALPHANUMERIC } from "../support";
 import type { ResourceModel, TemplateEvaluator } from "./intrinsics";
 
 /**
@@ -141,6 +141,10 @@ export const localResourceModel: ResourceModel = {
         return namedOr(evaluator, base, resource, "RoleName");
       case "AWS::SNS::Topic":
         return `arn:${partition}:sns:${region}:${accountId}:${namedOr(evaluator, base, resource, "TopicName")}`;
+      case "AWS::CloudFront::Distribution":
+        return `E${hashedId(`${stackName}/${base}`, 13, UPPER_ALPHANUMERIC)}`;
+      case "AWS::S3::Bucket":
+        return namedOr(evaluator, base, resource, "BucketName").toLowerCase();
       default:
         return generatedName(stackName, base);
     }
@@ -200,6 +204,14 @@ export const localResourceModel: ResourceModel = {
         if (attribute === "RoleId") return roleId(arn);
         break;
       }
+      case "AWS::CloudFront::Distribution":
+        // Localized to the gateway's URL (localizeSiteUrls) when the distribution declares a StaticSite.
+        if (attribute === "DomainName") return `${ref().toLowerCase()}.cloudfront.net`;
+        break;
+      case "AWS::S3::Bucket":
+        if (attribute === "Arn") return `arn:${partition}:s3:::${ref()}`;
+        if (attribute === "RegionalDomainName") return `${ref()}.s3.${region}.amazonaws.com`;
+        break;
       case "AWS::SNS::Topic":
         if (attribute === "TopicArn") return ref();
         if (attribute === "TopicName") return ref().split(":").pop();

@@ -142,6 +142,32 @@ describe("proxy event and result", () => {
     });
   });
 
+  test("stageVariables: the stage's variables as an object, null when it has none (as API Gateway sends them)", () => {
+    const request = {
+      method: "GET",
+      path: "/x",
+      rawQuery: "",
+      rawHeaders: ["Host", "127.0.0.1:3000"],
+      body: Buffer.alloc(0),
+      sourceIp: "127.0.0.1",
+      host: "127.0.0.1:3000",
+    };
+    const route = {
+      resourcePath: "/x",
+      pathParameters: {},
+      apiId: "abcdefghij",
+      stage: "local",
+      binaryMediaTypes: [],
+    };
+    const context = { requestId: "r-1", accountId: "000000000000", now: new Date() };
+    expect(buildProxyEvent(request, route, context).stageVariables).toBeNull();
+    expect(buildProxyEvent(request, { ...route, stageVariables: {} }, context).stageVariables).toBeNull();
+    expect(
+      buildProxyEvent(request, { ...route, stageVariables: { alias: "live", table: "t" } }, context)
+        .stageVariables,
+    ).toEqual({ alias: "live", table: "t" });
+  });
+
   test("reading a proxy result", () => {
     expect(
       readProxyResult({

@@ -1,0 +1,57 @@
+/** Publishing a built site: every file into the store, then one invalidation so viewers get the new page. */
+export interface SiteFile {
+  key: string;
+  contentType: string;
+  cacheControl: string;
+  /** base64 */
+  body: string;
+}
+
+export interface SiteBundle {
+  version: string;
+  files: SiteFile[];
+}
+
+export interface SiteStore {
+  put(bucket: string, file: SiteFile): Promise<void>;
+}
+
+export interface Cdn {
+  /** Returns the invalidation's id. */
+  invalidate(distributionId: string, paths: string[], reference: string): Promise<string>;
+}
+
+export interface PublishTarget {
+  bucket: string;
+  distributionId: string;
+}
+
+export interface Published {
+  version: string;
+  files: number;
+  invalidationId: string;
+}
+
+const PAGE = "index.html";
+
+/**
+ * Assets first, the page last: a viewer who gets the new index.html finds the
+ * hashed files it names already there. Old assets stay for pages still open.
+ */
+export async function publishSite(
+  site: SiteBundle,
+  target: PublishTarget,
+  deps: { store: SiteStore; cdn: Cdn },
+): Promise<Published> {
+  if (!site.files.some((file) => file.key === PAGE)) throw new Error(`The site has no ${PAGE}`);
+  const assets = site.files.filter((file) => file.key !== PAGE);
+  await Promise.all(assets.map((file) => deps.store.put(target.bucket, file)));
+  for (const page of site.files.filter((file) => file.key === PAGE))
+    await deps.store.put(target.bucket, page);
+  const invalidationId = await deps.cdn.invalidate(
+    target.distributionId,
+    ["/*"],
+    `site-${site.version}-${Date.now()}`,
+  );
+  return { version: site.version, files: site.files.length, invalidationId };
+}
