@@ -9,7 +9,6 @@ import { lazyHandler } from "../../shared/lambda-entry";
 import { logger, MetricUnit, metrics } from "../../shared/observability";
 import * as z from "../../shared/schema";
 import { DynamoDbLoginRecordStore } from "../adapters/dynamodb-login-record-store";
-import { DynamoDbUserRepository } from "../adapters/dynamodb-user-repository";
 import { SecretsManagerSigningKeySource } from "../adapters/secrets-signing-key-source";
 import { SsmLockoutPolicySource } from "../adapters/ssm-lockout-policy-source";
 import { LoginService } from "../domain/login";
