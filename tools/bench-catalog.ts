@@ -1,5 +1,5 @@
 import type { LogEntry } from "@meridian/local-stack";
-import { poll, runMain } from "./lib/cli";
+import { poll, progress, runMain } from "./lib/cli";
 import {
   autocannon,
   jsonCall,
@@ -22,11 +22,18 @@ import {
  *    about environments x duration / ttl lookups over all the reads.
  */
 
+const USAGE = `usage: npm run bench:catalog [-- --duration <seconds>] [--connections <n>]
+
+Catalog lookups under load, and catalog calls per warm profile read, on a fresh local stack.
+  --duration <s>       seconds per measurement (default 10)
+  --connections <n>    concurrent callers (default 16)`;
+
 /** Execution environments per function; each has its own catalog client and cache. */
 const ENVIRONMENTS_PER_FUNCTION = 4;
 
 async function main(): Promise<void> {
-  const load = parseLoadOptions();
+  const load = parseLoadOptions(USAGE);
+  if (!load) return;
   const { durationSeconds, connections } = load;
   // Only the gateway's access log is kept, as counters: what profile asked the catalog and location.
   const counts = { catalogLookups: 0, locationReads: 0 };
@@ -38,6 +45,7 @@ async function main(): Promise<void> {
   await withBenchStack({ logs: count, maxConcurrency: ENVIRONMENTS_PER_FUNCTION }, async (stack) => {
     const lookupUrl = `${stack.endpoints.catalog}/catalog/location/v1`;
     const services = Object.keys(stack.endpoints);
+    progress("waiting for every service's registrar to register it");
     await poll(
       "every service to register",
       async () => {

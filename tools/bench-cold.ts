@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type AwsStub, startAwsStub } from "./bench-cold/aws-stub";
 import { REFERENCES, type Scenario, scenarios, stubData, stubVariables } from "./bench-cold/scenarios";
-import { parseCli, runMain } from "./lib/cli";
+import { helpHint, parseCli, runMain, UsageError } from "./lib/cli";
 import { bundleFunction, type FunctionSpec, listFunctions } from "./lib/functions";
 import { deployOrder, loadServices, ROOT, type Service } from "./lib/project";
 
@@ -302,7 +302,8 @@ async function main(): Promise<void> {
     USAGE,
   );
   const runs = Number(values.runs);
-  if (!Number.isInteger(runs) || runs < 1) throw new Error(`--runs must be a positive integer\n${USAGE}`);
+  if (!Number.isInteger(runs) || runs < 1)
+    throw new UsageError(`--runs must be a positive integer, got '${values.runs}'; ${helpHint(USAGE)}`);
   const only = values.only === undefined ? undefined : new Set(values.only.split(","));
   const workDir = mkdtempSync(join(tmpdir(), "meridian-bench-cold-"));
   mkdirSync(workDir, { recursive: true });

@@ -1,7 +1,14 @@
 import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { runMain } from "./lib/cli";
-import { autocannon, jsonCall, printFigures, seedProfileWithLocation, withBenchStack } from "./lib/load";
+import {
+  autocannon,
+  jsonCall,
+  parseLoadOptions,
+  printFigures,
+  seedProfileWithLocation,
+  withBenchStack,
+} from "./lib/load";
 
 /**
  * `npm run bench:comments -- [--duration 10]`
@@ -14,10 +21,17 @@ import { autocannon, jsonCall, printFigures, seedProfileWithLocation, withBenchS
  * Then (packages/local-stack/bench/render-template.ts) the cost of rendering one template.
  */
 
+const USAGE = `usage: npm run bench:comments [-- --duration <seconds>]
+
+Comments read through API Gateway's mapping templates next to a Lambda-backed profile read.
+  --duration <s>       seconds per measurement (default 10); it runs 1 and 16 callers`;
+
 const COMMENTS = 20;
 
 async function main(): Promise<void> {
-  const duration = Number(process.argv[process.argv.indexOf("--duration") + 1] ?? 10) || 10;
+  const load = parseLoadOptions(USAGE);
+  if (!load) return;
+  const duration = load.durationSeconds;
   await withBenchStack({ maxConcurrency: 4, logs: () => undefined }, async (stack) => {
     const userId = await seedProfileWithLocation(stack.endpoints);
     const username = `commenter-${Date.now()}`;

@@ -1,4 +1,4 @@
-import { runMain } from "./lib/cli";
+import { progress, runMain } from "./lib/cli";
 import {
   autocannon,
   type Figures,
@@ -19,6 +19,12 @@ import {
  * generator does not share the gateway's event loop), and invoking the same
  * function directly with the same event. The ratio is the gateway's overhead.
  */
+
+const USAGE = `usage: npm run bench [-- --duration <seconds>] [--connections <n>]
+
+GET /profiles/{id} under load on a fresh local stack, through the gateway and invoked directly.
+  --duration <s>       seconds per measurement (default 10)
+  --connections <n>    concurrent callers (default 16)`;
 
 function percentile(sorted: number[], p: number): number {
   if (sorted.length === 0) return 0;
@@ -55,7 +61,8 @@ async function directLoad(
 }
 
 async function main(): Promise<void> {
-  const load = parseLoadOptions();
+  const load = parseLoadOptions(USAGE);
+  if (!load) return;
   const { durationSeconds, connections } = load;
   await withBenchStack({ logs: "silent", schedules: false }, async (stack) => {
     const userId = await seedProfileWithLocation(stack.endpoints);
@@ -89,6 +96,7 @@ async function main(): Promise<void> {
     await Promise.all(Array.from({ length: connections }, () => jsonCall("GET", url, undefined)));
     console.log(`GET /profiles/{id} for ${durationSeconds}s with ${connections} concurrent callers`);
     const gateway = await autocannon(url, load);
+    progress(`the same GET invoking the function directly: ${durationSeconds} s, ${connections} callers`);
     const direct = await directLoad(async () => {
       const outcome = await stack.invoke("profile/GetProfileFunction", event);
       return outcome.ok && (outcome.payload as { statusCode?: number }).statusCode === 200;

@@ -1,19 +1,32 @@
 import { join, relative } from "node:path";
+import { parseCli, runMain } from "./lib/cli";
 import { bundleFunction, listFunctions } from "./lib/functions";
 import { deployOrder, loadServices, ROOT } from "./lib/project";
 
-/**
- * Builds every function exactly as `sam build` does (esbuild options from the
- * template's Metadata) into dist/functions/<service>/<LogicalId>/ and prints
- * each bundle's size.
- */
+const USAGE = `usage: npm run bundle
+
+Builds every function exactly as \`sam build\` does (esbuild options from the
+template's Metadata) into dist/functions/<service>/<LogicalId>/ and prints
+each bundle's size.`;
+
 async function main(): Promise<void> {
+  const { values } = parseCli({ options: { help: { type: "boolean", short: "h", default: false } } }, USAGE);
+  if (values.help) {
+    console.log(USAGE);
+    return;
+  }
   const outRoot = join(ROOT, "dist", "functions");
   const started = performance.now();
   const rows: Array<[string, string, number]> = [];
-  for (const service of deployOrder(loadServices())) {
+  const services = deployOrder(loadServices());
+  for (const [index, service] of services.entries()) {
+    const specs = listFunctions(service);
+    // Progress on stderr, so stdout stays the size table.
+    process.stderr.write(
+      `[${index + 1}/${services.length}] bundling ${service.name} (${specs.length} functions)\n`,
+    );
     const results = await Promise.all(
-      listFunctions(service).map((spec) => bundleFunction(spec, join(outRoot, service.name, spec.logicalId))),
+      specs.map((spec) => bundleFunction(spec, join(outRoot, service.name, spec.logicalId))),
     );
     for (const result of results) {
       rows.push([service.name, result.spec.logicalId, result.bytes]);
@@ -27,7 +40,4 @@ async function main(): Promise<void> {
   console.log(`${rows.length} functions bundled into ${relative(ROOT, outRoot)}/ in ${seconds}s`);
 }
 
-main().catch((error: unknown) => {
-  console.error(error instanceof Error ? error.message : error);
-  process.exit(1);
-});
+runMain(main);

@@ -19,7 +19,8 @@ import { join } from "node:path";
 import { startDeployment } from "../src/pipeline/deployment";
 import type { StackTarget } from "../src/pipeline/stack-deployer";
 import { type ArtifactStore, DirectoryArtifactStore, S3ArtifactStore } from "./lib/artifacts";
-import { parseCli, runMain, seconds } from "./lib/cli";
+import { requireAwsCredentials } from "./lib/aws-credentials";
+import { helpHint, parseCli, runMain, seconds, UsageError } from "./lib/cli";
 import type { Project } from "./lib/configurations";
 import { displayPath, type Environment, ROOT } from "./lib/project";
 import { packageRoot, ROOT_STACK, rootDeployment } from "./lib/root-stack";
@@ -81,18 +82,23 @@ async function main(): Promise<void> {
   if (environment.name === "local") throw new Error("environment 'local' runs with `npm start`, not on AWS");
   const dryRun = args["dry-run"];
   const preview = args.preview;
-  if (preview && args.approve) throw new Error(`--preview and --approve exclude each other\n${USAGE}`);
+  if (preview && args.approve)
+    throw new UsageError(`--preview and --approve exclude each other; ${helpHint(USAGE)}`);
   if (environment.flags.requireApproval && !args.approve && !preview && !dryRun) {
     throw new Error(
       `environment '${environment.name}' requires approval: review the changes with --preview, then deploy with --approve`,
     );
   }
   const bucket = args.bucket ?? process.env.MERIDIAN_ARTIFACT_BUCKET;
-  if (!bucket && !dryRun) throw new Error(`--bucket (or MERIDIAN_ARTIFACT_BUCKET) is required\n${USAGE}`);
+  if (!bucket && !dryRun)
+    throw new UsageError(
+      `--bucket <s3 bucket> (or MERIDIAN_ARTIFACT_BUCKET) is required: the functions and templates are uploaded there (--dry-run packages without AWS)`,
+    );
   const poll = pollMs(args.poll);
   const region = args.region ?? environment.region;
   const prefix = args.prefix ?? `meridian/${environment.name}`;
   const buildDir = join(ROOT, "dist", "deploy", environment.name);
+  if (!dryRun) await requireAwsCredentials();
   const services = project.services.map((service) => service.name).join(" -> ");
   console.log(
     `Environment ${environment.name} (${region}): stack meridian-${environment.name}, nested ${services}`,

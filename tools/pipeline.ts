@@ -30,7 +30,7 @@ import {
 import { dirname, join, relative } from "node:path";
 import { parse } from "yaml";
 import { loadTemplate } from "./lib/cfn-yaml";
-import { parseCli, runMain, seconds } from "./lib/cli";
+import { parseCli, runMain, seconds, UsageError } from "./lib/cli";
 import { displayPath, ROOT } from "./lib/project";
 import { createZip } from "./lib/zip";
 
@@ -223,6 +223,32 @@ interface StageResult {
 
 const NPM_CI = /^npm (ci|clean-install|install-clean)\b/;
 
+/** The packages a `pip install` command names (its flags left out), or undefined for any other command. */
+export function pipInstallPackages(command: string): string[] | undefined {
+  const words = command.trim().split(/\s+/);
+  if (!/^pip3?$/.test(words[0] ?? "") || words[1] !== "install") return undefined;
+  return words.slice(2).filter((word) => !word.startsWith("-"));
+}
+
+function onPath(tool: string): boolean {
+  return spawnSync("sh", ["-c", 'command -v "$1"', "sh", tool], { stdio: "ignore" }).status === 0;
+}
+
+/**
+ * CodeBuild's `pip install` runs in a throwaway container; on this machine it
+ * would change the host's Python (as root, often), so the rehearsal never
+ * runs it: the tool must already be here.
+ */
+function checkInstalledInstead(phase: string, packages: string[]): void {
+  const missing = packages.filter((name) => !onPath(name));
+  if (missing.length > 0) {
+    throw new UsageError(
+      `${missing.join(", ")} is not installed; the rehearsal does not pip install on this machine: install it yourself (\`pipx install ${missing.join(" ")}\` or \`pip install --user ${missing.join(" ")}\`), then run again`,
+    );
+  }
+  console.log(`  [${phase}] (rehearsal) ${packages.join(", ")} already installed here; not installing`);
+}
+
 async function runBuildStage(
   action: PipelineAction,
   sourceDir: string,
@@ -255,6 +281,11 @@ async function runBuildStage(
         console.log(
           `  [${phase.name}] (--reuse-node-modules) linked ${displayPath(join(ROOT, "node_modules"))} instead`,
         );
+        continue;
+      }
+      const pipPackages = pipInstallPackages(command);
+      if (pipPackages) {
+        checkInstalledInstead(phase.name, pipPackages);
         continue;
       }
       const code = await run(command, workDir, env);

@@ -1,18 +1,16 @@
 import { relative, resolve } from "node:path";
-import { parseArgs } from "node:util";
 import {
   DEFAULT_SCHEDULE_EVERY_MS,
   type LocalStack,
-  LocalStackError,
   type LogsOption,
   parseScheduleEvery,
   type ScheduleEvery,
   startLocalStack,
-  TemplateError,
 } from "@meridian/local-stack";
+import { parseCli, runMain, UsageError } from "./lib/cli";
 import { meridianProject } from "./lib/local-project";
 import { ROOT } from "./lib/project";
-import { ENDPOINTS_FILE, removeStackState, writeStackState } from "./lib/stack-state";
+import { removeStackState, stateFilesFor, writeStackState } from "./lib/stack-state";
 
 const USAGE = `Usage: npm start [-- options]
 
@@ -42,25 +40,25 @@ function port(value: string | undefined, flag: string, fallback: number): number
   return number;
 }
 
-class UsageError extends Error {}
-
 async function main(): Promise<number> {
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
-  const { values } = parseArgs({
-    options: {
-      reset: { type: "boolean", default: false },
-      port: { type: "string" },
-      "dynamodb-port": { type: "string" },
-      "aws-port": { type: "string" },
-      "data-dir": { type: "string" },
-      env: { type: "string", default: "local" },
-      services: { type: "string" },
-      "schedule-every": { type: "string" },
-      logs: { type: "string" },
-      help: { type: "boolean", short: "h", default: false },
+  const { values } = parseCli(
+    {
+      options: {
+        reset: { type: "boolean", default: false },
+        port: { type: "string" },
+        "dynamodb-port": { type: "string" },
+        "aws-port": { type: "string" },
+        "data-dir": { type: "string" },
+        env: { type: "string", default: "local" },
+        services: { type: "string" },
+        "schedule-every": { type: "string" },
+        logs: { type: "string" },
+        help: { type: "boolean", short: "h", default: false },
+      },
     },
-    strict: true,
-  });
+    USAGE,
+  );
   if (values.help) {
     console.log(USAGE);
     return 0;
@@ -87,7 +85,8 @@ async function main(): Promise<number> {
     scheduleEveryMs: scheduleEvery,
     ...(values.services ? { services: values.services.split(",").map((name) => name.trim()) } : {}),
   });
-  writeStackState(stack);
+  const stateFiles = stateFilesFor(values["data-dir"]);
+  writeStackState(stack, stateFiles);
   const seconds = ((performance.now() - started) / 1000).toFixed(1);
   const awsLabel = "SSM, Secrets Manager, Lambda, API Gateway";
   const width = Math.max(...Object.keys(stack.endpoints).map((name) => name.length), "schedules".length);
@@ -102,10 +101,10 @@ async function main(): Promise<number> {
     "",
     `  ${"DynamoDB".padEnd(width)}  ${stack.dynamodbEndpoint}`,
     `  ${"AWS APIs".padEnd(width)}  ${stack.awsEndpoint} (${awsLabel})`,
-    `  ${"data".padEnd(width)}  ${relative(ROOT, stack.dataDir) || stack.dataDir} (kept across restarts; --reset wipes it)`,
+    `  ${"data".padEnd(width)}  ${relative(ROOT, stack.dataDir) || stack.dataDir} (${values.reset ? "wiped by --reset: a fresh start" : "kept across restarts; --reset wipes it"})`,
     `  ${"schedules".padEnd(width)}  ${scheduleEvery === "template" ? "at the templates' rates" : `every ${scheduleEvery / 1000} s`} (--schedule-every)`,
     "",
-    `  Endpoints are in ${relative(ROOT, ENDPOINTS_FILE)}. Ctrl+C stops.`,
+    `  Endpoints are in ${relative(ROOT, stateFiles.endpoints) || stateFiles.endpoints}. Ctrl+C stops.`,
     "",
   ];
   console.log(lines.join("\n"));
@@ -123,7 +122,7 @@ async function main(): Promise<number> {
         .stop()
         .catch((error: unknown) => console.error(`Stopping failed: ${(error as Error).message}`))
         .finally(() => {
-          removeStackState();
+          removeStackState(stateFiles);
           done();
         });
     };
@@ -134,21 +133,4 @@ async function main(): Promise<number> {
   return 0;
 }
 
-main().then(
-  (code) => process.exit(code),
-  (error: unknown) => {
-    if (error instanceof LocalStackError || error instanceof UsageError || error instanceof TemplateError) {
-      console.error(`\n${error.message}\n`);
-    } else if (
-      error instanceof Error &&
-      error.name === "TypeError" &&
-      "code" in error &&
-      String(error.code).startsWith("ERR_PARSE_ARGS")
-    ) {
-      console.error(`\n${error.message}\n\n${USAGE}\n`);
-    } else {
-      console.error(error);
-    }
-    process.exit(1);
-  },
-);
+runMain(main);

@@ -10,7 +10,8 @@
  * data outlive the stack (the README shows how to delete them too).
  */
 import { startDeployment } from "../src/pipeline/deployment";
-import { parseCli, runMain, seconds } from "./lib/cli";
+import { requireAwsCredentials } from "./lib/aws-credentials";
+import { helpHint, parseCli, runMain, seconds, UsageError } from "./lib/cli";
 import type { Project } from "./lib/configurations";
 import type { Environment } from "./lib/project";
 import { ROOT_STACK, rootDeployment } from "./lib/root-stack";
@@ -78,7 +79,8 @@ async function main(): Promise<void> {
   const region = args.region ?? environment.region;
   for (const line of teardownPlan(project, environment, region)) console.log(line);
   const refusal = missingConfirmation(environment, args.yes, args["confirm-environment"]);
-  if (refusal) throw new Error(`${refusal}\n${USAGE}`);
+  if (refusal) throw new UsageError(`${refusal}; ${helpHint(USAGE)}`);
+  await requireAwsCredentials();
 
   const { stackName } = rootDeployment(environment, project.environmentsFile);
   const summary = await runStacks(

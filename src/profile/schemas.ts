@@ -24,7 +24,7 @@ export function parseIfMatch(header: string | undefined): number | undefined {
   const digits = match?.[1] ?? match?.[2];
   const version = digits === undefined ? Number.NaN : Number(digits);
   if (!Number.isSafeInteger(version) || version < 1) {
-    throw new ValidationError('If-Match must be a profile version such as 3 or "3"', "invalid_if_match");
+    throw new ValidationError('If-Match must be a profile version such as 3 or "3"', "INVALID_IF_MATCH");
   }
   return version;
 }

@@ -2,7 +2,7 @@ import type { Context, ScheduledEvent } from "aws-lambda";
 import { loadConfig } from "../shared/config";
 import { lazyHandler } from "../shared/lambda-entry";
 import { flushMetrics, logger, MetricUnit, metrics } from "../shared/observability";
-import type { Outcome, Registrar } from "./domain/registrar";
+import { type Outcome, type Registrar, sameOutcome } from "./domain/registrar";
 import { buildRegistrar, registrarEnvironment } from "./wiring";
 
 export interface RegistrarHandlerDependencies {
@@ -15,6 +15,8 @@ export interface RegistrarHandlerDependencies {
  * next scheduled run retries anyway.
  */
 export function createRegistrarHandler({ registrar }: RegistrarHandlerDependencies) {
+  /** This environment's last outcome: a run that changes nothing logs at DEBUG, not every cycle at INFO. */
+  let previous: Outcome | undefined;
   return async (_event: ScheduledEvent, context: Context): Promise<Outcome> => {
     logger.addContext(context);
     metrics.captureColdStartMetric();
@@ -27,8 +29,10 @@ export function createRegistrarHandler({ registrar }: RegistrarHandlerDependenci
             ? "ServiceHealthy"
             : "ServiceUnhealthy";
       metrics.addMetric(metric, MetricUnit.Count, 1);
-      const log = outcome.action === "registered" && outcome.status === "healthy" ? logger.info : logger.warn;
+      const healthy = outcome.action === "registered" && outcome.status === "healthy";
+      const log = sameOutcome(previous, outcome) ? logger.debug : healthy ? logger.info : logger.warn;
       log.call(logger, "Registrar run completed", { ...outcome });
+      previous = outcome;
       return outcome;
     } catch (error) {
       logger.error("Registrar run failed", error as Error);

@@ -14,10 +14,10 @@ export abstract class DomainError extends Error {
   }
 }
 
-/** The input breaks a rule; `code` says which kind (`validation_error` unless more is known). */
+/** The input breaks a rule; `code` says which kind (`VALIDATION_ERROR` unless more is known). */
 export class ValidationError extends DomainError {
   readonly code: string;
-  constructor(message: string, code = "validation_error") {
+  constructor(message: string, code = "VALIDATION_ERROR") {
     super(message);
     this.code = code;
   }
@@ -25,31 +25,31 @@ export class ValidationError extends DomainError {
 
 /** The caller did not prove who they are (no credential, or a wrong one). */
 export class UnauthorizedError extends DomainError {
-  readonly code = "unauthorized";
+  readonly code = "UNAUTHORIZED";
 }
 
 /** The caller is known but may not do this. */
 export class ForbiddenError extends DomainError {
-  readonly code = "forbidden";
+  readonly code = "FORBIDDEN";
 }
 
 export class NotFoundError extends DomainError {
-  readonly code = "not_found";
+  readonly code = "NOT_FOUND";
 }
 
 /** The change collides with what exists (a taken name). */
 export class ConflictError extends DomainError {
-  readonly code = "conflict";
+  readonly code = "CONFLICT";
 }
 
 /** The caller's precondition (the version it last saw) no longer holds. */
 export class PreconditionFailedError extends DomainError {
-  readonly code = "precondition_failed";
+  readonly code = "PRECONDITION_FAILED";
 }
 
 /** Too many attempts; worth retrying after `retryAfterSeconds`. */
 export class TooManyRequestsError extends DomainError {
-  readonly code = "too_many_requests";
+  readonly code = "TOO_MANY_REQUESTS";
   constructor(
     message: string,
     readonly retryAfterSeconds: number,
@@ -60,17 +60,17 @@ export class TooManyRequestsError extends DomainError {
 
 /** The request is larger than the edge accepts. */
 export class PayloadTooLargeError extends DomainError {
-  readonly code = "payload_too_large";
+  readonly code = "REQUEST_TOO_LARGE";
 }
 
 /** The request's body is not in a format the edge reads. */
 export class UnsupportedMediaTypeError extends DomainError {
-  readonly code = "unsupported_media_type";
+  readonly code = "UNSUPPORTED_MEDIA_TYPE";
 }
 
 /** A dependency (another service, a store) failed or could not be reached; the caller may degrade. */
 export class DependencyError extends DomainError {
-  readonly code = "dependency_unavailable";
+  readonly code = "DEPENDENCY_UNAVAILABLE";
   constructor(
     message: string,
     readonly dependency: string,

@@ -100,7 +100,7 @@ export function errorToResult(error: unknown): HttpResult {
       headers: mapping.headers?.(error as never) ?? {},
     };
   }
-  return { status: 500, body: errorBody("internal_error", "Internal server error") };
+  return { status: 500, body: errorBody("INTERNAL_ERROR", "Internal server error") };
 }
 
 export function describeZodError(error: z.core.$ZodError): string {
@@ -125,7 +125,9 @@ function rawBody(event: APIGatewayProxyEvent): string | undefined {
   if (event.body === null || event.body === undefined || event.body === "") return undefined;
   const text = event.isBase64Encoded ? Buffer.from(event.body, "base64").toString("utf8") : event.body;
   if (Buffer.byteLength(text, "utf8") > MAX_BODY_BYTES) {
-    throw new PayloadTooLargeError(`Request body exceeds ${MAX_BODY_BYTES} bytes`);
+    throw new PayloadTooLargeError(
+      `Request body is larger than this API's ${MAX_BODY_BYTES / 1024} KiB limit`,
+    );
   }
   return text;
 }
@@ -145,7 +147,7 @@ function buildRequest(event: APIGatewayProxyEvent, correlationId: string): HttpR
       try {
         parsed = JSON.parse(text);
       } catch {
-        throw new ValidationError("Request body is not valid JSON", "invalid_json");
+        throw new ValidationError("Request body is not valid JSON", "INVALID_JSON");
       }
       const result = schema.safeParse(parsed);
       if (!result.success) throw new ValidationError(describeZodError(result.error));

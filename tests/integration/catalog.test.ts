@@ -135,7 +135,7 @@ describe("the catalog's routes", () => {
     const byAuth = await signedPost("/catalog/register", body, registrarOf("auth"));
     expect(byAuth.status).toBe(403);
     expect(await byAuth.json()).toStrictEqual({
-      error: { code: "forbidden", message: "Only location's own registrar may change its registration" },
+      error: { code: "FORBIDDEN", message: "Only location's own registrar may change its registration" },
     });
     // The operator passes the local resource policy, as the issue asks, but is no registrar.
     expect((await signedPost("/catalog/register", body, stack.credentials)).status).toBe(403);

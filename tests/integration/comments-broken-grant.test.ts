@@ -56,7 +56,7 @@ test("without the Query grant, listing fails as on AWS: DynamoDB's AccessDenied,
 
   const listed = await call("GET", `${stack.endpoints.comments}/profiles/${page}/comments`);
   expect(listed.status).toBe(500);
-  expect(listed.body).toEqual({ error: { code: "internal_error", message: "Internal server error" } });
+  expect(listed.body).toEqual({ error: { code: "INTERNAL_ERROR", message: "Internal server error" } });
   const v1 = await call("GET", `${stack.endpoints.comments}/v1/profiles/${page}/comments`);
   expect(v1.status).toBe(500);
 

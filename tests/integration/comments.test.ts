@@ -133,7 +133,7 @@ describe("comments: what a post must be", () => {
     const refused = await call("POST", comments(`/profiles/${page}/comments`), body, bearer(author.token));
     expect(refused.status).toBe(400);
     expect(refused.body).toEqual({
-      error: { code: "validation_error", message: expect.stringContaining("1-500") },
+      error: { code: "VALIDATION_ERROR", message: expect.stringContaining("1-500") },
     });
     expect((await call("GET", comments(`/profiles/${page}/comments`))).body).toEqual({ comments: [] });
   });
@@ -228,7 +228,7 @@ describe("comments: listing", () => {
   ])("%s is a 400, never a 500", async (_what, query) => {
     const refused = await call("GET", comments(`/profiles/${page}/comments?${query}`));
     expect(refused.status).toBe(400);
-    expect(refused.body).toEqual({ error: { code: "validation_error", message: expect.any(String) } });
+    expect(refused.body).toEqual({ error: { code: "VALIDATION_ERROR", message: expect.any(String) } });
   });
 
   test("a nextToken from another page's listing is a 400 here", async () => {
@@ -252,14 +252,14 @@ describe("comments: deleting", () => {
     expect((await call("DELETE", url)).status).toBe(401);
     const forbidden = await call("DELETE", url, undefined, bearer(other.token));
     expect(forbidden.status).toBe(403);
-    expect(forbidden.body.error.code).toBe("forbidden");
+    expect(forbidden.body.error.code).toBe("FORBIDDEN");
     expect((await call("GET", comments(`/profiles/${page}/comments`))).body.comments).toHaveLength(1);
     const deleted = await call("DELETE", url, undefined, bearer(author.token));
     expect(deleted.status).toBe(204);
     expect(deleted.text).toBe("");
     const again = await call("DELETE", url, undefined, bearer(author.token));
     expect(again.status).toBe(404);
-    expect(again.body.error.code).toBe("not_found");
+    expect(again.body.error.code).toBe("NOT_FOUND");
     expect((await call("GET", comments(`/profiles/${page}/comments`))).body.comments).toEqual([]);
   });
 });

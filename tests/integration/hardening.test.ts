@@ -94,7 +94,7 @@ describe("profile trusts no more of the catalog's answer than a base URL", () =>
     );
     expect(reply.status).toBe(400);
     expect(await reply.json()).toEqual({
-      error: { code: "validation_error", message: expect.stringContaining("endpoint_url") },
+      error: { code: "VALIDATION_ERROR", message: expect.stringContaining("endpoint_url") },
     });
   });
 });

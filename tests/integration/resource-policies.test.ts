@@ -189,6 +189,6 @@ describe("catalog registrations are for registrar roles only", () => {
     // Exempt from the resource policy locally, but the catalog binds each registration to its registrar.
     const operator = await register();
     expect(operator.status).toBe(403);
-    expect(((await operator.json()) as { error: { code: string } }).error.code).toBe("forbidden");
+    expect(((await operator.json()) as { error: { code: string } }).error.code).toBe("FORBIDDEN");
   });
 });

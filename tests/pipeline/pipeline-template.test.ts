@@ -346,12 +346,14 @@ describe("least privilege", () => {
       actionsOf(statement).some((action) => action.startsWith("iam:")),
     );
     for (const statement of roleStatements) {
+      const onBoundaries = statement.Sid === "CreateBoundaries";
       for (const arn of resourcesOf(statement).map(subText)) {
-        expect(arn).toMatch(/:role\/meridian(-(dev|staging|prod)-|\/(dev|staging|prod)\/)\*$/);
+        if (onBoundaries) expect(arn).toMatch(/:policy\/meridian-(dev|staging|prod)-permissions-boundary$/);
+        else expect(arn).toMatch(/:role\/meridian(-(dev|staging|prod)-|\/(dev|staging|prod)\/)\*$/);
       }
       if (actionsOf(statement).includes("iam:PassRole")) {
         expect(statement.Condition).toEqual({
-          StringEquals: { "iam:PassedToService": "lambda.amazonaws.com" },
+          StringEquals: { "iam:PassedToService": ["lambda.amazonaws.com", "codedeploy.amazonaws.com"] },
         });
       }
       if (actionsOf(statement).includes("iam:AttachRolePolicy"))
@@ -370,10 +372,17 @@ const EXECUTION_ROLE_COVERS: Record<string, string[]> = {
   "AWS::Serverless::Function": [
     "lambda:CreateFunction",
     "lambda:UpdateFunctionCode",
+    "lambda:PublishVersion",
+    "lambda:CreateAlias",
+    "lambda:UpdateAlias",
+    "codedeploy:CreateApplication",
+    "codedeploy:CreateDeploymentGroup",
+    "codedeploy:CreateDeployment",
     "iam:CreateRole",
     "iam:PassRole",
     "s3:GetObject",
   ],
+  "AWS::IAM::ManagedPolicy": ["iam:CreatePolicy", "iam:GetPolicy"],
   "AWS::Serverless::Api": ["apigateway:POST", "apigateway:PATCH", "lambda:AddPermission"],
   // The roles API Gateway assumes for AWS service integrations (comments); it passes them too.
   "AWS::IAM::Role": ["iam:CreateRole", "iam:PutRolePolicy", "iam:PassRole"],

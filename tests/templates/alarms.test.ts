@@ -37,6 +37,12 @@ function alarmsOn(
     );
 }
 
+function isNewVersionAlarm(props: Record<string, unknown>): boolean {
+  return ((props.Dimensions ?? []) as Array<{ Name: string }>).some(
+    (dimension) => dimension.Name === "ExecutedVersion",
+  );
+}
+
 /** The issue's rule for throttles and errors: one event in a one-minute Sum raises the alarm. */
 function expectOneEventInAMinute(what: string, alarms: Array<Record<string, unknown>>): void {
   expect([what, alarms.length]).toEqual([what, 1]);
@@ -77,11 +83,55 @@ describe.each(
       for (const metric of ["Errors", "Throttles"]) {
         expectOneEventInAMinute(
           `${fn} ${metric}`,
-          alarmsOn(template, "AWS/Lambda", metric, "FunctionName", { Ref: fn }),
+          // All versions: the rollback alarms on the new version alone are checked below.
+          alarmsOn(template, "AWS/Lambda", metric, "FunctionName", { Ref: fn }).filter(
+            (props) => !isNewVersionAlarm(props),
+          ),
         );
       }
     }
   });
+
+  // web (the static site's stack, newer than gradual deployments) is not converted yet: a known gap of issue 14.
+  const gradual = service.name === "web" ? test.failing : test;
+  gradual(
+    "every function but the pre-traffic hook shifts traffic gradually, rolled back by its new version's errors and its API's 5XX",
+    () => {
+      const apiAlarms = alarmsOf(template)
+        .filter(([, props]) => props.Namespace === "AWS/ApiGateway" && props.MetricName === "5XXError")
+        .map(([logicalId]) => logicalId);
+      for (const fn of resourcesOfType(template, "AWS::Serverless::Function")) {
+        const properties = template.Resources[fn]?.Properties ?? {};
+        const preference = properties.DeploymentPreference as
+          | { Type?: unknown; Role?: unknown; Hooks?: { PreTraffic?: unknown }; Alarms?: unknown[] }
+          | undefined;
+        if (fn === "PreTrafficHookFunction") {
+          expect([fn, preference]).toEqual([fn, undefined]);
+          continue;
+        }
+        expect([fn, preference?.Type, preference?.Hooks?.PreTraffic]).toEqual([
+          fn,
+          { Ref: "DeploymentPreferenceType" },
+          { Ref: "PreTrafficHookFunction" },
+        ]);
+        const rollback = (preference?.Alarms ?? []).map((alarm) => (alarm as { Ref?: string }).Ref);
+        const own = alarmsOf(template).find(
+          ([, props]) =>
+            isNewVersionAlarm(props) &&
+            props.MetricName === "Errors" &&
+            JSON.stringify(props.Dimensions).includes(JSON.stringify({ Ref: fn })),
+        );
+        expect([fn, own && rollback.includes(own[0])]).toEqual([fn, true]);
+        const events = Object.values((properties.Events ?? {}) as Record<string, { Type?: string }>);
+        if (events.some((event) => event.Type === "Api")) {
+          expect([fn, rollback.some((alarm) => apiAlarms.includes(alarm ?? ""))]).toEqual([fn, true]);
+        }
+      }
+      if (resourcesOfType(template, "AWS::Serverless::Function").length > 0) {
+        expect(template.Globals?.Function?.AutoPublishAlias).toBe("live");
+      }
+    },
+  );
 
   test("every API has an explicit name and alarms on 5XXError for its stage", () => {
     for (const api of resourcesOfType(template, "AWS::Serverless::Api")) {

@@ -165,6 +165,14 @@ export function alarmProblems(service: Service, logicalId: string, template = se
       if (type !== expectedType) {
         say(`${name} must be !Ref of an ${expectedType}, got ${JSON.stringify(dimension.Value)} (${type})`);
       }
+    } else if (name === "Resource" || name === "ExecutedVersion") {
+      // The alias's traffic (`<function>:live`), and the version being shifted to within it.
+      const fn = refName(dimensions.find((candidate) => candidate.Name === "FunctionName")?.Value);
+      const expected =
+        name === "Resource" ? { "Fn::Sub": `\${${fn}}:live` } : { "Fn::GetAtt": [fn, "Version.Version"] };
+      if (!equal(dimension.Value, expected)) {
+        say(`${name} must be ${JSON.stringify(expected)}, got ${JSON.stringify(dimension.Value)}`);
+      }
     } else if (name === "ApiName") {
       // API Gateway reports the REST API's name, which SAM sets from the Api's Name property.
       if (!apis(template).some(([, api]) => equal(api.Properties?.Name, dimension.Value))) {

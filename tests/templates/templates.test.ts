@@ -36,14 +36,15 @@ describe.each(
       .filter((ref) => !declared.has(ref.name) && !PSEUDO_PARAMETERS.has(ref.name))
       // SAM generates these for an Api resource with a stage.
       .filter((ref) => !/Stage$|Deployment$/.test(ref.name))
-      // ...and <Function>.Version / .Alias for a function with AutoPublishAlias.
+      // ...and a function's published version and alias (AutoPublishAlias): `!Ref Fn.Alias`, `!GetAtt Fn.Version.Version`.
       .filter((ref) => {
-        const [fn, generated] = ref.name.split(".");
-        return !(
-          generated &&
-          ["Version", "Alias"].includes(generated) &&
-          template.Resources[fn ?? ""]?.Properties?.AutoPublishAlias
-        );
+        const [base, part] = ref.name.split(".");
+        const resource = template.Resources[base ?? ""];
+        const aliased =
+          resource?.Type === "AWS::Serverless::Function" &&
+          (resource.Properties?.AutoPublishAlias ?? template.Globals?.Function?.AutoPublishAlias) !==
+            undefined;
+        return !(aliased && (part === "Alias" || part === "Version"));
       });
     expect(unresolved).toEqual([]);
   });

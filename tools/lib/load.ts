@@ -2,8 +2,8 @@ import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { parseArgs } from "node:util";
 import { type LocalStack, type LocalStackOptions, startLocalStack } from "@meridian/local-stack";
+import { parseCli, progress, UsageError } from "./cli";
 import { meridianProject } from "./local-project";
 import { ROOT } from "./project";
 
@@ -25,19 +25,28 @@ export interface LoadOptions {
 // The host may run an older Node than Lambda; the SDK's notice about it is noise in figures.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
 
-export function parseLoadOptions(): LoadOptions {
-  const { values } = parseArgs({
-    options: {
-      duration: { type: "string", default: "10" },
-      connections: { type: "string", default: "16" },
+/** `usage` is the script's own (`npm run bench -- ...`), for the pointer to --help. */
+export function parseLoadOptions(usage: string): LoadOptions | undefined {
+  const { values } = parseCli(
+    {
+      options: {
+        duration: { type: "string", default: "10" },
+        connections: { type: "string", default: "16" },
+        help: { type: "boolean", short: "h", default: false },
+      },
     },
-  });
+    usage,
+  );
+  if (values.help) {
+    console.log(usage);
+    return undefined;
+  }
   const durationSeconds = Number(values.duration);
   const connections = Number(values.connections);
   if (!Number.isInteger(durationSeconds) || durationSeconds < 1)
-    throw new Error(`--duration takes whole seconds (1 or more), got '${values.duration}'`);
+    throw new UsageError(`--duration takes whole seconds (1 or more), got '${values.duration}'`);
   if (!Number.isInteger(connections) || connections < 1)
-    throw new Error(`--connections takes a positive whole number, got '${values.connections}'`);
+    throw new UsageError(`--connections takes a positive whole number, got '${values.connections}'`);
   return { durationSeconds, connections };
 }
 
@@ -79,6 +88,9 @@ export async function seedProfileWithLocation(endpoints: Record<string, string>)
  * the gateway's event loop.
  */
 export function autocannon(url: string, { durationSeconds, connections }: LoadOptions): Promise<Figures> {
+  progress(
+    `load on ${new URL(url).pathname} through the gateway: ${durationSeconds} s, ${connections} callers`,
+  );
   return new Promise((resolvePromise, reject) => {
     const child = spawn(
       process.execPath,
@@ -145,6 +157,7 @@ export async function withBenchStack<T>(
 ): Promise<T> {
   const dataDir = mkdtempSync(join(tmpdir(), "meridian-bench-"));
   try {
+    progress("starting a fresh local stack (bundles every function)");
     const stack = await startLocalStack({
       project: meridianProject,
       gatewayPort: 0,
@@ -153,6 +166,7 @@ export async function withBenchStack<T>(
       ...options,
       dataDir,
     });
+    progress(`stack ready in ${(stack.startupMs / 1000).toFixed(1)} s; seeding and warming up`);
     try {
       return await work(stack);
     } finally {

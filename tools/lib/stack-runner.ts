@@ -13,7 +13,7 @@ import type {
   StackEventSummary,
   StackTarget,
 } from "../../src/pipeline/stack-deployer";
-import { sleep } from "./cli";
+import { helpHint, sleep, UsageError } from "./cli";
 import { loadProject, type Project } from "./configurations";
 import type { Environment } from "./project";
 
@@ -33,11 +33,11 @@ export function projectAndEnvironment(
   name: string | undefined,
   usage: string,
 ): { project: Project; environment: Environment } {
-  if (!name) throw new Error(`--env is required\n${usage}`);
+  if (!name) throw new UsageError(`--env is required; ${helpHint(usage)}`);
   const project = loadProject();
   const environment = project.environments.get(name);
   if (!environment) {
-    throw new Error(
+    throw new UsageError(
       `unknown environment '${name}' (${project.environmentsFile} has: ${[...project.environments.keys()].join(", ")})`,
     );
   }
@@ -47,7 +47,8 @@ export function projectAndEnvironment(
 /** `--poll <seconds>` as the milliseconds runDeployment pauses between rounds. */
 export function pollMs(value: string): number {
   const seconds = Number(value);
-  if (!Number.isFinite(seconds) || seconds <= 0) throw new Error(`--poll: expected seconds, got '${value}'`);
+  if (!Number.isFinite(seconds) || seconds <= 0)
+    throw new UsageError(`--poll: expected seconds, got '${value}'`);
   return seconds * 1000;
 }
 

@@ -1,5 +1,5 @@
 import { existsSync, unlinkSync } from "node:fs";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import {
   isProcessAlive,
   type LocalFunctionInfo,
@@ -10,15 +10,32 @@ import {
 import { ROOT } from "./project";
 
 /**
- * What `npm start` leaves in .local/ for other tools: endpoints.json (the
- * services' base URLs, for people and scripts) and stack.json (what
- * `npm run invoke` needs to reach the running stack). Removed on a clean stop.
+ * What `npm start` leaves for other tools: endpoints.json (the services' base
+ * URLs, for people and scripts) and stack.json (what `npm run invoke` needs to
+ * reach the running stack). The stack on the default data directory writes
+ * them in .local/; a stack started with another `--data-dir` writes them in
+ * that directory, so a second stack never touches the first's. Both are
+ * removed on a clean stop.
  */
 
 /** MERIDIAN_LOCAL_STATE_DIR moves these files (the CLI's own tests use it so they never touch .local/). */
 export const LOCAL_DIR = process.env.MERIDIAN_LOCAL_STATE_DIR ?? join(ROOT, ".local");
 export const ENDPOINTS_FILE = join(LOCAL_DIR, "endpoints.json");
 export const STATE_FILE = join(LOCAL_DIR, "stack.json");
+export const DEFAULT_DATA_DIR = join(LOCAL_DIR, "data");
+
+export interface StateFiles {
+  endpoints: string;
+  state: string;
+}
+
+/** Where a stack on `dataDir` (undefined: the default) keeps its state files. */
+export function stateFilesFor(dataDir: string | undefined): StateFiles {
+  if (dataDir === undefined || resolve(dataDir) === DEFAULT_DATA_DIR) {
+    return { endpoints: ENDPOINTS_FILE, state: STATE_FILE };
+  }
+  return { endpoints: join(dataDir, "endpoints.json"), state: join(dataDir, "stack.json") };
+}
 
 export interface StackState {
   pid: number;
@@ -35,7 +52,7 @@ export interface StackState {
   functions: Record<string, LocalFunctionInfo>;
 }
 
-export function writeStackState(stack: LocalStack, srcDir?: string): StackState {
+export function writeStackState(stack: LocalStack, files: StateFiles, srcDir?: string): StackState {
   const state: StackState = {
     pid: process.pid,
     startedAt: new Date().toISOString(),
@@ -50,17 +67,22 @@ export function writeStackState(stack: LocalStack, srcDir?: string): StackState 
     endpoints: stack.endpoints,
     functions: stack.functions,
   };
-  writeJsonFile(ENDPOINTS_FILE, stack.endpoints);
+  writeJsonFile(files.endpoints, stack.endpoints);
   // Holds the local credentials: readable by the owner only.
-  writeJsonFile(STATE_FILE, state, 0o600);
+  writeJsonFile(files.state, state, 0o600);
   return state;
 }
 
-export function removeStackState(): void {
-  try {
-    unlinkSync(STATE_FILE);
-  } catch {
-    // Already gone.
+/** Removes this process's state files; never another stack's (their pid says whose they are). */
+export function removeStackState(files: StateFiles): void {
+  const state = readJsonFile<StackState | null>(files.state, null);
+  if (state && state.pid !== process.pid) return;
+  for (const file of [files.state, files.endpoints]) {
+    try {
+      unlinkSync(file);
+    } catch {
+      // Already gone.
+    }
   }
 }
 

@@ -5,6 +5,7 @@
 
 export { LOCAL_ACCOUNT_ID, LOCAL_HOST } from "./constants";
 export { AwsError, LocalStackError, PortInUseError, type TakenPort, TemplateError } from "./errors";
+export { evaluateIdentityPolicy, type IdentityDecision } from "./iam";
 export type {
   CfnParameter,
   CfnResource,

@@ -396,11 +396,13 @@ async function deployServices(
   });
   cleanup.defer(() => dynamodb.destroy());
   const plans: ServicePlan[] = [];
+  const managedPolicies = new Map<string, unknown>();
   for (const service of setup.services) {
     const plan = await planService(service, {
       project: setup.project,
       environment: setup.environment,
       apis,
+      managedPolicies,
       siteUrl: servers.gateway.url,
       lookupParameter: async (name) => aws.parameters.find(name)?.value,
     });

@@ -52,7 +52,7 @@ export function validatePosition(latitude: number, longitude: number): void {
   if (!Number.isFinite(longitude) || longitude < -180 || longitude > 180) {
     problems.push("longitude must be a number between -180 and 180");
   }
-  if (problems.length > 0) throw new ValidationError(problems.join("; "), "out_of_range");
+  if (problems.length > 0) throw new ValidationError(problems.join("; "), "OUT_OF_RANGE");
 }
 
 export function createLocationService({ store, clock = () => new Date() }: LocationServiceDeps) {

@@ -14,7 +14,7 @@ const locationBody = z.object({
   updatedAt: z.string().check(z.minLength(1)),
 });
 
-const notFoundBody = z.object({ error: z.object({ code: z.literal("not_found") }) });
+const notFoundBody = z.object({ error: z.object({ code: z.literal("NOT_FOUND") }) });
 
 /**
  * Where the location API is, asked before every read: a fixed URL, or a

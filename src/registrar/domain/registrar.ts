@@ -95,3 +95,16 @@ export function createRegistrar({ config, inspector, registry }: RegistrarDeps) 
 }
 
 export type Registrar = ReturnType<typeof createRegistrar>;
+
+/** Same action, status and part states: a run that only confirms the last one. */
+export function sameOutcome(previous: Outcome | undefined, current: Outcome): boolean {
+  if (previous === undefined || previous.action !== current.action) return false;
+  if (
+    previous.action === "registered" &&
+    current.action === "registered" &&
+    previous.status !== current.status
+  )
+    return false;
+  const states = (outcome: Outcome) => outcome.parts.map((part) => `${part.part}=${part.state}`).join(",");
+  return states(previous) === states(current);
+}

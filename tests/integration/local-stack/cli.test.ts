@@ -193,3 +193,44 @@ describe("a taken port", () => {
     expect(result.stderr).not.toMatch(/\n\s+at /);
   }, 60_000);
 });
+
+function startCli(args: string[]): ChildProcess {
+  const ports = ["--port", "0", "--dynamodb-port", "0", "--aws-port", "0", "--logs", "silent"];
+  return spawn(process.execPath, [...NODE_ARGS, join(ROOT, "tools", "start.ts"), ...ports, ...args], {
+    cwd: ROOT,
+    env,
+  });
+}
+
+async function stopCli(child: ChildProcess): Promise<void> {
+  const exited = new Promise<number | null>((resolve) => child.on("close", resolve));
+  child.kill("SIGINT");
+  expect(await exited).toBe(0);
+}
+
+test("a second stack on its own --data-dir keeps its state files there; --reset says it wiped the data", async () => {
+  const first = startCli(["--data-dir", join(work, "data")]);
+  const secondDir = join(work, "second");
+  let second: ChildProcess | undefined;
+  try {
+    await waitFor(first, /Ctrl\+C stops/, 60_000);
+    const firstState = readFileSync(join(work, "stack.json"), "utf8");
+    second = startCli(["--data-dir", secondDir, "--reset"]);
+    const banner = await waitFor(second, /Ctrl\+C stops/, 60_000);
+    expect(banner).toMatch(/wiped by --reset/);
+    expect(banner).not.toMatch(/kept across restarts/);
+    expect(banner).toContain(join(secondDir, "endpoints.json").split("/").pop() ?? "");
+    expect(JSON.parse(readFileSync(join(secondDir, "stack.json"), "utf8")).pid).toBe(second.pid);
+    expect(readFileSync(join(work, "stack.json"), "utf8")).toBe(firstState);
+    await stopCli(second);
+    expect(existsSync(join(secondDir, "stack.json"))).toBe(false);
+    expect(existsSync(join(secondDir, "endpoints.json"))).toBe(false);
+    expect(JSON.parse(readFileSync(join(work, "stack.json"), "utf8")).pid).toBe(first.pid);
+    await stopCli(first);
+    expect(existsSync(join(work, "stack.json"))).toBe(false);
+    expect(existsSync(join(work, "endpoints.json"))).toBe(false);
+  } finally {
+    first.kill("SIGKILL");
+    second?.kill("SIGKILL");
+  }
+}, 120_000);

@@ -76,7 +76,8 @@ test("published parameters follow /meridian/local/<service>/<name>/<type>; URLs 
     const arn = parameters.find(
       (parameter) => parameter.Name === "/meridian/local/auth/authorizer/arn",
     )?.Value;
-    expect(arn).toBe(stack.functions["auth/AuthorizerFunction"]?.arn);
+    // The alias `live`: other services' APIs call the version CodeDeploy shifted traffic to.
+    expect(arn).toBe(`${stack.functions["auth/AuthorizerFunction"]?.arn}:live`);
   }
 });
 

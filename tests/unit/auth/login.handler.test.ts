@@ -154,7 +154,7 @@ describe("POST /tokens handler", () => {
   it("answers 400 for malformed JSON and 413 for a body over 64 KB", async () => {
     const malformed = await handler(login("{not json"), lambdaContext("login"));
     expect(malformed.statusCode).toBe(400);
-    expect(parseBody(malformed.body).error?.code).toBe("invalid_json");
+    expect(parseBody(malformed.body).error?.code).toBe("INVALID_JSON");
     const huge = await invoke({ username: "alice", password: "x".repeat(70_000) });
     expect(huge.statusCode).toBe(413);
   });

@@ -61,7 +61,7 @@ describe("POST /users handler", () => {
     dynamo.on(PutCommand).rejects(taken);
     const response = await invoke(JSON.stringify({ username: "alice", password: "a long enough password" }));
     expect(response.statusCode).toBe(409);
-    expect(parseBody(response.body).error?.code).toBe("conflict");
+    expect(parseBody(response.body).error?.code).toBe("CONFLICT");
     expect(publishedMetrics()).not.toContain("UsersRegistered");
   });
 
@@ -77,7 +77,7 @@ describe("POST /users handler", () => {
   ])("answers 400 for %s without touching the table", async (_, body) => {
     const response = await invoke(JSON.stringify(body));
     expect(response.statusCode).toBe(400);
-    expect(parseBody(response.body).error?.code).toBe("validation_error");
+    expect(parseBody(response.body).error?.code).toBe("VALIDATION_ERROR");
     expect(dynamo.calls()).toHaveLength(0);
   });
 
@@ -91,7 +91,7 @@ describe("POST /users handler", () => {
   it("answers 400 for malformed JSON and for no body", async () => {
     const malformed = await invoke('{"username": "alice",');
     expect(malformed.statusCode).toBe(400);
-    expect(parseBody(malformed.body).error?.code).toBe("invalid_json");
+    expect(parseBody(malformed.body).error?.code).toBe("INVALID_JSON");
     expect((await invoke(null)).statusCode).toBe(400);
   });
 

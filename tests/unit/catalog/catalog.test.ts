@@ -36,7 +36,19 @@ function postEvent(
   name: "RegisterServiceFunction" | "DeregisterServiceFunction",
   body: unknown,
 ): APIGatewayProxyEvent {
-  return { ...sampleEvent(name), body: typeof body === "string" ? body : JSON.stringify(body) };
+  const event = sampleEvent(name);
+  // The sample events register a made-up service; these tests' registrations are location's, signed by its registrar.
+  const session = "AROAEXAMPLEROLEID0000:meridian-local-location-registrar";
+  const userArn =
+    "arn:aws:sts::123456789012:assumed-role/meridian-local-location-RegistrarFunctionRole/meridian-local-location-registrar";
+  return {
+    ...event,
+    requestContext: {
+      ...event.requestContext,
+      identity: { ...event.requestContext.identity, caller: session, user: session, userArn },
+    },
+    body: typeof body === "string" ? body : JSON.stringify(body),
+  };
 }
 
 function parse(result: APIGatewayProxyResult): unknown {
@@ -169,7 +181,7 @@ describe("catalog handlers", () => {
       loadConfig(catalogEnvironment, {
         CATALOG_TABLE_NAME: "Services",
         REGISTRATION_EXPIRY_SECONDS: String(EXPIRY_SECONDS),
-        // The sample events are signed by location's registrar, as `npm run invoke` sends them locally.
+        // postEvent signs as location's registrar, as the local stack names it.
         REGISTRAR_FUNCTION_NAME: "meridian-local-{service}-registrar",
       }),
     );
@@ -260,7 +272,7 @@ describe("catalog handlers", () => {
       );
       expect(result.statusCode).toBe(403);
       expect(parse(result)).toEqual({
-        error: { code: "forbidden", message: "Only location's own registrar may change its registration" },
+        error: { code: "FORBIDDEN", message: "Only location's own registrar may change its registration" },
       });
     }
     expect(ddb.commandCalls(PutCommand)).toHaveLength(0);
@@ -364,7 +376,7 @@ describe("catalog handlers", () => {
     const result = await registerService(postEvent("RegisterServiceFunction", body), context);
     expect(result.statusCode).toBe(400);
     const parsed = parse(result) as { error: { code: string; message: string } };
-    expect(parsed.error.code).toBe("validation_error");
+    expect(parsed.error.code).toBe("VALIDATION_ERROR");
     expect(parsed.error.message).toContain(mentions);
     expect(table.size).toBe(0);
   });
@@ -372,13 +384,13 @@ describe("catalog handlers", () => {
   test("register rejects a body that is not JSON", async () => {
     const result = await registerService(postEvent("RegisterServiceFunction", "{nope"), context);
     expect(result.statusCode).toBe(400);
-    expect(parse(result)).toEqual({ error: { code: "invalid_json", message: expect.any(String) } });
+    expect(parse(result)).toEqual({ error: { code: "INVALID_JSON", message: expect.any(String) } });
   });
 
   test("lookup with a malformed name is a 400 in the shared shape", async () => {
     const result = await getService(getEvent("Bad Name", "v1"), context);
     expect(result.statusCode).toBe(400);
-    expect(parse(result)).toMatchObject({ error: { code: "validation_error" } });
+    expect(parse(result)).toMatchObject({ error: { code: "VALIDATION_ERROR" } });
   });
 
   test("deregister answers 200 whether or not the registration existed", async () => {

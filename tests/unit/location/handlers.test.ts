@@ -64,7 +64,7 @@ describe("PUT /locations/{userId}", () => {
       context,
     );
     expect(result.statusCode).toBe(403);
-    expect(parse(result)).toEqual({ error: { code: "forbidden", message: expect.any(String) } });
+    expect(parse(result)).toEqual({ error: { code: "FORBIDDEN", message: expect.any(String) } });
     expect(h.ddb.calls()).toHaveLength(0);
   });
 
@@ -156,7 +156,7 @@ describe("GET /locations/{userId}", () => {
     h.ddb.on(h.lib.GetCommand).resolves({});
     const result = await h.getLocation(get("user-1"), context);
     expect(result.statusCode).toBe(404);
-    expect(parse(result)).toEqual({ error: { code: "not_found", message: expect.any(String) } });
+    expect(parse(result)).toEqual({ error: { code: "NOT_FOUND", message: expect.any(String) } });
   });
 
   it("400 for an odd user id", async () => {

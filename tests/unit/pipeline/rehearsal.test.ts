@@ -7,6 +7,7 @@ import {
   globToRegExp,
   parseBuildspec,
   pipelineActions,
+  pipInstallPackages,
 } from "../../../tools/pipeline";
 
 let dir: string;
@@ -92,4 +93,11 @@ test("pipeline.yaml's CodeBuild actions resolve to their buildspec files", () =>
     ["Test", "buildspecs/test.yml"],
     ["Bundle", "buildspecs/bundle.yml"],
   ]);
+});
+
+test("a buildspec's `pip install` is recognised, so the rehearsal checks for the tool instead of installing it", () => {
+  expect(pipInstallPackages("pip install --quiet cfn-lint")).toEqual(["cfn-lint"]);
+  expect(pipInstallPackages("pip3 install -q cfn-lint yamllint")).toEqual(["cfn-lint", "yamllint"]);
+  expect(pipInstallPackages("npm ci --no-audit")).toBeUndefined();
+  expect(pipInstallPackages("pipx install cfn-lint")).toBeUndefined();
 });

@@ -127,7 +127,7 @@ describe("PUT /profiles/{userId}", () => {
     h.ddb.on(h.lib.PutCommand).rejects(conditionFailed());
     const result = await h.putProfile(put({ displayName: "Alice" }, { ifMatch: '"3"' }), context);
     expect(result.statusCode).toBe(412);
-    expect(parse(result)).toEqual({ error: { code: "precondition_failed", message: expect.any(String) } });
+    expect(parse(result)).toEqual({ error: { code: "PRECONDITION_FAILED", message: expect.any(String) } });
   });
 
   it("412 without If-Match when a profile exists, saying to send If-Match", async () => {
@@ -221,7 +221,7 @@ describe("GET /profiles/{userId}", () => {
   it("location null when location has none (404)", async () => {
     answer = (res) => {
       res.writeHead(404, { "content-type": "application/json" });
-      res.end(JSON.stringify({ error: { code: "not_found", message: "none" } }));
+      res.end(JSON.stringify({ error: { code: "NOT_FOUND", message: "none" } }));
     };
     const body = parse(await h.getProfile(get(), context));
     expect(body).toEqual({ userId: "user-1", displayName: "Alice", bio: null, location: null });
@@ -275,12 +275,12 @@ describe("profile wiring", () => {
 describe("sample events (events/*.json, for sam local invoke)", () => {
   const sample = (name: string) => require(`../../../events/${name}.json`);
 
-  it("PutProfileFunction.json is an owner's update of version 1", async () => {
+  it("PutProfileFunction.json creates the owner's profile (no If-Match), so it works on a fresh stack", async () => {
     const h = load();
     h.ddb.on(h.lib.PutCommand).resolves({});
     const result = await h.putProfile(sample("PutProfileFunction"), context);
     expect(result.statusCode).toBe(200);
-    expect(result.headers?.ETag).toBe('"2"');
+    expect(result.headers?.ETag).toBe('"1"');
   });
 
   it("GetProfileFunction.json reads a public profile", async () => {
@@ -290,7 +290,7 @@ describe("sample events (events/*.json, for sam local invoke)", () => {
     });
     answer = (res) => {
       res.writeHead(404, { "content-type": "application/json" });
-      res.end(JSON.stringify({ error: { code: "not_found", message: "none" } }));
+      res.end(JSON.stringify({ error: { code: "NOT_FOUND", message: "none" } }));
     };
     const result = await h.getProfile(sample("GetProfileFunction"), context);
     expect(result.statusCode).toBe(200);

@@ -80,13 +80,13 @@ describe("SignedLocationReader", () => {
   });
 
   it("location's own 404 means no location", async () => {
-    route = reply(404, { error: { code: "not_found", message: "No location" } });
+    route = reply(404, { error: { code: "NOT_FOUND", message: "No location" } });
     await expect(reader().read("u1")).resolves.toBeNull();
   });
 
   it.each([
     ["403 (resource policy or signature)", reply(403, { message: "Forbidden" })],
-    ["500", reply(500, { error: { code: "internal_error", message: "x" } })],
+    ["500", reply(500, { error: { code: "INTERNAL_ERROR", message: "x" } })],
     ["503", reply(503, "Service Unavailable", "text/plain")],
     ["a 404 that is not location's (wrong URL)", reply(404, "<html>Not Found</html>", "text/html")],
     ["200 with HTML", reply(200, "<html>hello</html>", "text/html")],

@@ -17,9 +17,11 @@ import {
   type CatalogRegistry,
   createRegistrar,
   decide,
+  type Outcome,
   type Part,
   type PartState,
   type Registration,
+  sameOutcome,
 } from "../../../src/registrar/domain/registrar";
 import { createRegistrarHandler } from "../../../src/registrar/handler";
 import {
@@ -362,5 +364,24 @@ describe("registrar handler", () => {
       /^AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE\/\d{8}\/us-east-1\/execute-api\/aws4_request/,
     );
     expect(JSON.parse(String(init?.body))).toMatchObject({ service_name: "location", status: "unhealthy" });
+  });
+});
+
+describe("sameOutcome: a run that confirms the last one logs at DEBUG", () => {
+  const parts = [{ part: "function:svc-get", state: "present" as const }];
+  const healthy = { action: "registered" as const, status: "healthy" as const, parts };
+  test.each([
+    ["the first run", undefined, healthy, false],
+    ["the same again", healthy, { ...healthy, parts: [...parts] }, true],
+    ["healthy to unhealthy", healthy, { ...healthy, status: "unhealthy" as const }, false],
+    [
+      "a part's state changed",
+      healthy,
+      { ...healthy, parts: [{ ...parts[0], state: "broken" as const }] },
+      false,
+    ],
+    ["registered to deregistered", healthy, { action: "deregistered" as const, parts }, false],
+  ])("%s", (_name, previous, current, same) => {
+    expect(sameOutcome(previous as Outcome | undefined, current as Outcome)).toBe(same);
   });
 });

@@ -108,7 +108,8 @@ export class Gateway implements MountState {
 
   static async start(options: GatewayOptions): Promise<Gateway> {
     let gateway: Gateway | undefined;
-    const server = createServer((request, response) => {
+    // Node would answer a request without Host with an empty 400; parseTarget answers it in JSON.
+    const server = createServer({ requireHostHeader: false }, (request, response) => {
       if (!gateway) {
         response.writeHead(503).end();
         return;

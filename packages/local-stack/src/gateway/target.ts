@@ -17,6 +17,7 @@ export function parseTarget(request: IncomingMessage, requestId: string): Target
     throw new BadRequest(message);
   };
   if (!rawPath.startsWith("/")) refuse("The request target must be a path starting with /");
+  if (request.headers.host === undefined) refuse("The request has no Host header");
   const rawSegments = rawPath.split("/").slice(1);
   const segments = rawSegments.map((segment) => {
     let decoded = "";

@@ -20,8 +20,11 @@ import { isMap, type PolicyStatement, statementApplies, strings } from "./policy
  * policy (by name or ARN), a SAM policy template (`DynamoDBCrudPolicy`, ...),
  * a role not declared in the template grant nothing; a statement with a
  * Condition, a Principal or a policy variable never allows, and if it is a
- * Deny it always applies (to the actions and resources it names); a
- * permissions boundary allows nothing, so nothing is allowed.
+ * Deny it always applies (to the actions and resources it names). A
+ * permissions boundary is evaluated when its managed policy is declared in a
+ * template the local stack runs (the ops stack's, reached through SSM): a
+ * request must then be allowed by both, as in IAM; a boundary that cannot be
+ * read allows nothing, so nothing is allowed.
  */
 
 export interface IdentityStatement {
@@ -36,8 +39,10 @@ export interface IdentityStatement {
 
 export interface IdentityPolicy {
   statements: IdentityStatement[];
-  /** A permissions boundary that is not read: it allows nothing, so every request is denied. */
+  /** Where the permissions boundary comes from; without `boundaryStatements` it allows nothing. */
   boundary?: string;
+  /** The boundary's statements, when its policy was read: the ceiling of what `statements` allow. */
+  boundaryStatements?: IdentityStatement[];
 }
 
 export type IdentityDecision =
@@ -150,7 +155,11 @@ export function evaluateIdentityPolicy(
     allowedBy ??= statement.label;
   }
   if (allowedBy === undefined) return { decision: "IMPLICIT_DENY", by: "identity" };
-  if (policy.boundary !== undefined) return { decision: "IMPLICIT_DENY", by: "boundary" };
+  if (policy.boundary === undefined) return { decision: "ALLOW", statement: allowedBy };
+  if (policy.boundaryStatements === undefined) return { decision: "IMPLICIT_DENY", by: "boundary" };
+  const boundary = evaluateIdentityPolicy({ statements: policy.boundaryStatements }, action, resource);
+  if (boundary.decision === "EXPLICIT_DENY") return boundary;
+  if (boundary.decision === "IMPLICIT_DENY") return { decision: "IMPLICIT_DENY", by: "boundary" };
   return { decision: "ALLOW", statement: allowedBy };
 }
 

@@ -19,7 +19,7 @@ import { ParameterStore } from "./ssm-store";
 
 /**
  * One HTTP endpoint speaking the AWS JSON 1.1 protocol for the SSM and
- * Secrets Manager operations Meridian uses, so the real SDK clients (and
+ * Secrets Manager operations the functions use, so the real SDK clients (and
  * Powertools Parameters) reach it through AWS_ENDPOINT_URL_SSM and
  * AWS_ENDPOINT_URL_SECRETS_MANAGER with no code change; Lambda and API
  * Gateway control-plane calls (control-plane.ts) share it.

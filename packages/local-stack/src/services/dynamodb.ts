@@ -1,5 +1,6 @@
-import { mkdirSync } from "node:fs";
+import { chmodSync, mkdirSync, readdirSync } from "node:fs";
 import type { IncomingMessage, Server, ServerResponse } from "node:http";
+import { join } from "node:path";
 import {
   CreateTableCommand,
   DescribeTableCommand,
@@ -52,7 +53,8 @@ export interface StartDynamoOptions {
  * (dynamodb-proxy.ts), which takes the public port.
  */
 export async function startDynamo(options: StartDynamoOptions): Promise<LocalDynamo> {
-  mkdirSync(options.path, { recursive: true });
+  mkdirSync(options.path, { recursive: true, mode: 0o700 });
+  restrictToOwner(options.path);
   // dynalite opens LevelDB as soon as it is created, and cannot close it when its listen fails:
   // the proxy takes the public port first, so a taken port leaves no store writing into the data directory.
   // Filled in once dynalite listens; nothing reaches the proxy before the stack is up.
@@ -94,8 +96,22 @@ export async function startDynamo(options: StartDynamoOptions): Promise<LocalDyn
       await proxy.close();
       // dynalite's close also closes LevelDB, releasing its lock for the next start.
       await closeServer(server);
+      restrictToOwner(options.path);
     },
   };
+}
+
+/**
+ * The tables hold what users stored: like the secrets, readable by the owner only. The directory
+ * is 0700 while LevelDB runs (it creates its files with the default mode); its files become 0600.
+ */
+function restrictToOwner(dir: string): void {
+  chmodSync(dir, 0o700);
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) restrictToOwner(path);
+    else chmodSync(path, 0o600);
+  }
 }
 
 async function describe(client: DynamoDBClient, name: string): Promise<TableDescription | undefined> {

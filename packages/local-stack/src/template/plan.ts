@@ -59,6 +59,11 @@ export interface PlanContext {
   lookupParameter(name: string): Promise<string | undefined>;
   /** Every local API of every service, so execute-api URLs become gateway URLs. */
   apis: LocalApi[];
+  /**
+   * Managed policies of the services planned so far, by ARN; planService adds
+   * its own. Permissions boundaries (ops' policy, read through SSM) are looked up here.
+   */
+  managedPolicies?: Map<string, unknown>;
   /** Where the gateway serves a static site: a CloudFront distribution's https URL becomes it. */
   siteUrl?: string;
 }
@@ -255,6 +260,7 @@ interface Planning {
   evaluator: TemplateEvaluator;
   file: string;
   warnings: string[];
+  managedPolicies: Map<string, unknown>;
 }
 
 type Resources = Array<[string, CfnResource]>;
@@ -277,6 +283,7 @@ export async function planService(service: Service, context: PlanContext): Promi
     evaluator,
     file: `src/${service.name}/template.yaml`,
     warnings: [],
+    managedPolicies: context.managedPolicies ?? new Map(),
   };
   const resources = Object.entries(service.template.Resources).filter(([logicalId]) =>
     evaluator.resourceEnabled(logicalId),
@@ -286,7 +293,7 @@ export async function planService(service: Service, context: PlanContext): Promi
   const apiDefinitions = new Map(
     ownApis.map((api) => [
       api.logicalId,
-      planApi(api, service, evaluator, planning.file, planning.warnings, stackName),
+      planApi(api, service, evaluator, planning.file, planning.warnings, stackName, planning.managedPolicies),
     ]),
   );
   const apiRoutes = new Map<string, RouteDefinition[]>();
@@ -343,6 +350,11 @@ function planDataResources(
       });
     } else if (resource.Type === "AWS::SSM::Parameter") {
       planned.ssmParameters.push(planParameter(evaluator, logicalId, resource, where, field));
+    } else if (resource.Type === "AWS::IAM::ManagedPolicy") {
+      planning.managedPolicies.set(
+        String(evaluator.evaluate({ Ref: logicalId }, where)),
+        field("PolicyDocument"),
+      );
     }
   }
   return planned;
@@ -397,7 +409,13 @@ function planFunction(
   const roleArn = functionRoleArn(evaluator, logicalId, property("Role"), where);
   if (!isRoleArn(roleArn))
     warnings.push(`${id}: Role '${roleArn}' is not an IAM role ARN; resource policies match it as it is`);
-  const identity = functionIdentityPolicy(evaluator, logicalId, resource, planning.file);
+  const identity = functionIdentityPolicy(
+    evaluator,
+    logicalId,
+    resource,
+    planning.file,
+    planning.managedPolicies,
+  );
   warnings.push(...identity.warnings);
   const timeout = Number(property("Timeout") ?? 3);
   const memory = Number(property("MemorySize") ?? 128);
@@ -561,6 +579,7 @@ function planApi(
   file: string,
   warnings: string[],
   stackName: string,
+  managedPolicies: Map<string, unknown>,
 ): PlannedApi {
   const declared = service.template.Resources[local.logicalId];
   const where = `${file}: Resources.${local.logicalId}`;
@@ -605,6 +624,7 @@ function planApi(
     file,
     where,
     warnings,
+    managedPolicies,
   });
   return {
     api: {
@@ -639,6 +659,8 @@ function definitionRoutes(
     file: string;
     where: string;
     warnings: string[];
+    /** Where the integration roles' permissions boundaries are looked up. */
+    managedPolicies: Map<string, unknown>;
   },
 ): { routes: RouteDefinition[]; models: Record<string, unknown> } {
   if (body === undefined) return { routes: [], models: {} };
@@ -668,6 +690,7 @@ function definitionRoutes(
         scope.apiLogicalId,
         { Type: "AWS::Serverless::Function", Properties: { Role: route.credentials } },
         scope.file,
+        scope.managedPolicies,
       );
       scope.warnings.push(...identity.warnings);
       route.integration.role = {

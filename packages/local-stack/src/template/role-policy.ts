@@ -141,8 +141,37 @@ function attachedPolicies(evaluator: TemplateEvaluator, roleName: string, file: 
   return reading;
 }
 
-function boundaryWarning(where: string): string {
-  return `${where}: PermissionsBoundary is not read locally; it allows nothing here, so every AWS call of this function is denied`;
+/** Managed policies declared by the templates planned so far, by ARN: their evaluated PolicyDocument. */
+export type ManagedPolicies = ReadonlyMap<string, unknown>;
+
+/**
+ * A role's PermissionsBoundary, read when it names a managed policy some
+ * template declares; otherwise it allows nothing (and says so).
+ */
+function readBoundary(
+  evaluator: TemplateEvaluator,
+  raw: unknown,
+  where: string,
+  managed: ManagedPolicies,
+): { boundary: string; statements?: IdentityStatement[]; warnings: string[] } {
+  let arn: unknown;
+  try {
+    arn = evaluator.evaluate(raw, `${where}.PermissionsBoundary`);
+  } catch (error) {
+    if (!(error instanceof TemplateError)) throw error;
+    arn = undefined;
+  }
+  const document = typeof arn === "string" ? managed.get(arn) : undefined;
+  if (document === undefined) {
+    return {
+      boundary: String(arn ?? "PermissionsBoundary"),
+      warnings: [
+        `${where}: PermissionsBoundary ${typeof arn === "string" ? `'${arn}' ` : ""}is not a managed policy declared in a template run locally; it allows nothing here, so every AWS call of this function is denied`,
+      ],
+    };
+  }
+  const reading = readPolicyDocument(document, `${where}.PermissionsBoundary`);
+  return { boundary: String(arn), statements: reading.statements, warnings: reading.warnings };
 }
 
 /**
@@ -154,28 +183,41 @@ export function functionIdentityPolicy(
   logicalId: string,
   resource: CfnResource,
   file: string,
+  managedPolicies: ManagedPolicies = new Map(),
 ): { policy: IdentityPolicy; warnings: string[] } {
   const where = `${file}: Resources.${logicalId}`;
   const rawRole = resource.Properties?.Role;
   const role = rawRole === undefined ? NO_VALUE : evaluator.evaluate(rawRole, `${where}.Properties.Role`);
   const warnings: string[] = [];
   const statements: IdentityStatement[] = [];
-  let boundary: string | undefined;
   const add = (reading: Reading): void => {
     statements.push(...reading.statements);
     warnings.push(...reading.warnings);
+  };
+  const withBoundary = (
+    raw: unknown,
+    boundaryWhere: string,
+  ): { policy: IdentityPolicy; warnings: string[] } => {
+    if (raw === undefined) return { policy: { statements }, warnings };
+    const read = readBoundary(evaluator, raw, boundaryWhere, managedPolicies);
+    warnings.push(...read.warnings);
+    return {
+      policy: {
+        statements,
+        boundary: read.boundary,
+        ...(read.statements ? { boundaryStatements: read.statements } : {}),
+      },
+      warnings,
+    };
   };
   if (role === undefined || role === NO_VALUE) {
     add(readSamPolicies(evaluator, resource.Properties?.Policies, `${where}.Properties.Policies`));
     const generated = `${logicalId}Role`;
     add(attachedPolicies(evaluator, String(evaluator.evaluate({ Ref: generated }, `${where}.Role`)), file));
-    const boundaryValue =
-      resource.Properties?.PermissionsBoundary ?? evaluator.template.Globals?.Function?.PermissionsBoundary;
-    if (boundaryValue !== undefined) {
-      boundary = "PermissionsBoundary";
-      warnings.push(boundaryWarning(`${where}.Properties`));
-    }
-    return { policy: { statements, ...(boundary ? { boundary } : {}) }, warnings };
+    return withBoundary(
+      resource.Properties?.PermissionsBoundary ?? evaluator.template.Globals?.Function?.PermissionsBoundary,
+      `${where}.Properties`,
+    );
   }
   if (resource.Properties?.Policies !== undefined) {
     warnings.push(
@@ -209,9 +251,5 @@ export function functionIdentityPolicy(
     );
   }
   add(attachedPolicies(evaluator, String(evaluator.evaluate({ Ref: roleId }, `${roleWhere}`)), file));
-  if (properties.PermissionsBoundary !== undefined) {
-    boundary = "PermissionsBoundary";
-    warnings.push(boundaryWarning(roleWhere));
-  }
-  return { policy: { statements, ...(boundary ? { boundary } : {}) }, warnings };
+  return withBoundary(properties.PermissionsBoundary, roleWhere);
 }

@@ -267,6 +267,14 @@ describe("gateway errors", () => {
     }
     expect((await call("GET", `${alpha}/echo`)).status).toBe(200);
   });
+
+  test("a request without a Host header: 400 with the contract's JSON error", async () => {
+    const response = await rawRequest("GET /alpha/echo HTTP/1.1\r\nConnection: close\r\n\r\n");
+    expect(statusOf(response)).toBe(400);
+    expect(response).toMatch(/application\/json/i);
+    const body = JSON.parse(response.slice(response.indexOf("\r\n\r\n") + 4));
+    expect(body).toEqual({ error: { code: "BAD_REQUEST", message: expect.stringMatching(/Host/) } });
+  });
 });
 
 describe("broken handlers never take the stack down", () => {

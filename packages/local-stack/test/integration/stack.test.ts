@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
@@ -121,6 +121,30 @@ describe("deploying the templates locally", () => {
     expect(item.Item?.pk?.S).toBe("kept");
     dynamodb.destroy();
     secrets.destroy();
+  });
+
+  test("the DynamoDB files are the owner's only, like the secrets", async () => {
+    stack = await startFixtureStack({ dataDir });
+    const { dynamodb } = clients(stack);
+    await dynamodb.send(
+      new PutItemCommand({
+        TableName: "meridian-local-alpha-ItemsTable",
+        Item: { pk: { S: "a" }, sk: { S: "1" } },
+      }),
+    );
+    dynamodb.destroy();
+    await stack.stop({ keepData: true });
+    const modes = (dir: string): string[] =>
+      readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+        const path = join(dir, entry.name);
+        const mode = `${entry.name} ${(statSync(path).mode & 0o777).toString(8)}`;
+        return entry.isDirectory() ? [mode, ...modes(path)] : [mode];
+      });
+    const root = join(dataDir, "dynamodb");
+    expect((statSync(root).mode & 0o777).toString(8)).toBe("700");
+    const found = modes(root);
+    expect(found.length).toBeGreaterThan(0);
+    expect(found.filter((entry) => !/ (600|700)$/.test(entry))).toEqual([]);
   });
 
   test("reset wipes tables, secrets and credentials", async () => {

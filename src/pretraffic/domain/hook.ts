@@ -1,0 +1,47 @@
+import { type Invocation, judge, type SmokeKind, smokeEvent, type Verdict } from "./smoke";
+
+/** The Lambda function and version a CodeDeploy deployment is shifting traffic to. */
+export interface DeploymentTarget {
+  functionName: string;
+  targetVersion: string;
+}
+
+export interface HookPorts {
+  target(deploymentId: string): Promise<DeploymentTarget>;
+  invoke(functionName: string, version: string, event: unknown): Promise<Invocation>;
+  report(deploymentId: string, executionId: string, status: "Succeeded" | "Failed"): Promise<void>;
+}
+
+export interface HookOutcome extends Verdict {
+  functionName?: string;
+  version?: string;
+}
+
+/**
+ * A PreTraffic hook: smoke-test the version CodeDeploy is about to shift
+ * traffic to and report the verdict, so a broken version never gets any.
+ * Anything that goes wrong (an unknown function, a failed lookup) is Failed:
+ * an unverified version is not let through.
+ */
+export async function runPreTrafficHook(
+  ports: HookPorts,
+  kinds: ReadonlyMap<string, SmokeKind>,
+  deploymentId: string,
+  executionId: string,
+): Promise<HookOutcome> {
+  let outcome: HookOutcome;
+  try {
+    const { functionName, targetVersion } = await ports.target(deploymentId);
+    const kind = kinds.get(functionName);
+    if (!kind) {
+      outcome = { healthy: false, detail: `no smoke request for ${functionName}`, functionName };
+    } else {
+      const invocation = await ports.invoke(functionName, targetVersion, smokeEvent(kind));
+      outcome = { ...judge(kind, invocation), functionName, version: targetVersion };
+    }
+  } catch (error) {
+    outcome = { healthy: false, detail: `could not smoke-test: ${(error as Error).message}` };
+  }
+  await ports.report(deploymentId, executionId, outcome.healthy ? "Succeeded" : "Failed");
+  return outcome;
+}

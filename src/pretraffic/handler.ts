@@ -1,0 +1,39 @@
+import type { Context } from "aws-lambda";
+import { lazyHandler } from "../shared/lambda-entry";
+import { flushMetrics, logger, MetricUnit, metrics } from "../shared/observability";
+import { type HookOutcome, type HookPorts, runPreTrafficHook } from "./domain/hook";
+import type { SmokeKind } from "./domain/smoke";
+import { buildPreTrafficHook } from "./wiring";
+
+/** What CodeDeploy invokes a lifecycle hook with. */
+export interface CodeDeployLifecycleEvent {
+  DeploymentId: string;
+  LifecycleEventHookExecutionId: string;
+}
+
+/**
+ * CodeDeploy's PreTraffic hook for every function of a service: smoke-tests
+ * the new version and reports Succeeded or Failed; a Failed stops the
+ * deployment before any traffic moves and CloudFormation rolls back.
+ */
+export function createPreTrafficHandler(dependencies: { ports: HookPorts; kinds: Map<string, SmokeKind> }) {
+  return async (event: CodeDeployLifecycleEvent, context: Context): Promise<HookOutcome> => {
+    logger.addContext(context);
+    try {
+      const outcome = await runPreTrafficHook(
+        dependencies.ports,
+        dependencies.kinds,
+        event.DeploymentId,
+        event.LifecycleEventHookExecutionId,
+      );
+      metrics.addMetric(outcome.healthy ? "PreTrafficPassed" : "PreTrafficFailed", MetricUnit.Count, 1);
+      const log = outcome.healthy ? logger.info : logger.error;
+      log.call(logger, "Pre-traffic smoke test", { deploymentId: event.DeploymentId, ...outcome });
+      return outcome;
+    } finally {
+      flushMetrics();
+    }
+  };
+}
+
+export const handler = lazyHandler(() => createPreTrafficHandler(buildPreTrafficHook(process.env)));
