@@ -8,7 +8,8 @@ import { helpHint, parseCli, runMain, UsageError } from "./lib/cli";
 import { bundleFunction, type FunctionSpec, listFunctions } from "./lib/functions";
 import { deployOrder, loadServices, ROOT, type Service } from "./lib/project";
 
-const USAGE = "usage: npm run bench:cold -- [--runs 20] [--only LogicalId,...] [--instructions]";
+const USAGE =
+  "usage: npm run bench:cold -- [--runs 20] [--only LogicalId,...] [--instructions] [--without-source-maps]";
 
 /**
  * `npm run bench:cold`: for every function, built exactly as its template's
@@ -147,7 +148,10 @@ interface RunResult {
   instructions?: number;
 }
 
-function runOnce(subject: Subject, workDir: string, instructions: boolean): Promise<RunResult> {
+// Under valgrind a function runs some 50 times slower; its own deadlines must not fire.
+const VALGRIND_TIMEOUTS = { CATALOG_TIMEOUT_MS: "600000", LOCATION_TIMEOUT_MS: "600000" };
+
+function runOnce(subject: Subject, workDir: string, instructions = false): Promise<RunResult> {
   const eventPath = join(workDir, "event.json");
   writeFileSync(eventPath, JSON.stringify(subject.event));
   const runner = join(workDir, "runner.cjs");
@@ -161,7 +165,7 @@ function runOnce(subject: Subject, workDir: string, instructions: boolean): Prom
     let report = "";
     let output = "";
     const child = spawn(command as string, args as string[], {
-      env: subject.environment,
+      env: instructions ? { ...subject.environment, ...VALGRIND_TIMEOUTS } : subject.environment,
       stdio: ["ignore", "pipe", "pipe", "pipe"],
     });
     child.stdout?.on("data", (chunk: Buffer) => {
@@ -187,7 +191,6 @@ function runOnce(subject: Subject, workDir: string, instructions: boolean): Prom
         return;
       }
       const counted = /Collected : (\d+)/.exec(output)?.[1];
-      if (process.env.BENCH_COLD_DEBUG) console.error(subject.label, output);
       resolve({ ms: doneAt - started, ...(counted === undefined ? {} : { instructions: Number(counted) }) });
     });
   });
@@ -233,8 +236,8 @@ async function measure(
             [pair.fn, "fn"],
           ];
       for (const [subject, kind] of order) {
-        const { ms } = await runOnce(subject, workDir, false);
-        if (round > 0) times.get(pair.name)?.[kind].push(ms);
+        const run = await runOnce(subject, workDir);
+        if (round > 0) times.get(pair.name)?.[kind].push(run.ms);
       }
     }
     process.stderr.write(round === 0 ? "warm-up done; runs:" : ` ${round}`);
@@ -244,6 +247,47 @@ async function measure(
 }
 
 const kib = (bytes: number) => `${(bytes / 1024).toFixed(1)} KiB`;
+const ms = (value: number) => `${value.toFixed(0)} ms`;
+
+function printTimes(
+  pairs: Pair[],
+  times: Map<string, { fn: number[]; baseline: number[] }>,
+  runs: number,
+  powertoolsOnly: number,
+): void {
+  console.log(
+    `cold start to first invocation done, median of ${runs} interleaved runs (node ${process.version})`,
+  );
+  console.log(
+    `${"function".padEnd(36)} ${"bundle".padStart(10)} ${"function".padStart(8)} ${"baseline".padStart(8)} ${"ratio".padStart(6)}  baseline`,
+  );
+  for (const pair of pairs) {
+    const t = times.get(pair.name) ?? { fn: [], baseline: [] };
+    const fn = median(t.fn);
+    const baseline = median(t.baseline);
+    const verdict = fn / baseline <= 1.3 ? "" : "  over 1.3x";
+    console.log(
+      `${pair.name.padEnd(36)} ${kib(pair.fn.bytes).padStart(10)} ${ms(fn).padStart(8)} ${ms(baseline).padStart(8)} ${`${(fn / baseline).toFixed(2)}x`.padStart(6)}  ${pair.baselineName}${verdict}`,
+    );
+  }
+  console.log(
+    `${"(Powertools logger + metrics only)".padEnd(36)} ${"".padStart(10)} ${ms(powertoolsOnly).padStart(8)}`,
+  );
+}
+
+/** One run each under callgrind: instructions do not depend on how loaded the machine is. */
+async function printInstructions(pairs: Pair[], workDir: string): Promise<void> {
+  console.log(
+    "\ninstructions, one run each under valgrind --tool=callgrind (perf stat has no hardware counters here)",
+  );
+  for (const pair of pairs) {
+    const fn = (await runOnce(pair.fn, workDir, true)).instructions ?? Number.NaN;
+    const baseline = (await runOnce(pair.baseline, workDir, true)).instructions ?? Number.NaN;
+    console.log(
+      `${pair.name.padEnd(36)} ${`${(fn / 1e6).toFixed(0)}M`.padStart(8)} ${`${(baseline / 1e6).toFixed(0)}M`.padStart(8)} ${`${(fn / baseline).toFixed(2)}x`.padStart(6)}  ${pair.baselineName}`,
+    );
+  }
+}
 
 async function main(): Promise<void> {
   const { values } = parseCli(
@@ -252,6 +296,7 @@ async function main(): Promise<void> {
         runs: { type: "string", default: "20" },
         only: { type: "string" },
         instructions: { type: "boolean", default: false },
+        "without-source-maps": { type: "boolean", default: false },
       },
     },
     USAGE,
@@ -266,6 +311,14 @@ async function main(): Promise<void> {
   const stub = await startAwsStub(await stubData());
   try {
     const pairs = await prepare(workDir, stub, only);
+    // What --enable-source-maps costs: the same bundles (maps and all), the flag left out.
+    if (values["without-source-maps"]) {
+      for (const subject of pairs.flatMap((pair) => [pair.fn, pair.baseline])) {
+        subject.environment.NODE_OPTIONS = (subject.environment.NODE_OPTIONS ?? "")
+          .replace("--enable-source-maps", "")
+          .trim();
+      }
+    }
     const reference = pairs[0] && {
       ...pairs[0].baseline,
       label: "baseline powertools-only",
@@ -281,44 +334,10 @@ async function main(): Promise<void> {
       ).outFile,
     };
     const times = await measure(pairs, workDir, runs);
-    const counts = new Map<string, { fn?: number; baseline?: number }>();
-    if (values.instructions) {
-      for (const pair of pairs) {
-        const fn = await runOnce(pair.fn, workDir, true);
-        const baseline = await runOnce(pair.baseline, workDir, true);
-        counts.set(pair.name, { fn: fn.instructions, baseline: baseline.instructions });
-      }
-    }
-    const rows = pairs.map((pair) => {
-      const t = times.get(pair.name) ?? { fn: [], baseline: [] };
-      const fn = median(t.fn);
-      const baseline = median(t.baseline);
-      const count = counts.get(pair.name);
-      const instructions =
-        count?.fn && count.baseline
-          ? `  ${(count.fn / 1e6).toFixed(0)}M / ${(count.baseline / 1e6).toFixed(0)}M = ${(count.fn / count.baseline).toFixed(2)}x`
-          : "";
-      const verdict = fn / baseline <= 1.3 ? "" : "  over 1.3x";
-      return `${pair.name.padEnd(36)} ${kib(pair.fn.bytes).padStart(10)} ${`${fn.toFixed(0)} ms`.padStart(8)} ${`${baseline.toFixed(0)} ms`.padStart(8)} ${`${(fn / baseline).toFixed(2)}x`.padStart(6)}  ${pair.baselineName}${instructions}${verdict}`;
-    });
-    if (reference) {
-      const powertools: number[] = [];
-      for (let i = 0; i < runs; i++) powertools.push((await runOnce(reference, workDir, false)).ms);
-      rows.push(
-        `${"(Powertools logger + metrics only)".padEnd(36)} ${"".padStart(10)} ${`${median(powertools).toFixed(0)} ms`.padStart(8)}`,
-      );
-    }
-    console.log(
-      `cold start to first invocation done, median of ${runs} interleaved runs (node ${process.version})`,
-    );
-    console.log(
-      `${"function".padEnd(36)} ${"bundle".padStart(10)} ${"function".padStart(8)} ${"baseline".padStart(8)} ${"ratio".padStart(6)}  baseline${values.instructions ? "  instructions fn / baseline" : ""}`,
-    );
-    for (const row of rows) console.log(row);
-    if (!values.instructions)
-      console.log(
-        "instructions: `--instructions` counts them under valgrind; `perf stat` has no hardware counters here",
-      );
+    const powertools: number[] = [];
+    if (reference) for (let i = 0; i < runs; i++) powertools.push((await runOnce(reference, workDir)).ms);
+    printTimes(pairs, times, runs, median(powertools));
+    if (values.instructions) await printInstructions(pairs, workDir);
   } finally {
     await stub.close();
     rmSync(workDir, { recursive: true, force: true });

@@ -1,21 +1,34 @@
-import { loadConfig, nonEmpty, positiveInt } from "../shared/config";
-import { documentClient } from "../shared/dynamodb";
+import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { type ConfigOf, nonEmpty, positiveInt } from "../shared/config";
+import { createDocumentClient } from "../shared/dynamodb";
 import { DynamoServiceRegistryStore } from "./adapters/dynamo-service-registry-store";
-import { createCatalog } from "./domain/catalog";
-import { createRegistrarCheck } from "./domain/registrar-identity";
+import { type Catalog, createCatalog } from "./domain/catalog";
+import { createRegistrarCheck, type RegistrarCheck } from "./domain/registrar-identity";
 
 // Every catalog API function is given REGISTRATION_EXPIRY_SECONDS, deregister
-// included, since they share this root: lookups need it for registrations
+// included, since they share this wiring: lookups need it for registrations
 // written before they carried expires_at.
-const config = loadConfig({
+export const catalogEnvironment = {
   CATALOG_TABLE_NAME: nonEmpty,
   REGISTRATION_EXPIRY_SECONDS: positiveInt,
   REGISTRAR_FUNCTION_NAME: nonEmpty,
-});
+};
+export type CatalogConfig = ConfigOf<typeof catalogEnvironment>;
 
-export const catalog = createCatalog({
-  store: new DynamoServiceRegistryStore(documentClient, config.CATALOG_TABLE_NAME),
-  registrationExpirySeconds: config.REGISTRATION_EXPIRY_SECONDS,
-});
+export interface CatalogDependencies {
+  catalog: Catalog;
+  registrars: RegistrarCheck;
+}
 
-export const registrars = createRegistrarCheck(config.REGISTRAR_FUNCTION_NAME);
+export function buildCatalogDependencies(
+  config: CatalogConfig,
+  dynamodb: DynamoDBDocumentClient = createDocumentClient(),
+): CatalogDependencies {
+  return {
+    catalog: createCatalog({
+      store: new DynamoServiceRegistryStore(dynamodb, config.CATALOG_TABLE_NAME),
+      registrationExpirySeconds: config.REGISTRATION_EXPIRY_SECONDS,
+    }),
+    registrars: createRegistrarCheck(config.REGISTRAR_FUNCTION_NAME),
+  };
+}

@@ -1,10 +1,16 @@
-import { loadConfig, nonEmpty } from "../shared/config";
-import { documentClient } from "../shared/dynamodb";
+import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { type ConfigOf, nonEmpty } from "../shared/config";
+import { createDocumentClient } from "../shared/dynamodb";
 import { DynamoLocationStore } from "./adapters/dynamo-location-store";
-import { createLocationService } from "./domain/location";
+import { createLocationService, type LocationService } from "./domain/location";
 
-const config = loadConfig({ LOCATIONS_TABLE_NAME: nonEmpty });
+/** What both location functions are given by their template. */
+export const locationEnvironment = { LOCATIONS_TABLE_NAME: nonEmpty };
+export type LocationConfig = ConfigOf<typeof locationEnvironment>;
 
-export const locations = createLocationService({
-  store: new DynamoLocationStore(documentClient, config.LOCATIONS_TABLE_NAME),
-});
+export function buildLocationService(
+  config: LocationConfig,
+  dynamodb: DynamoDBDocumentClient = createDocumentClient(),
+): LocationService {
+  return createLocationService({ store: new DynamoLocationStore(dynamodb, config.LOCATIONS_TABLE_NAME) });
+}

@@ -1,33 +1,32 @@
+import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import type { AwsCredentialIdentityProvider } from "@smithy/types";
 import {
   type CatalogClient,
   createCatalogClient,
   resolveEndpoint,
   serviceVersionSchema,
 } from "../shared/catalog-client";
-import { baseUrl, loadConfig, nonEmpty, positiveInt } from "../shared/config";
-import { documentClient } from "../shared/dynamodb";
+import { baseUrl, type ConfigOf, nonEmpty, positiveInt } from "../shared/config";
+import { createDocumentClient } from "../shared/dynamodb";
+import type { HttpFetch } from "../shared/http-request";
 import { logger } from "../shared/observability";
 import * as z from "../shared/schema";
 import { createSignedHttpClient } from "../shared/signed-http";
 import { DynamoProfileStore } from "./adapters/dynamo-profile-store";
 import { type LocationEndpoint, SignedLocationReader } from "./adapters/signed-location-reader";
-import {
-  createProfileReader,
-  createProfileWriter,
-  type ProfileReader,
-  type ProfileWriter,
-} from "./domain/profile";
+import { createProfileReader, type ProfileReader } from "./domain/profile";
 
 /*
- * Each handler builds what it uses at its own module scope, so a function is
- * configured with (and fails fast on) only its own variables: the PUT function
- * has no business knowing where the location service is.
+ * One environment and one builder per function, so a function is configured
+ * with (and fails fast on) only its own variables: the PUT function has no
+ * business knowing where the location service is.
  */
 
 /** The catalog name location registers under (its registrar's SERVICE_NAME). */
 export const LOCATION_SERVICE_NAME = "location";
 
 export const profileReaderEnvironment = {
+  PROFILES_TABLE_NAME: nonEmpty,
   /** Location's base URL as published in SSM at deploy time: the whole answer with `ssm`, the fallback with `catalog`. */
   LOCATION_API_URL: baseUrl,
   LOCATION_TIMEOUT_MS: positiveInt,
@@ -39,15 +38,13 @@ export const profileReaderEnvironment = {
   AWS_REGION: nonEmpty,
 };
 
-export type ProfileReaderConfig = z.infer<z.ZodMiniObject<typeof profileReaderEnvironment>>;
+export type ProfileReaderConfig = ConfigOf<typeof profileReaderEnvironment>;
 
-function profileStore(env: NodeJS.ProcessEnv): DynamoProfileStore {
-  const config = loadConfig({ PROFILES_TABLE_NAME: nonEmpty }, env);
-  return new DynamoProfileStore(documentClient, config.PROFILES_TABLE_NAME);
-}
-
-export function buildProfileWriter(env: NodeJS.ProcessEnv = process.env): ProfileWriter {
-  return createProfileWriter({ store: profileStore(env) });
+export interface ProfileReaderClients {
+  dynamodb?: DynamoDBDocumentClient;
+  /** The transport of the catalog lookups and the signed reads; node:http unless a test hands in another. */
+  fetch?: HttpFetch;
+  credentials?: AwsCredentialIdentityProvider;
 }
 
 function originOf(url: string): string | undefined {
@@ -104,24 +101,33 @@ export function locationEndpoint(
   };
 }
 
-export function buildProfileReader(env: NodeJS.ProcessEnv = process.env): ProfileReader {
-  const config = loadConfig(profileReaderEnvironment, env);
+export function buildProfileReader(
+  config: ProfileReaderConfig,
+  clients: ProfileReaderClients = {},
+): ProfileReader {
+  const transport = clients.fetch ? { fetch: clients.fetch } : {};
   let catalog: CatalogClient | undefined;
   if (config.LOCATION_DISCOVERY === "catalog") {
     if (config.CATALOG_API_URL === undefined) {
       throw new Error("Invalid configuration: CATALOG_API_URL: required when LOCATION_DISCOVERY is catalog");
     }
-    // One client per execution environment (this runs once, at the handler's
-    // module scope), so its ttl cache serves every later invocation.
+    // One client per execution environment (this runs once, on the first
+    // invocation), so its ttl cache serves every later invocation.
     catalog = createCatalogClient({
       catalogUrl: config.CATALOG_API_URL,
       timeoutMs: config.CATALOG_TIMEOUT_MS,
+      ...transport,
     });
   }
   // The reader passes LOCATION_TIMEOUT_MS with each request: one deadline, set in one place.
-  const client = createSignedHttpClient({ region: config.AWS_REGION, service: "execute-api" });
+  const client = createSignedHttpClient({
+    region: config.AWS_REGION,
+    service: "execute-api",
+    ...transport,
+    ...(clients.credentials ? { credentials: clients.credentials } : {}),
+  });
   return createProfileReader({
-    store: profileStore(env),
+    store: new DynamoProfileStore(clients.dynamodb ?? createDocumentClient(), config.PROFILES_TABLE_NAME),
     locations: new SignedLocationReader(
       client,
       locationEndpoint(config, catalog),

@@ -1,8 +1,9 @@
 import type { Context, ScheduledEvent } from "aws-lambda";
+import { loadConfig } from "../shared/config";
 import { lazyHandler } from "../shared/lambda-entry";
 import { flushMetrics, logger, MetricUnit, metrics } from "../shared/observability";
 import { type Outcome, type Registrar, sameOutcome } from "./domain/registrar";
-import { buildRegistrar } from "./wiring";
+import { buildRegistrar, registrarEnvironment } from "./wiring";
 
 export interface RegistrarHandlerDependencies {
   registrar: Registrar;
@@ -42,4 +43,6 @@ export function createRegistrarHandler({ registrar }: RegistrarHandlerDependenci
   };
 }
 
-export const handler = lazyHandler(() => createRegistrarHandler({ registrar: buildRegistrar(process.env) }));
+export const handler = lazyHandler(() =>
+  createRegistrarHandler({ registrar: buildRegistrar(loadConfig(registrarEnvironment)) }),
+);

@@ -1,6 +1,8 @@
+import { APIGatewayClient } from "@aws-sdk/client-api-gateway";
+import { LambdaClient } from "@aws-sdk/client-lambda";
 import type { AwsCredentialIdentityProvider } from "@smithy/types";
 import { serviceNameSchema, serviceVersionSchema, ttlSchema } from "../shared/catalog-client";
-import { baseUrl, loadConfig, nonEmpty, positiveInt } from "../shared/config";
+import { baseUrl, type ConfigOf, nonEmpty, positiveInt } from "../shared/config";
 import type { HttpFetch } from "../shared/http-request";
 import * as z from "../shared/schema";
 import { createSignedHttpClient, type SignedHttpClient } from "../shared/signed-http";
@@ -54,11 +56,12 @@ export interface RegistrarOverrides {
   credentials?: AwsCredentialIdentityProvider;
 }
 
+export type RegistrarEnvironmentConfig = ConfigOf<typeof registrarEnvironment>;
+
 export function buildRegistrar(
-  env: NodeJS.ProcessEnv = process.env,
+  config: RegistrarEnvironmentConfig,
   overrides: RegistrarOverrides = {},
 ): Registrar {
-  const config = loadConfig(registrarEnvironment, env);
   const http =
     overrides.http ??
     createSignedHttpClient({
@@ -76,7 +79,7 @@ export function buildRegistrar(
       ttlSeconds: config.REGISTRATION_TTL_SECONDS,
       parts: partsFrom(config.FUNCTION_NAMES, config.REST_API_ID, config.REST_API_STAGE),
     },
-    inspector: overrides.inspector ?? new AwsPartsInspector(),
+    inspector: overrides.inspector ?? new AwsPartsInspector(new LambdaClient({}), new APIGatewayClient({})),
     registry: new HttpCatalogRegistry(http, config.CATALOG_API_URL),
   });
 }

@@ -1,5 +1,8 @@
 import * as z from "./schema";
 
+/** The typed config a function's environment shape validates into. */
+export type ConfigOf<Shape extends z.core.$ZodLooseShape> = z.infer<z.ZodMiniObject<Shape>>;
+
 /**
  * Validates a function's environment variables once, at cold start, into a
  * typed config. A missing or malformed variable throws, so a misconfigured
@@ -8,7 +11,7 @@ import * as z from "./schema";
 export function loadConfig<Shape extends z.core.$ZodLooseShape>(
   shape: Shape,
   env: NodeJS.ProcessEnv = process.env,
-): z.infer<z.ZodMiniObject<Shape>> {
+): ConfigOf<Shape> {
   const result = z.object(shape).safeParse(env);
   if (!result.success) {
     const problems = result.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`);

@@ -1,20 +1,21 @@
 /**
- * The one error family every service throws. `http.ts` maps it to responses in
- * one place; anything that is not an AppError becomes a plain 500.
+ * The one error family. Domains and adapters throw these to say what went
+ * wrong in their own terms; none of them knows about HTTP. src/shared/http.ts
+ * maps each kind to a status and headers in one table, and anything that is
+ * not a DomainError (or is a DependencyError) becomes a plain 500.
  */
-export abstract class AppError extends Error {
-  abstract readonly status: number;
+export abstract class DomainError extends Error {
+  /** Stable and machine-readable: the `code` of the error body. */
   abstract readonly code: string;
-  readonly headers: Record<string, string> = {};
 
-  constructor(message: string) {
-    super(message);
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
     this.name = new.target.name;
   }
 }
 
-export class ValidationError extends AppError {
-  readonly status = 400;
+/** The input breaks a rule; `code` says which kind (`VALIDATION_ERROR` unless more is known). */
+export class ValidationError extends DomainError {
   readonly code: string;
   constructor(message: string, code = "VALIDATION_ERROR") {
     super(message);
@@ -22,58 +23,61 @@ export class ValidationError extends AppError {
   }
 }
 
-export class UnauthorizedError extends AppError {
-  readonly status = 401;
+/** The caller did not prove who they are (no credential, or a wrong one). */
+export class UnauthorizedError extends DomainError {
   readonly code = "UNAUTHORIZED";
 }
 
-export class ForbiddenError extends AppError {
-  readonly status = 403;
+/** The caller is known but may not do this. */
+export class ForbiddenError extends DomainError {
   readonly code = "FORBIDDEN";
 }
 
-export class NotFoundError extends AppError {
-  readonly status = 404;
+export class NotFoundError extends DomainError {
   readonly code = "NOT_FOUND";
 }
 
-export class ConflictError extends AppError {
-  readonly status = 409;
+/** The change collides with what exists (a taken name). */
+export class ConflictError extends DomainError {
   readonly code = "CONFLICT";
 }
 
-export class PreconditionFailedError extends AppError {
-  readonly status = 412;
+/** The caller's precondition (the version it last saw) no longer holds. */
+export class PreconditionFailedError extends DomainError {
   readonly code = "PRECONDITION_FAILED";
 }
 
-export class PayloadTooLargeError extends AppError {
-  readonly status = 413;
-  readonly code = "REQUEST_TOO_LARGE";
-}
-
-export class UnsupportedMediaTypeError extends AppError {
-  readonly status = 415;
-  readonly code = "UNSUPPORTED_MEDIA_TYPE";
-}
-
-export class TooManyRequestsError extends AppError {
-  readonly status = 429;
+/** Too many attempts; worth retrying after `retryAfterSeconds`. */
+export class TooManyRequestsError extends DomainError {
   readonly code = "TOO_MANY_REQUESTS";
-  constructor(message: string, retryAfterSeconds: number) {
+  constructor(
+    message: string,
+    readonly retryAfterSeconds: number,
+  ) {
     super(message);
-    this.headers["Retry-After"] = String(Math.max(1, Math.ceil(retryAfterSeconds)));
   }
 }
 
-/** A dependency (another service, a store) failed; the caller may degrade. */
-export class DependencyError extends Error {
+/** The request is larger than the edge accepts. */
+export class PayloadTooLargeError extends DomainError {
+  readonly code = "REQUEST_TOO_LARGE";
+}
+
+/** The request's body is not in a format the edge reads. */
+export class UnsupportedMediaTypeError extends DomainError {
+  readonly code = "UNSUPPORTED_MEDIA_TYPE";
+}
+
+/** A dependency (another service, a store) failed or could not be reached; the caller may degrade. */
+export class DependencyError extends DomainError {
+  readonly code = "DEPENDENCY_UNAVAILABLE";
   constructor(
     message: string,
     readonly dependency: string,
     options?: { cause?: unknown },
   ) {
     super(message, options);
+    // Spelled out: minified bundles rename classes, and this name is what degraded-read logs show.
     this.name = "DependencyError";
   }
 }

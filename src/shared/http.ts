@@ -1,9 +1,13 @@
 import { randomUUID } from "node:crypto";
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from "aws-lambda";
 import {
-  AppError,
+  ConflictError,
+  DomainError,
   ForbiddenError,
+  NotFoundError,
   PayloadTooLargeError,
+  PreconditionFailedError,
+  TooManyRequestsError,
   UnauthorizedError,
   UnsupportedMediaTypeError,
   ValidationError,
@@ -57,10 +61,44 @@ export function errorBody(code: string, message: string): { error: { code: strin
   return { error: { code, message } };
 }
 
+// biome-ignore lint/suspicious/noExplicitAny: matched with instanceof only; constructors differ.
+type ErrorKind = abstract new (...args: any[]) => DomainError;
+
+/**
+ * The one table from domain errors to HTTP. A DependencyError is absent on
+ * purpose: an outage is a plain 500 that says nothing about what is behind.
+ */
+const HTTP_ERRORS: ReadonlyArray<{
+  kind: ErrorKind;
+  status: number;
+  headers?: (error: never) => Record<string, string>;
+}> = [
+  { kind: ValidationError, status: 400 },
+  { kind: UnauthorizedError, status: 401 },
+  { kind: ForbiddenError, status: 403 },
+  { kind: NotFoundError, status: 404 },
+  { kind: ConflictError, status: 409 },
+  { kind: PreconditionFailedError, status: 412 },
+  { kind: PayloadTooLargeError, status: 413 },
+  { kind: UnsupportedMediaTypeError, status: 415 },
+  {
+    kind: TooManyRequestsError,
+    status: 429,
+    headers: (error: TooManyRequestsError) => ({
+      "Retry-After": String(Math.max(1, Math.ceil(error.retryAfterSeconds))),
+    }),
+  },
+];
+
 /** The single place where errors become HTTP responses. */
 export function errorToResult(error: unknown): HttpResult {
-  if (error instanceof AppError) {
-    return { status: error.status, body: errorBody(error.code, error.message), headers: error.headers };
+  const mapping = HTTP_ERRORS.find(({ kind }) => error instanceof kind);
+  if (mapping && error instanceof DomainError) {
+    return {
+      status: mapping.status,
+      body: errorBody(error.code, error.message),
+      headers: mapping.headers?.(error as never) ?? {},
+    };
   }
   return { status: 500, body: errorBody("INTERNAL_ERROR", "Internal server error") };
 }
@@ -173,7 +211,7 @@ export function httpHandler(route: HttpRouteHandler) {
       if (result.status >= 500) {
         logger.error("Unhandled error", error as Error);
       } else {
-        logger.info("Request rejected", { status: result.status, code: (error as AppError).code });
+        logger.info("Request rejected", { status: result.status, code: (error as DomainError).code });
       }
     } finally {
       flushMetrics();

@@ -1,5 +1,5 @@
-import { BatchGetCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
-import { documentClient, isConditionalCheckFailed } from "../../shared/dynamodb";
+import { BatchGetCommand, type DynamoDBDocumentClient, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import { isConditionalCheckFailed } from "../../shared/dynamodb";
 import * as z from "../../shared/schema";
 import type { LoginGuard, LoginRecord, LoginRecordStore, LoginRecordWrite } from "../domain/ports";
 import { userItemSchema, userKey } from "./dynamodb-user-repository";
@@ -29,8 +29,8 @@ const MAX_BATCH_ROUNDS = 3;
  */
 export class DynamoDbLoginRecordStore implements LoginRecordStore {
   constructor(
+    private readonly client: DynamoDBDocumentClient,
     private readonly tableName: string,
-    private readonly client = documentClient,
   ) {}
 
   async read(username: string): Promise<LoginRecord> {

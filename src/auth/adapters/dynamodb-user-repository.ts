@@ -1,5 +1,5 @@
-import { GetCommand, PutCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
-import { documentClient, isConditionalCheckFailed } from "../../shared/dynamodb";
+import { type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import { isConditionalCheckFailed } from "../../shared/dynamodb";
 import * as z from "../../shared/schema";
 import type { UserRecord, UserRepository } from "../domain/ports";
 
@@ -15,8 +15,8 @@ export const userKey = (username: string) => `USER#${username}`;
 /** Users in the service's single table, one item per username: `pk = USER#<username>`. */
 export class DynamoDbUserRepository implements UserRepository {
   constructor(
+    private readonly client: DynamoDBDocumentClient,
     private readonly tableName: string,
-    private readonly client = documentClient,
   ) {}
 
   async create(user: UserRecord): Promise<boolean> {

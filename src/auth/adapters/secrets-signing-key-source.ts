@@ -1,10 +1,8 @@
 import { ParameterNotFoundError } from "@aws-lambda-powertools/parameters/errors";
 import { SecretsProvider } from "@aws-lambda-powertools/parameters/secrets";
-import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
+import type { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import type { SigningKey, SigningKeySource, SigningKeys } from "../domain/ports";
 import { signingKeyFrom } from "../domain/signing-key";
-
-const client = new SecretsManagerClient({});
 
 /**
  * The token signing keys from Secrets Manager: the secret's AWSCURRENT version
@@ -15,15 +13,19 @@ const client = new SecretsManagerClient({});
 export class SecretsManagerSigningKeySource implements SigningKeySource {
   // One provider per stage: Powertools caches by secret id and transform
   // only, so one provider would answer AWSPREVIOUS with AWSCURRENT's value.
-  private readonly currentStage = new SecretsProvider({ awsSdkV3Client: client });
-  private readonly previousStage = new SecretsProvider({ awsSdkV3Client: client });
+  private readonly currentStage: SecretsProvider;
+  private readonly previousStage: SecretsProvider;
   /** Epoch ms until which "no AWSPREVIOUS" stands: Powertools caches only values found. */
   private noPreviousUntil = 0;
 
   constructor(
+    client: SecretsManagerClient,
     private readonly secretId: string,
     private readonly maxAgeSeconds = 300,
-  ) {}
+  ) {
+    this.currentStage = new SecretsProvider({ awsSdkV3Client: client });
+    this.previousStage = new SecretsProvider({ awsSdkV3Client: client });
+  }
 
   async signingKeys(options: { refresh?: boolean } = {}): Promise<SigningKeys> {
     const forceFetch = options.refresh === true;

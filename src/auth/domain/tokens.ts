@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { decodeProtectedHeader, errors as joseErrors, jwtVerify, SignJWT } from "jose";
+import { UnauthorizedError } from "../../shared/errors";
 import type { Clock, SigningKey, SigningKeySource, SigningKeys } from "./ports";
 import { MIN_KEY_BYTES } from "./signing-key";
 
@@ -34,7 +35,7 @@ export interface IssuedToken {
 }
 
 /** The token is missing, malformed, forged or expired; the caller is not authenticated. */
-export class InvalidTokenError extends Error {
+export class InvalidTokenError extends UnauthorizedError {
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = "InvalidTokenError";

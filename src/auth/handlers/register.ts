@@ -1,14 +1,41 @@
+import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { type ConfigOf, loadConfig, nonEmpty } from "../../shared/config";
+import { createDocumentClient } from "../../shared/dynamodb";
 import { httpHandler, json } from "../../shared/http";
+import { lazyHandler } from "../../shared/lambda-entry";
 import { MetricUnit, metrics } from "../../shared/observability";
+import { DynamoDbUserRepository } from "../adapters/dynamodb-user-repository";
+import { ScryptPasswordHasher } from "../domain/password-hasher";
+import { RegistrationService } from "../domain/registration";
 import { registerRequestSchema } from "../register-schema";
-import { createRegistrationService } from "../wiring";
 
-const registration = createRegistrationService();
+export interface RegisterDependencies {
+  registration: RegistrationService;
+}
 
 /** POST /users */
-export const handler = httpHandler(async (request) => {
-  const { username, password } = request.body(registerRequestSchema);
-  const user = await registration.register(username, password);
-  metrics.addMetric("UsersRegistered", MetricUnit.Count, 1);
-  return json(201, user);
-});
+export function createRegisterHandler({ registration }: RegisterDependencies) {
+  return httpHandler(async (request) => {
+    const { username, password } = request.body(registerRequestSchema);
+    const user = await registration.register(username, password);
+    metrics.addMetric("UsersRegistered", MetricUnit.Count, 1);
+    return json(201, user);
+  });
+}
+
+/** The variables its template gives this function, and what it builds from them. */
+export const registerEnvironment = { USERS_TABLE_NAME: nonEmpty };
+
+export function buildRegistrationService(
+  config: ConfigOf<typeof registerEnvironment>,
+  dynamodb: DynamoDBDocumentClient = createDocumentClient(),
+): RegistrationService {
+  return new RegistrationService(
+    new DynamoDbUserRepository(dynamodb, config.USERS_TABLE_NAME),
+    new ScryptPasswordHasher(),
+  );
+}
+
+export const handler = lazyHandler(() =>
+  createRegisterHandler({ registration: buildRegistrationService(loadConfig(registerEnvironment)) }),
+);

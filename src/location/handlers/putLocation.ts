@@ -1,13 +1,26 @@
+import { loadConfig } from "../../shared/config";
 import { httpHandler, json, requireOwner } from "../../shared/http";
+import { lazyHandler } from "../../shared/lambda-entry";
 import { MetricUnit, metrics } from "../../shared/observability";
+import type { LocationService } from "../domain/location";
 import { putLocationBody, userIdSchema } from "../schemas";
-import { locations } from "../wiring";
+import { buildLocationService, locationEnvironment } from "../wiring";
 
-export const handler = httpHandler(async (request) => {
-  const userId = request.pathParam("userId", userIdSchema);
-  requireOwner(request.principal(), userId);
-  const { latitude, longitude } = request.body(putLocationBody);
-  const location = await locations.update({ userId, latitude, longitude });
-  metrics.addMetric("LocationUpdated", MetricUnit.Count, 1);
-  return json(200, location);
-});
+export interface PutLocationDependencies {
+  locations: LocationService;
+}
+
+export function createPutLocationHandler({ locations }: PutLocationDependencies) {
+  return httpHandler(async (request) => {
+    const userId = request.pathParam("userId", userIdSchema);
+    requireOwner(request.principal(), userId);
+    const { latitude, longitude } = request.body(putLocationBody);
+    const location = await locations.update({ userId, latitude, longitude });
+    metrics.addMetric("LocationUpdated", MetricUnit.Count, 1);
+    return json(200, location);
+  });
+}
+
+export const handler = lazyHandler(() =>
+  createPutLocationHandler({ locations: buildLocationService(loadConfig(locationEnvironment)) }),
+);

@@ -1,10 +1,15 @@
+import { loadConfig } from "../../shared/config";
 import { DependencyError } from "../../shared/errors";
 import { httpHandler, json } from "../../shared/http";
+import { lazyHandler } from "../../shared/lambda-entry";
 import { logger, MetricUnit, metrics } from "../../shared/observability";
+import type { ProfileReader } from "../domain/profile";
 import { etag, userIdSchema } from "../schemas";
-import { buildProfileReader } from "../wiring";
+import { buildProfileReader, profileReaderEnvironment } from "../wiring";
 
-const profiles = buildProfileReader();
+export interface GetProfileDependencies {
+  profiles: ProfileReader;
+}
 
 function describeFailure(error: unknown): Record<string, unknown> {
   if (!(error instanceof Error)) return { reason: String(error) };
@@ -13,16 +18,22 @@ function describeFailure(error: unknown): Record<string, unknown> {
 }
 
 // Public route: no token. The ETag tells an owner which version to send in If-Match.
-export const handler = httpHandler(async (request) => {
-  const userId = request.pathParam("userId", userIdSchema);
-  const result = await profiles.getPublic(userId);
-  metrics.addMetric("ProfileRead", MetricUnit.Count, 1);
-  if (result.profile.locationStatus === "unavailable") {
-    metrics.addMetric("LocationLookupDegraded", MetricUnit.Count, 1);
-    logger.warn("Location lookup degraded", {
-      dependency: result.degradedBy instanceof DependencyError ? result.degradedBy.dependency : "location",
-      ...describeFailure(result.degradedBy),
-    });
-  }
-  return json(200, result.profile, { ETag: etag(result.version) });
-});
+export function createGetProfileHandler({ profiles }: GetProfileDependencies) {
+  return httpHandler(async (request) => {
+    const userId = request.pathParam("userId", userIdSchema);
+    const result = await profiles.getPublic(userId);
+    metrics.addMetric("ProfileRead", MetricUnit.Count, 1);
+    if (result.profile.locationStatus === "unavailable") {
+      metrics.addMetric("LocationLookupDegraded", MetricUnit.Count, 1);
+      logger.warn("Location lookup degraded", {
+        dependency: result.degradedBy instanceof DependencyError ? result.degradedBy.dependency : "location",
+        ...describeFailure(result.degradedBy),
+      });
+    }
+    return json(200, result.profile, { ETag: etag(result.version) });
+  });
+}
+
+export const handler = lazyHandler(() =>
+  createGetProfileHandler({ profiles: buildProfileReader(loadConfig(profileReaderEnvironment)) }),
+);

@@ -1,5 +1,5 @@
-import { APIGatewayClient, GetRestApiCommand, GetStageCommand } from "@aws-sdk/client-api-gateway";
-import { GetFunctionCommand, LambdaClient } from "@aws-sdk/client-lambda";
+import { type APIGatewayClient, GetRestApiCommand, GetStageCommand } from "@aws-sdk/client-api-gateway";
+import { GetFunctionCommand, type LambdaClient } from "@aws-sdk/client-lambda";
 import type { Part, PartState, PartsInspector } from "../domain/registrar";
 
 function isNamed(error: unknown, name: string): boolean {
@@ -14,8 +14,8 @@ function isNamed(error: unknown, name: string): boolean {
  */
 export class AwsPartsInspector implements PartsInspector {
   constructor(
-    private readonly lambda: LambdaClient = new LambdaClient({}),
-    private readonly apiGateway: APIGatewayClient = new APIGatewayClient({}),
+    private readonly lambda: LambdaClient,
+    private readonly apiGateway: APIGatewayClient,
   ) {}
 
   async inspect(part: Part): Promise<PartState> {

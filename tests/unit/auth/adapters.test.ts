@@ -11,7 +11,7 @@ import { DynamoDbUserRepository } from "../../../src/auth/adapters/dynamodb-user
 import { SecretsManagerSigningKeySource } from "../../../src/auth/adapters/secrets-signing-key-source";
 import { SsmLockoutPolicySource } from "../../../src/auth/adapters/ssm-lockout-policy-source";
 import { signingKeyFrom } from "../../../src/auth/domain/signing-key";
-import { documentClient } from "../../../src/shared/dynamodb";
+import { createDocumentClient } from "../../../src/shared/dynamodb";
 
 // Only Date is faked: caches' expiry reads the clock, the SDK mocks need real timers.
 function fakeDateOnly(now: number): void {
@@ -50,7 +50,7 @@ describe("SsmLockoutPolicySource", () => {
 
   it("reads the JSON policy and sees a change once its cache age has passed", async () => {
     ssm.on(GetParameterCommand).resolves({ Parameter: { Value: '{"maxAttempts":5,"windowSeconds":900}' } });
-    const source = new SsmLockoutPolicySource("/meridian/test/auth/lockout/policy-a", 30);
+    const source = new SsmLockoutPolicySource(new SSMClient({}), "/meridian/test/auth/lockout/policy-a", 30);
     await expect(source.current()).resolves.toEqual({ ...DEFAULTS, maxAttempts: 5, windowSeconds: 900 });
 
     ssm.on(GetParameterCommand).resolves({ Parameter: { Value: '{"maxAttempts":2,"windowSeconds":60}' } });
@@ -68,7 +68,7 @@ describe("SsmLockoutPolicySource", () => {
   it("fails closed on a policy it cannot use", async () => {
     ssm.on(GetParameterCommand).resolves({ Parameter: { Value: '{"maxAttempts":0,"windowSeconds":900}' } });
     await expect(
-      new SsmLockoutPolicySource("/meridian/test/auth/lockout/policy-b").current(),
+      new SsmLockoutPolicySource(new SSMClient({}), "/meridian/test/auth/lockout/policy-b").current(),
     ).rejects.toThrow(/invalid/);
   });
 });
@@ -100,7 +100,9 @@ describe("SecretsManagerSigningKeySource", () => {
     secrets.on(GetSecretValueCommand).resolves({ SecretString: CURRENT });
     secrets.on(GetSecretValueCommand, { VersionStage: "AWSPREVIOUS" }).resolves({ SecretString: PREVIOUS });
 
-    await expect(new SecretsManagerSigningKeySource(SECRET_ID).signingKeys()).resolves.toEqual({
+    await expect(
+      new SecretsManagerSigningKeySource(new SecretsManagerClient({}), SECRET_ID).signingKeys(),
+    ).resolves.toEqual({
       current: key(CURRENT),
       previous: key(PREVIOUS),
     });
@@ -112,7 +114,7 @@ describe("SecretsManagerSigningKeySource", () => {
   it("takes a missing AWSPREVIOUS (a secret never rotated) as no previous key, and remembers that for the cache age", async () => {
     secrets.on(GetSecretValueCommand).resolves({ SecretString: CURRENT });
     secrets.on(GetSecretValueCommand, { VersionStage: "AWSPREVIOUS" }).rejects(noSuchStage());
-    const source = new SecretsManagerSigningKeySource(SECRET_ID, 60);
+    const source = new SecretsManagerSigningKeySource(new SecretsManagerClient({}), SECRET_ID, 60);
 
     await expect(source.signingKeys()).resolves.toEqual({ current: key(CURRENT) });
     jest.setSystemTime(start + 59_000);
@@ -127,7 +129,7 @@ describe("SecretsManagerSigningKeySource", () => {
   it("caches both for the cache age; refresh reads both again", async () => {
     secrets.on(GetSecretValueCommand).resolves({ SecretString: CURRENT });
     secrets.on(GetSecretValueCommand, { VersionStage: "AWSPREVIOUS" }).rejects(noSuchStage());
-    const source = new SecretsManagerSigningKeySource(SECRET_ID, 300);
+    const source = new SecretsManagerSigningKeySource(new SecretsManagerClient({}), SECRET_ID, 300);
     await source.signingKeys();
 
     // Rotated: the old value is AWSPREVIOUS now.
@@ -149,13 +151,13 @@ describe("SecretsManagerSigningKeySource", () => {
     secrets
       .on(GetSecretValueCommand, { VersionStage: "AWSPREVIOUS" })
       .rejects(Object.assign(new Error("User is not authorized"), { name: "AccessDeniedException" }));
-    await expect(new SecretsManagerSigningKeySource(SECRET_ID).signingKeys()).rejects.toThrow(
-      /not authorized/,
-    );
+    await expect(
+      new SecretsManagerSigningKeySource(new SecretsManagerClient({}), SECRET_ID).signingKeys(),
+    ).rejects.toThrow(/not authorized/);
 
     secrets.on(GetSecretValueCommand, { VersionStage: "AWSPREVIOUS" }).resolves({ SecretString: PREVIOUS });
     secrets.on(GetSecretValueCommand, { SecretId: "empty" }).resolves({ SecretString: "" });
-    const error = await new SecretsManagerSigningKeySource("empty")
+    const error = await new SecretsManagerSigningKeySource(new SecretsManagerClient({}), "empty")
       .signingKeys()
       .catch((caught: unknown) => caught);
     expect((error as Error).message).toMatch(/empty/);
@@ -164,11 +166,12 @@ describe("SecretsManagerSigningKeySource", () => {
 });
 
 describe("DynamoDB adapters", () => {
+  const documentClient = createDocumentClient();
   const dynamo = mockClient(documentClient);
   beforeEach(() => dynamo.reset());
 
   it("reports a taken username as false, and other failures as errors", async () => {
-    const users = new DynamoDbUserRepository("t");
+    const users = new DynamoDbUserRepository(documentClient, "t");
     const user = { userId: "u", username: "alice", passwordHash: "h", createdAt: "c" };
     dynamo.onAnyCommand().rejects(conditionFailed());
     await expect(users.create(user)).resolves.toBe(false);
@@ -177,7 +180,7 @@ describe("DynamoDB adapters", () => {
   });
 
   it("reads users consistently and refuses malformed items with a plain error", async () => {
-    const users = new DynamoDbUserRepository("t");
+    const users = new DynamoDbUserRepository(documentClient, "t");
     dynamo.on(GetCommand).resolves({ Item: { pk: "USER#alice", username: "alice" } });
     const error = await users.findByUsername("alice").catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(Error);
@@ -188,7 +191,7 @@ describe("DynamoDB adapters", () => {
   const guard = { version: 3, failures: 1, lastFailureAt: 100, nextAttemptAt: 0, addresses: {}, known: {} };
 
   it("writes a user's guard and a rehash in one UpdateItem, conditional on the guard's version", async () => {
-    const store = new DynamoDbLoginRecordStore("t");
+    const store = new DynamoDbLoginRecordStore(documentClient, "t");
     dynamo.on(UpdateCommand).resolves({});
     await store.write("alice", {
       next: guard,
@@ -211,7 +214,7 @@ describe("DynamoDB adapters", () => {
   });
 
   it("asks again for keys a throttled BatchGetItem left unprocessed, and refuses a malformed guard", async () => {
-    const store = new DynamoDbLoginRecordStore("t");
+    const store = new DynamoDbLoginRecordStore(documentClient, "t");
     dynamo
       .on(BatchGetCommand)
       .resolvesOnce({ Responses: { t: [] }, UnprocessedKeys: { t: { Keys: [{ pk: "LOGINFAIL#bob" }] } } })

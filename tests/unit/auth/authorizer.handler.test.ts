@@ -2,17 +2,28 @@ import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-sec
 import type { APIGatewayTokenAuthorizerEvent } from "aws-lambda";
 import { mockClient } from "aws-sdk-client-mock";
 import { TokenIssuer } from "../../../src/auth/domain/tokens";
-import { lambdaContext } from "../../support/proxy-event";
-import { FixedSigningKeySource, ManualClock } from "./fakes";
-import { captureMetrics, setAuthEnvironment } from "./handler-support";
+import { loadConfig } from "../../../src/shared/config";
+import { captureMetrics, lambdaContext, publishMetricsToConsole } from "../../support/handler-test";
+import { AUTH_VARIABLES, FixedSigningKeySource, ManualClock } from "./fakes";
 
-// Only the variable the authorizer's template gives it: wiring must not need the others.
-setAuthEnvironment();
-for (const name of ["USERS_TABLE_NAME", "LOCKOUT_POLICY_PARAMETER"]) delete process.env[name];
-// Loaded after the environment is set (and before anything else loads
-// observability): wiring reads config at module scope.
-const { handler } =
+publishMetricsToConsole("auth");
+// Loaded after Powertools' variables are set: observability reads them as it loads.
+const { createAuthorizerHandler } =
   require("../../../src/auth/handlers/authorizer") as typeof import("../../../src/auth/handlers/authorizer");
+const { authorizerEnvironment, buildTokenVerifier } =
+  require("../../../src/auth/handlers/authorizer") as typeof import("../../../src/auth/handlers/authorizer");
+
+// Only the variables the authorizer's template gives it: its wiring must not need the others.
+const { TOKEN_SECRET_ARN, TOKEN_SIGNING_KEY_MAX_AGE_SECONDS, TOKEN_TTL_SECONDS } = AUTH_VARIABLES;
+const handler = createAuthorizerHandler({
+  verifier: buildTokenVerifier(
+    loadConfig(authorizerEnvironment, {
+      TOKEN_SECRET_ARN,
+      TOKEN_SIGNING_KEY_MAX_AGE_SECONDS,
+      TOKEN_TTL_SECONDS,
+    }),
+  ),
+});
 
 const SIGNING_KEY = "fedcba9876543210".repeat(4);
 const METHOD_ARN = "arn:aws:execute-api:eu-west-1:123456789012:a1b2c3d4e5/dev/PUT/profiles/user-1";

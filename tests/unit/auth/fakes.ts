@@ -138,3 +138,13 @@ export async function rejectionOf(promise: Promise<unknown>): Promise<unknown> {
   }
   throw new Error("Expected the promise to reject");
 }
+
+/** The variables auth's templates give its functions, as the wiring's builders take them. */
+export const AUTH_VARIABLES = {
+  USERS_TABLE_NAME: "auth-users-test",
+  TOKEN_SECRET_ARN: "arn:aws:secretsmanager:eu-west-1:123456789012:secret:token-key-AbCdEf",
+  TOKEN_TTL_SECONDS: "900",
+  LOCKOUT_POLICY_PARAMETER: "/meridian/test/auth/lockout/policy",
+  LOCKOUT_POLICY_MAX_AGE_SECONDS: "60",
+  TOKEN_SIGNING_KEY_MAX_AGE_SECONDS: "300",
+};

@@ -1,18 +1,23 @@
 import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { GetParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
-import { BatchGetCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import { BatchGetCommand, DynamoDBDocumentClient, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { mockClient } from "aws-sdk-client-mock";
 import { addressKey } from "../../../src/auth/domain/lockout";
 import { ScryptPasswordHasher } from "../../../src/auth/domain/password-hasher";
 import { TokenVerifier } from "../../../src/auth/domain/tokens";
-import { documentClient } from "../../../src/shared/dynamodb";
-import { lambdaContext, proxyEvent } from "../../support/proxy-event";
-import { FixedSigningKeySource } from "./fakes";
-import { captureMetrics, parseBody, setAuthEnvironment } from "./handler-support";
+import { loadConfig } from "../../../src/shared/config";
+import {
+  captureMetrics,
+  lambdaContext,
+  parseBody,
+  proxyEvent,
+  publishMetricsToConsole,
+} from "../../support/handler-test";
+import { AUTH_VARIABLES, FixedSigningKeySource } from "./fakes";
 
-setAuthEnvironment();
-// Loaded after the environment is set: wiring reads config at module scope.
-const { handler } =
+publishMetricsToConsole("auth");
+// Loaded after Powertools' variables are set: observability reads them as it loads.
+const { buildLoginService, createLoginHandler, loginEnvironment } =
   require("../../../src/auth/handlers/login") as typeof import("../../../src/auth/handlers/login");
 const { logger } =
   require("../../../src/shared/observability") as typeof import("../../../src/shared/observability");
@@ -20,9 +25,12 @@ const { logger } =
 const SIGNING_KEY = "0123456789abcdef".repeat(4);
 const PASSWORD = "a long enough password";
 
-const dynamo = mockClient(documentClient);
+const dynamo = mockClient(DynamoDBDocumentClient);
 const ssm = mockClient(SSMClient);
 const secrets = mockClient(SecretsManagerClient);
+const handler = createLoginHandler({
+  login: buildLoginService(loadConfig(loginEnvironment, AUTH_VARIABLES)),
+});
 
 const login = (body: string) => proxyEvent({ method: "POST", resource: "/tokens", body });
 const invoke = (body: unknown) => handler(login(JSON.stringify(body)), lambdaContext("login"));

@@ -3,7 +3,8 @@ import { INVALID_CREDENTIALS, LoginService } from "../../../src/auth/domain/logi
 import { ScryptPasswordHasher } from "../../../src/auth/domain/password-hasher";
 import type { LockoutPolicy } from "../../../src/auth/domain/ports";
 import { TokenIssuer, TokenVerifier } from "../../../src/auth/domain/tokens";
-import { type AppError, TooManyRequestsError, UnauthorizedError } from "../../../src/shared/errors";
+import { type DomainError, TooManyRequestsError, UnauthorizedError } from "../../../src/shared/errors";
+import { errorToResult } from "../../../src/shared/http";
 import {
   FixedSigningKeySource,
   InMemoryLoginRecordStore,
@@ -52,15 +53,15 @@ async function setUp(
   return { clock, users, records, policySource, service, verifier, verifySpy };
 }
 
-const retryAfter = (error: unknown) => Number((error as TooManyRequestsError).headers["Retry-After"]);
+const retryAfter = (error: unknown) => Number(errorToResult(error).headers?.["Retry-After"]);
 
 function describeError(error: unknown) {
-  const appError = error as AppError;
+  const domainError = error as DomainError;
   return {
-    type: appError.constructor,
-    status: appError.status,
-    code: appError.code,
-    message: appError.message,
+    type: domainError.constructor,
+    status: errorToResult(error).status,
+    code: domainError.code,
+    message: domainError.message,
   };
 }
 
@@ -94,7 +95,7 @@ describe("LoginService", () => {
     }
     const locked = await rejectionOf(service.login("alice", PASSWORD, ATTACKER));
     expect(locked).toBeInstanceOf(TooManyRequestsError);
-    expect((locked as TooManyRequestsError).status).toBe(429);
+    expect(errorToResult(locked).status).toBe(429);
     // The address's window opened at t=0; 50 seconds have passed.
     expect(retryAfter(locked)).toBe(850);
   });

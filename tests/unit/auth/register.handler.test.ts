@@ -1,15 +1,26 @@
-import { PutCommand } from "@aws-sdk/lib-dynamodb";
+import { DynamoDBDocumentClient, PutCommand } from "@aws-sdk/lib-dynamodb";
 import { mockClient } from "aws-sdk-client-mock";
-import { documentClient } from "../../../src/shared/dynamodb";
-import { lambdaContext, proxyEvent } from "../../support/proxy-event";
-import { captureMetrics, parseBody, setAuthEnvironment } from "./handler-support";
+import { loadConfig } from "../../../src/shared/config";
+import {
+  captureMetrics,
+  lambdaContext,
+  parseBody,
+  proxyEvent,
+  publishMetricsToConsole,
+} from "../../support/handler-test";
+import { AUTH_VARIABLES } from "./fakes";
 
-setAuthEnvironment();
-// Loaded after the environment is set: wiring reads config at module scope.
-const { handler } =
+publishMetricsToConsole("auth");
+// Loaded after Powertools' variables are set: observability reads them as it loads.
+const { createRegisterHandler } =
+  require("../../../src/auth/handlers/register") as typeof import("../../../src/auth/handlers/register");
+const { buildRegistrationService, registerEnvironment } =
   require("../../../src/auth/handlers/register") as typeof import("../../../src/auth/handlers/register");
 
-const dynamo = mockClient(documentClient);
+const dynamo = mockClient(DynamoDBDocumentClient);
+const handler = createRegisterHandler({
+  registration: buildRegistrationService(loadConfig(registerEnvironment, AUTH_VARIABLES)),
+});
 
 const invoke = (body: string | null, headers?: Record<string, string>) =>
   handler(proxyEvent({ method: "POST", resource: "/users", body, headers }), lambdaContext("register"));

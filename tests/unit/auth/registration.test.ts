@@ -1,6 +1,7 @@
 import { ScryptPasswordHasher } from "../../../src/auth/domain/password-hasher";
 import { RegistrationService } from "../../../src/auth/domain/registration";
 import { ConflictError } from "../../../src/shared/errors";
+import { errorToResult } from "../../../src/shared/http";
 import { InMemoryUserRepository, ManualClock, rejectionOf } from "./fakes";
 
 const hasher = new ScryptPasswordHasher({ log2Cost: 4 });
@@ -29,7 +30,7 @@ describe("RegistrationService", () => {
     const error = await rejectionOf(service.register("alice", "another long password"));
 
     expect(error).toBeInstanceOf(ConflictError);
-    expect((error as ConflictError).status).toBe(409);
+    expect(errorToResult(error).status).toBe(409);
     expect(users.users.get("alice")?.userId).toBe(first.userId);
   });
 

@@ -8,6 +8,11 @@ import {
   type ServiceKey,
   type StoredServiceRecord,
 } from "../../../src/catalog/domain/catalog";
+import { createDeregisterServiceHandler } from "../../../src/catalog/handlers/deregisterService";
+import { createGetServiceHandler } from "../../../src/catalog/handlers/getService";
+import { createRegisterServiceHandler } from "../../../src/catalog/handlers/registerService";
+import { buildCatalogDependencies, catalogEnvironment } from "../../../src/catalog/wiring";
+import { loadConfig } from "../../../src/shared/config";
 
 type Handler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
 
@@ -172,17 +177,17 @@ describe("catalog handlers", () => {
   let deregisterService: Handler;
 
   beforeAll(() => {
-    process.env.CATALOG_TABLE_NAME = "Services";
-    process.env.REGISTRATION_EXPIRY_SECONDS = String(EXPIRY_SECONDS);
-    // postEvent signs as location's registrar, as the local stack names it.
-    process.env.REGISTRAR_FUNCTION_NAME = "meridian-local-{service}-registrar";
-    // Required after the variable is set: wiring reads its config at module load, as on Lambda.
-    ({ handler: getService } =
-      require("../../../src/catalog/handlers/getService") as typeof import("../../../src/catalog/handlers/getService"));
-    ({ handler: registerService } =
-      require("../../../src/catalog/handlers/registerService") as typeof import("../../../src/catalog/handlers/registerService"));
-    ({ handler: deregisterService } =
-      require("../../../src/catalog/handlers/deregisterService") as typeof import("../../../src/catalog/handlers/deregisterService"));
+    const dependencies = buildCatalogDependencies(
+      loadConfig(catalogEnvironment, {
+        CATALOG_TABLE_NAME: "Services",
+        REGISTRATION_EXPIRY_SECONDS: String(EXPIRY_SECONDS),
+        // postEvent signs as location's registrar, as the local stack names it.
+        REGISTRAR_FUNCTION_NAME: "meridian-local-{service}-registrar",
+      }),
+    );
+    getService = createGetServiceHandler(dependencies);
+    registerService = createRegisterServiceHandler(dependencies);
+    deregisterService = createDeregisterServiceHandler(dependencies);
   });
 
   beforeEach(() => {

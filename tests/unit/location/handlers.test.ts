@@ -1,29 +1,27 @@
-import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import * as lib from "@aws-sdk/lib-dynamodb";
 import { type AwsClientStub, mockClient } from "aws-sdk-client-mock";
-import { context, type Handler, parse, proxyEvent, testEnv } from "../../support/handler-test";
+import { createGetLocationHandler } from "../../../src/location/handlers/getLocation";
+import { createPutLocationHandler } from "../../../src/location/handlers/putLocation";
+import { buildLocationService } from "../../../src/location/wiring";
+import { context, type Handler, parse, proxyEvent } from "../../support/handler-test";
 
 interface Loaded {
   putLocation: Handler;
   getLocation: Handler;
-  ddb: AwsClientStub<DynamoDBDocumentClient>;
+  ddb: AwsClientStub<lib.DynamoDBDocumentClient>;
   lib: typeof import("@aws-sdk/lib-dynamodb");
 }
 
-/** Wiring reads its configuration at module scope, so load a fresh copy after setting it. */
+/** Both handlers from their factories, over a fresh DynamoDB mock. */
 function load(): Loaded {
-  testEnv({ LOCATIONS_TABLE_NAME: "locations-test" });
-  let loaded: Loaded | undefined;
-  jest.isolateModules(() => {
-    const lib = require("@aws-sdk/lib-dynamodb") as typeof import("@aws-sdk/lib-dynamodb");
-    loaded = {
-      lib,
-      ddb: mockClient(lib.DynamoDBDocumentClient),
-      putLocation: require("../../../src/location/handlers/putLocation").handler,
-      getLocation: require("../../../src/location/handlers/getLocation").handler,
-    };
-  });
-  if (!loaded) throw new Error("handlers did not load");
-  return loaded;
+  const ddb = mockClient(lib.DynamoDBDocumentClient);
+  const locations = buildLocationService({ LOCATIONS_TABLE_NAME: "locations-test" });
+  return {
+    lib,
+    ddb,
+    putLocation: createPutLocationHandler({ locations }),
+    getLocation: createGetLocationHandler({ locations }),
+  };
 }
 
 const owner = { userId: "user-1", username: "alice" };

@@ -7,6 +7,7 @@ import {
 } from "../../../src/location/domain/location";
 import { isStorableNumber } from "../../../src/shared/dynamodb-number";
 import { NotFoundError, ValidationError } from "../../../src/shared/errors";
+import { errorToResult } from "../../../src/shared/http";
 import { edgyDouble, nextDouble, seededRandom } from "../../../tools/lib/doubles";
 
 /** Mirrors the DynamoDB condition: write unless the stored position is newer. */
@@ -68,7 +69,7 @@ describe("validatePosition", () => {
     try {
       validatePosition(latitude, longitude);
     } catch (error) {
-      expect((error as ValidationError).status).toBe(400);
+      expect(errorToResult(error).status).toBe(400);
     }
   });
 

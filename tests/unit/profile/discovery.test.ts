@@ -1,18 +1,20 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { DynamoDBDocumentClient, GetCommand } from "@aws-sdk/lib-dynamodb";
 import { type AwsClientStub, mockClient } from "aws-sdk-client-mock";
 import { SignedLocationReader } from "../../../src/profile/adapters/signed-location-reader";
-import { buildProfileReader, locationEndpoint } from "../../../src/profile/wiring";
+import { createGetProfileHandler } from "../../../src/profile/handlers/getProfile";
+import { buildProfileReader, locationEndpoint, profileReaderEnvironment } from "../../../src/profile/wiring";
 import {
   type CatalogClient,
   CatalogUnavailableError,
   ServiceNotFoundError,
   ServiceUnhealthyError,
 } from "../../../src/shared/catalog-client";
-import { logger } from "../../../src/shared/observability";
+import { loadConfig } from "../../../src/shared/config";
+import { logger, metrics } from "../../../src/shared/observability";
 import type { SignedHttpClient } from "../../../src/shared/signed-http";
-import { context, type Handler, parse, proxyEvent, testEnv } from "../../support/handler-test";
+import { context, type Handler, parse, proxyEvent, TEST_CREDENTIALS } from "../../support/handler-test";
 
 const SSM_ORIGIN = "https://ssm0000001.execute-api.us-east-1.amazonaws.com";
 const SSM_URL = `${SSM_ORIGIN}/dev`;
@@ -144,8 +146,12 @@ describe("buildProfileReader configuration", () => {
     AWS_REGION: "us-east-1",
   };
 
+  /** The wiring from the variables, validated as on the function's first invocation. */
+  const build = (env: Record<string, string | undefined>) =>
+    buildProfileReader(loadConfig(profileReaderEnvironment, env));
+
   it("ssm: the deploy-time URL, no catalog needed", () => {
-    expect(() => buildProfileReader(base)).not.toThrow();
+    expect(() => build(base)).not.toThrow();
   });
 
   it.each([
@@ -156,13 +162,13 @@ describe("buildProfileReader configuration", () => {
   ])("a missing %s fails at load: the template always sets it, so there is no code default", (name) => {
     const env: Record<string, string | undefined> = { ...base };
     delete env[name];
-    expect(() => buildProfileReader(env)).toThrow(name);
+    expect(() => build(env)).toThrow(name);
   });
 
   it("catalog needs CATALOG_API_URL", () => {
-    expect(() => buildProfileReader({ ...base, LOCATION_DISCOVERY: "catalog" })).toThrow(/CATALOG_API_URL/);
+    expect(() => build({ ...base, LOCATION_DISCOVERY: "catalog" })).toThrow(/CATALOG_API_URL/);
     expect(() =>
-      buildProfileReader({ ...base, LOCATION_DISCOVERY: "catalog", CATALOG_API_URL: CATALOG_URL }),
+      build({ ...base, LOCATION_DISCOVERY: "catalog", CATALOG_API_URL: CATALOG_URL }),
     ).not.toThrow();
   });
 
@@ -171,7 +177,7 @@ describe("buildProfileReader configuration", () => {
     ["a malformed LOCATION_SERVICE_VERSION", { LOCATION_SERVICE_VERSION: "v 1" }, /LOCATION_SERVICE_VERSION/],
     ["a CATALOG_API_URL that is not http(s)", { CATALOG_API_URL: "ftp://catalog" }, /CATALOG_API_URL/],
   ])("refuses %s", (_, extra, message) => {
-    expect(() => buildProfileReader({ ...base, ...extra })).toThrow(message);
+    expect(() => build({ ...base, ...extra })).toThrow(message);
   });
 });
 
@@ -255,23 +261,23 @@ describe("GET /profiles/{userId} with LOCATION_DISCOVERY=catalog", () => {
 
   beforeEach(() => {
     requests.length = 0;
-    testEnv({
+    // A fresh handler per test: the catalog client's cache lives as long as the handler, as in Lambda.
+    ddb = mockClient(DynamoDBDocumentClient);
+    ddb.on(GetCommand).resolves({
+      Item: { userId: "user-1", displayName: "Alice", bio: null, version: 1, updatedAt: "t" },
+    });
+    addMetric = jest.spyOn(metrics, "addMetric");
+    const config = loadConfig(profileReaderEnvironment, {
       PROFILES_TABLE_NAME: "profiles-test",
       LOCATION_API_URL: `${origin}/from-ssm`,
       LOCATION_TIMEOUT_MS: "500",
       LOCATION_DISCOVERY: "catalog",
       LOCATION_SERVICE_VERSION: "v1",
       CATALOG_API_URL: origin,
+      AWS_REGION: "us-east-1",
     });
-    // A fresh module per test: the catalog client's cache lives at module scope, as in Lambda.
-    jest.isolateModules(() => {
-      const lib = require("@aws-sdk/lib-dynamodb") as typeof import("@aws-sdk/lib-dynamodb");
-      ddb = mockClient(lib.DynamoDBDocumentClient);
-      ddb.on(lib.GetCommand).resolves({
-        Item: { userId: "user-1", displayName: "Alice", bio: null, version: 1, updatedAt: "t" },
-      });
-      addMetric = jest.spyOn(require("../../../src/shared/observability").metrics, "addMetric");
-      getProfile = require("../../../src/profile/handlers/getProfile").handler;
+    getProfile = createGetProfileHandler({
+      profiles: buildProfileReader(config, { credentials: TEST_CREDENTIALS }),
     });
   });
 

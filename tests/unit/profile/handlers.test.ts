@@ -1,13 +1,22 @@
 import { createServer, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import * as lib from "@aws-sdk/lib-dynamodb";
 import { type AwsClientStub, mockClient } from "aws-sdk-client-mock";
-import { context, type Handler, parse, proxyEvent, testEnv } from "../../support/handler-test";
+import { createGetProfileHandler } from "../../../src/profile/handlers/getProfile";
+import {
+  buildProfileWriter,
+  createPutProfileHandler,
+  profileWriterEnvironment,
+} from "../../../src/profile/handlers/putProfile";
+import { buildProfileReader, profileReaderEnvironment } from "../../../src/profile/wiring";
+import { loadConfig } from "../../../src/shared/config";
+import { metrics } from "../../../src/shared/observability";
+import { context, type Handler, parse, proxyEvent, TEST_CREDENTIALS } from "../../support/handler-test";
 
 interface Loaded {
   putProfile: Handler;
   getProfile: Handler;
-  ddb: AwsClientStub<DynamoDBDocumentClient>;
+  ddb: AwsClientStub<lib.DynamoDBDocumentClient>;
   lib: typeof import("@aws-sdk/lib-dynamodb");
   addMetric: jest.SpyInstance;
 }
@@ -32,29 +41,26 @@ afterAll(async () => {
   await new Promise((resolve) => server.close(resolve));
 });
 
-/** Wiring reads its configuration at module scope, so load a fresh copy after setting it. */
+/** Both handlers from their factories, configured as the template configures them, over a fresh DynamoDB mock. */
 function load(): Loaded {
-  testEnv({
+  const ddb = mockClient(lib.DynamoDBDocumentClient);
+  const config = loadConfig(profileReaderEnvironment, {
     PROFILES_TABLE_NAME: "profiles-test",
     LOCATION_API_URL: locationUrl,
     LOCATION_TIMEOUT_MS: "300",
     LOCATION_DISCOVERY: "ssm",
     LOCATION_SERVICE_VERSION: "v1",
+    AWS_REGION: "us-east-1",
   });
-  let loaded: Loaded | undefined;
-  jest.isolateModules(() => {
-    const lib = require("@aws-sdk/lib-dynamodb") as typeof import("@aws-sdk/lib-dynamodb");
-    const { metrics } = require("../../../src/shared/observability");
-    loaded = {
-      lib,
-      ddb: mockClient(lib.DynamoDBDocumentClient),
-      addMetric: jest.spyOn(metrics, "addMetric"),
-      putProfile: require("../../../src/profile/handlers/putProfile").handler,
-      getProfile: require("../../../src/profile/handlers/getProfile").handler,
-    };
-  });
-  if (!loaded) throw new Error("handlers did not load");
-  return loaded;
+  return {
+    lib,
+    ddb,
+    addMetric: jest.spyOn(metrics, "addMetric"),
+    putProfile: createPutProfileHandler({ profiles: buildProfileWriter(config) }),
+    getProfile: createGetProfileHandler({
+      profiles: buildProfileReader(config, { credentials: TEST_CREDENTIALS }),
+    }),
+  };
 }
 
 const conditionFailed = () =>
@@ -246,29 +252,23 @@ describe("GET /profiles/{userId}", () => {
 });
 
 describe("profile wiring", () => {
+  // Each function's handler validates exactly these variables on its first invocation.
   it("the GET function refuses to start without LOCATION_API_URL", () => {
-    testEnv({ PROFILES_TABLE_NAME: "profiles-test" });
-    const saved = process.env.LOCATION_API_URL;
-    delete process.env.LOCATION_API_URL;
-    try {
-      jest.isolateModules(() => {
-        expect(() => require("../../../src/profile/handlers/getProfile")).toThrow(/LOCATION_API_URL/);
-      });
-    } finally {
-      process.env.LOCATION_API_URL = saved;
-    }
+    expect(() =>
+      loadConfig(profileReaderEnvironment, {
+        PROFILES_TABLE_NAME: "profiles-test",
+        LOCATION_TIMEOUT_MS: "300",
+        LOCATION_DISCOVERY: "ssm",
+        LOCATION_SERVICE_VERSION: "v1",
+        AWS_REGION: "us-east-1",
+      }),
+    ).toThrow(/LOCATION_API_URL/);
   });
 
   it("the PUT function needs only its table", () => {
-    const saved = process.env.LOCATION_API_URL;
-    delete process.env.LOCATION_API_URL;
-    try {
-      jest.isolateModules(() => {
-        expect(() => require("../../../src/profile/handlers/putProfile")).not.toThrow();
-      });
-    } finally {
-      process.env.LOCATION_API_URL = saved;
-    }
+    expect(() =>
+      buildProfileWriter(loadConfig(profileWriterEnvironment, { PROFILES_TABLE_NAME: "profiles-test" })),
+    ).not.toThrow();
   });
 });
 

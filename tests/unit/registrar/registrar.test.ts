@@ -24,11 +24,21 @@ import {
   sameOutcome,
 } from "../../../src/registrar/domain/registrar";
 import { createRegistrarHandler } from "../../../src/registrar/handler";
-import { buildRegistrar, partsFrom } from "../../../src/registrar/wiring";
+import {
+  buildRegistrar,
+  partsFrom,
+  type RegistrarOverrides,
+  registrarEnvironment,
+} from "../../../src/registrar/wiring";
+import { loadConfig } from "../../../src/shared/config";
 import type { HttpAnswer, HttpRequestInit } from "../../../src/shared/http-request";
 import type { SignedHttpClient } from "../../../src/shared/signed-http";
 
 const lambda = mockClient(LambdaClient);
+
+/** The wiring from the variables a registrar's template sets, validated as on its first invocation. */
+const build = (env: Record<string, string | undefined>, overrides?: RegistrarOverrides) =>
+  buildRegistrar(loadConfig(registrarEnvironment, env), overrides);
 const apiGateway = mockClient(APIGatewayClient);
 
 const FUNCTIONS = ["svc-get", "svc-put"];
@@ -257,7 +267,7 @@ describe("registrar wiring", () => {
 
   test("an API without its stage is a configuration error at cold start", () => {
     const { REST_API_STAGE: _stage, ...withoutStage } = env;
-    expect(() => buildRegistrar(withoutStage)).toThrow(
+    expect(() => build(withoutStage)).toThrow(
       "Invalid configuration: REST_API_STAGE is required with REST_API_ID",
     );
   });
@@ -265,7 +275,7 @@ describe("registrar wiring", () => {
   test("registers through POST /catalog/register with the configured ttl", async () => {
     givenParts({ functions: FUNCTIONS, api: true });
     const { http, requests } = fakeHttp(201);
-    await buildRegistrar(env, { http }).run();
+    await build(env, { http }).run();
     expect(requests).toEqual([
       {
         method: "POST",
@@ -284,7 +294,7 @@ describe("registrar wiring", () => {
   test("deregisters through POST /catalog/deregister", async () => {
     givenParts({ functions: [], api: false });
     const { http, requests } = fakeHttp(200);
-    await buildRegistrar({ ...env, REGISTRATION_TTL_SECONDS: "60" }, { http }).run();
+    await build({ ...env, REGISTRATION_TTL_SECONDS: "60" }, { http }).run();
     expect(requests).toEqual([
       {
         method: "POST",
@@ -297,7 +307,7 @@ describe("registrar wiring", () => {
   test("a catalog refusal fails the run with the catalog's reason", async () => {
     givenParts({ functions: FUNCTIONS, api: true });
     const { http } = fakeHttp(403);
-    await expect(buildRegistrar(env, { http }).run()).rejects.toThrow("POST /catalog/register answered 403");
+    await expect(build(env, { http }).run()).rejects.toThrow("POST /catalog/register answered 403");
   });
 
   test.each([
@@ -306,12 +316,12 @@ describe("registrar wiring", () => {
     ["REGISTRATION_TTL_SECONDS", { REGISTRATION_TTL_SECONDS: "0" }],
     ["CATALOG_API_URL", { CATALOG_API_URL: undefined }],
   ])("a bad or missing %s fails at load", (name, change) => {
-    expect(() => buildRegistrar({ ...env, ...change }, fakeHttp(201))).toThrow(name);
+    expect(() => build({ ...env, ...change }, fakeHttp(201))).toThrow(name);
   });
 
   test("REGISTRATION_TTL_SECONDS has no code default: every registrar's template sets it", () => {
     const { REGISTRATION_TTL_SECONDS: _, ...withoutTtl } = env;
-    expect(() => buildRegistrar(withoutTtl, fakeHttp(201))).toThrow("REGISTRATION_TTL_SECONDS");
+    expect(() => build(withoutTtl, fakeHttp(201))).toThrow("REGISTRATION_TTL_SECONDS");
   });
 });
 
@@ -337,7 +347,11 @@ describe("registrar handler", () => {
     givenParts({ functions: ["svc-get"], api: true });
     fetchSpy.mockResolvedValue({ status: 201, text: async () => "{}" });
     const handler = createRegistrarHandler({
-      registrar: buildRegistrar(env, { fetch: fetchSpy, credentials, inspector: new AwsPartsInspector() }),
+      registrar: build(env, {
+        fetch: fetchSpy,
+        credentials,
+        inspector: new AwsPartsInspector(new LambdaClient({}), new APIGatewayClient({})),
+      }),
     });
 
     const outcome = await handler({} as ScheduledEvent, { functionName: "registrar" } as Context);

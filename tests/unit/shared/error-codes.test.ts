@@ -16,13 +16,17 @@ function sourceFiles(dir: string): string[] {
   });
 }
 
-/** Every code a handler can answer with: each AppError's, ValidationError's own codes, and the fallbacks. */
+/** Every code a handler can answer with: each DomainError's, ValidationError's own codes, and the fallbacks. */
 function handlerCodes(): string[] {
   const classes: unknown[] = Object.values(errors);
   const fromClasses = classes
     .filter(
-      (value): value is new (message: string) => errors.AppError =>
-        typeof value === "function" && value.prototype instanceof errors.AppError,
+      (value): value is new (message: string) => errors.DomainError =>
+        typeof value === "function" &&
+        value.prototype instanceof errors.DomainError &&
+        // A dependency failing is answered as a plain 500 (INTERNAL_ERROR), never with its own code.
+        value !== errors.DependencyError &&
+        !(value.prototype instanceof errors.DependencyError),
     )
     .map((AppErrorClass) => new AppErrorClass("x").code);
   const custom = sourceFiles(join(ROOT, "src")).flatMap((file) =>

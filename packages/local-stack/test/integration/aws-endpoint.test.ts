@@ -413,7 +413,7 @@ describe("Powertools Parameters through AWS_ENDPOINT_URL_SSM / _SECRETS_MANAGER"
   test("auth's signing key source: AWSCURRENT, and AWSPREVIOUS once there is one", async () => {
     const key = (value: string) => signingKeyFrom(new TextEncoder().encode(value));
     const SecretId = newSecret("a".repeat(64));
-    const source = new SecretsManagerSigningKeySource(SecretId, 300);
+    const source = new SecretsManagerSigningKeySource(new SecretsManagerClient({}), SecretId, 300);
     await expect(source.signingKeys()).resolves.toEqual({ current: key("a".repeat(64)) });
 
     await secrets.send(new PutSecretValueCommand({ SecretId, SecretString: "b".repeat(64) }));
