@@ -28,7 +28,18 @@ const ALLOWED: Record<string, string[]> = {
   gateway: ["constants", "errors", "project", "support", "iam", "template", "runtime"],
   stack: ["constants", "errors", "project", "support", "iam", "template", "runtime", "services", "gateway"],
   testing: ["iam", "support", "stack"],
-  index: ["constants", "errors", "project", "support", "template", "runtime", "services", "stack", "testing"],
+  index: [
+    "constants",
+    "errors",
+    "project",
+    "support",
+    "iam",
+    "template",
+    "runtime",
+    "services",
+    "stack",
+    "testing",
+  ],
 };
 const FOLDERS = ["support", "iam", "template", "runtime", "services", "gateway"];
 

@@ -367,7 +367,7 @@ describe("a function's policies, read from its template", () => {
       { Function: { PermissionsBoundary: "arn:aws:iam::000000000000:policy/boundary" } },
     );
     expect(bounded.warnings).toEqual([
-      "src/svc/template.yaml: Resources.Fn.Properties: PermissionsBoundary is not read locally; it allows nothing here, so every AWS call of this function is denied",
+      "src/svc/template.yaml: Resources.Fn.Properties: PermissionsBoundary 'arn:aws:iam::000000000000:policy/boundary' is not a managed policy declared in a template run locally; it allows nothing here, so every AWS call of this function is denied",
     ]);
     expect(evaluateIdentityPolicy(bounded.policy, "dynamodb:GetItem", SVC_TABLE).decision).toBe(
       "IMPLICIT_DENY",
