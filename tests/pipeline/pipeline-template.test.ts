@@ -188,6 +188,19 @@ describe("buildspecs and local CI cannot drift", () => {
     }
   });
 
+  test("the Test stage can run the browser tests: a Debian image that installs Chromium, as .ci/run does", () => {
+    const test = projects.find((action) => action.category === "Test");
+    const spec = parseBuildspec(join(ROOT, test?.buildspec ?? ""));
+    const project = resources.TestProject as CfnResource;
+    const environment = project.Properties?.Environment as { Image?: string };
+    expect(environment.Image).toMatch(/^public\.ecr\.aws\/docker\/library\/node:22-bookworm$/);
+    expect(spec.runtimeVersions).toEqual({});
+    expect(buildspecCommands(spec).some((command) => /apt-get install .*\bchromium\b/.test(command))).toBe(
+      true,
+    );
+    expect(ciRun.some((line) => /apt-get install .*\bchromium\b/.test(line))).toBe(true);
+  });
+
   test("the Test stage runs exactly the npm commands .ci/run runs, in order", () => {
     const test = projects.find((action) => action.category === "Test");
     const spec = parseBuildspec(join(ROOT, test?.buildspec ?? ""));
