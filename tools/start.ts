@@ -107,10 +107,10 @@ async function main(): Promise<number> {
     `  Endpoints are in ${relative(ROOT, stateFiles.endpoints) || stateFiles.endpoints}. Ctrl+C stops.`,
     "",
   ];
-  console.log(lines.join("\n"));
-
+  // Ctrl+C is handled before the banner says it may be pressed: a signal that
+  // arrived in between would end the process without a clean stop.
   let stopping = false;
-  await new Promise<void>((done) => {
+  const stopped = new Promise<void>((done) => {
     const stop = (signal: NodeJS.Signals): void => {
       if (stopping) {
         console.error(`\n${signal} again: exiting without a clean stop`);
@@ -129,6 +129,8 @@ async function main(): Promise<number> {
     process.on("SIGINT", stop);
     process.on("SIGTERM", stop);
   });
+  console.log(lines.join("\n"));
+  await stopped;
   console.log("Stopped.");
   return 0;
 }
