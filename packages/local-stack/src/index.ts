@@ -50,4 +50,4 @@ export {
   writeJsonFile,
 } from "./support";
 export { describeApis, type FunctionDefinition, planService } from "./template";
-export { signedFetch, startTestStack, type TestStack } from "./testing";
+export { call, type JsonReply, signedFetch, startTestStack, type TestStack } from "./testing";
