@@ -88,9 +88,23 @@ async function main(): Promise<number> {
   const stateFiles = stateFilesFor(values["data-dir"]);
   writeStackState(stack, stateFiles);
   const seconds = ((performance.now() - started) / 1000).toFixed(1);
+  // Ctrl+C is handled before the banner says it may be pressed: a signal that
+  // arrived in between would end the process without a clean stop.
+  const stopped = untilStopped(stack, stateFiles);
+  console.log(bannerLines(stack, stateFiles, { seconds, reset: values.reset, scheduleEvery }).join("\n"));
+  await stopped;
+  console.log("Stopped.");
+  return 0;
+}
+
+function bannerLines(
+  stack: LocalStack,
+  stateFiles: ReturnType<typeof stateFilesFor>,
+  { seconds, reset, scheduleEvery }: { seconds: string; reset: boolean; scheduleEvery: ScheduleEvery },
+): string[] {
   const awsLabel = "SSM, Secrets Manager, Lambda, API Gateway";
   const width = Math.max(...Object.keys(stack.endpoints).map((name) => name.length), "schedules".length);
-  const lines = [
+  return [
     "",
     `Meridian local stack (environment ${stack.environment}) ready in ${seconds} s`,
     "",
@@ -101,16 +115,17 @@ async function main(): Promise<number> {
     "",
     `  ${"DynamoDB".padEnd(width)}  ${stack.dynamodbEndpoint}`,
     `  ${"AWS APIs".padEnd(width)}  ${stack.awsEndpoint} (${awsLabel})`,
-    `  ${"data".padEnd(width)}  ${relative(ROOT, stack.dataDir) || stack.dataDir} (${values.reset ? "wiped by --reset: a fresh start" : "kept across restarts; --reset wipes it"})`,
+    `  ${"data".padEnd(width)}  ${relative(ROOT, stack.dataDir) || stack.dataDir} (${reset ? "wiped by --reset: a fresh start" : "kept across restarts; --reset wipes it"})`,
     `  ${"schedules".padEnd(width)}  ${scheduleEvery === "template" ? "at the templates' rates" : `every ${scheduleEvery / 1000} s`} (--schedule-every)`,
     "",
     `  Endpoints are in ${relative(ROOT, stateFiles.endpoints) || stateFiles.endpoints}. Ctrl+C stops.`,
     "",
   ];
-  // Ctrl+C is handled before the banner says it may be pressed: a signal that
-  // arrived in between would end the process without a clean stop.
+}
+
+function untilStopped(stack: LocalStack, stateFiles: ReturnType<typeof stateFilesFor>): Promise<void> {
   let stopping = false;
-  const stopped = new Promise<void>((done) => {
+  return new Promise<void>((done) => {
     const stop = (signal: NodeJS.Signals): void => {
       if (stopping) {
         console.error(`\n${signal} again: exiting without a clean stop`);
@@ -129,10 +144,6 @@ async function main(): Promise<number> {
     process.on("SIGINT", stop);
     process.on("SIGTERM", stop);
   });
-  console.log(lines.join("\n"));
-  await stopped;
-  console.log("Stopped.");
-  return 0;
 }
 
 runMain(main);
