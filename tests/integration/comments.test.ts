@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { type JsonReply, jsonRequest } from "../helpers/json-call";
 import { startTestStack } from "../helpers/local-stack";
 
 /**
@@ -19,34 +20,7 @@ afterAll(async () => {
   await stack?.stop();
 });
 
-interface Reply {
-  status: number;
-  headers: Headers;
-  // biome-ignore lint/suspicious/noExplicitAny: bodies are asserted structurally against the contract
-  body: any;
-  text: string;
-}
-
-async function call(
-  method: string,
-  url: string,
-  body?: unknown,
-  headers: Record<string, string> = {},
-): Promise<Reply> {
-  const response = await fetch(url, {
-    method,
-    headers: { "content-type": "application/json", ...headers },
-    body: body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body),
-  });
-  const text = await response.text();
-  let parsed: unknown = text;
-  try {
-    parsed = text === "" ? undefined : JSON.parse(text);
-  } catch {
-    // left as text: the assertion shows what came back
-  }
-  return { status: response.status, headers: response.headers, body: parsed, text };
-}
+const call = jsonRequest;
 
 const PASSWORD = "correct horse battery staple";
 const auth = (path: string) => `${stack.endpoints.auth}${path}`;
@@ -101,7 +75,7 @@ describe("comments: the round trip", () => {
   });
 });
 
-async function post(page: string, token: string, message: string): Promise<Reply> {
+async function post(page: string, token: string, message: string): Promise<JsonReply> {
   return call("POST", comments(`/profiles/${page}/comments`), { message }, bearer(token));
 }
 

@@ -4,6 +4,7 @@ import { GetParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
 import { ScryptPasswordHasher } from "../../src/auth/domain/password-hasher";
 import { createSignedHttpClient } from "../../src/shared/signed-http";
 import { poll } from "../../tools/lib/cli";
+import { type JsonReply, jsonRequest } from "../helpers/json-call";
 import { startTestStack } from "../helpers/local-stack";
 
 type Stack = Awaited<ReturnType<typeof startTestStack>>;
@@ -23,33 +24,7 @@ afterAll(async () => {
   await stack?.stop();
 });
 
-interface Reply {
-  status: number;
-  headers: Headers;
-  // biome-ignore lint/suspicious/noExplicitAny: bodies are asserted structurally against the contract
-  body: any;
-}
-
-async function call(
-  method: string,
-  url: string,
-  body?: unknown,
-  headers: Record<string, string> = {},
-): Promise<Reply> {
-  const response = await fetch(url, {
-    method,
-    headers: { "content-type": "application/json", ...headers },
-    body: body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body),
-  });
-  const text = await response.text();
-  let parsed: unknown = text;
-  try {
-    parsed = text === "" ? undefined : JSON.parse(text);
-  } catch {
-    // leave as text: the assertion on it will show what came back
-  }
-  return { status: response.status, headers: response.headers, body: parsed };
-}
+const call = jsonRequest;
 
 const auth = (path: string) => `${stack.endpoints.auth}${path}`;
 const location = (path: string) => `${stack.endpoints.location}${path}`;
@@ -70,7 +45,7 @@ async function newUser(): Promise<{ userId: string; username: string; token: str
   return { userId: registered.body.userId, username, token: login.body.token };
 }
 
-function expectError(reply: Reply, status: number): void {
+function expectError(reply: JsonReply, status: number): void {
   expect({
     status: reply.status,
     code: typeof reply.body?.error?.code,
