@@ -3,6 +3,7 @@ import { existsSync, readFileSync, rmSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
 import { GetParameterCommand, ParameterNotFound, SSMClient } from "@aws-sdk/client-ssm";
 import {
+  atOrigins,
   buildFunction,
   buildWorkerScript,
   createLogSink,
@@ -138,7 +139,7 @@ async function resolveFunction(state: StackState, wanted: string): Promise<Funct
     const plan = await planService(service, {
       project: meridianProject,
       environment,
-      apis: describeApis(meridianProject, services, environment, state.gatewayUrl),
+      apis: atOrigins(describeApis(meridianProject, services, environment), state.apiOrigins ?? {}),
       lookupParameter: async (name) => {
         try {
           return (await ssm.send(new GetParameterCommand({ Name: name, WithDecryption: true }))).Parameter

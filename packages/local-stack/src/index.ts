@@ -49,5 +49,5 @@ export {
   readJsonFile,
   writeJsonFile,
 } from "./support";
-export { describeApis, type FunctionDefinition, planService } from "./template";
+export { atOrigins, describeApis, type FunctionDefinition, planService } from "./template";
 export { call, type JsonReply, signedFetch, startTestStack, type TestStack } from "./testing";

@@ -110,8 +110,14 @@ export interface LocalFunctionInfo {
 }
 
 export interface LocalStack {
-  /** Base URL of each service's API: `{auth: "http://127.0.0.1:3000/auth", ...}`. */
+  /**
+   * Base URL of each service's API as API Gateway serves it, stage once:
+   * `{auth: "http://127.0.0.1:<its port>/local", ...}` (each API has a port of its own,
+   * as each has a host of its own on AWS).
+   */
   endpoints: Record<string, string>;
+  /** Each API's origin (`http://127.0.0.1:<port>`), by API id: what its execute-api host becomes locally. */
+  apiOrigins: Record<string, string>;
   gatewayUrl: string;
   /** Where the gateway serves a template's static site (`Metadata.StaticSite`), when one declares it. */
   siteUrl?: string;
@@ -271,7 +277,9 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     cleanup.defer(async () => {
       await Promise.all([...setup.registry.runtimes.values()].map((runtime) => runtime.stop()));
     });
-    const apis = describeApis(setup.project, setup.services, setup.environment, servers.gateway.url);
+    const apis = await servers.gateway.listenApis(
+      describeApis(setup.project, setup.services, setup.environment),
+    );
     const plans = await deployServices(setup, servers, apis, cleanup);
     const functions = await startFunctions(setup, servers, plans, builds);
     attachControlPlane(setup, servers.aws, plans);
@@ -287,7 +295,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     cleanup.defer(() => servers.gateway.close());
     const startupMs = Math.round(performance.now() - startedAt);
     stackLog(log, "INFO", `ready in ${startupMs} ms`, { gateway: servers.gateway.url });
-    return runningStack(setup, servers, { apis, functions, scheduler, startupMs, cleanup });
+    return runningStack(setup, servers, { apis, plans, functions, scheduler, startupMs, cleanup });
   } catch (error) {
     await cleanup.run();
     throw error;
@@ -548,6 +556,7 @@ function runningStack(
   servers: Servers,
   started: {
     apis: LocalApi[];
+    plans: ServicePlan[];
     functions: Record<string, LocalFunctionInfo>;
     scheduler: Scheduler;
     startupMs: number;
@@ -557,7 +566,9 @@ function runningStack(
   const { services, stopped, registry } = setup;
   const { functions, scheduler } = started;
   const endpoints: Record<string, string> = {};
-  for (const api of started.apis) if (api.mount === api.service) endpoints[api.service] = api.baseUrl;
+  for (const api of started.plans.flatMap((plan) => plan.apis))
+    if (api.mount === api.service) endpoints[api.service] = api.baseUrl;
+  const apiOrigins = Object.fromEntries(started.apis.map((api) => [api.apiId, api.origin]));
   const known = (name: string): void => {
     if (!services.some((service) => service.name === name)) {
       throw new LocalStackError(
@@ -568,6 +579,7 @@ function runningStack(
   let stopping: Promise<void> | undefined;
   return {
     endpoints,
+    apiOrigins,
     gatewayUrl: servers.gateway.url,
     ...(staticSites(setup).length > 0 ? { siteUrl: `${servers.gateway.url}/` } : {}),
     dynamodbEndpoint: servers.dynamo.url,

@@ -111,7 +111,7 @@ test("npm start: serves, writes endpoints.json and stack.json, invoke works agai
       credentials: object;
     };
     expect(state.pid).toBe(child.pid);
-    expect(endpoints.auth).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/auth$/);
+    expect(endpoints.auth).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/local$/);
     expect(output).toContain(endpoints.auth);
 
     const username = `cli-${Date.now()}`;

@@ -9,6 +9,7 @@ export type LogLevel = "DEBUG" | "INFO" | "WARN" | "ERROR";
 export interface LogEntry {
   time: Date;
   source: "function" | "platform" | "gateway" | "stack";
+  /** The function's service; on a gateway entry, the API whose own port the request came in on. */
   service?: string;
   /** Function logical id for function and platform entries. */
   function?: string;
@@ -141,7 +142,9 @@ export function formatPretty(entry: LogEntry, color: boolean): string {
   const time = entry.time.toISOString().slice(11, 23);
   const origin =
     entry.source === "gateway"
-      ? "gateway"
+      ? entry.service === undefined
+        ? "gateway"
+        : `${entry.service} API`
       : entry.source === "stack"
         ? "stack"
         : `${entry.service ?? "?"}/${(entry.function ?? "?").replace(/Function$/, "")}`;
