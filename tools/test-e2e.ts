@@ -78,7 +78,7 @@ async function main(): Promise<void> {
   try {
     const endpoints = await readEndpoints(target.ssm, target.environment);
     console.log(`Acceptance journey against ${target.label}`);
-    const steps = await runJourney(endpoints, { onStep: printStep });
+    const { steps } = await runJourney(endpoints, { onStep: printStep });
     console.log(`\n${steps.length} steps passed against ${target.label} in ${seconds(startedAt)}`);
   } finally {
     target.ssm.destroy();

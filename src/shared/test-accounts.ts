@@ -11,12 +11,12 @@ export const TEST_ACCOUNT_PREFIX = "e2e-";
 /** A day: long enough to look at a failed run's data, short enough that nothing accumulates. */
 export const TEST_ACCOUNT_LIFETIME_SECONDS = 24 * 60 * 60;
 
-export function isTestAccount(username: string): boolean {
-  return username.startsWith(TEST_ACCOUNT_PREFIX);
+export function isTestAccount(username: string | undefined): boolean {
+  return username?.startsWith(TEST_ACCOUNT_PREFIX) ?? false;
 }
 
 /** The TTL (epoch seconds) for a test account's records, or undefined for everyone else's: those never expire. */
-export function testAccountExpiresAt(username: string, now: Date): number | undefined {
+export function testAccountExpiresAt(username: string | undefined, now: Date): number | undefined {
   if (!isTestAccount(username)) return undefined;
   return Math.floor(now.getTime() / 1000) + TEST_ACCOUNT_LIFETIME_SECONDS;
 }

@@ -379,8 +379,14 @@ async function cleanUp(journey: Journey): Promise<void> {
   );
 }
 
+export interface JourneyReport {
+  steps: StepResult[];
+  /** The test accounts the run registered: what it leaves behind, to expire with them. */
+  accounts: Array<{ username: string; userId: string }>;
+}
+
 /** Runs every step in order; the first that fails throws a JourneyFailure naming it. */
-export async function runJourney(endpoints: Endpoints, options: JourneyOptions = {}): Promise<StepResult[]> {
+export async function runJourney(endpoints: Endpoints, options: JourneyOptions = {}): Promise<JourneyReport> {
   const journey: Journey = { endpoints, readDeadlineMs: options.readDeadlineMs ?? 30_000 };
   const results: StepResult[] = [];
   try {
@@ -398,5 +404,8 @@ export async function runJourney(endpoints: Endpoints, options: JourneyOptions =
   } finally {
     await cleanUp(journey);
   }
-  return results;
+  const accounts = [journey.owner, journey.other].flatMap((user) =>
+    user ? [{ username: user.username, userId: user.userId }] : [],
+  );
+  return { steps: results, accounts };
 }
