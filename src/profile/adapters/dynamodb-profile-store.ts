@@ -2,7 +2,7 @@ import { type DynamoDBDocumentClient, GetCommand, PutCommand } from "@aws-sdk/li
 import { isConditionalCheckFailed } from "../../shared/dynamodb";
 import type { Profile, ProfileStore } from "../domain/profile";
 
-export class DynamoProfileStore implements ProfileStore {
+export class DynamoDbProfileStore implements ProfileStore {
   constructor(
     private readonly client: DynamoDBDocumentClient,
     private readonly tableName: string,

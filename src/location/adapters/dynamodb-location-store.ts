@@ -2,7 +2,7 @@ import { type DynamoDBDocumentClient, GetCommand, PutCommand } from "@aws-sdk/li
 import { isConditionalCheckFailed } from "../../shared/dynamodb";
 import type { Location, LocationStore } from "../domain/location";
 
-export class DynamoLocationStore implements LocationStore {
+export class DynamoDbLocationStore implements LocationStore {
   constructor(
     private readonly client: DynamoDBDocumentClient,
     private readonly tableName: string,

@@ -4,7 +4,7 @@ import { lazyHandler } from "../../shared/lambda-entry";
 import { MetricUnit, metrics } from "../../shared/observability";
 import type { LocationService } from "../domain/location";
 import { putLocationBody, userIdSchema } from "../schemas";
-import { buildLocationService, locationEnvironment } from "../wiring";
+import { createLocationServiceFromConfig, locationEnvironment } from "../wiring";
 
 export interface PutLocationDependencies {
   locations: LocationService;
@@ -23,5 +23,5 @@ export function createPutLocationHandler({ locations }: PutLocationDependencies)
 }
 
 export const handler = lazyHandler(() =>
-  createPutLocationHandler({ locations: buildLocationService(loadConfig(locationEnvironment)) }),
+  createPutLocationHandler({ locations: createLocationServiceFromConfig(loadConfig(locationEnvironment)) }),
 );

@@ -3,7 +3,7 @@ import { type ConfigOf, loadConfig, nonEmpty } from "../../shared/config";
 import { createDocumentClient } from "../../shared/dynamodb";
 import { httpHandler, json, requireOwner } from "../../shared/http";
 import { lazyHandler } from "../../shared/lambda-entry";
-import { DynamoProfileStore } from "../adapters/dynamo-profile-store";
+import { DynamoDbProfileStore } from "../adapters/dynamodb-profile-store";
 import { createProfileWriter, type ProfileWriter } from "../domain/profile";
 import { etag, parseIfMatch, putProfileBody, userIdSchema } from "../schemas";
 
@@ -32,13 +32,13 @@ export function createPutProfileHandler({ profiles }: PutProfileDependencies) {
 /** The variables its template gives this function, and what it builds from them: no location, no catalog. */
 export const profileWriterEnvironment = { PROFILES_TABLE_NAME: nonEmpty };
 
-export function buildProfileWriter(
+export function createProfileWriterFromConfig(
   config: ConfigOf<typeof profileWriterEnvironment>,
   dynamodb: DynamoDBDocumentClient = createDocumentClient(),
 ): ProfileWriter {
-  return createProfileWriter({ store: new DynamoProfileStore(dynamodb, config.PROFILES_TABLE_NAME) });
+  return createProfileWriter({ store: new DynamoDbProfileStore(dynamodb, config.PROFILES_TABLE_NAME) });
 }
 
 export const handler = lazyHandler(() =>
-  createPutProfileHandler({ profiles: buildProfileWriter(loadConfig(profileWriterEnvironment)) }),
+  createPutProfileHandler({ profiles: createProfileWriterFromConfig(loadConfig(profileWriterEnvironment)) }),
 );
