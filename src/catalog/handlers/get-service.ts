@@ -3,7 +3,7 @@ import { loadConfig } from "../../shared/config";
 import { httpHandler, json } from "../../shared/http";
 import { lazyHandler } from "../../shared/lambda-entry";
 import { serviceNameSchema, serviceVersionSchema } from "../schemas";
-import { buildCatalogDependencies, type CatalogDependencies, catalogEnvironment } from "../wiring";
+import { type CatalogDependencies, catalogEnvironment, createCatalogDependenciesFromConfig } from "../wiring";
 
 // Public lookup. A miss answers in the legacy shape existing discovery clients
 // parse; malformed names still get the shared 400, as they are caller bugs.
@@ -18,5 +18,5 @@ export function createGetServiceHandler({ catalog }: Pick<CatalogDependencies, "
 }
 
 export const handler = lazyHandler(() =>
-  createGetServiceHandler(buildCatalogDependencies(loadConfig(catalogEnvironment))),
+  createGetServiceHandler(createCatalogDependenciesFromConfig(loadConfig(catalogEnvironment))),
 );
