@@ -130,6 +130,7 @@ test.each(
 });
 
 test("each function zip holds its handler module", () => {
+  expect.hasAssertions();
   const manifest = parseManifest(zipped.json(MANIFEST_FILE));
   for (const service of manifest.services) {
     for (const key of service.packages) {
