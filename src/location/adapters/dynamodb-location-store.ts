@@ -21,12 +21,12 @@ export class DynamoDbLocationStore implements LocationStore {
     };
   }
 
-  async putIfNotOlder(location: Location): Promise<boolean> {
+  async putIfNotOlder(location: Location, expiresAt?: number): Promise<boolean> {
     try {
       await this.client.send(
         new PutCommand({
           TableName: this.tableName,
-          Item: location,
+          Item: expiresAt === undefined ? location : { ...location, expiresAt },
           // ISO 8601 UTC strings of one format order the same as the instants.
           ConditionExpression: "attribute_not_exists(userId) OR updatedAt <= :updatedAt",
           ExpressionAttributeValues: { ":updatedAt": location.updatedAt },

@@ -13,9 +13,10 @@ export interface PutLocationDependencies {
 export function createPutLocationHandler({ locations }: PutLocationDependencies) {
   return httpHandler(async (request) => {
     const userId = request.pathParam("userId", userIdSchema);
-    requireOwner(request.principal(), userId);
+    const principal = request.principal();
+    requireOwner(principal, userId);
     const { latitude, longitude } = request.body(putLocationBody);
-    const location = await locations.update({ userId, latitude, longitude });
+    const location = await locations.update({ userId, username: principal.username, latitude, longitude });
     metrics.addMetric("LocationUpdated", MetricUnit.Count, 1);
     return json(200, location);
   });

@@ -22,17 +22,18 @@ export class DynamoDbProfileStore implements ProfileStore {
     };
   }
 
-  create(profile: Profile): Promise<boolean> {
-    return this.conditionalPut(profile, "attribute_not_exists(userId)", {});
+  create(profile: Profile, expiresAt?: number): Promise<boolean> {
+    return this.conditionalPut(profile, expiresAt, "attribute_not_exists(userId)", {});
   }
 
-  replace(profile: Profile, expectedVersion: number): Promise<boolean> {
+  replace(profile: Profile, expectedVersion: number, expiresAt?: number): Promise<boolean> {
     // A missing item has no `version`, so this also fails when there is nothing to replace.
-    return this.conditionalPut(profile, "version = :expected", { ":expected": expectedVersion });
+    return this.conditionalPut(profile, expiresAt, "version = :expected", { ":expected": expectedVersion });
   }
 
   private async conditionalPut(
     profile: Profile,
+    expiresAt: number | undefined,
     condition: string,
     values: Record<string, unknown>,
   ): Promise<boolean> {
@@ -40,7 +41,7 @@ export class DynamoDbProfileStore implements ProfileStore {
       await this.client.send(
         new PutCommand({
           TableName: this.tableName,
-          Item: profile,
+          Item: expiresAt === undefined ? profile : { ...profile, expiresAt },
           ConditionExpression: condition,
           ...(Object.keys(values).length > 0 ? { ExpressionAttributeValues: values } : {}),
         }),

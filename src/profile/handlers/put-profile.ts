@@ -14,10 +14,17 @@ export interface PutProfileDependencies {
 export function createPutProfileHandler({ profiles }: PutProfileDependencies) {
   return httpHandler(async (request) => {
     const userId = request.pathParam("userId", userIdSchema);
-    requireOwner(request.principal(), userId);
+    const principal = request.principal();
+    requireOwner(principal, userId);
     const expectedVersion = parseIfMatch(request.header("if-match"));
     const { displayName, bio } = request.body(putProfileBody);
-    const profile = await profiles.save({ userId, displayName, bio, expectedVersion });
+    const profile = await profiles.save({
+      userId,
+      username: principal.username,
+      displayName,
+      bio,
+      expectedVersion,
+    });
     return json(200, profile, { ETag: etag(profile.version) });
   });
 }
