@@ -40,11 +40,13 @@ export {
   withDependencies,
 } from "./stack";
 export {
+  atLevel,
   createLogSink,
   type FunctionCredentials,
   isProcessAlive,
   type LocalCredentials,
   type LogEntry,
+  type LogLevel,
   type LogsOption,
   readJsonFile,
   writeJsonFile,

@@ -29,9 +29,11 @@ import {
 } from "./services";
 import {
   assertDataDirFree,
+  atLevel,
   createLogSink,
   type FunctionCredentials,
   type LocalCredentials,
+  type LogLevel,
   type LogSink,
   type LogsOption,
   loadCredentials,
@@ -71,6 +73,8 @@ export interface LocalStackOptions {
   /** Default the repository's environments.yaml; tests point it at fixtures. */
   environmentsFile?: string;
   logs?: LogsOption;
+  /** Entries below it are not logged (the functions still log at their environment's LogLevel). Default DEBUG. */
+  logLevel?: LogLevel;
   /** Only these services (and what they depend on). Default: all. */
   services?: string[];
   /** Where services are found. Default `src/`; tests point it at fixtures. */
@@ -260,7 +264,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   const startedAt = performance.now();
   const scheduleEvery = options.scheduleEveryMs ?? DEFAULT_SCHEDULE_EVERY_MS;
   checkScheduleEvery(scheduleEvery);
-  const log: LogSink = createLogSink(options.logs ?? "pretty");
+  const log: LogSink = atLevel(createLogSink(options.logs ?? "pretty"), options.logLevel ?? "DEBUG");
   const cleanup = new Cleanup(log);
   try {
     const setup = prepare(options, log, cleanup);

@@ -20,8 +20,23 @@ export interface LogEntry {
   raw?: string;
 }
 
+/**
+ * pretty: one line per entry (origin, level, message, the fields that are
+ * not the Powertools context), coloured on a terminal only; raw: each entry
+ * as JSON, a handler's line exactly as it wrote it.
+ */
 export type LogsOption = "pretty" | "raw" | "silent" | ((entry: LogEntry) => void);
 export type LogSink = (entry: LogEntry) => void;
+
+const SEVERITY: Record<LogLevel, number> = { DEBUG: 0, INFO: 1, WARN: 2, ERROR: 3 };
+
+/** `sink` for entries at `level` or above. */
+export function atLevel(sink: LogSink, level: LogLevel): LogSink {
+  if (level === "DEBUG") return sink;
+  return (entry) => {
+    if (SEVERITY[entry.level] >= SEVERITY[level]) sink(entry);
+  };
+}
 
 export function createLogSink(
   option: LogsOption,
