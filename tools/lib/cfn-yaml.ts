@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import type { CfnTemplate } from "@meridian/local-stack";
+import { type CfnTemplate, expandLanguageExtensions } from "@meridian/local-stack";
 import { type CollectionTag, parse, type ScalarTag, type Tags } from "yaml";
 
 /**
@@ -63,7 +63,17 @@ export function parseCfnYaml(text: string): unknown {
   return parse(text, { customTags: CFN_TAGS, schema: "core", merge: false });
 }
 
+/**
+ * The template as CloudFormation runs it after AWS::LanguageExtensions: every
+ * Fn::ForEach expanded, so tools and tests read the resources it generates.
+ * SAM Globals stay as written (readers merge them, as SAM does).
+ */
 export function loadTemplate(path: string): CfnTemplate {
+  return expandLanguageExtensions(loadRawTemplate(path), path);
+}
+
+/** The template as written. */
+export function loadRawTemplate(path: string): CfnTemplate {
   const parsed = parseCfnYaml(readFileSync(path, "utf8")) as CfnTemplate | null;
   if (!parsed || typeof parsed !== "object" || !parsed.Resources) {
     throw new Error(`${path}: not a CloudFormation template (no Resources)`);
