@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import { type CfnTemplate, expandLanguageExtensions } from "@meridian/local-stack";
+import { type CfnTemplate, expandLanguageExtensions, mergeGlobals } from "@meridian/local-stack";
 import { type CollectionTag, parse, type ScalarTag, type Tags } from "yaml";
 
 /**
@@ -79,6 +79,22 @@ export function loadRawTemplate(path: string): CfnTemplate {
     throw new Error(`${path}: not a CloudFormation template (no Resources)`);
   }
   return parsed;
+}
+
+const GLOBALS_SECTION: Record<string, string> = {
+  "AWS::Serverless::Function": "Function",
+  "AWS::Serverless::Api": "Api",
+  "AWS::Serverless::HttpApi": "HttpApi",
+  "AWS::Serverless::SimpleTable": "SimpleTable",
+  "AWS::Serverless::StateMachine": "StateMachine",
+};
+
+/** A resource's Properties as SAM sees them: its Globals section merged in (SAM's rules). */
+export function samProperties(template: CfnTemplate, logicalId: string): Record<string, unknown> {
+  const resource = template.Resources[logicalId];
+  const section = GLOBALS_SECTION[resource?.Type ?? ""];
+  const globals = section ? template.Globals?.[section] : undefined;
+  return (mergeGlobals(globals, resource?.Properties) ?? {}) as Record<string, unknown>;
 }
 
 // The local stack reads templates in this shape too; one definition for both.

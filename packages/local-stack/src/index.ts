@@ -53,6 +53,7 @@ export {
   describeApis,
   expandLanguageExtensions,
   type FunctionDefinition,
+  mergeGlobals,
   planService,
 } from "./template";
 export { call, type JsonReply, signedFetch, startTestStack, type TestStack } from "./testing";

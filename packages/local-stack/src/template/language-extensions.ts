@@ -8,8 +8,12 @@ import type { CfnTemplate } from "../project";
  *     Fn::ForEach::LoopName: [Identifier, Collection, {OutputKey: OutputValue}]
  *
  * For each item of the collection the fragment is copied with `${Identifier}`
- * replaced by the item, `&{Identifier}` by the item without its
- * non-alphanumeric characters, and `{Ref: Identifier}` by the item. The
+ * replaced by the item and `&{Identifier}` by the item without its
+ * non-alphanumeric characters in map keys, `${Identifier}` in Fn::Sub strings
+ * (a Sub left without variables becomes its string), and `{Ref: Identifier}`
+ * by the item; other strings stay as written. cfn-lint's expansion does the
+ * same, except that it also applies `&{}` inside Fn::Sub, which CloudFormation
+ * leaves literal. The
  * OutputKey must contain one of the two forms. Loops nest, and may stand in
  * Conditions, Resources (resource properties included) and Outputs only.
  *
@@ -41,24 +45,50 @@ function containsForEach(value: Json): boolean {
   return Object.entries(value).some(([key, item]) => key.startsWith(FOR_EACH) || containsForEach(item));
 }
 
-/** `${Identifier}` -> item, `&{Identifier}` -> item with only its letters and digits. */
-function substituteText(text: string, identifier: string, item: string): string {
-  return text
-    .split(`\${${identifier}}`)
-    .join(item)
-    .split(`&{${identifier}}`)
-    .join(item.replace(/[^A-Za-z0-9]/g, ""));
+/** `${Identifier}` -> item; in a key, also `&{Identifier}` -> item with only its letters and digits. */
+function substituteText(text: string, identifier: string, item: string, inKey = false): string {
+  const replaced = text.split(`\${${identifier}}`).join(item);
+  return inKey ? replaced.split(`&{${identifier}}`).join(item.replace(/[^A-Za-z0-9]/g, "")) : replaced;
 }
 
+const PLACEHOLDER = /[$&]\{[A-Za-z0-9.:]+\}/;
+
+/** A Fn::Sub string: the identifier replaced, and the Sub gone when no variable is left. */
+function substituteSub(argument: Json, identifier: string, item: string): Json {
+  const [text, variables] = Array.isArray(argument) ? argument : [argument, undefined];
+  if (typeof text !== "string") return { "Fn::Sub": substitute(argument, identifier, item) };
+  const replaced = substituteText(text, identifier, item);
+  if (!PLACEHOLDER.test(replaced)) return replaced;
+  if (!Array.isArray(argument)) return { "Fn::Sub": replaced };
+  return { "Fn::Sub": [replaced, substitute(variables, identifier, item), ...argument.slice(2)] };
+}
+
+/**
+ * One item applied to a fragment where CloudFormation applies it: map keys,
+ * Fn::Sub strings and `Ref: Identifier` (a Ref whose argument becomes a
+ * string, `Ref: !Sub ...`, refers to that name). Other strings stay as written.
+ */
 function substitute(value: Json, identifier: string, item: string): Json {
-  if (typeof value === "string") return substituteText(value, identifier, item);
   if (Array.isArray(value)) return value.map((entry) => substitute(entry, identifier, item));
   if (!isMap(value)) return value;
   const entries = Object.entries(value);
-  if (entries.length === 1 && entries[0]?.[0] === "Ref" && entries[0][1] === identifier) return item;
+  const [only] = entries;
+  if (entries.length === 1 && only) {
+    const [key, argument] = only;
+    if (key === "Fn::Sub") return substituteSub(argument, identifier, item);
+    if (key === "Ref") {
+      const name = isMap(argument) ? substitute(argument, identifier, item) : argument;
+      return name === identifier ? item : { Ref: name };
+    }
+    if (key === "Fn::If" && Array.isArray(argument)) {
+      // The condition's name is not an item's place; its branches are.
+      const [condition, ...branches] = argument;
+      return { "Fn::If": [condition, ...branches.map((branch) => substitute(branch, identifier, item))] };
+    }
+  }
   return Object.fromEntries(
     entries.map(([key, entry]) => [
-      substituteText(key, identifier, item),
+      substituteText(key, identifier, item, true),
       substitute(entry, identifier, item),
     ]),
   );
@@ -119,6 +149,23 @@ function expandMap(map: Record<string, Json>, where: string): Record<string, Jso
   return out;
 }
 
+/** Fn::FindInMap with literal keys into a declared mapping is its value, as the transform resolves it. */
+function resolveFindInMap(value: Json, mappings: CfnTemplate["Mappings"]): Json {
+  if (Array.isArray(value)) return value.map((item) => resolveFindInMap(item, mappings));
+  if (!isMap(value)) return value;
+  const lookup = value["Fn::FindInMap"];
+  if (Object.keys(value).length === 1 && Array.isArray(lookup)) {
+    const [map, top, second] = lookup.map((item) => resolveFindInMap(item, mappings));
+    if (typeof map === "string" && typeof top === "string" && typeof second === "string") {
+      const found = mappings?.[map]?.[top]?.[second];
+      if (found !== undefined) return found;
+    }
+  }
+  return Object.fromEntries(
+    Object.entries(value).map(([key, item]) => [key, resolveFindInMap(item, mappings)]),
+  );
+}
+
 function expandValue(value: Json, where: string): Json {
   if (Array.isArray(value)) return value.map((item, index) => expandValue(item, `${where}[${index}]`));
   return isMap(value) ? expandMap(value, where) : value;
@@ -141,7 +188,9 @@ export function expandLanguageExtensions(template: CfnTemplate, file = "template
         `${file}: ${section}: Fn::ForEach may stand only in Conditions, Resources and Outputs`,
       );
     }
-    if (allowed && isMap(value)) expanded[section] = expandMap(value, `${file}: ${section}`);
+    if (allowed && isMap(value)) {
+      expanded[section] = resolveFindInMap(expandMap(value, `${file}: ${section}`), template.Mappings);
+    }
   }
   const resources = template.Resources as Record<string, Json>;
   for (const key of Object.keys(resources)) {

@@ -31,7 +31,8 @@ Resources:
     ]);
     expect(template.Resources.SnsTopicTimeout).toEqual({
       Type: "AWS::SNS::Topic",
-      Properties: { TopicName: { "Fn::Sub": "Timeout.fifo" }, FifoTopic: true },
+      // A Sub left without variables is its string, as CloudFormation (and cfn-lint) resolve it.
+      Properties: { TopicName: "Timeout.fifo", FifoTopic: true },
     });
   });
 
@@ -82,7 +83,7 @@ Outputs:
       "S3BucketCRegionalDomainName",
     ]);
     expect(template.Outputs?.S3BucketBArn).toEqual({
-      Value: { "Fn::GetAtt": [{ "Fn::Sub": "S3BucketB" }, "Arn"] },
+      Value: { "Fn::GetAtt": ["S3BucketB", "Arn"] },
     });
   });
 
@@ -106,8 +107,8 @@ Resources:
     expect(Object.keys(template.Conditions ?? {})).toEqual(["IsTag1Set", "IsTag2Set"]);
     expect(template.Resources.Table?.Properties).toEqual({
       TableName: "t",
-      OptionA: { "Fn::Sub": "value-A" },
-      OptionB: { "Fn::Sub": "value-B" },
+      OptionA: "value-A",
+      OptionB: "value-B",
     });
   });
 
@@ -128,6 +129,40 @@ Resources:
     expect(template.Resources.OrdersQueue?.Properties).toEqual({
       QueueName: { "Fn::Sub": "${AWS::StackName}-Orders-${!Literal}" },
       Tags: [{ Key: "env", Value: { Ref: "Environment" } }],
+    });
+  });
+});
+
+describe("where an item is applied", () => {
+  it("in keys, Fn::Sub strings, Ref and Ref: !Sub, and FindInMap resolves; other strings and condition names stay", () => {
+    const template = expand(`${HEADER}
+Mappings:
+  Logs:
+    Orders: { Name: orders-log }
+Conditions:
+  HasOrders: !Equals [a, a]
+Resources:
+  Fn::ForEach::Queues:
+    - Name
+    - [Orders]
+    - \${Name}Queue:
+        Type: AWS::SQS::Queue
+        Properties:
+          Literal: "\${Name} stays"
+          Log: !FindInMap [Logs, !Ref Name, Name]
+          Self: !Ref { "Fn::Sub": "\${Name}Queue" }
+          Other: !Ref Elsewhere
+          Ampersand: !Sub "&{Name}-x"
+          Choice: !If [HasOrders, !Sub "\${Name}-yes", no]
+`);
+    expect(template.Resources.OrdersQueue?.Properties).toEqual({
+      Literal: "${Name} stays",
+      Log: "orders-log",
+      Self: { Ref: "OrdersQueue" },
+      Other: { Ref: "Elsewhere" },
+      // &{} is a key's form only: CloudFormation leaves it in a Sub as written.
+      Ampersand: { "Fn::Sub": "&{Name}-x" },
+      Choice: { "Fn::If": ["HasOrders", "Orders-yes", "no"] },
     });
   });
 });
