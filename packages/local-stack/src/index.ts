@@ -51,5 +51,12 @@ export {
   readJsonFile,
   writeJsonFile,
 } from "./support";
-export { atOrigins, describeApis, type FunctionDefinition, planService } from "./template";
+export {
+  atOrigins,
+  describeApis,
+  expandLanguageExtensions,
+  type FunctionDefinition,
+  mergeGlobals,
+  planService,
+} from "./template";
 export { call, type JsonReply, signedFetch, startTestStack, type TestStack } from "./testing";
