@@ -1,7 +1,7 @@
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { type ConfigOf, nonEmpty, positiveInt } from "../shared/config";
 import { createDocumentClient } from "../shared/dynamodb";
-import { DynamoServiceRegistryStore } from "./adapters/dynamo-service-registry-store";
+import { DynamoDbServiceRegistryStore } from "./adapters/dynamodb-service-registry-store";
 import { type Catalog, createCatalog } from "./domain/catalog";
 import { createRegistrarCheck, type RegistrarCheck } from "./domain/registrar-identity";
 
@@ -20,13 +20,13 @@ export interface CatalogDependencies {
   registrars: RegistrarCheck;
 }
 
-export function buildCatalogDependencies(
+export function createCatalogDependenciesFromConfig(
   config: CatalogConfig,
   dynamodb: DynamoDBDocumentClient = createDocumentClient(),
 ): CatalogDependencies {
   return {
     catalog: createCatalog({
-      store: new DynamoServiceRegistryStore(dynamodb, config.CATALOG_TABLE_NAME),
+      store: new DynamoDbServiceRegistryStore(dynamodb, config.CATALOG_TABLE_NAME),
       registrationExpirySeconds: config.REGISTRATION_EXPIRY_SECONDS,
     }),
     registrars: createRegistrarCheck(config.REGISTRAR_FUNCTION_NAME),

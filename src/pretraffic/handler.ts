@@ -1,9 +1,10 @@
 import type { Context } from "aws-lambda";
+import { loadConfig } from "../shared/config";
 import { lazyHandler } from "../shared/lambda-entry";
 import { flushMetrics, logger, MetricUnit, metrics } from "../shared/observability";
 import { type HookOutcome, type HookPorts, runPreTrafficHook } from "./domain/hook";
 import type { SmokeKind } from "./domain/smoke";
-import { buildPreTrafficHook } from "./wiring";
+import { createPreTrafficHookFromConfig, preTrafficEnvironment } from "./wiring";
 
 /** What CodeDeploy invokes a lifecycle hook with. */
 export interface CodeDeployLifecycleEvent {
@@ -36,4 +37,6 @@ export function createPreTrafficHandler(dependencies: { ports: HookPorts; kinds:
   };
 }
 
-export const handler = lazyHandler(() => createPreTrafficHandler(buildPreTrafficHook(process.env)));
+export const handler = lazyHandler(() =>
+  createPreTrafficHandler(createPreTrafficHookFromConfig(loadConfig(preTrafficEnvironment))),
+);

@@ -1,6 +1,6 @@
 import { CodeDeployClient } from "@aws-sdk/client-codedeploy";
 import { LambdaClient } from "@aws-sdk/client-lambda";
-import { loadConfig, nonEmpty } from "../shared/config";
+import { type ConfigOf, nonEmpty } from "../shared/config";
 import { AwsHookPorts } from "./adapters/aws-hook-ports";
 import type { HookPorts } from "./domain/hook";
 import { parseSmokeRequests, type SmokeKind } from "./domain/smoke";
@@ -10,11 +10,10 @@ export const preTrafficEnvironment = {
   SMOKE_REQUESTS: nonEmpty,
 };
 
-export function buildPreTrafficHook(env: NodeJS.ProcessEnv = process.env): {
+export function createPreTrafficHookFromConfig(config: ConfigOf<typeof preTrafficEnvironment>): {
   ports: HookPorts;
   kinds: Map<string, SmokeKind>;
 } {
-  const config = loadConfig(preTrafficEnvironment, env);
   return {
     ports: new AwsHookPorts(new CodeDeployClient({}), new LambdaClient({})),
     kinds: parseSmokeRequests(config.SMOKE_REQUESTS),

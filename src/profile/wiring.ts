@@ -12,7 +12,7 @@ import type { HttpFetch } from "../shared/http-request";
 import { logger } from "../shared/observability";
 import * as z from "../shared/schema";
 import { createSignedHttpClient } from "../shared/signed-http";
-import { DynamoProfileStore } from "./adapters/dynamo-profile-store";
+import { DynamoDbProfileStore } from "./adapters/dynamodb-profile-store";
 import { type LocationEndpoint, SignedLocationReader } from "./adapters/signed-location-reader";
 import { createProfileReader, type ProfileReader } from "./domain/profile";
 
@@ -32,7 +32,7 @@ export const profileReaderEnvironment = {
   LOCATION_TIMEOUT_MS: positiveInt,
   LOCATION_DISCOVERY: z.enum(["catalog", "ssm"]),
   LOCATION_SERVICE_VERSION: serviceVersionSchema,
-  /** Needed only with LOCATION_DISCOVERY=catalog (checked in buildProfileReader). */
+  /** Needed only with LOCATION_DISCOVERY=catalog (checked in createProfileReaderFromConfig). */
   CATALOG_API_URL: z.optional(baseUrl),
   CATALOG_TIMEOUT_MS: z._default(positiveInt, 1500),
   AWS_REGION: nonEmpty,
@@ -101,7 +101,7 @@ export function locationEndpoint(
   };
 }
 
-export function buildProfileReader(
+export function createProfileReaderFromConfig(
   config: ProfileReaderConfig,
   clients: ProfileReaderClients = {},
 ): ProfileReader {
@@ -127,7 +127,7 @@ export function buildProfileReader(
     ...(clients.credentials ? { credentials: clients.credentials } : {}),
   });
   return createProfileReader({
-    store: new DynamoProfileStore(clients.dynamodb ?? createDocumentClient(), config.PROFILES_TABLE_NAME),
+    store: new DynamoDbProfileStore(clients.dynamodb ?? createDocumentClient(), config.PROFILES_TABLE_NAME),
     locations: new SignedLocationReader(
       client,
       locationEndpoint(config, catalog),

@@ -3,7 +3,7 @@ import { loadConfig } from "../shared/config";
 import { lazyHandler } from "../shared/lambda-entry";
 import { flushMetrics, logger, MetricUnit, metrics } from "../shared/observability";
 import { type Outcome, type Registrar, sameOutcome } from "./domain/registrar";
-import { buildRegistrar, registrarEnvironment } from "./wiring";
+import { createRegistrarFromConfig, registrarEnvironment } from "./wiring";
 
 export interface RegistrarHandlerDependencies {
   registrar: Registrar;
@@ -44,5 +44,5 @@ export function createRegistrarHandler({ registrar }: RegistrarHandlerDependenci
 }
 
 export const handler = lazyHandler(() =>
-  createRegistrarHandler({ registrar: buildRegistrar(loadConfig(registrarEnvironment)) }),
+  createRegistrarHandler({ registrar: createRegistrarFromConfig(loadConfig(registrarEnvironment)) }),
 );

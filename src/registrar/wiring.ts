@@ -58,7 +58,7 @@ export interface RegistrarOverrides {
 
 export type RegistrarEnvironmentConfig = ConfigOf<typeof registrarEnvironment>;
 
-export function buildRegistrar(
+export function createRegistrarFromConfig(
   config: RegistrarEnvironmentConfig,
   overrides: RegistrarOverrides = {},
 ): Registrar {

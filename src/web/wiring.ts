@@ -4,6 +4,6 @@ import { CloudFrontCdn } from "./adapters/cloudfront-cdn";
 import { sendResponse } from "./adapters/custom-resource";
 import { S3SiteStore } from "./adapters/s3-site-store";
 
-export function buildSitePublisher() {
+export function createSitePublisher() {
   return { site, store: new S3SiteStore(), cdn: new CloudFrontCdn(), send: sendResponse };
 }

@@ -8,6 +8,7 @@ export const userItemSchema = z.object({
   username: z.string(),
   passwordHash: z.string(),
   createdAt: z.string(),
+  expiresAt: z.optional(z.number()),
 });
 
 export const userKey = (username: string) => `USER#${username}`;

@@ -12,6 +12,8 @@ export interface UserRecord {
   /** Self-describing hash string from a PasswordHasher (algorithm, parameters, salt, key). */
   passwordHash: string;
   createdAt: string;
+  /** Epoch seconds when the table's TTL deletes the user: set only for acceptance-test accounts. */
+  expiresAt?: number;
 }
 
 export interface UserRepository {

@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { ConflictError } from "../../shared/errors";
+import { testAccountExpiresAt } from "../../shared/test-accounts";
 import type { Clock, PasswordHasher, UserRepository } from "./ports";
 
 export interface RegisteredUser {
@@ -17,11 +18,14 @@ export class RegistrationService {
 
   async register(username: string, password: string): Promise<RegisteredUser> {
     const passwordHash = await this.hasher.hash(password);
+    const now = new Date(this.clock());
+    const expiresAt = testAccountExpiresAt(username, now);
     const user = {
       userId: this.newUserId(),
       username,
       passwordHash,
-      createdAt: new Date(this.clock()).toISOString(),
+      createdAt: now.toISOString(),
+      ...(expiresAt === undefined ? {} : { expiresAt }),
     };
     // One conditional write decides between racing registrations; checking
     // first and writing second would let both win.

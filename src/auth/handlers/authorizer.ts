@@ -52,7 +52,7 @@ export const authorizerEnvironment = {
   TOKEN_TTL_SECONDS: positiveInt,
 };
 
-export function buildTokenVerifier(
+export function createTokenVerifierFromConfig(
   config: ConfigOf<typeof authorizerEnvironment>,
   secrets: SecretsManagerClient = new SecretsManagerClient({}),
 ): TokenVerifier {
@@ -69,5 +69,5 @@ export function buildTokenVerifier(
 }
 
 export const handler = lazyHandler(() =>
-  createAuthorizerHandler({ verifier: buildTokenVerifier(loadConfig(authorizerEnvironment)) }),
+  createAuthorizerHandler({ verifier: createTokenVerifierFromConfig(loadConfig(authorizerEnvironment)) }),
 );

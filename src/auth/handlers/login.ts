@@ -59,7 +59,7 @@ export interface LoginClients {
   secrets: SecretsManagerClient;
 }
 
-export function buildLoginService(
+export function createLoginServiceFromConfig(
   config: ConfigOf<typeof loginEnvironment>,
   clients: LoginClients = {
     dynamodb: createDocumentClient(),
@@ -87,5 +87,5 @@ export function buildLoginService(
 }
 
 export const handler = lazyHandler(() =>
-  createLoginHandler({ login: buildLoginService(loadConfig(loginEnvironment)) }),
+  createLoginHandler({ login: createLoginServiceFromConfig(loadConfig(loginEnvironment)) }),
 );

@@ -26,7 +26,7 @@ export function createRegisterHandler({ registration }: RegisterDependencies) {
 /** The variables its template gives this function, and what it builds from them. */
 export const registerEnvironment = { USERS_TABLE_NAME: nonEmpty };
 
-export function buildRegistrationService(
+export function createRegistrationServiceFromConfig(
   config: ConfigOf<typeof registerEnvironment>,
   dynamodb: DynamoDBDocumentClient = createDocumentClient(),
 ): RegistrationService {
@@ -37,5 +37,7 @@ export function buildRegistrationService(
 }
 
 export const handler = lazyHandler(() =>
-  createRegisterHandler({ registration: buildRegistrationService(loadConfig(registerEnvironment)) }),
+  createRegisterHandler({
+    registration: createRegistrationServiceFromConfig(loadConfig(registerEnvironment)),
+  }),
 );

@@ -1,4 +1,5 @@
 import { NotFoundError, ValidationError } from "../../shared/errors";
+import { testAccountExpiresAt } from "../../shared/test-accounts";
 
 export interface Location {
   userId: string;
@@ -13,8 +14,9 @@ export interface LocationStore {
   /**
    * Writes unless the stored position is newer. Returns false when a newer
    * position was kept, so a delayed request never moves a user back in time.
+   * `expiresAt` (epoch seconds, for the table's TTL) only for a test account's.
    */
-  putIfNotOlder(location: Location): Promise<boolean>;
+  putIfNotOlder(location: Location, expiresAt?: number): Promise<boolean>;
 }
 
 export interface LocationServiceDeps {
@@ -24,6 +26,8 @@ export interface LocationServiceDeps {
 
 export interface PositionUpdate {
   userId: string;
+  /** The caller's username: an acceptance-test account's position expires with it. */
+  username?: string;
   latitude: number;
   longitude: number;
 }
@@ -57,15 +61,16 @@ export function validatePosition(latitude: number, longitude: number): void {
 
 export function createLocationService({ store, clock = () => new Date() }: LocationServiceDeps) {
   return {
-    async update({ userId, latitude, longitude }: PositionUpdate): Promise<Location> {
+    async update({ userId, username, latitude, longitude }: PositionUpdate): Promise<Location> {
       validatePosition(latitude, longitude);
+      const now = clock();
       const location: Location = {
         userId,
         latitude: normaliseCoordinate(latitude),
         longitude: normaliseCoordinate(longitude),
-        updatedAt: clock().toISOString(),
+        updatedAt: now.toISOString(),
       };
-      if (await store.putIfNotOlder(location)) return location;
+      if (await store.putIfNotOlder(location, testAccountExpiresAt(username, now))) return location;
       // A concurrent request stamped a later time (clock skew between
       // instances); that one is the user's current position, so report it.
       const current = await store.get(userId);

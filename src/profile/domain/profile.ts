@@ -1,4 +1,5 @@
 import { NotFoundError, PreconditionFailedError } from "../../shared/errors";
+import { testAccountExpiresAt } from "../../shared/test-accounts";
 import { roundTo2Decimals } from "./rounding";
 
 export interface Profile {
@@ -10,12 +11,13 @@ export interface Profile {
   updatedAt: string;
 }
 
+/** `expiresAt` (epoch seconds, for the table's TTL) is given only for an acceptance-test account's profile. */
 export interface ProfileStore {
   get(userId: string): Promise<Profile | undefined>;
   /** Writes only if there is no profile yet; false otherwise. */
-  create(profile: Profile): Promise<boolean>;
+  create(profile: Profile, expiresAt?: number): Promise<boolean>;
   /** Writes only if the stored version is `expectedVersion`; false otherwise (or when none exists). */
-  replace(profile: Profile, expectedVersion: number): Promise<boolean>;
+  replace(profile: Profile, expectedVersion: number, expiresAt?: number): Promise<boolean>;
 }
 
 export interface ExactLocation {
@@ -55,6 +57,8 @@ export interface PublicProfileResult {
 
 export interface SaveProfileCommand {
   userId: string;
+  /** The caller's username: an acceptance-test account's profile expires with it. */
+  username?: string;
   displayName: string;
   bio?: string | null;
   /** The version the client last saw (If-Match); absent when creating. */
@@ -77,21 +81,23 @@ export function toPublicLocation(location: ExactLocation): PublicLocation {
 export function createProfileWriter({ store, clock = () => new Date() }: ProfileServiceDeps) {
   return {
     async save(command: SaveProfileCommand): Promise<Profile> {
+      const now = clock();
+      const expiresAt = testAccountExpiresAt(command.username, now);
       const base = {
         userId: command.userId,
         displayName: command.displayName,
         bio: command.bio ?? null,
-        updatedAt: clock().toISOString(),
+        updatedAt: now.toISOString(),
       };
       if (command.expectedVersion === undefined) {
         const profile: Profile = { ...base, version: 1 };
-        if (await store.create(profile)) return profile;
+        if (await store.create(profile, expiresAt)) return profile;
         throw new PreconditionFailedError(
           "Profile already exists; send If-Match with its current version to update it",
         );
       }
       const profile: Profile = { ...base, version: command.expectedVersion + 1 };
-      if (await store.replace(profile, command.expectedVersion)) return profile;
+      if (await store.replace(profile, command.expectedVersion, expiresAt)) return profile;
       throw new PreconditionFailedError(
         `Profile is not at version ${command.expectedVersion}; read it again and retry`,
       );

@@ -10,13 +10,13 @@ publishMetricsToConsole("auth");
 // Loaded after Powertools' variables are set: observability reads them as it loads.
 const { createAuthorizerHandler } =
   require("../../../src/auth/handlers/authorizer") as typeof import("../../../src/auth/handlers/authorizer");
-const { authorizerEnvironment, buildTokenVerifier } =
+const { authorizerEnvironment, createTokenVerifierFromConfig } =
   require("../../../src/auth/handlers/authorizer") as typeof import("../../../src/auth/handlers/authorizer");
 
 // Only the variables the authorizer's template gives it: its wiring must not need the others.
 const { TOKEN_SECRET_ARN, TOKEN_SIGNING_KEY_MAX_AGE_SECONDS, TOKEN_TTL_SECONDS } = AUTH_VARIABLES;
 const handler = createAuthorizerHandler({
-  verifier: buildTokenVerifier(
+  verifier: createTokenVerifierFromConfig(
     loadConfig(authorizerEnvironment, {
       TOKEN_SECRET_ARN,
       TOKEN_SIGNING_KEY_MAX_AGE_SECONDS,

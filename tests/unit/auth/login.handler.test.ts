@@ -17,7 +17,7 @@ import { AUTH_VARIABLES, FixedSigningKeySource } from "./fakes";
 
 publishMetricsToConsole("auth");
 // Loaded after Powertools' variables are set: observability reads them as it loads.
-const { buildLoginService, createLoginHandler, loginEnvironment } =
+const { createLoginServiceFromConfig, createLoginHandler, loginEnvironment } =
   require("../../../src/auth/handlers/login") as typeof import("../../../src/auth/handlers/login");
 const { logger } =
   require("../../../src/shared/observability") as typeof import("../../../src/shared/observability");
@@ -29,7 +29,7 @@ const dynamo = mockClient(DynamoDBDocumentClient);
 const ssm = mockClient(SSMClient);
 const secrets = mockClient(SecretsManagerClient);
 const handler = createLoginHandler({
-  login: buildLoginService(loadConfig(loginEnvironment, AUTH_VARIABLES)),
+  login: createLoginServiceFromConfig(loadConfig(loginEnvironment, AUTH_VARIABLES)),
 });
 
 const login = (body: string) => proxyEvent({ method: "POST", resource: "/tokens", body });

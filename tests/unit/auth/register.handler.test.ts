@@ -14,12 +14,12 @@ publishMetricsToConsole("auth");
 // Loaded after Powertools' variables are set: observability reads them as it loads.
 const { createRegisterHandler } =
   require("../../../src/auth/handlers/register") as typeof import("../../../src/auth/handlers/register");
-const { buildRegistrationService, registerEnvironment } =
+const { createRegistrationServiceFromConfig, registerEnvironment } =
   require("../../../src/auth/handlers/register") as typeof import("../../../src/auth/handlers/register");
 
 const dynamo = mockClient(DynamoDBDocumentClient);
 const handler = createRegisterHandler({
-  registration: buildRegistrationService(loadConfig(registerEnvironment, AUTH_VARIABLES)),
+  registration: createRegistrationServiceFromConfig(loadConfig(registerEnvironment, AUTH_VARIABLES)),
 });
 
 const invoke = (body: string | null, headers?: Record<string, string>) =>

@@ -8,10 +8,10 @@ import {
   type ServiceKey,
   type StoredServiceRecord,
 } from "../../../src/catalog/domain/catalog";
-import { createDeregisterServiceHandler } from "../../../src/catalog/handlers/deregisterService";
-import { createGetServiceHandler } from "../../../src/catalog/handlers/getService";
-import { createRegisterServiceHandler } from "../../../src/catalog/handlers/registerService";
-import { buildCatalogDependencies, catalogEnvironment } from "../../../src/catalog/wiring";
+import { createDeregisterServiceHandler } from "../../../src/catalog/handlers/deregister-service";
+import { createGetServiceHandler } from "../../../src/catalog/handlers/get-service";
+import { createRegisterServiceHandler } from "../../../src/catalog/handlers/register-service";
+import { catalogEnvironment, createCatalogDependenciesFromConfig } from "../../../src/catalog/wiring";
 import { judge, smokeEvent } from "../../../src/pretraffic/domain/smoke";
 import { loadConfig } from "../../../src/shared/config";
 import { loadTemplate } from "../../../tools/lib/cfn-yaml";
@@ -210,7 +210,7 @@ describe("catalog handlers", () => {
   let deregisterService: Handler;
 
   beforeAll(() => {
-    const dependencies = buildCatalogDependencies(
+    const dependencies = createCatalogDependenciesFromConfig(
       loadConfig(catalogEnvironment, {
         CATALOG_TABLE_NAME: "Services",
         REGISTRATION_EXPIRY_SECONDS: String(EXPIRY_SECONDS),

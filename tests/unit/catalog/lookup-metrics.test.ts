@@ -12,13 +12,13 @@ import { lambdaContext, publishMetricsToConsole } from "../../support/handler-te
 publishMetricsToConsole("catalog");
 // Loaded after Powertools' variables are set: observability reads them as it loads.
 const { createGetServiceHandler } =
-  require("../../../src/catalog/handlers/getService") as typeof import("../../../src/catalog/handlers/getService");
-const { buildCatalogDependencies, catalogEnvironment } =
+  require("../../../src/catalog/handlers/get-service") as typeof import("../../../src/catalog/handlers/get-service");
+const { createCatalogDependenciesFromConfig, catalogEnvironment } =
   require("../../../src/catalog/wiring") as typeof import("../../../src/catalog/wiring");
 
 const dynamo = mockClient(DynamoDBDocumentClient);
 const handler = createGetServiceHandler(
-  buildCatalogDependencies(
+  createCatalogDependenciesFromConfig(
     loadConfig(catalogEnvironment, {
       CATALOG_TABLE_NAME: "Services",
       REGISTRATION_EXPIRY_SECONDS: "900",

@@ -1,8 +1,8 @@
 import * as lib from "@aws-sdk/lib-dynamodb";
 import { type AwsClientStub, mockClient } from "aws-sdk-client-mock";
-import { createGetLocationHandler } from "../../../src/location/handlers/getLocation";
-import { createPutLocationHandler } from "../../../src/location/handlers/putLocation";
-import { buildLocationService } from "../../../src/location/wiring";
+import { createGetLocationHandler } from "../../../src/location/handlers/get-location";
+import { createPutLocationHandler } from "../../../src/location/handlers/put-location";
+import { createLocationServiceFromConfig } from "../../../src/location/wiring";
 import { context, type Handler, parse, proxyEvent } from "../../support/handler-test";
 
 interface Loaded {
@@ -15,7 +15,7 @@ interface Loaded {
 /** Both handlers from their factories, over a fresh DynamoDB mock. */
 function load(): Loaded {
   const ddb = mockClient(lib.DynamoDBDocumentClient);
-  const locations = buildLocationService({ LOCATIONS_TABLE_NAME: "locations-test" });
+  const locations = createLocationServiceFromConfig({ LOCATIONS_TABLE_NAME: "locations-test" });
   return {
     lib,
     ddb,

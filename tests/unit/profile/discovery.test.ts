@@ -3,8 +3,12 @@ import type { AddressInfo } from "node:net";
 import { DynamoDBDocumentClient, GetCommand } from "@aws-sdk/lib-dynamodb";
 import { type AwsClientStub, mockClient } from "aws-sdk-client-mock";
 import { SignedLocationReader } from "../../../src/profile/adapters/signed-location-reader";
-import { createGetProfileHandler } from "../../../src/profile/handlers/getProfile";
-import { buildProfileReader, locationEndpoint, profileReaderEnvironment } from "../../../src/profile/wiring";
+import { createGetProfileHandler } from "../../../src/profile/handlers/get-profile";
+import {
+  createProfileReaderFromConfig,
+  locationEndpoint,
+  profileReaderEnvironment,
+} from "../../../src/profile/wiring";
 import {
   type CatalogClient,
   CatalogUnavailableError,
@@ -136,7 +140,7 @@ describe("locationEndpoint", () => {
   });
 });
 
-describe("buildProfileReader configuration", () => {
+describe("createProfileReaderFromConfig configuration", () => {
   const base = {
     PROFILES_TABLE_NAME: "profiles-test",
     LOCATION_API_URL: SSM_URL,
@@ -148,7 +152,7 @@ describe("buildProfileReader configuration", () => {
 
   /** The wiring from the variables, validated as on the function's first invocation. */
   const build = (env: Record<string, string | undefined>) =>
-    buildProfileReader(loadConfig(profileReaderEnvironment, env));
+    createProfileReaderFromConfig(loadConfig(profileReaderEnvironment, env));
 
   it("ssm: the deploy-time URL, no catalog needed", () => {
     expect(() => build(base)).not.toThrow();
@@ -277,7 +281,7 @@ describe("GET /profiles/{userId} with LOCATION_DISCOVERY=catalog", () => {
       AWS_REGION: "us-east-1",
     });
     getProfile = createGetProfileHandler({
-      profiles: buildProfileReader(config, { credentials: TEST_CREDENTIALS }),
+      profiles: createProfileReaderFromConfig(config, { credentials: TEST_CREDENTIALS }),
     });
   });
 

@@ -2,13 +2,13 @@ import { createServer, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import * as lib from "@aws-sdk/lib-dynamodb";
 import { type AwsClientStub, mockClient } from "aws-sdk-client-mock";
-import { createGetProfileHandler } from "../../../src/profile/handlers/getProfile";
+import { createGetProfileHandler } from "../../../src/profile/handlers/get-profile";
 import {
-  buildProfileWriter,
+  createProfileWriterFromConfig,
   createPutProfileHandler,
   profileWriterEnvironment,
-} from "../../../src/profile/handlers/putProfile";
-import { buildProfileReader, profileReaderEnvironment } from "../../../src/profile/wiring";
+} from "../../../src/profile/handlers/put-profile";
+import { createProfileReaderFromConfig, profileReaderEnvironment } from "../../../src/profile/wiring";
 import { loadConfig } from "../../../src/shared/config";
 import { metrics } from "../../../src/shared/observability";
 import { context, type Handler, parse, proxyEvent, TEST_CREDENTIALS } from "../../support/handler-test";
@@ -56,9 +56,9 @@ function load(): Loaded {
     lib,
     ddb,
     addMetric: jest.spyOn(metrics, "addMetric"),
-    putProfile: createPutProfileHandler({ profiles: buildProfileWriter(config) }),
+    putProfile: createPutProfileHandler({ profiles: createProfileWriterFromConfig(config) }),
     getProfile: createGetProfileHandler({
-      profiles: buildProfileReader(config, { credentials: TEST_CREDENTIALS }),
+      profiles: createProfileReaderFromConfig(config, { credentials: TEST_CREDENTIALS }),
     }),
   };
 }
@@ -267,7 +267,9 @@ describe("profile wiring", () => {
 
   it("the PUT function needs only its table", () => {
     expect(() =>
-      buildProfileWriter(loadConfig(profileWriterEnvironment, { PROFILES_TABLE_NAME: "profiles-test" })),
+      createProfileWriterFromConfig(
+        loadConfig(profileWriterEnvironment, { PROFILES_TABLE_NAME: "profiles-test" }),
+      ),
     ).not.toThrow();
   });
 });

@@ -25,7 +25,7 @@ import {
 } from "../../../src/registrar/domain/registrar";
 import { createRegistrarHandler } from "../../../src/registrar/handler";
 import {
-  buildRegistrar,
+  createRegistrarFromConfig,
   partsFrom,
   type RegistrarOverrides,
   registrarEnvironment,
@@ -38,7 +38,7 @@ const lambda = mockClient(LambdaClient);
 
 /** The wiring from the variables a registrar's template sets, validated as on its first invocation. */
 const build = (env: Record<string, string | undefined>, overrides?: RegistrarOverrides) =>
-  buildRegistrar(loadConfig(registrarEnvironment, env), overrides);
+  createRegistrarFromConfig(loadConfig(registrarEnvironment, env), overrides);
 const apiGateway = mockClient(APIGatewayClient);
 
 const FUNCTIONS = ["svc-get", "svc-put"];

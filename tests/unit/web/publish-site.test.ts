@@ -6,9 +6,10 @@ import { testEnv } from "../../support/handler-test";
 
 testEnv({});
 
-type CreateHandler = typeof import("../../../src/web/handlers/publishSite").createHandler;
+type CreatePublishSiteHandler =
+  typeof import("../../../src/web/handlers/publish-site").createPublishSiteHandler;
 type Send = typeof import("../../../src/web/adapters/custom-resource").sendResponse;
-let createHandler: CreateHandler;
+let createPublishSiteHandler: CreatePublishSiteHandler;
 let sendResponse: Send;
 
 /** CloudFormation's side of the protocol: the pre-signed URL the answer is PUT to. */
@@ -17,7 +18,7 @@ let responseUrl: string;
 const answers: Array<{ method: string; contentType: string | undefined; body: Record<string, unknown> }> = [];
 
 beforeAll(async () => {
-  ({ createHandler } = require("../../../src/web/handlers/publishSite"));
+  ({ createPublishSiteHandler } = require("../../../src/web/handlers/publish-site"));
   ({ sendResponse } = require("../../../src/web/adapters/custom-resource"));
   server = createServer((request, response) => {
     let body = "";
@@ -97,7 +98,7 @@ const properties = { BucketName: "bucket-1", DistributionId: "E123", SiteVersion
 
 test("Create puts every file, the page last, invalidates the distribution and answers SUCCESS", async () => {
   const { puts, invalidations, store, cdn } = fakes();
-  await createHandler({ site, store, cdn, send: sendResponse })(event("Create", properties));
+  await createPublishSiteHandler({ site, store, cdn, send: sendResponse })(event("Create", properties));
   expect(puts).toEqual([
     { bucket: "bucket-1", key: "assets/app-1.js" },
     { bucket: "bucket-1", key: "index.html" },
@@ -122,12 +123,12 @@ test("Create puts every file, the page last, invalidates the distribution and an
 
 test("Update publishes again; Delete leaves the (retained) bucket alone", async () => {
   const update = fakes();
-  await createHandler({ site, store: update.store, cdn: update.cdn, send: sendResponse })(
+  await createPublishSiteHandler({ site, store: update.store, cdn: update.cdn, send: sendResponse })(
     event("Update", properties),
   );
   expect(update.puts).toHaveLength(2);
   const removal = fakes();
-  await createHandler({ site, store: removal.store, cdn: removal.cdn, send: sendResponse })(
+  await createPublishSiteHandler({ site, store: removal.store, cdn: removal.cdn, send: sendResponse })(
     event("Delete", properties),
   );
   expect(removal.puts).toEqual([]);
@@ -140,13 +141,15 @@ test("Update publishes again; Delete leaves the (retained) bucket alone", async 
 
 test("a failure is answered FAILED with its reason, so the stack rolls back instead of hanging", async () => {
   const { store, cdn } = fakes(true);
-  await createHandler({ site, store, cdn, send: sendResponse })(event("Create", properties));
+  await createPublishSiteHandler({ site, store, cdn, send: sendResponse })(event("Create", properties));
   expect(answers[0]?.body).toMatchObject({
     Status: "FAILED",
     Reason: "Access Denied",
     PhysicalResourceId: "SiteContent-failed",
   });
-  await createHandler({ site, store, cdn, send: sendResponse })(event("Create", { DistributionId: "E123" }));
+  await createPublishSiteHandler({ site, store, cdn, send: sendResponse })(
+    event("Create", { DistributionId: "E123" }),
+  );
   expect(answers[1]?.body).toMatchObject({
     Status: "FAILED",
     Reason: "Property BucketName must be a non-empty string",

@@ -5,7 +5,7 @@ import { lazyHandler } from "../../shared/lambda-entry";
 import { logger, MetricUnit, metrics } from "../../shared/observability";
 import type { ProfileReader } from "../domain/profile";
 import { etag, userIdSchema } from "../schemas";
-import { buildProfileReader, profileReaderEnvironment } from "../wiring";
+import { createProfileReaderFromConfig, profileReaderEnvironment } from "../wiring";
 
 export interface GetProfileDependencies {
   profiles: ProfileReader;
@@ -35,5 +35,5 @@ export function createGetProfileHandler({ profiles }: GetProfileDependencies) {
 }
 
 export const handler = lazyHandler(() =>
-  createGetProfileHandler({ profiles: buildProfileReader(loadConfig(profileReaderEnvironment)) }),
+  createGetProfileHandler({ profiles: createProfileReaderFromConfig(loadConfig(profileReaderEnvironment)) }),
 );

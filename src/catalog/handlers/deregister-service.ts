@@ -3,7 +3,7 @@ import { httpHandler, json } from "../../shared/http";
 import { lazyHandler } from "../../shared/lambda-entry";
 import { MetricUnit, metrics } from "../../shared/observability";
 import { deregisterBody } from "../schemas";
-import { buildCatalogDependencies, type CatalogDependencies, catalogEnvironment } from "../wiring";
+import { type CatalogDependencies, catalogEnvironment, createCatalogDependenciesFromConfig } from "../wiring";
 
 // Idempotent: 200 whether or not the registration existed, so a registrar
 // retrying after a lost response is never told it failed. `removed` says which.
@@ -18,5 +18,5 @@ export function createDeregisterServiceHandler({ catalog, registrars }: CatalogD
 }
 
 export const handler = lazyHandler(() =>
-  createDeregisterServiceHandler(buildCatalogDependencies(loadConfig(catalogEnvironment))),
+  createDeregisterServiceHandler(createCatalogDependenciesFromConfig(loadConfig(catalogEnvironment))),
 );

@@ -3,7 +3,7 @@ import { httpHandler, json } from "../../shared/http";
 import { lazyHandler } from "../../shared/lambda-entry";
 import type { LocationService } from "../domain/location";
 import { userIdSchema } from "../schemas";
-import { buildLocationService, locationEnvironment } from "../wiring";
+import { createLocationServiceFromConfig, locationEnvironment } from "../wiring";
 
 export interface GetLocationDependencies {
   locations: LocationService;
@@ -19,5 +19,5 @@ export function createGetLocationHandler({ locations }: GetLocationDependencies)
 }
 
 export const handler = lazyHandler(() =>
-  createGetLocationHandler({ locations: buildLocationService(loadConfig(locationEnvironment)) }),
+  createGetLocationHandler({ locations: createLocationServiceFromConfig(loadConfig(locationEnvironment)) }),
 );

@@ -2,7 +2,7 @@ import { type DynamoDBDocumentClient, GetCommand, PutCommand } from "@aws-sdk/li
 import { isConditionalCheckFailed } from "../../shared/dynamodb";
 import type { Profile, ProfileStore } from "../domain/profile";
 
-export class DynamoProfileStore implements ProfileStore {
+export class DynamoDbProfileStore implements ProfileStore {
   constructor(
     private readonly client: DynamoDBDocumentClient,
     private readonly tableName: string,
@@ -22,17 +22,18 @@ export class DynamoProfileStore implements ProfileStore {
     };
   }
 
-  create(profile: Profile): Promise<boolean> {
-    return this.conditionalPut(profile, "attribute_not_exists(userId)", {});
+  create(profile: Profile, expiresAt?: number): Promise<boolean> {
+    return this.conditionalPut(profile, expiresAt, "attribute_not_exists(userId)", {});
   }
 
-  replace(profile: Profile, expectedVersion: number): Promise<boolean> {
+  replace(profile: Profile, expectedVersion: number, expiresAt?: number): Promise<boolean> {
     // A missing item has no `version`, so this also fails when there is nothing to replace.
-    return this.conditionalPut(profile, "version = :expected", { ":expected": expectedVersion });
+    return this.conditionalPut(profile, expiresAt, "version = :expected", { ":expected": expectedVersion });
   }
 
   private async conditionalPut(
     profile: Profile,
+    expiresAt: number | undefined,
     condition: string,
     values: Record<string, unknown>,
   ): Promise<boolean> {
@@ -40,7 +41,7 @@ export class DynamoProfileStore implements ProfileStore {
       await this.client.send(
         new PutCommand({
           TableName: this.tableName,
-          Item: profile,
+          Item: expiresAt === undefined ? profile : { ...profile, expiresAt },
           ConditionExpression: condition,
           ...(Object.keys(values).length > 0 ? { ExpressionAttributeValues: values } : {}),
         }),

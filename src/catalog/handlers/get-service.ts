@@ -4,7 +4,7 @@ import { integrationHandler } from "../../shared/integration";
 import { lazyHandler } from "../../shared/lambda-entry";
 import { MetricUnit, metrics } from "../../shared/observability";
 import { type LookupEvent, lookupEvent } from "../schemas";
-import { buildCatalogDependencies, type CatalogDependencies, catalogEnvironment } from "../wiring";
+import { type CatalogDependencies, catalogEnvironment, createCatalogDependenciesFromConfig } from "../wiring";
 
 /*
  * Public lookup behind a non-proxy integration, as the discovery design defines it: the request
@@ -52,7 +52,7 @@ export function createGetServiceHandler(
 
 export const handler = lazyHandler(() =>
   createGetServiceHandler(
-    buildCatalogDependencies(loadConfig(catalogEnvironment)),
+    createCatalogDependenciesFromConfig(loadConfig(catalogEnvironment)),
     process.env.AWS_LAMBDA_FUNCTION_VERSION,
   ),
 );

@@ -2,7 +2,7 @@ import type { CloudFormationCustomResourceEvent } from "aws-lambda";
 import { logger } from "../../shared/observability";
 import { type CustomResourceResult, responseBody, type Send } from "../adapters/custom-resource";
 import { type Cdn, publishSite, type SiteBundle, type SiteStore } from "../domain/site";
-import { buildSitePublisher } from "../wiring";
+import { createSitePublisher } from "../wiring";
 
 interface Deps {
   site: SiteBundle;
@@ -32,7 +32,7 @@ async function apply(event: CloudFormationCustomResourceEvent, deps: Deps): Prom
 }
 
 /** CloudFormation custom resource SiteContent: answers through the ResponseURL, success or failure. */
-export function createHandler(deps: Deps) {
+export function createPublishSiteHandler(deps: Deps) {
   return async (event: CloudFormationCustomResourceEvent): Promise<void> => {
     let body: string;
     try {
@@ -48,4 +48,4 @@ export function createHandler(deps: Deps) {
   };
 }
 
-export const handler = createHandler(buildSitePublisher());
+export const handler = createPublishSiteHandler(createSitePublisher());

@@ -8,7 +8,7 @@ import type { ServiceKey, ServiceRecord, ServiceRegistryStore, StoredServiceReco
  * not DynamoDB's TTL: that is on `expires_at`, and only tidies the table, as
  * lookups already ignore an expired registration.
  */
-export class DynamoServiceRegistryStore implements ServiceRegistryStore {
+export class DynamoDbServiceRegistryStore implements ServiceRegistryStore {
   constructor(
     private readonly client: DynamoDBDocumentClient,
     private readonly tableName: string,

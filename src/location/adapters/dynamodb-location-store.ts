@@ -2,7 +2,7 @@ import { type DynamoDBDocumentClient, GetCommand, PutCommand } from "@aws-sdk/li
 import { isConditionalCheckFailed } from "../../shared/dynamodb";
 import type { Location, LocationStore } from "../domain/location";
 
-export class DynamoLocationStore implements LocationStore {
+export class DynamoDbLocationStore implements LocationStore {
   constructor(
     private readonly client: DynamoDBDocumentClient,
     private readonly tableName: string,
@@ -21,12 +21,12 @@ export class DynamoLocationStore implements LocationStore {
     };
   }
 
-  async putIfNotOlder(location: Location): Promise<boolean> {
+  async putIfNotOlder(location: Location, expiresAt?: number): Promise<boolean> {
     try {
       await this.client.send(
         new PutCommand({
           TableName: this.tableName,
-          Item: location,
+          Item: expiresAt === undefined ? location : { ...location, expiresAt },
           // ISO 8601 UTC strings of one format order the same as the instants.
           ConditionExpression: "attribute_not_exists(userId) OR updatedAt <= :updatedAt",
           ExpressionAttributeValues: { ":updatedAt": location.updatedAt },

@@ -4,7 +4,7 @@ import { lazyHandler } from "../../shared/lambda-entry";
 import { MetricUnit, metrics } from "../../shared/observability";
 import type { LocationService } from "../domain/location";
 import { putLocationBody, userIdSchema } from "../schemas";
-import { buildLocationService, locationEnvironment } from "../wiring";
+import { createLocationServiceFromConfig, locationEnvironment } from "../wiring";
 
 export interface PutLocationDependencies {
   locations: LocationService;
@@ -13,14 +13,15 @@ export interface PutLocationDependencies {
 export function createPutLocationHandler({ locations }: PutLocationDependencies) {
   return httpHandler(async (request) => {
     const userId = request.pathParam("userId", userIdSchema);
-    requireOwner(request.principal(), userId);
+    const principal = request.principal();
+    requireOwner(principal, userId);
     const { latitude, longitude } = request.body(putLocationBody);
-    const location = await locations.update({ userId, latitude, longitude });
+    const location = await locations.update({ userId, username: principal.username, latitude, longitude });
     metrics.addMetric("LocationUpdated", MetricUnit.Count, 1);
     return json(200, location);
   });
 }
 
 export const handler = lazyHandler(() =>
-  createPutLocationHandler({ locations: buildLocationService(loadConfig(locationEnvironment)) }),
+  createPutLocationHandler({ locations: createLocationServiceFromConfig(loadConfig(locationEnvironment)) }),
 );

@@ -3,7 +3,7 @@ import { type ConfigOf, loadConfig, nonEmpty } from "../../shared/config";
 import { createDocumentClient } from "../../shared/dynamodb";
 import { httpHandler, json, requireOwner } from "../../shared/http";
 import { lazyHandler } from "../../shared/lambda-entry";
-import { DynamoProfileStore } from "../adapters/dynamo-profile-store";
+import { DynamoDbProfileStore } from "../adapters/dynamodb-profile-store";
 import { createProfileWriter, type ProfileWriter } from "../domain/profile";
 import { etag, parseIfMatch, putProfileBody, userIdSchema } from "../schemas";
 
@@ -14,10 +14,17 @@ export interface PutProfileDependencies {
 export function createPutProfileHandler({ profiles }: PutProfileDependencies) {
   return httpHandler(async (request) => {
     const userId = request.pathParam("userId", userIdSchema);
-    requireOwner(request.principal(), userId);
+    const principal = request.principal();
+    requireOwner(principal, userId);
     const expectedVersion = parseIfMatch(request.header("if-match"));
     const { displayName, bio } = request.body(putProfileBody);
-    const profile = await profiles.save({ userId, displayName, bio, expectedVersion });
+    const profile = await profiles.save({
+      userId,
+      username: principal.username,
+      displayName,
+      bio,
+      expectedVersion,
+    });
     return json(200, profile, { ETag: etag(profile.version) });
   });
 }
@@ -25,13 +32,13 @@ export function createPutProfileHandler({ profiles }: PutProfileDependencies) {
 /** The variables its template gives this function, and what it builds from them: no location, no catalog. */
 export const profileWriterEnvironment = { PROFILES_TABLE_NAME: nonEmpty };
 
-export function buildProfileWriter(
+export function createProfileWriterFromConfig(
   config: ConfigOf<typeof profileWriterEnvironment>,
   dynamodb: DynamoDBDocumentClient = createDocumentClient(),
 ): ProfileWriter {
-  return createProfileWriter({ store: new DynamoProfileStore(dynamodb, config.PROFILES_TABLE_NAME) });
+  return createProfileWriter({ store: new DynamoDbProfileStore(dynamodb, config.PROFILES_TABLE_NAME) });
 }
 
 export const handler = lazyHandler(() =>
-  createPutProfileHandler({ profiles: buildProfileWriter(loadConfig(profileWriterEnvironment)) }),
+  createPutProfileHandler({ profiles: createProfileWriterFromConfig(loadConfig(profileWriterEnvironment)) }),
 );

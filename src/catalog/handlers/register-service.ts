@@ -3,7 +3,7 @@ import { httpHandler, json } from "../../shared/http";
 import { lazyHandler } from "../../shared/lambda-entry";
 import { MetricUnit, metrics } from "../../shared/observability";
 import { registerBody } from "../schemas";
-import { buildCatalogDependencies, type CatalogDependencies, catalogEnvironment } from "../wiring";
+import { type CatalogDependencies, catalogEnvironment, createCatalogDependenciesFromConfig } from "../wiring";
 
 // IAM-authorized: API Gateway has checked the SigV4 signature and the resource
 // policy (only registrar roles may POST); which registrar it is, is checked here.
@@ -19,5 +19,5 @@ export function createRegisterServiceHandler({ catalog, registrars }: CatalogDep
 }
 
 export const handler = lazyHandler(() =>
-  createRegisterServiceHandler(buildCatalogDependencies(loadConfig(catalogEnvironment))),
+  createRegisterServiceHandler(createCatalogDependenciesFromConfig(loadConfig(catalogEnvironment))),
 );
