@@ -187,7 +187,10 @@ describe("an API with a DefinitionBody", () => {
     const plan = await planService(service, {
       project: testProject,
       environment,
-      apis: describeApis(testProject, [service], environment, "http://127.0.0.1:3000"),
+      apis: describeApis(testProject, [service], environment).map((api) => ({
+        ...api,
+        origin: "http://127.0.0.1:3001",
+      })),
       lookupParameter: async () => undefined,
     });
     return {
