@@ -1,5 +1,5 @@
 import type { UserRecord } from "../../../src/auth/domain/ports";
-import { RegistrationService } from "../../../src/auth/domain/registration";
+import { createRegistrationService } from "../../../src/auth/domain/registration";
 import { createLocationService, type Location } from "../../../src/location/domain/location";
 import { createProfileWriter, type Profile } from "../../../src/profile/domain/profile";
 import { TEST_ACCOUNT_LIFETIME_SECONDS, testAccountExpiresAt } from "../../../src/shared/test-accounts";
@@ -30,7 +30,10 @@ test.each([
     replacePasswordHash: async () => true,
   };
   const hasher = { hash: async () => "hash", verify: async () => ({ valid: true, needsRehash: false }) };
-  await new RegistrationService(users, hasher as never, () => NOW.getTime()).register(username, "pw");
+  await createRegistrationService({ users, hasher: hasher as never, clock: () => NOW.getTime() }).register(
+    username,
+    "pw",
+  );
   expect(created.map((user) => user.expiresAt)).toEqual([expected]);
 });
 
