@@ -1,3 +1,4 @@
+import type { Invocation } from "./ports";
 /**
  * The smoke request a pre-traffic hook sends a function's new version before
  * CodeDeploy shifts any traffic to it, and how its answer is judged. A smoke
@@ -8,12 +9,6 @@
 export type SmokeKind = "api" | "authorizer" | "schedule";
 
 export const SMOKE_KINDS: readonly SmokeKind[] = ["api", "authorizer", "schedule"];
-
-export interface Invocation {
-  /** Lambda's FunctionError: "Unhandled" when the function threw. */
-  functionError?: string;
-  payload: unknown;
-}
 
 export interface Verdict {
   healthy: boolean;

@@ -1,7 +1,9 @@
 import type { UserRecord } from "../../../src/auth/domain/ports";
 import { createRegistrationService } from "../../../src/auth/domain/registration";
-import { createLocationService, type Location } from "../../../src/location/domain/location";
-import { createProfileWriter, type Profile } from "../../../src/profile/domain/profile";
+import { createLocationService } from "../../../src/location/domain/location";
+import type { Location } from "../../../src/location/domain/ports";
+import type { Profile } from "../../../src/profile/domain/ports";
+import { createProfileWriter } from "../../../src/profile/domain/profile";
 import { TEST_ACCOUNT_LIFETIME_SECONDS, testAccountExpiresAt } from "../../../src/shared/test-accounts";
 
 /**
