@@ -16,10 +16,8 @@ export const registerBody = z.strictObject({
   ttl: ttlSchema,
   status: serviceStatusSchema,
 });
-export type RegisterBody = z.infer<typeof registerBody>;
 
 export const deregisterBody = z.strictObject({
   service_name: serviceNameSchema,
   service_version: serviceVersionSchema,
 });
-export type DeregisterBody = z.infer<typeof deregisterBody>;

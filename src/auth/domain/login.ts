@@ -5,7 +5,7 @@ import type { IssuedToken, TokenIssuer } from "./tokens";
 
 /** One message for unknown users and wrong passwords, so the reply reveals neither. */
 export const INVALID_CREDENTIALS = "Invalid username or password";
-export const LOCKED_OUT = "Too many failed login attempts; try again later";
+const LOCKED_OUT = "Too many failed login attempts; try again later";
 
 export interface LoginDependencies {
   records: LoginRecordStore;

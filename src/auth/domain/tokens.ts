@@ -4,19 +4,19 @@ import { UnauthorizedError } from "../../shared/errors";
 import type { Clock, SigningKey, SigningKeySource, SigningKeys } from "./ports";
 import { MIN_KEY_BYTES } from "./signing-key";
 
-export const TOKEN_ISSUER = "meridian";
+const TOKEN_ISSUER = "meridian";
 const ALGORITHM = "HS256";
 /**
  * A token naming a key the verifier does not hold makes it read the keys
  * anew, as the key may have just been rotated; at most this often, so tokens
  * with made-up key ids cannot turn into a flood of reads of the secret.
  */
-export const DEFAULT_MIN_SECONDS_BETWEEN_REFRESHES = 30;
+const DEFAULT_MIN_SECONDS_BETWEEN_REFRESHES = 30;
 
 /** How far ahead of the verifier's clock a token's `iat` may be: clocks of two functions differ a little. */
 export const TOKEN_CLOCK_SKEW_SECONDS = 60;
 /** The longest TokenTtlSeconds the template allows; the bound when none is configured. */
-export const DEFAULT_MAX_TOKEN_LIFETIME_SECONDS = 86_400;
+const DEFAULT_MAX_TOKEN_LIFETIME_SECONDS = 86_400;
 
 export interface TokenLimits {
   /** The configured token lifetime: a token whose `exp - iat` is longer was not issued by login. */

@@ -26,8 +26,7 @@ export function createLoginHandler({ login }: LoginDependencies) {
   return httpHandler(async (request) => {
     const { username, password } = request.body(loginRequestSchema);
     try {
-      // The TCP peer as API Gateway saw it: a client cannot choose it as it could a header.
-      const sourceAddress = request.event.requestContext?.identity?.sourceIp ?? "unknown";
+      const sourceAddress = request.sourceIp() ?? "unknown";
       const issued = await login.login(username, password, sourceAddress);
       metrics.addMetric("LoginSucceeded", MetricUnit.Count, 1);
       // A bearer token must not be stored by caches on the way (RFC 6749 section 5.1).

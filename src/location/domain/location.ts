@@ -16,7 +16,7 @@ export interface PositionUpdate {
 }
 
 /** 7 decimals is about 1 cm: more than any position fix carries. */
-export const COORDINATE_DECIMALS = 7;
+const COORDINATE_DECIMALS = 7;
 
 /**
  * A coordinate as stored: rounded to 7 decimals (half away from zero, of the

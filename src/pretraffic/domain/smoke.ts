@@ -8,7 +8,7 @@ import type { Invocation } from "./ports";
  */
 export type SmokeKind = "api" | "authorizer" | "schedule";
 
-export const SMOKE_KINDS: readonly SmokeKind[] = ["api", "authorizer", "schedule"];
+const SMOKE_KINDS: readonly SmokeKind[] = ["api", "authorizer", "schedule"];
 
 export interface Verdict {
   healthy: boolean;
@@ -16,7 +16,7 @@ export interface Verdict {
 }
 
 /** Marks every smoke request, so its log lines are recognisable and never mistaken for a user's. */
-export const SMOKE_REQUEST_ID = "meridian-pretraffic";
+const SMOKE_REQUEST_ID = "meridian-pretraffic";
 
 export function smokeEvent(kind: SmokeKind): unknown {
   switch (kind) {

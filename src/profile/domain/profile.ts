@@ -39,7 +39,7 @@ export interface ProfileServiceDeps {
   clock?: () => Date;
 }
 
-export function toPublicLocation(location: ExactLocation): PublicLocation {
+function toPublicLocation(location: ExactLocation): PublicLocation {
   return {
     latitude: roundTo2Decimals(location.latitude),
     longitude: roundTo2Decimals(location.longitude),

@@ -18,7 +18,7 @@ export type Outcome =
   | { action: "registered"; status: ServiceStatus; parts: PartReport[] }
   | { action: "deregistered"; parts: PartReport[] };
 
-export function describePart(part: Part): string {
+function describePart(part: Part): string {
   return part.kind === "function" ? `function:${part.name}` : `rest-api:${part.id}/${part.stage}`;
 }
 

@@ -28,8 +28,6 @@ test.each([
   const created: UserRecord[] = [];
   const users = {
     create: async (user: UserRecord) => Boolean(created.push(user)),
-    findByUsername: async () => undefined,
-    replacePasswordHash: async () => true,
   };
   const hasher = { hash: async () => "hash", verify: async () => ({ valid: true, needsRehash: false }) };
   await createRegistrationService({ users, hasher: hasher as never, clock: () => NOW.getTime() }).register(
