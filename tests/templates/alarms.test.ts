@@ -1,4 +1,4 @@
-import type { CfnResource, CfnTemplate } from "../../tools/lib/cfn-yaml";
+import { type CfnResource, type CfnTemplate, samProperties } from "../../tools/lib/cfn-yaml";
 import { loadServices, type Service } from "../../tools/lib/project";
 import {
   ALARM_TOPIC_SSM_NAME,
@@ -7,6 +7,7 @@ import {
   alarmsOf,
   emittedMetrics,
   powertoolsSettings,
+  watchedMetrics,
 } from "./metric-rules";
 
 const services = loadServices();
@@ -17,7 +18,10 @@ function resourcesOfType(template: CfnTemplate, type: string): string[] {
     .map(([logicalId]) => logicalId);
 }
 
-/** The alarms on one metric whose dimension `name` is `value`. */
+/**
+ * The alarms on one metric whose dimension `name` is `value`, each seen as an alarm on that
+ * metric alone (a metric math alarm with the statistic and period of its MetricStat on it).
+ */
 function alarmsOn(
   template: CfnTemplate,
   namespace: string,
@@ -25,19 +29,22 @@ function alarmsOn(
   name: string,
   value: unknown,
 ): Array<Record<string, unknown>> {
-  return alarmsOf(template)
-    .map(([, props]) => props)
-    .filter(
-      (props) =>
-        props.Namespace === namespace &&
-        props.MetricName === metric &&
-        ((props.Dimensions ?? []) as Array<{ Name: string; Value: unknown }>).some(
-          (dimension) => dimension.Name === name && JSON.stringify(dimension.Value) === JSON.stringify(value),
-        ),
-    );
+  return alarmsOf(template).flatMap(([, props]) =>
+    watchedMetrics(props)
+      .filter(
+        (watched) =>
+          watched.Namespace === namespace &&
+          watched.MetricName === metric &&
+          ((watched.Dimensions ?? []) as Array<{ Name: string; Value: unknown }>).some(
+            (dimension) =>
+              dimension.Name === name && JSON.stringify(dimension.Value) === JSON.stringify(value),
+          ),
+      )
+      .map((watched) => ({ ...props, ...watched })),
+  );
 }
 
-function isNewVersionAlarm(props: Record<string, unknown>): boolean {
+function isNewVersionAlarm(props: { Dimensions?: unknown }): boolean {
   return ((props.Dimensions ?? []) as Array<{ Name: string }>).some(
     (dimension) => dimension.Name === "ExecutedVersion",
   );
@@ -105,25 +112,37 @@ describe.each(
       .filter(([, props]) => props.Namespace === "AWS/ApiGateway" && props.MetricName === "5XXError")
       .map(([logicalId]) => logicalId);
     for (const fn of resourcesOfType(template, "AWS::Serverless::Function")) {
-      const properties = template.Resources[fn]?.Properties ?? {};
+      // As SAM merges it: Type, Role and Hooks may be shared in Globals, Alarms are the function's own.
+      const properties = samProperties(template, fn);
       const preference = properties.DeploymentPreference as
-        | { Type?: unknown; Role?: unknown; Hooks?: { PreTraffic?: unknown }; Alarms?: unknown[] }
+        | {
+            Enabled?: unknown;
+            Type?: unknown;
+            Role?: unknown;
+            Hooks?: { PreTraffic?: unknown };
+            Alarms?: unknown[];
+          }
         | undefined;
       if (fn === "PreTrafficHookFunction" || customResourceProviders.has(fn)) {
-        expect([fn, preference]).toEqual([fn, undefined]);
+        // None, or the shared one switched off (SAM then creates no deployment group).
+        expect([fn, preference === undefined || preference.Enabled === false]).toEqual([fn, true]);
         continue;
       }
+      expect([fn, preference?.Enabled]).toEqual([fn, undefined]);
       expect([fn, preference?.Type, preference?.Hooks?.PreTraffic]).toEqual([
         fn,
         { Ref: "DeploymentPreferenceType" },
         { Ref: "PreTrafficHookFunction" },
       ]);
       const rollback = (preference?.Alarms ?? []).map((alarm) => (alarm as { Ref?: string }).Ref);
-      const own = alarmsOf(template).find(
-        ([, props]) =>
-          isNewVersionAlarm(props) &&
-          props.MetricName === "Errors" &&
-          JSON.stringify(props.Dimensions).includes(JSON.stringify({ Ref: fn })),
+      const own = alarmsOf(template).find(([, props]) =>
+        watchedMetrics(props).some(
+          (watched) =>
+            isNewVersionAlarm(watched) &&
+            watched.Namespace === "AWS/Lambda" &&
+            watched.MetricName === "Errors" &&
+            JSON.stringify(watched.Dimensions).includes(JSON.stringify({ Ref: fn })),
+        ),
       );
       expect([fn, own && rollback.includes(own[0])]).toEqual([fn, true]);
       const events = Object.values((properties.Events ?? {}) as Record<string, { Type?: string }>);

@@ -278,9 +278,18 @@ function resourcesOf(statement: Statement): unknown[] {
   return Array.isArray(statement.Resource) ? statement.Resource : [statement.Resource];
 }
 
+/** A Fn::Sub's text; in the [text, variables] form, with the variables that are literal strings put in. */
 function subText(value: unknown): string {
   const sub = (value as { "Fn::Sub"?: unknown })["Fn::Sub"];
-  return typeof sub === "string" ? sub : JSON.stringify(value);
+  if (typeof sub === "string") return sub;
+  if (Array.isArray(sub) && typeof sub[0] === "string") {
+    const variables = (sub[1] ?? {}) as Record<string, unknown>;
+    return sub[0].replace(/\$\{([^}]+)\}/g, (whole, name: string) => {
+      const literal = variables[name];
+      return typeof literal === "string" ? literal : whole;
+    });
+  }
+  return JSON.stringify(value);
 }
 
 /** Actions AWS offers no resource-level permissions for. */
@@ -422,6 +431,8 @@ const EXECUTION_ROLE_COVERS: Record<string, string[]> = {
   "AWS::CloudFront::Function": ["cloudfront:CreateFunction", "cloudfront:PublishFunction"],
   // CloudFormation invokes the custom resource's function with the stack's role.
   "Custom::SiteContent": ["lambda:InvokeFunction"],
+  // API Gateway's invoke of a function a DefinitionBody integrates (catalog's lookup).
+  "AWS::Lambda::Permission": ["lambda:AddPermission", "lambda:RemovePermission"],
 };
 const EVENT_SOURCES_COVER: Record<string, string[]> = {
   Api: ["apigateway:POST", "lambda:AddPermission"],
@@ -460,6 +471,8 @@ describe("the stack execution role covers what the services deploy", () => {
         }
       }
       for (const [property, prefix] of Object.entries(NAME_PROPERTIES)) {
+        // A permission's FunctionName names the function it is on, not a new resource.
+        if (used.Type === "AWS::Lambda::Permission" && property === "FunctionName") continue;
         const value = used.Properties?.[property];
         if (value === undefined) continue;
         const text = subText(value);
