@@ -1,3 +1,4 @@
+import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join, relative } from "node:path";
 import { parseCli, runMain, UsageError } from "./lib/cli";
@@ -68,6 +69,13 @@ function scaffold(root: string, from: Names, to: Names): string[] {
   return written;
 }
 
+/** A renamed line may now fit where the model's did not: Biome lays the code out again. */
+function formatCode(root: string, files: string[]): void {
+  const code = files.filter((file) => /\.(ts|json)$/.test(file));
+  const biome = join(root, "node_modules", "@biomejs", "biome", "bin", "biome");
+  execFileSync(process.execPath, [biome, "format", "--write", ...code], { cwd: root, stdio: "ignore" });
+}
+
 async function main(): Promise<number> {
   const { values, positionals } = parseCli(
     { allowPositionals: true, options: { help: { type: "boolean", short: "h", default: false } } },
@@ -81,6 +89,7 @@ async function main(): Promise<number> {
   const root = ROOT;
   const name = checkName(positionals[0], root);
   const written = scaffold(root, namesOf(MODEL_SERVICE), namesOf(name));
+  formatCode(root, written);
   console.log(`Service ${name}, from ${MODEL_SERVICE}:`);
   for (const file of written) console.log(`  ${relative(root, file)}`);
   console.log(
