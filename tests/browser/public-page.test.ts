@@ -213,6 +213,7 @@ describe("the public profile page in Chromium", () => {
   });
 
   test("two tabs editing the same profile: the second save is refused with a clear 412 message", async () => {
+    expect.hasAssertions();
     const first = await newPage();
     const second = await newPage();
     await logIn(first, username);

@@ -352,6 +352,7 @@ describe("profile", () => {
 
 describe("the gateway", () => {
   test("unknown routes and methods get a JSON 4xx, never a 5xx", async () => {
+    expect.hasAssertions();
     for (const [method, url] of [
       ["GET", auth("/nope")],
       ["DELETE", auth("/users")],

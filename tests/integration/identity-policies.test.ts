@@ -432,6 +432,7 @@ describe("Lambda and API Gateway: a registrar checks its own service's parts onl
   });
 
   test("the operator may look at and run any function and any API", async () => {
+    expect.hasAssertions();
     const lambda = client(LambdaClient, stack.awsEndpoint);
     for (const info of Object.values(stack.functions)) {
       const { Configuration } = await lambda.send(new GetFunctionCommand({ FunctionName: info.arn }));

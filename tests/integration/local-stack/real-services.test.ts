@@ -25,6 +25,7 @@ afterAll(async () => {
 });
 
 test("every service with an API gets an endpoint under the gateway", () => {
+  expect.hasAssertions();
   for (const service of services) {
     const hasApi = Object.values(service.template.Resources).some(
       (resource) => resource.Type === "AWS::Serverless::Api",
@@ -34,6 +35,7 @@ test("every service with an API gets an endpoint under the gateway", () => {
 });
 
 test("every table declared in the templates exists under its stack name", async () => {
+  expect.hasAssertions();
   const dynamodb = new DynamoDBClient({
     endpoint: stack.dynamodbEndpoint,
     region: stack.region,
@@ -50,6 +52,7 @@ test("every table declared in the templates exists under its stack name", async 
 });
 
 test("published parameters follow /meridian/local/<service>/<name>/<type>; URLs point at the gateway", async () => {
+  expect.hasAssertions();
   const ssm = new SSMClient({
     endpoint: stack.awsEndpoint,
     region: stack.region,

@@ -71,6 +71,7 @@ describe("login password rules", () => {
   });
 
   it("passes weak, common and odd passwords to the password check (a wrong password is a 401, not a 400)", () => {
+    expect.hasAssertions();
     for (const password of [" ".repeat(12), "qwerty123456", "short", "correct horse\u0000battery"]) {
       expect(login(password).success).toBe(true);
     }

@@ -133,6 +133,7 @@ describe("tokens", () => {
     });
 
     it("rejects iat a year in the future, and a minute beyond the allowed skew", async () => {
+      expect.hasAssertions();
       const clock = new ManualClock();
       const now = clock.now() / 1000;
       const verifier = verifierWithLifetime(clock, 3600);
@@ -165,6 +166,7 @@ describe("tokens", () => {
   });
 
   it("rejects garbage as an invalid token, not as a server error", async () => {
+    expect.hasAssertions();
     const { verifier } = setUp();
     for (const token of ["", "abc", "a.b.c", "e30.e30."]) {
       expect(await rejectionOf(verifier.verify(token))).toBeInstanceOf(InvalidTokenError);

@@ -157,6 +157,7 @@ describe("positions are stored as DynamoDB can hold them", () => {
   });
 
   it("property: any finite double in range is stored, and reads back as the update answered", async () => {
+    expect.hasAssertions();
     const random = seededRandom(20261201);
     const { service } = setup();
     for (let run = 0; run < 1000; run++) {

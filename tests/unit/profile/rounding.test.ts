@@ -36,6 +36,7 @@ describe("roundTo2Decimals", () => {
   });
 
   it("never keeps more than two decimals", () => {
+    expect.hasAssertions();
     for (let i = 0; i < 2000; i += 1) {
       const value = (Math.random() - 0.5) * 360;
       const rounded = roundTo2Decimals(value);

@@ -219,6 +219,7 @@ describe("SSM with @aws-sdk/client-ssm", () => {
 
 describe("Secrets Manager with @aws-sdk/client-secrets-manager", () => {
   test("GetSecretValue by ARN, partial ARN and name", async () => {
+    expect.hasAssertions();
     const arn =
       "arn:aws:secretsmanager:us-east-1:000000000000:secret:meridian-local-auth-TokenSigningSecret-AbC123";
     for (const SecretId of [arn, arn.slice(0, -7), "meridian-local-auth-TokenSigningSecret"]) {
@@ -267,6 +268,7 @@ describe("Secrets Manager with @aws-sdk/client-secrets-manager", () => {
   });
 
   test("a stage no version carries, and an unknown VersionId, are ResourceNotFoundException", async () => {
+    expect.hasAssertions();
     const SecretId = newSecret("only");
     for (const input of [
       { VersionStage: "AWSPREVIOUS" },

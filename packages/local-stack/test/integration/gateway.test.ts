@@ -190,6 +190,7 @@ describe("routing and the proxy event", () => {
 
 describe("gateway errors", () => {
   test("unknown route or method under a known API: 403 MISSING_AUTHENTICATION_TOKEN from the API's template", async () => {
+    expect.hasAssertions();
     for (const [method, url] of [
       ["GET", `${alpha}/nope`],
       ["DELETE", `${alpha}/echo`],
@@ -327,6 +328,7 @@ describe("token authorizer", () => {
   });
 
   test("missing header 401; 'Unauthorized' 401; denied 403; other failures 500", async () => {
+    expect.hasAssertions();
     const cases: Array<[Record<string, string>, number, string]> = [
       [{}, 401, "UNAUTHORIZED"],
       [bearer("unauthorized"), 401, "UNAUTHORIZED"],

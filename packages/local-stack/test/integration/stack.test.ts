@@ -318,6 +318,7 @@ describe("ports", () => {
   });
 
   test("everything listens on 127.0.0.1 only", async () => {
+    expect.hasAssertions();
     const stack = await startFixtureStack();
     try {
       for (const url of [stack.gatewayUrl, stack.dynamodbEndpoint, stack.awsEndpoint])

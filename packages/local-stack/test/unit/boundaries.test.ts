@@ -64,6 +64,7 @@ function partOf(file: string): string {
 }
 
 test("every folder has one entry module", () => {
+  expect.hasAssertions();
   for (const folder of FOLDERS) expect(statSync(join(SRC, folder, "index.ts")).isFile()).toBe(true);
 });
 

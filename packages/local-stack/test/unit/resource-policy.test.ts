@@ -221,6 +221,7 @@ describe("what cannot be evaluated locally fails closed, with a warning", () => 
   });
 
   test("an unknown condition key, a policy variable, NotPrincipal, a bad CIDR: the same", () => {
+    expect.hasAssertions();
     const cases = [
       { Condition: { StringEquals: { "aws:SourceVpce": "vpce-1" } } },
       // biome-ignore lint/suspicious/noTemplateCurlyInString: an IAM policy variable, not a template literal

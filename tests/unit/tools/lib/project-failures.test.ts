@@ -1,12 +1,12 @@
 import { join } from "node:path";
-import { generateConfigurations, loadProject } from "../../../tools/lib/configurations";
-import { loadEnvironments } from "../../../tools/lib/project";
+import { generateConfigurations, loadProject } from "../../../../tools/lib/configurations";
+import { loadEnvironments } from "../../../../tools/lib/project";
 
 /**
  * Each broken fixture tree under tests/fixtures/project fails with a message
  * that names the file, the key and what was expected.
  */
-const FIXTURES = join(__dirname, "..", "..", "fixtures", "project");
+const FIXTURES = join(__dirname, "..", "..", "..", "fixtures", "project");
 const F = "tests/fixtures/project";
 
 function generate(tree: string, environments = "environments/dev-only.yaml"): void {

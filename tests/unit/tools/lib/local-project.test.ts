@@ -1,6 +1,6 @@
 import { describeApis, evaluateIdentityPolicy, LOCAL_ACCOUNT_ID, planService } from "@meridian/local-stack";
-import { meridianProject } from "../../../tools/lib/local-project";
-import { deployOrder, loadEnvironment, loadServices } from "../../../tools/lib/project";
+import { meridianProject } from "../../../../tools/lib/local-project";
+import { deployOrder, loadEnvironment, loadServices } from "../../../../tools/lib/project";
 
 /** How the local stack reads this repository's own templates (roles, policies). */
 

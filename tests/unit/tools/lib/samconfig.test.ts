@@ -1,17 +1,17 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { type CfnTemplate, loadTemplate, parseCfnYaml } from "../../../tools/lib/cfn-yaml";
-import { loadProject, type Project } from "../../../tools/lib/configurations";
-import type { Environment } from "../../../tools/lib/project";
+import { type CfnTemplate, loadTemplate, parseCfnYaml } from "../../../../tools/lib/cfn-yaml";
+import { loadProject, type Project } from "../../../../tools/lib/configurations";
+import type { Environment } from "../../../../tools/lib/project";
 import {
   checkRootTemplate,
   ROOT_TEMPLATE_FILE,
   renderSamconfig,
   rootParameters,
   SAMCONFIG_FILE,
-} from "../../../tools/lib/samconfig";
+} from "../../../../tools/lib/samconfig";
 
-const FIXTURES = join(__dirname, "..", "..", "fixtures", "project");
+const FIXTURES = join(__dirname, "..", "..", "..", "fixtures", "project");
 
 /** The few TOML shapes samconfig.toml uses: [a.b.c] tables and key = "string" | true | false | number. */
 function parseToml(text: string): Record<string, Record<string, string | boolean | number>> {

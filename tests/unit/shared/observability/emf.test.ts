@@ -3,9 +3,9 @@ import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import type { APIGatewayProxyEvent } from "aws-lambda";
 import { mockClient } from "aws-sdk-client-mock";
-import { loadTemplate } from "../../../tools/lib/cfn-yaml";
-import { ROOT } from "../../../tools/lib/project";
-import { API_REQUEST_ID, type Handler, lambdaContext, proxyEvent } from "../../support/proxy-event";
+import { loadTemplate } from "../../../../tools/lib/cfn-yaml";
+import { ROOT } from "../../../../tools/lib/project";
+import { API_REQUEST_ID, type Handler, lambdaContext, proxyEvent } from "../../../support/proxy-event";
 import {
   type CapturedOutput,
   captureOutput,
@@ -100,7 +100,7 @@ describe("location metrics", () => {
     const location = loadIsolated("location", { LOCATIONS_TABLE_NAME: "locations-test" }, () => {
       const lib = require("@aws-sdk/lib-dynamodb") as DocumentLib;
       mockClient(lib.DynamoDBDocumentClient).on(lib.PutCommand).resolves({});
-      return { put: require("../../../src/location/handlers/put-location").handler as Handler };
+      return { put: require("../../../../src/location/handlers/put-location").handler as Handler };
     });
     const output = captureOutput();
     const response = await location.put(
@@ -196,7 +196,7 @@ describe("profile metrics and correlation with location", () => {
               updatedAt: "2024-01-01T00:00:00Z",
             },
           });
-        return { get: require("../../../src/profile/handlers/get-profile").handler as Handler };
+        return { get: require("../../../../src/profile/handlers/get-profile").handler as Handler };
       },
     );
   const loadLocation = () =>
@@ -207,7 +207,7 @@ describe("profile metrics and correlation with location", () => {
         .resolves({
           Item: { userId: "user-1", latitude: 48.8584, longitude: 2.2945, updatedAt: "2024-01-01T00:00:00Z" },
         });
-      return require("../../../src/location/handlers/get-location").handler as Handler;
+      return require("../../../../src/location/handlers/get-location").handler as Handler;
     });
   const read = (profile: { get: Handler }, headers: Record<string, string> = {}) =>
     profile.get(

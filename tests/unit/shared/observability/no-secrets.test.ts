@@ -1,9 +1,9 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { TokenIssuer } from "../../../src/auth/domain/tokens";
-import { ROOT } from "../../../tools/lib/project";
-import { lambdaContext, proxyEvent } from "../../support/proxy-event";
-import { FixedSigningKeySource } from "../auth/fakes";
+import { TokenIssuer } from "../../../../src/auth/domain/tokens";
+import { ROOT } from "../../../../tools/lib/project";
+import { lambdaContext, proxyEvent } from "../../../support/proxy-event";
+import { FixedSigningKeySource } from "../../auth/fakes";
 import { captureOutput, loadAuth } from "./support";
 
 // Real values of the kind that must never reach a log line. The key is the

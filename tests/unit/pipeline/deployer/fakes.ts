@@ -3,14 +3,14 @@ import {
   ArtifactFiles,
   type ArtifactLocation,
   type ArtifactReader,
-} from "../../../src/pipeline/deployer/artifact";
+} from "../../../../src/pipeline/deployer/artifact";
 import {
   type ArtifactManifest,
   MANIFEST_FILE,
   MANIFEST_FORMAT,
   PACKAGE_BUCKET_PLACEHOLDER,
-} from "../../../src/pipeline/deployer/manifest";
-import type { PackageStore, StoredPackage } from "../../../src/pipeline/deployer/package-store";
+} from "../../../../src/pipeline/deployer/manifest";
+import type { PackageStore, StoredPackage } from "../../../../src/pipeline/deployer/package-store";
 
 export interface FakeService {
   name: string;

@@ -7,7 +7,7 @@ import {
   loadProject,
   selectServices,
   writeConfigurations,
-} from "../../../tools/lib/configurations";
+} from "../../../../tools/lib/configurations";
 import {
   deployOrder,
   loadEnvironment,
@@ -15,10 +15,10 @@ import {
   stackName,
   teardownOrder,
   templateConfiguration,
-} from "../../../tools/lib/project";
-import { publishedNames } from "../../../tools/lib/ssm-contract";
+} from "../../../../tools/lib/project";
+import { publishedNames } from "../../../../tools/lib/ssm-contract";
 
-const FIXTURES = join(__dirname, "..", "..", "fixtures", "project");
+const FIXTURES = join(__dirname, "..", "..", "..", "fixtures", "project");
 
 describe("the repository's own services and environments", () => {
   const project = loadProject();

@@ -3,11 +3,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { runInNewContext } from "node:vm";
 import { inflateRawSync } from "node:zlib";
-import { type ArtifactStore, S3ArtifactStore, type StoredArtifact } from "../../../tools/lib/artifacts";
-import type { CfnTemplate } from "../../../tools/lib/cfn-yaml";
-import { packagedTemplate, packageService } from "../../../tools/lib/package";
-import { loadServices } from "../../../tools/lib/project";
-import { crc32, createZip } from "../../../tools/lib/zip";
+import { type ArtifactStore, S3ArtifactStore, type StoredArtifact } from "../../../../tools/lib/artifacts";
+import type { CfnTemplate } from "../../../../tools/lib/cfn-yaml";
+import { packagedTemplate, packageService } from "../../../../tools/lib/package";
+import { loadServices } from "../../../../tools/lib/project";
+import { crc32, createZip } from "../../../../tools/lib/zip";
 
 /** Reads back a zip through its central directory, checking each entry's CRC. */
 function unzip(zip: Buffer): Map<string, Buffer> {
@@ -101,7 +101,7 @@ describe("packagedTemplate (what sam package does to a template)", () => {
 });
 
 describe("packageService", () => {
-  const [hello] = loadServices(join(__dirname, "..", "..", "fixtures", "project", "packaging", "src"));
+  const [hello] = loadServices(join(__dirname, "..", "..", "..", "fixtures", "project", "packaging", "src"));
   if (!hello) throw new Error("fixture service missing");
   let buildDir: string;
   beforeEach(() => {

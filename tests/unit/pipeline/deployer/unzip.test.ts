@@ -1,5 +1,5 @@
-import { readZip } from "../../../src/pipeline/deployer/unzip";
-import { createZip } from "../../../tools/lib/zip";
+import { readZip } from "../../../../src/pipeline/deployer/unzip";
+import { createZip } from "../../../../tools/lib/zip";
 
 /**
  * Written by Python's zipfile to an unseekable stream, as streaming zippers

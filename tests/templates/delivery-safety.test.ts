@@ -147,6 +147,7 @@ describe("the stack execution role", () => {
   });
 
   test("may never remove a boundary, nor change or delete one", () => {
+    expect.hasAssertions();
     const denied = statements.filter((statement) => statement.Effect === "Deny").flatMap(actionsOf);
     for (const action of [
       "iam:DeleteRolePermissionsBoundary",
@@ -186,6 +187,7 @@ describe("the stack execution role", () => {
   });
 
   test("may pass roles only to Lambda (functions) and CodeDeploy (traffic shifting)", () => {
+    expect.hasAssertions();
     const passes = statements.filter((statement) => actionsOf(statement).includes("iam:PassRole"));
     for (const statement of passes) {
       expect(statement.Condition).toEqual({

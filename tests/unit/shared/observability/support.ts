@@ -1,6 +1,6 @@
 import type { APIGatewayAuthorizerResult, APIGatewayTokenAuthorizerEvent, Context } from "aws-lambda";
 import { mockClient } from "aws-sdk-client-mock";
-import type { Handler } from "../../support/proxy-event";
+import type { Handler } from "../../../support/proxy-event";
 
 /**
  * What a function writes, as CloudWatch Logs would receive it. Powertools'
@@ -139,7 +139,7 @@ export function loadAuth(options: { maxAttempts: number; signingKey: string }) {
       const secrets =
         require("@aws-sdk/client-secrets-manager") as typeof import("@aws-sdk/client-secrets-manager");
       const { ScryptPasswordHasher } =
-        require("../../../src/auth/domain/password-hasher") as typeof import("../../../src/auth/domain/password-hasher");
+        require("../../../../src/auth/domain/password-hasher") as typeof import("../../../../src/auth/domain/password-hasher");
       mockClient(ssm.SSMClient)
         .on(ssm.GetParameterCommand)
         .resolves({
@@ -149,7 +149,7 @@ export function loadAuth(options: { maxAttempts: number; signingKey: string }) {
       secretsMock.on(secrets.GetSecretValueCommand).resolves({ SecretString: options.signingKey });
       const ddb = mockClient(lib.DynamoDBDocumentClient);
       const { addressKey } =
-        require("../../../src/auth/domain/lockout") as typeof import("../../../src/auth/domain/lockout");
+        require("../../../../src/auth/domain/lockout") as typeof import("../../../../src/auth/domain/lockout");
       return {
         lib,
         ddb,
@@ -183,9 +183,9 @@ export function loadAuth(options: { maxAttempts: number; signingKey: string }) {
           ddb.on(lib.UpdateCommand).resolves({});
         },
         hasher: new ScryptPasswordHasher({ log2Cost: 4 }),
-        register: require("../../../src/auth/handlers/register").handler as Handler,
-        login: require("../../../src/auth/handlers/login").handler as Handler,
-        authorizer: require("../../../src/auth/handlers/authorizer").handler as Authorizer,
+        register: require("../../../../src/auth/handlers/register").handler as Handler,
+        login: require("../../../../src/auth/handlers/login").handler as Handler,
+        authorizer: require("../../../../src/auth/handlers/authorizer").handler as Authorizer,
         /** From now on the key cannot be read, as when the function's role lost access to it. */
         failSecretReads: () => {
           secretsMock.reset();

@@ -56,6 +56,7 @@ describe("pipeline.yaml stages", () => {
   });
 
   test("every approval follows a preview of the environment it approves, in the same stage", () => {
+    expect.hasAssertions();
     actions.forEach((action, index) => {
       if (action.category !== "Approval") return;
       const preview = actions[index - 1];
@@ -85,6 +86,7 @@ describe("pipeline.yaml stages", () => {
   });
 
   test("every input artifact is produced by an earlier stage", () => {
+    expect.hasAssertions();
     const produced = new Set<string>();
     for (const action of actions) {
       for (const input of action.inputs)
@@ -111,6 +113,7 @@ describe("pipeline.yaml stages", () => {
   });
 
   test("a manual approval comes right before every environment that requires one, and only those", () => {
+    expect.hasAssertions();
     actions.forEach((action, index) => {
       if (!deploys(action)) return;
       const environment = environments.get(deployEnvironment(action.configuration));
@@ -227,6 +230,7 @@ describe("buildspecs and local CI cannot drift", () => {
   });
 
   test("CodeBuild projects take their source and artifacts from the pipeline", () => {
+    expect.hasAssertions();
     for (const [, project] of ofType("AWS::CodeBuild::Project")) {
       expect(project.Properties).toMatchObject({
         Source: { Type: "CODEPIPELINE" },
@@ -292,6 +296,7 @@ describe("least privilege", () => {
   const allows = allowStatements(resources);
 
   test("no Allow grants every action, or every action of a service", () => {
+    expect.hasAssertions();
     for (const statement of allows) {
       for (const action of actionsOf(statement)) {
         expect({ sid: statement.Sid, action, wildcard: action === "*" || action.endsWith(":*") }).toEqual({
@@ -304,12 +309,14 @@ describe("least privilege", () => {
   });
 
   test("Resource '*' only for actions that have no resource-level permissions", () => {
+    expect.hasAssertions();
     for (const statement of allows.filter((candidate) => resourcesOf(candidate).includes("*"))) {
       expect(actionsOf(statement).filter((action) => !RESOURCE_STAR_ALLOWED.has(action))).toEqual([]);
     }
   });
 
   test("no role carries an AWS managed admin or power-user policy", () => {
+    expect.hasAssertions();
     for (const [, role] of ofType("AWS::IAM::Role")) {
       expect(JSON.stringify(role.Properties?.ManagedPolicyArns ?? [])).not.toMatch(
         /AdministratorAccess|PowerUserAccess|IAMFullAccess/,
@@ -357,6 +364,7 @@ describe("least privilege", () => {
   });
 
   test("the execution role passes and edits only the environments' roles", () => {
+    expect.hasAssertions();
     const roleStatements = allowStatements(resource("StackExecutionRole").Properties).filter((statement) =>
       actionsOf(statement).some((action) => action.startsWith("iam:")),
     );

@@ -1,20 +1,20 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
-import { ArtifactFiles } from "../../src/pipeline/deployer/artifact";
+import { ArtifactFiles } from "../../../../src/pipeline/deployer/artifact";
 import {
   MANIFEST_FILE,
   PACKAGE_BUCKET_PLACEHOLDER,
   parseManifest,
-} from "../../src/pipeline/deployer/manifest";
-import { prepareTarget } from "../../src/pipeline/deployer/targets";
-import { readZip } from "../../src/pipeline/deployer/unzip";
-import { loadProject, writeConfigurations } from "../../tools/lib/configurations";
-import { ROOT_STACK, rootConfigurations } from "../../tools/lib/root-stack";
-import { createZip } from "../../tools/lib/zip";
-import { CONFIGS_DIR, packageArtifact } from "../../tools/package-artifact";
-import { pipelineActions } from "../../tools/pipeline";
-import { FakePackageStore } from "../unit/pipeline/fakes";
+} from "../../../../src/pipeline/deployer/manifest";
+import { prepareTarget } from "../../../../src/pipeline/deployer/targets";
+import { readZip } from "../../../../src/pipeline/deployer/unzip";
+import { loadProject, writeConfigurations } from "../../../../tools/lib/configurations";
+import { ROOT_STACK, rootConfigurations } from "../../../../tools/lib/root-stack";
+import { createZip } from "../../../../tools/lib/zip";
+import { CONFIGS_DIR, packageArtifact } from "../../../../tools/package-artifact";
+import { pipelineActions } from "../../../../tools/pipeline";
+import { FakePackageStore } from "./fakes";
 
 /**
  * The Bundle stage's output for this repository, read back the way the
@@ -130,6 +130,7 @@ test.each(
 });
 
 test("each function zip holds its handler module", () => {
+  expect.hasAssertions();
   const manifest = parseManifest(zipped.json(MANIFEST_FILE));
   for (const service of manifest.services) {
     for (const key of service.packages) {

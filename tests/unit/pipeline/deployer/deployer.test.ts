@@ -12,11 +12,15 @@ import {
   decodeContinuation,
   encodeContinuation,
   MAX_TOKEN_LENGTH,
-} from "../../../src/pipeline/deployer/continuation";
-import { type DeployerDependencies, MAX_TRANSIENT_RETRIES, runJob } from "../../../src/pipeline/deployer/job";
-import { PACKAGE_BUCKET_PLACEHOLDER } from "../../../src/pipeline/deployer/manifest";
-import { logger } from "../../../src/shared/observability";
-import { FakeCloudFormation, resourceChange } from "../../support/fake-cloudformation";
+} from "../../../../src/pipeline/deployer/continuation";
+import {
+  type DeployerDependencies,
+  MAX_TRANSIENT_RETRIES,
+  runJob,
+} from "../../../../src/pipeline/deployer/job";
+import { PACKAGE_BUCKET_PLACEHOLDER } from "../../../../src/pipeline/deployer/manifest";
+import { logger } from "../../../../src/shared/observability";
+import { FakeCloudFormation, resourceChange } from "../../../support/fake-cloudformation";
 import { FakeArtifactReader, FakePackageStore, fakeArtifact, THREE_SERVICES } from "./fakes";
 
 const JOB_ID = "11111111-2222-3333-4444-555555555555";

@@ -1,15 +1,15 @@
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { MANIFEST_FILE, parseManifest } from "../../src/pipeline/deployer/manifest";
-import { deployTarget } from "../../tools/deploy";
-import { DirectoryArtifactStore } from "../../tools/lib/artifacts";
-import { type CfnTemplate, loadTemplate } from "../../tools/lib/cfn-yaml";
-import { loadProject, writeConfigurations } from "../../tools/lib/configurations";
-import { ROOT } from "../../tools/lib/project";
-import { rootConfigurations } from "../../tools/lib/root-stack";
-import { CONFIGS_DIR, packageArtifact } from "../../tools/package-artifact";
-import { pipelineActions } from "../../tools/pipeline";
+import { MANIFEST_FILE, parseManifest } from "../../../src/pipeline/deployer/manifest";
+import { deployTarget } from "../../../tools/deploy";
+import { DirectoryArtifactStore } from "../../../tools/lib/artifacts";
+import { type CfnTemplate, loadTemplate } from "../../../tools/lib/cfn-yaml";
+import { loadProject, writeConfigurations } from "../../../tools/lib/configurations";
+import { ROOT } from "../../../tools/lib/project";
+import { rootConfigurations } from "../../../tools/lib/root-stack";
+import { CONFIGS_DIR, packageArtifact } from "../../../tools/package-artifact";
+import { pipelineActions } from "../../../tools/pipeline";
 
 /**
  * `sam deploy --config-env <env>`, `npm run deploy -- --env <env>` and the
