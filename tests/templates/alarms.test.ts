@@ -1,4 +1,4 @@
-import type { CfnResource, CfnTemplate } from "../../tools/lib/cfn-yaml";
+import { type CfnResource, type CfnTemplate, samProperties } from "../../tools/lib/cfn-yaml";
 import { loadServices, type Service } from "../../tools/lib/project";
 import {
   ALARM_TOPIC_SSM_NAME,
@@ -105,14 +105,23 @@ describe.each(
       .filter(([, props]) => props.Namespace === "AWS/ApiGateway" && props.MetricName === "5XXError")
       .map(([logicalId]) => logicalId);
     for (const fn of resourcesOfType(template, "AWS::Serverless::Function")) {
-      const properties = template.Resources[fn]?.Properties ?? {};
+      // As SAM merges it: Type, Role and Hooks may be shared in Globals, Alarms are the function's own.
+      const properties = samProperties(template, fn);
       const preference = properties.DeploymentPreference as
-        | { Type?: unknown; Role?: unknown; Hooks?: { PreTraffic?: unknown }; Alarms?: unknown[] }
+        | {
+            Enabled?: unknown;
+            Type?: unknown;
+            Role?: unknown;
+            Hooks?: { PreTraffic?: unknown };
+            Alarms?: unknown[];
+          }
         | undefined;
       if (fn === "PreTrafficHookFunction" || customResourceProviders.has(fn)) {
-        expect([fn, preference]).toEqual([fn, undefined]);
+        // None, or the shared one switched off (SAM then creates no deployment group).
+        expect([fn, preference === undefined || preference.Enabled === false]).toEqual([fn, true]);
         continue;
       }
+      expect([fn, preference?.Enabled]).toEqual([fn, undefined]);
       expect([fn, preference?.Type, preference?.Hooks?.PreTraffic]).toEqual([
         fn,
         { Ref: "DeploymentPreferenceType" },

@@ -280,9 +280,18 @@ function resourcesOf(statement: Statement): unknown[] {
   return Array.isArray(statement.Resource) ? statement.Resource : [statement.Resource];
 }
 
+/** A Fn::Sub's text; in the [text, variables] form, with the variables that are literal strings put in. */
 function subText(value: unknown): string {
   const sub = (value as { "Fn::Sub"?: unknown })["Fn::Sub"];
-  return typeof sub === "string" ? sub : JSON.stringify(value);
+  if (typeof sub === "string") return sub;
+  if (Array.isArray(sub) && typeof sub[0] === "string") {
+    const variables = (sub[1] ?? {}) as Record<string, unknown>;
+    return sub[0].replace(/\$\{([^}]+)\}/g, (whole, name: string) => {
+      const literal = variables[name];
+      return typeof literal === "string" ? literal : whole;
+    });
+  }
+  return JSON.stringify(value);
 }
 
 /** Actions AWS offers no resource-level permissions for. */

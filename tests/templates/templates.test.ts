@@ -1,6 +1,6 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { type CfnResource, type CfnTemplate, loadTemplate } from "../../tools/lib/cfn-yaml";
+import { type CfnResource, type CfnTemplate, loadTemplate, samProperties } from "../../tools/lib/cfn-yaml";
 import { listFunctions } from "../../tools/lib/functions";
 import { deployOrder, loadServices, ROOT, type Service } from "../../tools/lib/project";
 import { PSEUDO_PARAMETERS, type Reference, references } from "../support/cfn-references";
@@ -115,15 +115,19 @@ describe.each(
       POWERTOOLS_METRICS_NAMESPACE: { "Fn::Sub": `Meridian/\${Environment}` },
       POWERTOOLS_LOG_LEVEL: { Ref: "LogLevel" },
     });
-    // Lambda's own filter (INFO when unset) would otherwise drop DEBUG lines in dev.
-    expect(globals.LoggingConfig).toEqual({ ApplicationLogLevel: { Ref: "LogLevel" } });
+    // Lambda's own filter (INFO when unset) would otherwise drop DEBUG lines in dev: set once, for all.
+    expect(globals.LoggingConfig).toMatchObject({ ApplicationLogLevel: { Ref: "LogLevel" } });
     const logGroups = new Set<string>();
     for (const [logicalId, resource] of functions) {
-      const logging = resource.Properties?.LoggingConfig as {
+      // As SAM merges it: LogFormat may be shared in Globals, the log group is the function's own.
+      const logging = samProperties(template, logicalId).LoggingConfig as {
         LogFormat?: string;
         LogGroup?: { Ref?: string };
+        ApplicationLogLevel?: unknown;
       };
       expect([logicalId, logging.LogFormat]).toEqual([logicalId, "JSON"]);
+      expect([logicalId, logging.ApplicationLogLevel]).toEqual([logicalId, { Ref: "LogLevel" }]);
+      expect([logicalId, resource.Properties?.LoggingConfig]).toMatchObject([logicalId, { LogGroup: {} }]);
       const group = template.Resources[logging.LogGroup?.Ref ?? ""];
       expect(JSON.stringify(group?.Properties?.LogGroupName)).toContain(`/meridian/\${Environment}/${name}/`);
       logGroups.add(logging.LogGroup?.Ref ?? "");
@@ -146,7 +150,18 @@ describe.each(
       expect(table.Properties?.PointInTimeRecoverySpecification).toEqual({
         PointInTimeRecoveryEnabled: true,
       });
-      expect(table.Properties?.BillingMode).toEqual({ Ref: "TableBillingMode" });
+      // The parameter's value, or the same through the condition on it (what templates under
+      // AWS::LanguageExtensions write: see docs/conventions.md).
+      const billing = table.Properties?.BillingMode as { "Fn::If"?: [string, unknown, unknown] };
+      if (billing["Fn::If"]) {
+        const [condition, whenTrue, whenFalse] = billing["Fn::If"];
+        expect(template.Conditions?.[condition]).toEqual({
+          "Fn::Equals": [{ Ref: "TableBillingMode" }, "PROVISIONED"],
+        });
+        expect([whenTrue, whenFalse]).toEqual(["PROVISIONED", "PAY_PER_REQUEST"]);
+      } else {
+        expect(billing).toEqual({ Ref: "TableBillingMode" });
+      }
     }
   });
 

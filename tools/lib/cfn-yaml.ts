@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import type { CfnTemplate } from "@meridian/local-stack";
+import { type CfnTemplate, expandLanguageExtensions, mergeGlobals } from "@meridian/local-stack";
 import { type CollectionTag, parse, type ScalarTag, type Tags } from "yaml";
 
 /**
@@ -63,12 +63,38 @@ export function parseCfnYaml(text: string): unknown {
   return parse(text, { customTags: CFN_TAGS, schema: "core", merge: false });
 }
 
+/**
+ * The template as CloudFormation runs it after AWS::LanguageExtensions: every
+ * Fn::ForEach expanded, so tools and tests read the resources it generates.
+ * SAM Globals stay as written (readers merge them, as SAM does).
+ */
 export function loadTemplate(path: string): CfnTemplate {
+  return expandLanguageExtensions(loadRawTemplate(path), path);
+}
+
+/** The template as written. */
+export function loadRawTemplate(path: string): CfnTemplate {
   const parsed = parseCfnYaml(readFileSync(path, "utf8")) as CfnTemplate | null;
   if (!parsed || typeof parsed !== "object" || !parsed.Resources) {
     throw new Error(`${path}: not a CloudFormation template (no Resources)`);
   }
   return parsed;
+}
+
+const GLOBALS_SECTION: Record<string, string> = {
+  "AWS::Serverless::Function": "Function",
+  "AWS::Serverless::Api": "Api",
+  "AWS::Serverless::HttpApi": "HttpApi",
+  "AWS::Serverless::SimpleTable": "SimpleTable",
+  "AWS::Serverless::StateMachine": "StateMachine",
+};
+
+/** A resource's Properties as SAM sees them: its Globals section merged in (SAM's rules). */
+export function samProperties(template: CfnTemplate, logicalId: string): Record<string, unknown> {
+  const resource = template.Resources[logicalId];
+  const section = GLOBALS_SECTION[resource?.Type ?? ""];
+  const globals = section ? template.Globals?.[section] : undefined;
+  return (mergeGlobals(globals, resource?.Properties) ?? {}) as Record<string, unknown>;
 }
 
 // The local stack reads templates in this shape too; one definition for both.

@@ -49,5 +49,11 @@ export {
   readJsonFile,
   writeJsonFile,
 } from "./support";
-export { describeApis, type FunctionDefinition, planService } from "./template";
+export {
+  describeApis,
+  expandLanguageExtensions,
+  type FunctionDefinition,
+  mergeGlobals,
+  planService,
+} from "./template";
 export { call, type JsonReply, signedFetch, startTestStack, type TestStack } from "./testing";

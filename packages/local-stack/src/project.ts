@@ -31,6 +31,7 @@ export interface CfnTemplate {
   Transform?: string | string[];
   Description?: string;
   Parameters?: Record<string, CfnParameter>;
+  Mappings?: Record<string, Record<string, Record<string, unknown>>>;
   Conditions?: Record<string, unknown>;
   Globals?: Record<string, Record<string, unknown>>;
   Resources: Record<string, CfnResource>;

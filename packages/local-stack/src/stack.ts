@@ -42,6 +42,7 @@ import {
 } from "./support";
 import {
   describeApis,
+  expandLanguageExtensions,
   type LocalApi,
   planService,
   type ServicePlan,
@@ -298,7 +299,11 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
 function prepare(options: LocalStackOptions, log: LogSink, cleanup: Cleanup): Setup {
   const { project } = options;
   const environment = project.loadEnvironment(options.environment ?? "local", options.environmentsFile);
-  const services = withDependencies(project.loadServices(options.srcDir), options.services);
+  // Expanded here too (idempotent), so a project that hands over raw templates gets Fn::ForEach
+  // expanded, or a start-up error naming what the local stack cannot expand.
+  const services = withDependencies(project.loadServices(options.srcDir), options.services).map(
+    (service) => ({ ...service, template: expandLanguageExtensions(service.template, service.templatePath) }),
+  );
   const dataDir = resolve(options.dataDir ?? join(project.root, ".local", "data"));
   if (options.reset) {
     assertDataDirFree(dataDir);

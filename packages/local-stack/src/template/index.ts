@@ -1,4 +1,5 @@
 export * from "./intrinsics";
+export * from "./language-extensions";
 export * from "./model";
 export * from "./plan";
 export * from "./resources";
