@@ -23,3 +23,10 @@ export const deregisterBody = z.strictObject({
   service_version: serviceVersionSchema,
 });
 export type DeregisterBody = z.infer<typeof deregisterBody>;
+
+/** The event the lookup's request template builds from the path. */
+export const lookupEvent = z.object({
+  service_name: serviceNameSchema,
+  service_version: serviceVersionSchema,
+});
+export type LookupEvent = z.infer<typeof lookupEvent>;

@@ -30,14 +30,20 @@ function tableRows(): Row[] {
   }));
 }
 
-/** What the function answered, in the table's terms: an HTTP status, a policy's effect, a registrar's action. */
+/**
+ * What the function answered, in the table's terms: an HTTP status, a policy's effect, a
+ * registrar's action, or a catalog lookup's status (its plain result, behind a non-proxy integration).
+ */
 function answer(payload: unknown): string {
   const result = payload as {
     statusCode?: number;
     policyDocument?: { Statement?: Array<{ Effect?: string }> };
     action?: string;
+    status?: string;
   };
-  return String(result.statusCode ?? result.policyDocument?.Statement?.[0]?.Effect ?? result.action);
+  return String(
+    result.statusCode ?? result.policyDocument?.Statement?.[0]?.Effect ?? result.action ?? result.status,
+  );
 }
 
 let stack: TestStack;

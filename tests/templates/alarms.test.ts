@@ -7,6 +7,7 @@ import {
   alarmsOf,
   emittedMetrics,
   powertoolsSettings,
+  watchedMetrics,
 } from "./metric-rules";
 
 const services = loadServices();
@@ -17,7 +18,10 @@ function resourcesOfType(template: CfnTemplate, type: string): string[] {
     .map(([logicalId]) => logicalId);
 }
 
-/** The alarms on one metric whose dimension `name` is `value`. */
+/**
+ * The alarms on one metric whose dimension `name` is `value`, each seen as an alarm on that
+ * metric alone (a metric math alarm with the statistic and period of its MetricStat on it).
+ */
 function alarmsOn(
   template: CfnTemplate,
   namespace: string,
@@ -25,19 +29,22 @@ function alarmsOn(
   name: string,
   value: unknown,
 ): Array<Record<string, unknown>> {
-  return alarmsOf(template)
-    .map(([, props]) => props)
-    .filter(
-      (props) =>
-        props.Namespace === namespace &&
-        props.MetricName === metric &&
-        ((props.Dimensions ?? []) as Array<{ Name: string; Value: unknown }>).some(
-          (dimension) => dimension.Name === name && JSON.stringify(dimension.Value) === JSON.stringify(value),
-        ),
-    );
+  return alarmsOf(template).flatMap(([, props]) =>
+    watchedMetrics(props)
+      .filter(
+        (watched) =>
+          watched.Namespace === namespace &&
+          watched.MetricName === metric &&
+          ((watched.Dimensions ?? []) as Array<{ Name: string; Value: unknown }>).some(
+            (dimension) =>
+              dimension.Name === name && JSON.stringify(dimension.Value) === JSON.stringify(value),
+          ),
+      )
+      .map((watched) => ({ ...props, ...watched })),
+  );
 }
 
-function isNewVersionAlarm(props: Record<string, unknown>): boolean {
+function isNewVersionAlarm(props: { Dimensions?: unknown }): boolean {
   return ((props.Dimensions ?? []) as Array<{ Name: string }>).some(
     (dimension) => dimension.Name === "ExecutedVersion",
   );
@@ -128,11 +135,14 @@ describe.each(
         { Ref: "PreTrafficHookFunction" },
       ]);
       const rollback = (preference?.Alarms ?? []).map((alarm) => (alarm as { Ref?: string }).Ref);
-      const own = alarmsOf(template).find(
-        ([, props]) =>
-          isNewVersionAlarm(props) &&
-          props.MetricName === "Errors" &&
-          JSON.stringify(props.Dimensions).includes(JSON.stringify({ Ref: fn })),
+      const own = alarmsOf(template).find(([, props]) =>
+        watchedMetrics(props).some(
+          (watched) =>
+            isNewVersionAlarm(watched) &&
+            watched.Namespace === "AWS/Lambda" &&
+            watched.MetricName === "Errors" &&
+            JSON.stringify(watched.Dimensions).includes(JSON.stringify({ Ref: fn })),
+        ),
       );
       expect([fn, own && rollback.includes(own[0])]).toEqual([fn, true]);
       const events = Object.values((properties.Events ?? {}) as Record<string, { Type?: string }>);

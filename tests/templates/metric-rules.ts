@@ -59,15 +59,24 @@ const sameSet = (a: string[], b: string[]): boolean =>
  */
 export function emittedMetrics(service: Service): CustomMetric[] {
   const found = new Map<string, CustomMetric>();
+  const add = (name: string, dimensions: string[]) =>
+    found.set(`${name} ${dimensions.join(",")}`, { name, dimensions });
   for (const fn of listFunctions(service)) {
     const source = readFileSync(fn.entryPoint, "utf8");
     const extra = [...source.matchAll(/metrics\.addDimension\(\s*"([^"]+)"/g)].map((match) => match[1] ?? "");
     for (const match of source.matchAll(/metrics\.addMetric\(\s*(?:"([^"]+)"|(\w+))/g)) {
       const names = match[1] !== undefined ? [match[1]] : literalsAssignedTo(source, match[2] ?? "");
-      for (const name of names) found.set(name, { name, dimensions: ["service", ...extra] });
+      for (const name of names) add(name, ["service", ...extra]);
+    }
+    // `const one = metrics.singleMetric()`: its own data point, with the default `service` and its own dimensions.
+    for (const [, variable = ""] of source.matchAll(/const (\w+) = metrics\.singleMetric\(\)/g)) {
+      const own = [...source.matchAll(new RegExp(`${variable}\\.addDimension\\(\\s*"([^"]+)"`, "g"))];
+      for (const match of source.matchAll(new RegExp(`${variable}\\.addMetric\\(\\s*"([^"]+)"`, "g"))) {
+        add(match[1] ?? "", ["service", ...own.map((dimension) => dimension[1] ?? "")]);
+      }
     }
     if (/captureColdStartMetric\(|httpHandler\(/.test(source)) {
-      found.set("ColdStart", { name: "ColdStart", dimensions: ["service"] });
+      add("ColdStart", ["service"]);
     }
   }
   return [...found.values()];
@@ -123,10 +132,55 @@ export function alarmProblems(service: Service, logicalId: string, template = se
   const props = resource.Properties ?? {};
   const problems: string[] = [];
   const say = (message: string) => problems.push(`${service.name}: ${logicalId}: ${message}`);
-  if (props.Metrics !== undefined) say("metric math alarms are not used here; name one metric");
-  const namespace = props.Namespace;
-  const metric = props.MetricName;
-  const dimensions = (props.Dimensions ?? []) as Dimension[];
+  if (props.Metrics !== undefined) {
+    const queries = props.Metrics as Array<{ Expression?: unknown; ReturnData?: unknown }>;
+    const returned = queries.filter((query) => query.ReturnData !== false);
+    if (returned.length !== 1 || typeof returned[0]?.Expression !== "string")
+      say("a metric math alarm returns exactly one expression (every MetricStat has ReturnData: false)");
+    if (props.MetricName !== undefined || props.Namespace !== undefined)
+      say("a metric math alarm names its metrics in Metrics only");
+  }
+  for (const watched of watchedMetrics(props)) {
+    for (const problem of metricProblems(service, template, watched)) say(problem);
+  }
+  if (props.TreatMissingData !== "notBreaching") say("TreatMissingData must be notBreaching");
+  const topic = Object.entries(service.metadata.parameters).find(
+    ([, ssm]) => ssm === ALARM_TOPIC_SSM_NAME,
+  )?.[0];
+  if (topic === undefined) say(`metadata.yaml consumes no ${ALARM_TOPIC_SSM_NAME}`);
+  for (const key of ["AlarmActions", "OKActions"]) {
+    const actions = props[key];
+    if (!equal(actions, [{ Ref: topic }]))
+      say(`${key} must be [!Ref ${topic}], got ${JSON.stringify(actions)}`);
+  }
+  return problems;
+}
+
+/** One metric an alarm watches: the alarm's own, or each MetricStat of a metric math alarm. */
+export interface WatchedMetric {
+  Namespace?: unknown;
+  MetricName?: unknown;
+  Dimensions?: unknown;
+  Statistic?: unknown;
+  Period?: unknown;
+}
+
+export function watchedMetrics(props: Record<string, unknown>): WatchedMetric[] {
+  if (props.Metrics === undefined) return [props];
+  return (
+    props.Metrics as Array<{ MetricStat?: { Metric?: WatchedMetric; Stat?: unknown; Period?: unknown } }>
+  )
+    .filter((query) => query.MetricStat !== undefined)
+    .map(({ MetricStat: stat }) => ({ ...stat?.Metric, Statistic: stat?.Stat, Period: stat?.Period }));
+}
+
+/** What is wrong with one watched metric: namespace, name, dimension set and what each dimension names. */
+function metricProblems(service: Service, template: CfnTemplate, watched: WatchedMetric): string[] {
+  const problems: string[] = [];
+  const say = (message: string) => problems.push(message);
+  const namespace = watched.Namespace;
+  const metric = watched.MetricName;
+  const dimensions = (watched.Dimensions ?? []) as Dimension[];
   const names = dimensions.map((dimension) => String(dimension.Name));
   const powertools = powertoolsSettings(template);
 
@@ -145,10 +199,13 @@ export function alarmProblems(service: Service, logicalId: string, template = se
       }
     }
   } else if (equal(namespace, powertools.namespace)) {
-    const emitted = emittedMetrics(service).find((candidate) => candidate.name === metric);
-    if (!emitted) say(`custom metric '${String(metric)}' is not emitted by any ${service.name} function`);
-    else if (!sameSet(emitted.dimensions, names)) {
-      say(`custom metric '${String(metric)}' has EMF dimensions [${emitted.dimensions}], not [${names}]`);
+    const emitted = emittedMetrics(service).filter((candidate) => candidate.name === metric);
+    if (emitted.length === 0)
+      say(`custom metric '${String(metric)}' is not emitted by any ${service.name} function`);
+    else if (!emitted.some((candidate) => sameSet(candidate.dimensions, names))) {
+      say(
+        `custom metric '${String(metric)}' has EMF dimensions ${emitted.map((candidate) => `[${candidate.dimensions}]`).join(" or ")}, not [${names}]`,
+      );
     }
   } else {
     say(
@@ -166,8 +223,11 @@ export function alarmProblems(service: Service, logicalId: string, template = se
         say(`${name} must be !Ref of an ${expectedType}, got ${JSON.stringify(dimension.Value)} (${type})`);
       }
     } else if (name === "Resource" || name === "ExecutedVersion") {
-      // The alias's traffic (`<function>:live`), and the version being shifted to within it.
-      const fn = refName(dimensions.find((candidate) => candidate.Name === "FunctionName")?.Value);
+      // The alias's traffic (`<function>:live`), and the version being shifted to within it. A custom
+      // metric's ExecutedVersion names the version of the one function that emits it.
+      const fn =
+        refName(dimensions.find((candidate) => candidate.Name === "FunctionName")?.Value) ??
+        emittingFunction(service, template, String(metric));
       const expected =
         name === "Resource" ? { "Fn::Sub": `\${${fn}}:live` } : { "Fn::GetAtt": [fn, "Version.Version"] };
       if (!equal(dimension.Value, expected)) {
@@ -192,18 +252,16 @@ export function alarmProblems(service: Service, logicalId: string, template = se
       say(`no rule says what dimension '${name}' must point at`);
     }
   }
-
-  if (props.TreatMissingData !== "notBreaching") say("TreatMissingData must be notBreaching");
-  const topic = Object.entries(service.metadata.parameters).find(
-    ([, ssm]) => ssm === ALARM_TOPIC_SSM_NAME,
-  )?.[0];
-  if (topic === undefined) say(`metadata.yaml consumes no ${ALARM_TOPIC_SSM_NAME}`);
-  for (const key of ["AlarmActions", "OKActions"]) {
-    const actions = props[key];
-    if (!equal(actions, [{ Ref: topic }]))
-      say(`${key} must be [!Ref ${topic}], got ${JSON.stringify(actions)}`);
-  }
   return problems;
+}
+
+/** The logical id of the one function whose entry point emits `metric`. */
+function emittingFunction(service: Service, template: CfnTemplate, metric: string): string | undefined {
+  const emitters = listFunctions(service).filter((fn) =>
+    readFileSync(fn.entryPoint, "utf8").includes(`addMetric("${metric}"`),
+  );
+  const [only] = emitters;
+  return emitters.length === 1 && only && template.Resources[only.logicalId] ? only.logicalId : undefined;
 }
 
 export function alarmsOf(template: CfnTemplate): Array<[string, Record<string, unknown>]> {

@@ -433,6 +433,8 @@ const EXECUTION_ROLE_COVERS: Record<string, string[]> = {
   "AWS::CloudFront::Function": ["cloudfront:CreateFunction", "cloudfront:PublishFunction"],
   // CloudFormation invokes the custom resource's function with the stack's role.
   "Custom::SiteContent": ["lambda:InvokeFunction"],
+  // API Gateway's invoke of a function a DefinitionBody integrates (catalog's lookup).
+  "AWS::Lambda::Permission": ["lambda:AddPermission", "lambda:RemovePermission"],
 };
 const EVENT_SOURCES_COVER: Record<string, string[]> = {
   Api: ["apigateway:POST", "lambda:AddPermission"],
@@ -471,6 +473,8 @@ describe("the stack execution role covers what the services deploy", () => {
         }
       }
       for (const [property, prefix] of Object.entries(NAME_PROPERTIES)) {
+        // A permission's FunctionName names the function it is on, not a new resource.
+        if (used.Type === "AWS::Lambda::Permission" && property === "FunctionName") continue;
         const value = used.Properties?.[property];
         if (value === undefined) continue;
         const text = subText(value);

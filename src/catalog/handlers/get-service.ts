@@ -1,22 +1,58 @@
-import { SERVICE_NOT_FOUND_BODY } from "../../shared/catalog-client";
 import { loadConfig } from "../../shared/config";
-import { httpHandler, json } from "../../shared/http";
+import { NotFoundError, ValidationError } from "../../shared/errors";
+import { integrationHandler } from "../../shared/integration";
 import { lazyHandler } from "../../shared/lambda-entry";
-import { serviceNameSchema, serviceVersionSchema } from "../schemas";
+import { MetricUnit, metrics } from "../../shared/observability";
+import { type LookupEvent, lookupEvent } from "../schemas";
 import { type CatalogDependencies, catalogEnvironment, createCatalogDependenciesFromConfig } from "../wiring";
 
-// Public lookup. A miss answers in the legacy shape existing discovery clients
-// parse; malformed names still get the shared 400, as they are caller bugs.
-export function createGetServiceHandler({ catalog }: Pick<CatalogDependencies, "catalog">) {
-  return httpHandler(async (request) => {
-    const service_name = request.pathParam("service_name", serviceNameSchema);
-    const service_version = request.pathParam("service_version", serviceVersionSchema);
-    const found = await catalog.lookup({ service_name, service_version });
-    if (!found) return json(404, SERVICE_NOT_FOUND_BODY);
-    return json(200, found);
+/*
+ * Public lookup behind a non-proxy integration, as the discovery design defines it: the request
+ * template (src/catalog/template.yaml, CatalogApi's DefinitionBody) builds
+ * {service_name, service_version} from the path; the result is the 200 body as is. A miss fails
+ * with "NotFound: ...", which the integration response turns into the legacy 404 body; a
+ * malformed name with "BadRequest: ...", the shared 400.
+ */
+
+function parseLookup(event: unknown): LookupEvent {
+  const result = lookupEvent.safeParse(event);
+  if (result.success) return result.data;
+  const [issue] = result.error.issues;
+  const field = issue?.path[0];
+  throw new ValidationError(
+    field === undefined
+      ? "The lookup needs service_name and service_version"
+      : `Path parameter '${String(field)}': ${issue?.message ?? "invalid"}`,
+  );
+}
+
+export function createGetServiceHandler(
+  { catalog }: Pick<CatalogDependencies, "catalog">,
+  functionVersion = "$LATEST",
+) {
+  return integrationHandler({
+    parse: parseLookup,
+    async handle(key) {
+      const found = await catalog.lookup(key);
+      if (found) return found;
+      throw new NotFoundError(
+        `Service '${key.service_name}' version '${key.service_version}' is not registered`,
+      );
+    },
+    // A miss or a malformed name is an answer, yet Lambda counts it in Errors: the Errors alarms
+    // subtract these, all versions' for the function's alarm, each version's for its rollback.
+    refused() {
+      metrics.addMetric("LookupRefused", MetricUnit.Count, 1);
+      const byVersion = metrics.singleMetric();
+      byVersion.addDimension("ExecutedVersion", functionVersion);
+      byVersion.addMetric("LookupRefused", MetricUnit.Count, 1);
+    },
   });
 }
 
 export const handler = lazyHandler(() =>
-  createGetServiceHandler(createCatalogDependenciesFromConfig(loadConfig(catalogEnvironment))),
+  createGetServiceHandler(
+    createCatalogDependenciesFromConfig(loadConfig(catalogEnvironment)),
+    process.env.AWS_LAMBDA_FUNCTION_VERSION,
+  ),
 );

@@ -5,9 +5,9 @@
  * it proves the bundle loads, its configuration validates at cold start and
  * it answers, without writing anything.
  */
-export type SmokeKind = "api" | "authorizer" | "schedule";
+export type SmokeKind = "api" | "authorizer" | "schedule" | "non-proxy";
 
-export const SMOKE_KINDS: readonly SmokeKind[] = ["api", "authorizer", "schedule"];
+export const SMOKE_KINDS: readonly SmokeKind[] = ["api", "authorizer", "schedule", "non-proxy"];
 
 export interface Invocation {
   /** Lambda's FunctionError: "Unhandled" when the function threw. */
@@ -48,6 +48,10 @@ export function smokeEvent(kind: SmokeKind): unknown {
           identity: { sourceIp: "127.0.0.1", userAgent: SMOKE_REQUEST_ID },
         },
       };
+    case "non-proxy":
+      // Behind a non-proxy integration the event is what a request template built; an empty one
+      // is refused as "BadRequest: ..." (src/shared/integration.ts), the 400 of its integration.
+      return {};
     case "authorizer":
       return {
         type: "TOKEN",
@@ -82,6 +86,12 @@ export function judge(kind: SmokeKind, invocation: Invocation): Verdict {
     return failed && message === "Unauthorized"
       ? { healthy: true, detail: "refused the invalid token (Unauthorized)" }
       : { healthy: false, detail: `expected Unauthorized, got ${message}` };
+  }
+  if (kind === "non-proxy") {
+    const message = failed ? errorMessage(invocation.payload) : "an answer to an empty event";
+    return message.startsWith("BadRequest: ")
+      ? { healthy: true, detail: "refused the empty event (BadRequest)" }
+      : { healthy: false, detail: `expected BadRequest, got ${message}` };
   }
   if (failed) return { healthy: false, detail: `threw: ${errorMessage(invocation.payload)}` };
   if (kind === "schedule") return { healthy: true, detail: "ran without error" };

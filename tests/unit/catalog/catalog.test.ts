@@ -12,7 +12,9 @@ import { createDeregisterServiceHandler } from "../../../src/catalog/handlers/de
 import { createGetServiceHandler } from "../../../src/catalog/handlers/get-service";
 import { createRegisterServiceHandler } from "../../../src/catalog/handlers/register-service";
 import { catalogEnvironment, createCatalogDependenciesFromConfig } from "../../../src/catalog/wiring";
+import { judge, smokeEvent } from "../../../src/pretraffic/domain/smoke";
 import { loadConfig } from "../../../src/shared/config";
+import { loadTemplate } from "../../../tools/lib/cfn-yaml";
 
 type Handler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
 
@@ -23,13 +25,44 @@ function sampleEvent(name: string): APIGatewayProxyEvent {
   return JSON.parse(readFileSync(join(EVENTS, `${name}.json`), "utf8")) as APIGatewayProxyEvent;
 }
 
-function getEvent(serviceName: string, version: string): APIGatewayProxyEvent {
-  const event = sampleEvent("GetServiceFunction");
+/** The event the lookup's request template builds (events/GetServiceFunction.json's shape). */
+function getEvent(serviceName: string, version: string): unknown {
   return {
-    ...event,
-    path: `/catalog/${serviceName}/${version}`,
-    pathParameters: { service_name: serviceName, service_version: version },
+    ...(sampleEvent("GetServiceFunction") as object),
+    service_name: serviceName,
+    service_version: version,
   };
+}
+
+interface IntegrationResponse {
+  statusCode: string;
+  responseTemplates?: Record<string, string>;
+}
+
+/** The lookup's integration responses, from the template (selectionPattern -> response). */
+const LOOKUP_RESPONSES = (() => {
+  const api = loadTemplate(join(__dirname, "..", "..", "..", "src", "catalog", "template.yaml")).Resources
+    .CatalogApi?.Properties as {
+    DefinitionBody: {
+      paths: Record<string, { get: Record<string, { responses: Record<string, IntegrationResponse> }> }>;
+    };
+  };
+  const operation = api.DefinitionBody.paths["/catalog/{service_name}/{service_version}"]?.get;
+  return operation?.["x-amazon-apigateway-integration"]?.responses ?? {};
+})();
+
+/**
+ * The status API Gateway answers for a lookup's outcome, chosen as it does: a failed invocation's
+ * errorMessage against each selectionPattern (a whole-string match), the default for a result.
+ * Exactly one pattern may match an errorMessage: API Gateway does not say which of several wins.
+ */
+function selectResponse(errorMessage: string | undefined): IntegrationResponse {
+  if (errorMessage === undefined) return LOOKUP_RESPONSES.default as IntegrationResponse;
+  const matching = Object.entries(LOOKUP_RESPONSES).filter(
+    ([pattern]) => pattern !== "default" && new RegExp(`^(?:${pattern})$`, "u").test(errorMessage),
+  );
+  expect([errorMessage, matching.length]).toEqual([errorMessage, 1]);
+  return matching[0]?.[1] as IntegrationResponse;
 }
 
 function postEvent(
@@ -172,7 +205,7 @@ describe("catalog handlers", () => {
   const keyOf = (item: Record<string, unknown> | undefined) =>
     `${String(item?.name)}#${String(item?.version)}`;
 
-  let getService: Handler;
+  let getService: (event: unknown, context: Context) => Promise<unknown>;
   let registerService: Handler;
   let deregisterService: Handler;
 
@@ -228,11 +261,44 @@ describe("catalog handlers", () => {
     });
   }
 
-  test("lookup miss answers 404 with exactly the legacy body", async () => {
-    const result = await getService(getEvent("nothing-here", "v1"), context);
-    expect(result.statusCode).toBe(404);
+  /** A lookup as its integration answers it: the status, and the body where it is static or the result. */
+  async function lookup(
+    serviceName: string,
+    version: string,
+  ): Promise<{ status: number; body?: string; result?: unknown; errorMessage?: string }> {
+    let result: unknown;
+    let errorMessage: string | undefined;
+    try {
+      result = await getService(getEvent(serviceName, version), context);
+    } catch (error) {
+      errorMessage = (error as Error).message;
+    }
+    const response = selectResponse(errorMessage);
+    const template = response.responseTemplates?.["application/json"];
+    const body =
+      errorMessage === undefined ? JSON.stringify(result) : template?.includes("$") ? undefined : template;
+    return {
+      status: Number(response.statusCode),
+      ...(body === undefined ? {} : { body }),
+      ...(errorMessage === undefined ? { result } : { errorMessage }),
+    };
+  }
+
+  test("lookup miss fails with NotFound, which its integration answers with exactly the legacy 404 body", async () => {
+    const result = await lookup("nothing-here", "v1");
+    expect(result.errorMessage).toBe("NotFound: Service 'nothing-here' version 'v1' is not registered");
+    expect(result.status).toBe(404);
     expect(result.body).toBe('{"error_message":"Service Not Found"}');
-    expect(result.headers?.["Content-Type"]).toBe("application/json");
+  });
+
+  test("the pre-traffic hook's smoke event is refused cleanly, as its judge wants", async () => {
+    let failure: unknown;
+    await getService(smokeEvent("non-proxy"), context).catch((error: unknown) => {
+      failure = error;
+    });
+    const payload = { errorMessage: (failure as Error).message };
+    expect(judge("non-proxy", { functionError: "Unhandled", payload })).toMatchObject({ healthy: true });
+    expect(ddb.commandCalls(GetCommand)).toHaveLength(0);
   });
 
   test("register then lookup hit answers 200 {endpoint_url, ttl, status}", async () => {
@@ -244,9 +310,9 @@ describe("catalog handlers", () => {
       expires_at: expect.any(Number),
     });
 
-    const found = await getService(getEvent("location", "v1"), context);
-    expect(found.statusCode).toBe(200);
-    expect(parse(found)).toEqual({ endpoint_url: registration.endpoint_url, ttl: 300, status: "healthy" });
+    const found = await lookup("location", "v1");
+    expect(found.status).toBe(200);
+    expect(found.result).toEqual({ endpoint_url: registration.endpoint_url, ttl: 300, status: "healthy" });
     expect(ddb.commandCalls(GetCommand)[0]?.args[0].input).toMatchObject({
       TableName: "Services",
       Key: { name: "location", version: "v1" },
@@ -290,13 +356,13 @@ describe("catalog handlers", () => {
     });
 
     setClock(T0 + (EXPIRY_SECONDS - 1) * 1000);
-    const before = await getService(getEvent("location", "v1"), context);
-    expect(before.statusCode).toBe(200);
-    expect(parse(before)).toEqual({ endpoint_url: registration.endpoint_url, ttl: 300, status: "healthy" });
+    const before = await lookup("location", "v1");
+    expect(before.status).toBe(200);
+    expect(before.result).toEqual({ endpoint_url: registration.endpoint_url, ttl: 300, status: "healthy" });
 
     setClock(T0 + EXPIRY_SECONDS * 1000);
-    const after = await getService(getEvent("location", "v1"), context);
-    expect(after.statusCode).toBe(404);
+    const after = await lookup("location", "v1");
+    expect(after.status).toBe(404);
     expect(after.body).toBe('{"error_message":"Service Not Found"}');
     expect(table.size).toBe(1);
   });
@@ -309,9 +375,9 @@ describe("catalog handlers", () => {
     expect(parse(again)).toMatchObject({ expires_at: T0_SECONDS + 300 + EXPIRY_SECONDS });
 
     setClock(T0 + (EXPIRY_SECONDS + 1) * 1000);
-    expect((await getService(getEvent("location", "v1"), context)).statusCode).toBe(200);
+    expect((await lookup("location", "v1")).status).toBe(200);
     setClock(T0 + (EXPIRY_SECONDS + 300) * 1000);
-    expect((await getService(getEvent("location", "v1"), context)).statusCode).toBe(404);
+    expect((await lookup("location", "v1")).status).toBe(404);
   });
 
   test("an item without expires_at (written before it existed) counts from its updated_at", async () => {
@@ -325,10 +391,10 @@ describe("catalog handlers", () => {
     };
     table.set("location#v1", legacy);
     setClock(T0 + 60_000);
-    expect((await getService(getEvent("location", "v1"), context)).statusCode).toBe(200);
+    expect((await lookup("location", "v1")).status).toBe(200);
     setClock(T0 + EXPIRY_SECONDS * 1000);
-    const lapsed = await getService(getEvent("location", "v1"), context);
-    expect(lapsed.statusCode).toBe(404);
+    const lapsed = await lookup("location", "v1");
+    expect(lapsed.status).toBe(404);
     expect(lapsed.body).toBe('{"error_message":"Service Not Found"}');
   });
 
@@ -349,12 +415,12 @@ describe("catalog handlers", () => {
     );
     expect(replaced.statusCode).toBe(201);
     expect(table.size).toBe(2);
-    expect(parse(await getService(getEvent("location", "v1"), context))).toEqual({
+    expect((await lookup("location", "v1")).result).toEqual({
       endpoint_url: "https://new.example.com/dev",
       ttl: 30,
       status: "unhealthy",
     });
-    expect(parse(await getService(getEvent("location", "v2"), context))).toMatchObject({ ttl: 60 });
+    expect((await lookup("location", "v2")).result).toMatchObject({ ttl: 60 });
   });
 
   test.each([
@@ -387,10 +453,31 @@ describe("catalog handlers", () => {
     expect(parse(result)).toEqual({ error: { code: "INVALID_JSON", message: expect.any(String) } });
   });
 
-  test("lookup with a malformed name is a 400 in the shared shape", async () => {
-    const result = await getService(getEvent("Bad Name", "v1"), context);
-    expect(result.statusCode).toBe(400);
-    expect(parse(result)).toMatchObject({ error: { code: "VALIDATION_ERROR" } });
+  test("lookup with a malformed name fails as BadRequest: its integration's 400 in the shared shape", async () => {
+    const result = await lookup("Bad Name", "v1");
+    expect(result.status).toBe(400);
+    expect(result.errorMessage).toBe(
+      "BadRequest: Path parameter 'service_name': must be 1-64 characters of a-z, 0-9, '_' or '-', starting alphanumeric",
+    );
+    expect(ddb.commandCalls(GetCommand)).toHaveLength(0);
+  });
+
+  test.each([
+    ["no version", { service_name: "location" }, "service_version"],
+    ["a reserved name", { service_name: "register", service_version: "v1" }, "service_name"],
+    ["a number", { service_name: 7, service_version: "v1" }, "service_name"],
+    ["not an object", "location/v1", undefined],
+  ])("an event with %s is a BadRequest, never a lookup", async (_what, event, field) => {
+    const failure = await getService(event, context).then(
+      () => undefined,
+      (error: unknown) => error as Error,
+    );
+    expect(failure?.message).toMatch(
+      field === undefined
+        ? /^BadRequest: The lookup needs/
+        : new RegExp(`^BadRequest: Path parameter '${field}'`),
+    );
+    expect(ddb.commandCalls(GetCommand)).toHaveLength(0);
   });
 
   test("deregister answers 200 whether or not the registration existed", async () => {
@@ -399,7 +486,7 @@ describe("catalog handlers", () => {
     const first = await deregisterService(postEvent("DeregisterServiceFunction", key), context);
     expect(first.statusCode).toBe(200);
     expect(parse(first)).toEqual({ ...key, removed: true });
-    expect((await getService(getEvent("location", "v1"), context)).statusCode).toBe(404);
+    expect((await lookup("location", "v1")).status).toBe(404);
 
     const again = await deregisterService(postEvent("DeregisterServiceFunction", key), context);
     expect(again.statusCode).toBe(200);
@@ -414,10 +501,27 @@ describe("catalog handlers", () => {
     expect(result.statusCode).toBe(400);
   });
 
-  test("a store failure is a plain 500 with no detail", async () => {
-    ddb.on(GetCommand).rejects(new Error("secret internal detail"));
-    const result = await getService(getEvent("location", "v1"), context);
-    expect(result.statusCode).toBe(500);
-    expect(result.body).not.toContain("secret");
+  test.each([
+    ["a store failure", new Error("secret internal detail")],
+    // A missing table: its name must not make the miss pattern answer 404.
+    [
+      "DynamoDB's ResourceNotFoundException",
+      Object.assign(new Error("Requested resource not found"), { name: "ResourceNotFoundException" }),
+    ],
+  ])("%s is a plain 500 with no detail", async (_what, error) => {
+    ddb.on(GetCommand).rejects(error);
+    const result = await lookup("location", "v1");
+    expect(result.errorMessage).toBe("InternalFailure");
+    expect(result.status).toBe(500);
+    expect(result.body).toBe('{"error":{"code":"INTERNAL_ERROR","message":"Internal server error"}}');
+  });
+
+  test("a timeout or a crash (Lambda's own errorMessage) is a 500 too, not a 200 with the error as the body", () => {
+    for (const message of [
+      "2025-01-01T00:00:00.000Z c6af9ac6 Task timed out after 10.00 seconds",
+      "RequestId: c6af9ac6 Error: Runtime exited with error: signal: killed",
+    ]) {
+      expect([message, selectResponse(message).statusCode]).toEqual([message, "500"]);
+    }
   });
 });

@@ -70,6 +70,21 @@ test("SMOKE_REQUESTS must name a known kind for every function", () => {
       ["b", "schedule"],
     ]),
   );
-  expect(() => parseSmokeRequests('{"a":"http"}')).toThrow("'http' is not one of api, authorizer, schedule");
+  expect(() => parseSmokeRequests('{"a":"http"}')).toThrow(
+    "'http' is not one of api, authorizer, schedule, non-proxy",
+  );
   expect(() => parseSmokeRequests("[]")).toThrow("must be a JSON object");
+});
+
+test("a function behind a non-proxy integration is healthy only when it refuses the empty event as BadRequest", () => {
+  expect(smokeEvent("non-proxy")).toEqual({});
+  const refused = { functionError: "Unhandled", payload: { errorMessage: "BadRequest: The lookup needs x" } };
+  expect(judge("non-proxy", refused).healthy).toBe(true);
+  expect(
+    judge("non-proxy", { functionError: "Unhandled", payload: { errorMessage: "InternalFailure" } }),
+  ).toEqual({
+    healthy: false,
+    detail: "expected BadRequest, got InternalFailure",
+  });
+  expect(judge("non-proxy", { payload: { endpoint_url: "https://x" } }).healthy).toBe(false);
 });

@@ -12,6 +12,12 @@ import type { CfnResource, CfnTemplate } from "../project";
  */
 
 /** What `!Ref AWS::NoValue` evaluates to; removed from the enclosing map or list. */
+
+/** The parts of a SAM resource `Fn.Alias`-style names reach, by the SAM type that generates them. */
+const SAM_PARTS: Record<string, string[]> = {
+  "AWS::Serverless::Function": ["Alias", "Version"],
+  "AWS::Serverless::Api": ["Stage", "Deployment"],
+};
 export const NO_VALUE: unique symbol = Symbol("AWS::NoValue");
 
 export type ParameterValue = string | string[];
@@ -296,12 +302,20 @@ export class TemplateEvaluator {
       const name = expression.trim();
       if (name in variables)
         return this.subValue(this.eval(variables[name], `${where}.${name}`), name, where);
-      if (!name.includes(".") || name.startsWith("AWS::")) {
+      // SAM rewrites `${Fn.Alias}`, `${Fn.Version}`, `${Api.Stage}` and `${Api.Deployment}` into
+      // Refs of the resources it generates, as it does `!Ref Fn.Alias`.
+      if (!name.includes(".") || name.startsWith("AWS::") || this.isSamReference(name)) {
         return this.subValue(this.ref(name, where), name, where);
       }
       const dot = name.indexOf(".");
       return this.subValue(this.getAtt([name.slice(0, dot), name.slice(dot + 1)], where), name, where);
     });
+  }
+
+  private isSamReference(name: string): boolean {
+    const [base = "", part = "", ...rest] = name.split(".");
+    const type = this.template.Resources[base]?.Type ?? "";
+    return rest.length === 0 && (SAM_PARTS[type]?.includes(part) ?? false);
   }
 
   private subValue(value: unknown, name: string, where: string): string {

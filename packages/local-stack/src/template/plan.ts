@@ -310,9 +310,16 @@ export async function planService(service: Service, context: PlanContext): Promi
   }
   const apis: ApiDefinition[] = [];
   for (const [logicalId, definition] of apiDefinitions) {
+    const eventRoutes = apiRoutes.get(logicalId) ?? [];
+    if (!definition.mergesEvents && eventRoutes.length > 0) {
+      // SAM adds Api events to an API with a DefinitionBody only under MergeDefinitions: true.
+      planning.warnings.push(
+        `${service.name}/${logicalId}: has a DefinitionBody without MergeDefinitions: true, so SAM leaves out its functions' Api events (${eventRoutes.map((route) => `${route.method} ${route.path}`).join(", ")}); not served locally either`,
+      );
+    }
     apis.push({
       ...definition.api,
-      routes: [...definition.definitionRoutes, ...(apiRoutes.get(logicalId) ?? [])],
+      routes: [...definition.definitionRoutes, ...(definition.mergesEvents ? eventRoutes : [])],
     });
   }
   const { warnings } = planning;
@@ -570,6 +577,8 @@ interface PlannedApi {
   authorizers: Map<string, AuthorizerDefinition | { unsupported: string }>;
   /** Routes declared in the DefinitionBody (non-proxy integrations). */
   definitionRoutes: RouteDefinition[];
+  /** Whether SAM adds the functions' Api events: always without a DefinitionBody, else under MergeDefinitions. */
+  mergesEvents: boolean;
 }
 
 function planApi(
@@ -645,6 +654,7 @@ function planApi(
     defaultAuth: optionalString(auth.DefaultAuthorizer),
     authorizers,
     definitionRoutes: definition.routes,
+    mergesEvents: raw("DefinitionBody") === undefined || property("MergeDefinitions") === true,
   };
 }
 

@@ -154,6 +154,60 @@ describe("planService", () => {
   });
 });
 
+describe("an API with a DefinitionBody", () => {
+  async function routesOf(properties: Record<string, unknown>) {
+    if (!alpha) throw new Error("fixtures missing");
+    const service = structuredClone(alpha);
+    const [apiId] = Object.entries(service.template.Resources).find(
+      ([, resource]) => resource.Type === "AWS::Serverless::Api",
+    ) ?? [""];
+    Object.assign(service.template.Resources[apiId]?.Properties ?? {}, {
+      DefinitionBody: {
+        swagger: "2.0",
+        paths: {
+          "/defined": {
+            get: {
+              "x-amazon-apigateway-integration": {
+                type: "aws",
+                httpMethod: "POST",
+                uri: {
+                  "Fn::Sub": `arn:aws:apigateway:\${AWS::Region}:lambda:path/2015-03-31/functions/\${EchoFunction.Alias}/invocations`,
+                },
+              },
+            },
+          },
+        },
+      },
+      ...properties,
+    });
+    const plan = await planService(service, {
+      project: testProject,
+      environment,
+      apis: describeApis(testProject, [service], environment, "http://127.0.0.1:3000"),
+      lookupParameter: async () => undefined,
+    });
+    return {
+      routes: (plan.apis[0]?.routes ?? []).map((route) => `${route.method} ${route.path}`),
+      warnings: plan.warnings,
+    };
+  }
+
+  test("serves the functions' Api events too only under MergeDefinitions, as SAM deploys it", async () => {
+    const merged = await routesOf({ MergeDefinitions: true });
+    expect(merged.routes).toEqual(expect.arrayContaining(["GET /defined", "GET /echo"]));
+
+    const alone = await routesOf({});
+    expect(alone.routes).toEqual(["GET /defined"]);
+    expect(alone.warnings).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(
+          /without MergeDefinitions: true, so SAM leaves out its functions' Api events \(.*GET \/echo/,
+        ),
+      ]),
+    );
+  });
+});
+
 describe("ParameterStore", () => {
   test("names are validated and versions increase only on change when published", () => {
     const store = new ParameterStore();
