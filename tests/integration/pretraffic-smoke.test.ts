@@ -90,6 +90,14 @@ async function runHooks(stack: TestStack, service: string): Promise<HookRun[]> {
   }
 }
 
+/** How a healthy version refuses each kind of smoke request: a clean 4xx, never a success that wrote something. */
+const HEALTHY_DETAIL: Record<SmokeKind, RegExp> = {
+  api: /^answered 4\d\d$/,
+  authorizer: /Unauthorized/,
+  schedule: /without error/,
+  "non-proxy": /BadRequest/,
+};
+
 const HOOKED_SERVICES = ["auth", "catalog", "location", "profile", "comments"];
 
 describe("a good version", () => {
@@ -126,13 +134,7 @@ describe("a good version", () => {
       })),
     ).toEqual(runs.map(({ functionName }) => ({ functionName, healthy: true, reported: ["Succeeded"] })));
     for (const run of runs) {
-      expect(run.outcome.detail).toMatch(
-        run.kind === "api"
-          ? /^answered 4\d\d$/
-          : run.kind === "authorizer"
-            ? /Unauthorized/
-            : /without error/,
-      );
+      expect(run.outcome.detail).toMatch(HEALTHY_DETAIL[run.kind]);
     }
   });
 });
