@@ -39,8 +39,9 @@ async function main(): Promise<void> {
   const counts = { catalogLookups: 0, locationReads: 0 };
   const count = (entry: LogEntry): void => {
     if (entry.source !== "gateway") return;
-    if (entry.message.startsWith("GET /catalog/")) counts.catalogLookups++;
-    else if (entry.message.startsWith("GET /location/")) counts.locationReads++;
+    // On an API's own port the entry names the API; the path starts with the stage.
+    if (entry.service === "catalog" && entry.message.includes("/catalog/")) counts.catalogLookups++;
+    else if (entry.service === "location") counts.locationReads++;
   };
   await withBenchStack({ logs: count, maxConcurrency: ENVIRONMENTS_PER_FUNCTION }, async (stack) => {
     const lookupUrl = `${stack.endpoints.catalog}/catalog/location/v1`;

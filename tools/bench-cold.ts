@@ -115,7 +115,7 @@ async function prepare(workDir: string, stub: AwsStub, only: Set<string> | undef
       baselineSpec.entryPoint = join(ROOT, "tools", "bench-cold", "baselines", `${scenario.baseline}.ts`);
       const baseline = await bundleFunction(baselineSpec, join(dir, "baseline"));
       const environment = environmentOf(service, spec, stub);
-      const event = scenario.event(stub.url);
+      const event = scenario.event(stub.url, environment);
       pairs.push({
         name,
         baselineName: scenario.baseline,

@@ -3,6 +3,8 @@ import { existsSync, readFileSync, rmSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
 import { GetParameterCommand, ParameterNotFound, SSMClient } from "@aws-sdk/client-ssm";
 import {
+  atLevel,
+  atOrigins,
   buildFunction,
   buildWorkerScript,
   createLogSink,
@@ -10,12 +12,12 @@ import {
   type FunctionDefinition,
   FunctionRuntime,
   type InvokeOutcome,
-  type LogsOption,
   planService,
   runtimeFunction,
 } from "@meridian/local-stack";
 import { parseCli, runMain, UsageError } from "./lib/cli";
 import { meridianProject } from "./lib/local-project";
+import { LOG_OPTIONS, LOG_USAGE, logSettings } from "./lib/log-options";
 import { deployOrder, loadEnvironment, loadServices, ROOT, type Service } from "./lib/project";
 import { readStackState, type StackState } from "./lib/stack-state";
 
@@ -31,7 +33,7 @@ to stdout.
   --env NAME=value    override an environment variable (repeatable)
   --token-from-login  log in as the user of events/LoginFunction.json (through
                       the running stack) and put that token in the event
-  --logs <mode>       pretty | raw | silent (default pretty)`;
+${LOG_USAGE}`;
 
 /** The sample user; events/README.md says which events need it (RegisterFunction creates it). */
 export const SAMPLE_LOGIN_EVENT = join(ROOT, "events", "LoginFunction.json");
@@ -138,7 +140,7 @@ async function resolveFunction(state: StackState, wanted: string): Promise<Funct
     const plan = await planService(service, {
       project: meridianProject,
       environment,
-      apis: describeApis(meridianProject, services, environment, state.gatewayUrl),
+      apis: atOrigins(describeApis(meridianProject, services, environment), state.apiOrigins ?? {}),
       lookupParameter: async (name) => {
         try {
           return (await ssm.send(new GetParameterCommand({ Name: name, WithDecryption: true }))).Parameter
@@ -230,7 +232,7 @@ async function main(): Promise<number> {
         event: { type: "string", short: "e" },
         env: { type: "string", multiple: true },
         "token-from-login": { type: "boolean", default: false },
-        logs: { type: "string", default: "pretty" },
+        ...LOG_OPTIONS,
         help: { type: "boolean", short: "h", default: false },
       },
     },
@@ -243,15 +245,13 @@ async function main(): Promise<number> {
   const [wanted, ...extra] = positionals;
   if (!wanted) throw new UsageError("Name the function to invoke, e.g. `npm run invoke -- LoginFunction`");
   if (extra.length > 0) throw new UsageError(`One function at a time; unexpected '${extra.join(" ")}'`);
-  if (!["pretty", "raw", "silent"].includes(values.logs))
-    throw new UsageError(`--logs takes pretty, raw or silent, got '${values.logs}'`);
+  const { logs, logLevel } = logSettings(values);
   let event = readEvent(values.event);
   const state = await runningStack();
   if (values["token-from-login"]) event = withBearer(event, await sampleUserToken(state));
-  const log = createLogSink(
-    values.logs as LogsOption,
-    (line) => process.stderr.write(`${line}\n`),
-    process.stderr.isTTY === true,
+  const log = atLevel(
+    createLogSink(logs, (line) => process.stderr.write(`${line}\n`), process.stderr.isTTY === true),
+    logLevel,
   );
   const { id, outcome } = await invokeOnStack(state, wanted, event, { env: values.env ?? [], log });
   return report(id, outcome);

@@ -2,13 +2,13 @@ import { relative, resolve } from "node:path";
 import {
   DEFAULT_SCHEDULE_EVERY_MS,
   type LocalStack,
-  type LogsOption,
   parseScheduleEvery,
   type ScheduleEvery,
   startLocalStack,
 } from "@meridian/local-stack";
 import { parseCli, runMain, UsageError } from "./lib/cli";
 import { meridianProject } from "./lib/local-project";
+import { LOG_OPTIONS, LOG_USAGE, logSettings } from "./lib/log-options";
 import { ROOT } from "./lib/project";
 import { removeStackState, stateFilesFor, writeStackState } from "./lib/stack-state";
 
@@ -28,7 +28,7 @@ Options:
   --schedule-every <d>    how often rate(...) schedules (the catalog registrars) run:
                           10s, 500ms, 2m, 1h, or 'template' for the templates' own
                           rates (default 10s; the first run is ~1 s after start)
-  --logs <mode>           pretty | raw | silent (default pretty on a terminal, raw otherwise)
+${LOG_USAGE}
   -h, --help              this text`;
 
 function port(value: string | undefined, flag: string, fallback: number): number {
@@ -53,7 +53,7 @@ async function main(): Promise<number> {
         env: { type: "string", default: "local" },
         services: { type: "string" },
         "schedule-every": { type: "string" },
-        logs: { type: "string" },
+        ...LOG_OPTIONS,
         help: { type: "boolean", short: "h", default: false },
       },
     },
@@ -63,9 +63,7 @@ async function main(): Promise<number> {
     console.log(USAGE);
     return 0;
   }
-  const logs = values.logs ?? (process.stdout.isTTY ? "pretty" : "raw");
-  if (!["pretty", "raw", "silent"].includes(logs))
-    throw new UsageError(`--logs takes pretty, raw or silent, got '${logs}'`);
+  const { logs, logLevel } = logSettings(values);
 
   const scheduleEvery: ScheduleEvery =
     values["schedule-every"] === undefined
@@ -81,7 +79,8 @@ async function main(): Promise<number> {
     awsPort: port(values["aws-port"], "--aws-port", 4566),
     ...(values["data-dir"] ? { dataDir: resolve(values["data-dir"]) } : {}),
     environment: values.env,
-    logs: logs as LogsOption,
+    logs,
+    logLevel,
     scheduleEveryMs: scheduleEvery,
     ...(values.services ? { services: values.services.split(",").map((name) => name.trim()) } : {}),
   });

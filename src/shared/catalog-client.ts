@@ -123,6 +123,82 @@ const DEFAULTS = {
   retryAfterFailureSeconds: 5,
 };
 
+interface Settings {
+  baseUrl: string;
+  fetch: HttpFetch;
+  now: () => number;
+  timeoutMs: number;
+  maxStaleMs: number;
+  notFoundTtlMs: number;
+  retryAfterFailureMs: number;
+}
+
+function settingsOf(options: CatalogClientOptions): Settings {
+  return {
+    baseUrl: stripTrailingSlash(options.catalogUrl),
+    fetch: options.fetch ?? httpRequest,
+    now: options.now ?? Date.now,
+    timeoutMs: options.timeoutMs ?? DEFAULTS.timeoutMs,
+    maxStaleMs: (options.maxStaleSeconds ?? DEFAULTS.maxStaleSeconds) * 1000,
+    notFoundTtlMs: (options.notFoundTtlSeconds ?? DEFAULTS.notFoundTtlSeconds) * 1000,
+    retryAfterFailureMs: (options.retryAfterFailureSeconds ?? DEFAULTS.retryAfterFailureSeconds) * 1000,
+  };
+}
+
+/** The catalog's answer to one lookup and how long it holds; throws CatalogUnavailableError otherwise. */
+async function askCatalog(
+  settings: Settings,
+  serviceName: string,
+  version: string,
+): Promise<{ answer: Answer; ttlMs: number }> {
+  const url = `${settings.baseUrl}/catalog/${encodeURIComponent(serviceName)}/${encodeURIComponent(version)}`;
+  // The signal covers a well-behaved fetch; the deadline also covers one that ignores it.
+  return withDeadline(
+    async (signal) => {
+      let response: HttpAnswer;
+      try {
+        response = await settings.fetch(url, {
+          method: "GET",
+          headers: { accept: "application/json" },
+          signal,
+        });
+      } catch (error) {
+        throw new CatalogUnavailableError("Catalog lookup failed", { cause: error });
+      }
+      return readAnswer(response, settings.notFoundTtlMs);
+    },
+    settings.timeoutMs,
+    () => new CatalogUnavailableError(`Catalog lookup timed out after ${settings.timeoutMs} ms`),
+  );
+}
+
+async function readAnswer(
+  response: HttpAnswer,
+  notFoundTtlMs: number,
+): Promise<{ answer: Answer; ttlMs: number }> {
+  const body = await readJson(response);
+  // Only the catalog's own 404 means "not registered"; a 404 from a
+  // wrong base URL or a proxy means the catalog was not reached.
+  if (response.status === 404 && notFoundBody.safeParse(body).success) {
+    return { answer: { kind: "not-found" }, ttlMs: notFoundTtlMs };
+  }
+  if (response.status !== 200) {
+    throw new CatalogUnavailableError(`Catalog lookup answered ${response.status}`);
+  }
+  const parsed = lookupResponseSchema.safeParse(body);
+  if (!parsed.success) throw new CatalogUnavailableError("Catalog lookup answered an unexpected body");
+  const { endpoint_url, ttl, status } = parsed.data;
+  const answer: Answer =
+    status === "healthy" ? { kind: "healthy", endpointUrl: endpoint_url } : { kind: "unhealthy" };
+  return { answer, ttlMs: ttl * 1000 };
+}
+
+function unwrap(answer: Answer, serviceName: string, version: string): string {
+  if (answer.kind === "healthy") return answer.endpointUrl;
+  if (answer.kind === "unhealthy") throw new ServiceUnhealthyError(serviceName, version);
+  throw new ServiceNotFoundError(serviceName, version);
+}
+
 /**
  * Looks services up in the catalog and remembers each answer for its ttl.
  * While the catalog is unreachable the last answer keeps being served (up to
@@ -131,109 +207,62 @@ const DEFAULTS = {
  * from an older cache entry.
  */
 export function createCatalogClient(options: CatalogClientOptions): CatalogClient {
-  const baseUrl = stripTrailingSlash(options.catalogUrl);
-  const doFetch = options.fetch ?? httpRequest;
-  const now = options.now ?? Date.now;
-  const timeoutMs = options.timeoutMs ?? DEFAULTS.timeoutMs;
-  const maxStaleMs = (options.maxStaleSeconds ?? DEFAULTS.maxStaleSeconds) * 1000;
-  const notFoundTtlMs = (options.notFoundTtlSeconds ?? DEFAULTS.notFoundTtlSeconds) * 1000;
-  const retryAfterFailureMs = (options.retryAfterFailureSeconds ?? DEFAULTS.retryAfterFailureSeconds) * 1000;
+  return new CachingCatalogClient(settingsOf(options));
+}
 
-  const cache = new Map<string, CacheEntry>();
-  const backoffUntil = new Map<string, number>();
+class CachingCatalogClient implements CatalogClient {
+  private readonly cache = new Map<string, CacheEntry>();
+  private readonly backoffUntil = new Map<string, number>();
   // Concurrent lookups of one service share one request instead of stampeding the catalog.
-  const inFlight = new Map<string, Promise<CacheEntry>>();
+  private readonly inFlight = new Map<string, Promise<CacheEntry>>();
 
-  function settle(answer: Answer, ttlMs: number): CacheEntry {
-    const at = now();
-    return { answer, freshUntil: at + ttlMs, staleUntil: at + ttlMs + maxStaleMs };
+  constructor(private readonly settings: Settings) {}
+
+  async lookup(serviceName: string, version: string): Promise<string> {
+    const key = `${serviceName}\u0000${version}`;
+    const cached = this.cache.get(key);
+    const at = this.settings.now();
+    if (cached && at < cached.freshUntil) return unwrap(cached.answer, serviceName, version);
+
+    const usableStale = cached && at < cached.staleUntil ? cached : undefined;
+    const backingOff = at < (this.backoffUntil.get(key) ?? 0);
+    if (usableStale && backingOff) return unwrap(usableStale.answer, serviceName, version);
+    if (!usableStale && backingOff)
+      throw new CatalogUnavailableError("Catalog unavailable (recent lookup failed)");
+    let entry: CacheEntry;
+    try {
+      entry = await this.refresh(key, serviceName, version);
+    } catch (error) {
+      if (usableStale) return unwrap(usableStale.answer, serviceName, version);
+      if (error instanceof CatalogUnavailableError) throw error;
+      throw new CatalogUnavailableError("Catalog lookup failed", { cause: error });
+    }
+    return unwrap(entry.answer, serviceName, version);
   }
 
-  async function fetchAnswer(serviceName: string, version: string): Promise<CacheEntry> {
-    const url = `${baseUrl}/catalog/${encodeURIComponent(serviceName)}/${encodeURIComponent(version)}`;
-    // The signal covers a well-behaved fetch; the deadline also covers one that ignores it.
-    return withDeadline(
-      async (signal) => {
-        let response: HttpAnswer;
-        try {
-          response = await doFetch(url, {
-            method: "GET",
-            headers: { accept: "application/json" },
-            signal,
-          });
-        } catch (error) {
-          throw new CatalogUnavailableError("Catalog lookup failed", { cause: error });
-        }
-        const body = await readJson(response);
-        // Only the catalog's own 404 means "not registered"; a 404 from a
-        // wrong base URL or a proxy means the catalog was not reached.
-        if (response.status === 404 && notFoundBody.safeParse(body).success) {
-          return settle({ kind: "not-found" }, notFoundTtlMs);
-        }
-        if (response.status !== 200) {
-          throw new CatalogUnavailableError(`Catalog lookup answered ${response.status}`);
-        }
-        const parsed = lookupResponseSchema.safeParse(body);
-        if (!parsed.success) throw new CatalogUnavailableError("Catalog lookup answered an unexpected body");
-        const { endpoint_url, ttl, status } = parsed.data;
-        const answer: Answer =
-          status === "healthy" ? { kind: "healthy", endpointUrl: endpoint_url } : { kind: "unhealthy" };
-        return settle(answer, ttl * 1000);
-      },
-      timeoutMs,
-      () => new CatalogUnavailableError(`Catalog lookup timed out after ${timeoutMs} ms`),
-    );
-  }
-
-  async function refresh(key: string, serviceName: string, version: string): Promise<CacheEntry> {
-    const pending = inFlight.get(key);
+  private refresh(key: string, serviceName: string, version: string): Promise<CacheEntry> {
+    const pending = this.inFlight.get(key);
     if (pending) return pending;
-    const request = fetchAnswer(serviceName, version)
-      .then((entry) => {
-        cache.set(key, entry);
-        backoffUntil.delete(key);
+    const request = askCatalog(this.settings, serviceName, version)
+      .then(({ answer, ttlMs }) => {
+        const entry = this.settle(answer, ttlMs);
+        this.cache.set(key, entry);
+        this.backoffUntil.delete(key);
         return entry;
       })
       .catch((error: unknown) => {
-        backoffUntil.set(key, now() + retryAfterFailureMs);
+        this.backoffUntil.set(key, this.settings.now() + this.settings.retryAfterFailureMs);
         throw error;
       })
-      .finally(() => inFlight.delete(key));
-    inFlight.set(key, request);
+      .finally(() => this.inFlight.delete(key));
+    this.inFlight.set(key, request);
     return request;
   }
 
-  function unwrap(answer: Answer, serviceName: string, version: string): string {
-    if (answer.kind === "healthy") return answer.endpointUrl;
-    if (answer.kind === "unhealthy") throw new ServiceUnhealthyError(serviceName, version);
-    throw new ServiceNotFoundError(serviceName, version);
+  private settle(answer: Answer, ttlMs: number): CacheEntry {
+    const at = this.settings.now();
+    return { answer, freshUntil: at + ttlMs, staleUntil: at + ttlMs + this.settings.maxStaleMs };
   }
-
-  return {
-    async lookup(serviceName, version) {
-      const key = `${serviceName}\u0000${version}`;
-      const cached = cache.get(key);
-      const at = now();
-      if (cached && at < cached.freshUntil) return unwrap(cached.answer, serviceName, version);
-
-      const usableStale = cached && at < cached.staleUntil ? cached : undefined;
-      if (usableStale && at < (backoffUntil.get(key) ?? 0)) {
-        return unwrap(usableStale.answer, serviceName, version);
-      }
-      if (!usableStale && at < (backoffUntil.get(key) ?? 0)) {
-        throw new CatalogUnavailableError("Catalog unavailable (recent lookup failed)");
-      }
-      let entry: CacheEntry;
-      try {
-        entry = await refresh(key, serviceName, version);
-      } catch (error) {
-        if (usableStale) return unwrap(usableStale.answer, serviceName, version);
-        if (error instanceof CatalogUnavailableError) throw error;
-        throw new CatalogUnavailableError("Catalog lookup failed", { cause: error });
-      }
-      return unwrap(entry.answer, serviceName, version);
-    },
-  };
 }
 
 async function readJson(response: HttpAnswer): Promise<unknown> {

@@ -66,7 +66,7 @@ function signedPost(
 const poll = <T>(what: string, attempt: () => Promise<T | undefined>): Promise<T> =>
   pollFor(what, attempt, POLL_DEADLINE_MS);
 
-/** Gateway access-log lines (`GET /<mount>/<path> -> <status>`) logged while `work` ran. */
+/** Gateway access-log lines (`<api>: GET /<stage>/<path> -> <status>` on an API's own port) logged while `work` ran. */
 async function gatewayLinesDuring<T>(work: () => Promise<T>): Promise<{ result: T; lines: string[] }> {
   const from = stack.logs.length;
   const result = await work();
@@ -75,12 +75,14 @@ async function gatewayLinesDuring<T>(work: () => Promise<T>): Promise<{ result: 
   const lines = stack.logs
     .slice(from)
     .filter((entry: LogEntry) => entry.source === "gateway")
-    .map((entry) => entry.message);
+    // `location: GET /local/locations/... -> 200` for a request on location's own port.
+    .map((entry) => (entry.service === undefined ? entry.message : `${entry.service}: ${entry.message}`));
   return { result, lines };
 }
 
-const isCatalogLookup = (line: string): boolean => line.startsWith("GET /catalog/");
-const isLocationCall = (line: string): boolean => line.startsWith("GET /location/");
+const isCatalogLookup = (line: string): boolean =>
+  line.startsWith(`catalog: GET /${stack.environment}/catalog/`);
+const isLocationCall = (line: string): boolean => line.startsWith(`location: GET /${stack.environment}/`);
 
 /** A registration of location under a version of its own, so tests never disturb the real one. */
 function registration(overrides: Record<string, unknown> = {}) {
@@ -274,16 +276,17 @@ describe("registrars follow what the stack serves; profile follows the catalog",
 
   test("profile calls the endpoint the catalog advertises, not the one from SSM", async () => {
     // No profile read has happened yet in this stack, so nothing is cached.
-    const elsewhere = `${stack.gatewayUrl}/location-elsewhere`;
+    // Same origin as LOCATION_API_URL (profile trusts no other), another path: not location's stage.
+    const elsewhere = `${new URL(stack.endpoints.location ?? "").origin}/elsewhere`;
     const moved = { service_name: "location", service_version: VERSION, endpoint_url: elsewhere, ttl: 1 };
     expect((await signedPost("/catalog/register", { ...moved, status: "healthy" })).status).toBe(201);
 
     // The first read asks the catalog (a lookup that timed out on a busy machine would fall back, hence the poll).
     const { result, lines } = await poll("profile to call the advertised endpoint", async () => {
       const during = await gatewayLinesDuring(readProfile);
-      return during.lines.some((line) => line.startsWith("GET /location-elsewhere/")) ? during : undefined;
+      return during.lines.some((line) => line.startsWith("location: GET /elsewhere/")) ? during : undefined;
     });
-    expect(lines).toContain(`GET /location-elsewhere/locations/${userId} -> 404`);
+    expect(lines).toContain(`location: GET /elsewhere/locations/${userId} -> 403`);
     expect(lines.filter(isLocationCall)).toEqual([]);
     expect(result.body).toMatchObject({ location: null, locationStatus: "unavailable" });
 

@@ -111,10 +111,16 @@ describe("the errors README's table explains", () => {
   }
 
   test("a path no route has: 403 MISSING_AUTHENTICATION_TOKEN, as API Gateway answers", async () => {
-    expect(await error(`${stack.endpoints.profile}/profile/nope`)).toEqual([
+    const missing = [
       403,
       { error: { code: "MISSING_AUTHENTICATION_TOKEN", message: "Missing Authentication Token" } },
-    ]);
+    ];
+    expect(await error(`${stack.endpoints.profile}/profile/nope`)).toEqual(missing);
+    // The catalog's routes start /catalog/: its base URL does not, so the name is there once.
+    expect(await error(`${stack.endpoints.catalog}/catalog/catalog/register`, { method: "POST" })).toEqual(
+      missing,
+    );
+    expect(await error(`${stack.endpoints.profile}//profiles/x`)).toEqual(missing);
   });
 
   test("both 413s carry REQUEST_TOO_LARGE, each message naming its limit", async () => {

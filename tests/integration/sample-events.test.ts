@@ -62,6 +62,7 @@ beforeAll(async () => {
     awsEndpoint: stack.awsEndpoint,
     credentials: stack.credentials,
     endpoints: stack.endpoints,
+    apiOrigins: stack.apiOrigins,
     functions: stack.functions,
   };
   // The table's GetServiceFunction row relies on the registrars' first run, about 1 s after start.

@@ -25,7 +25,8 @@ export interface AwsStub {
   close(): Promise<void>;
 }
 
-type Reply = { status: number; body: unknown; type?: string };
+/** `body` is sent as JSON, unless `raw` (with its content type) is given. */
+type Reply = { status: number; body?: unknown; raw?: { text: string; type: string } };
 
 function toAttributeValue(value: unknown): unknown {
   if (typeof value === "string") return { S: value };
@@ -68,6 +69,13 @@ function jsonTarget(target: string, input: Record<string, unknown>, data: StubDa
     case "PutItem":
     case "UpdateItem":
       return { status: 200, body: {} };
+    // The deployment's one target is the function its id names (see the pre-traffic scenario).
+    case "ListDeploymentTargets":
+      return { status: 200, body: { targetIds: [String(input.deploymentId)] } };
+    case "BatchGetDeploymentTargets":
+      return { status: 200, body: { deploymentTargets: [deploymentTarget(input)] } };
+    case "PutLifecycleEventHookExecutionStatus":
+      return { status: 200, body: { lifecycleEventHookExecutionId: input.lifecycleEventHookExecutionId } };
     case "GetParameter": {
       const name = String(input.Name);
       return {
@@ -96,6 +104,39 @@ function jsonTarget(target: string, input: Record<string, unknown>, data: StubDa
       return { status: 400, body: { __type: "UnknownOperationException", message: `${target} at ${url}` } };
   }
 }
+
+function deploymentTarget(input: Record<string, unknown>): unknown {
+  const functionName = String((input.targetIds as unknown[] | undefined)?.[0]);
+  return {
+    deploymentTargetType: "LambdaTarget",
+    lambdaTarget: { lambdaFunctionInfo: { functionName, targetVersion: "2" } },
+  };
+}
+
+const INVALIDATION_XML = `<?xml version="1.0" encoding="UTF-8"?>
+<Invalidation xmlns="http://cloudfront.amazonaws.com/doc/2020-05-31/"><Id>IBENCH</Id><Status>InProgress</Status><CreateTime>2026-01-01T00:00:00Z</CreateTime><InvalidationBatch><Paths><Quantity>1</Quantity><Items><Path>/*</Path></Items></Paths><CallerReference>bench</CallerReference></InvalidationBatch></Invalidation>`;
+
+/** Lambda Invoke, S3 PutObject, CloudFront CreateInvalidation and CloudFormation's ResponseURL. */
+function deliveryPath(method: string, path: string, text: string): Reply | undefined {
+  // A smoke request's answer that every kind of smoke test but the authorizer's judges healthy.
+  if (method === "POST" && /^\/2015-03-31\/functions\/[^/]+\/invocations$/.test(path))
+    return { status: 200, body: { statusCode: 400, body: "{}" } };
+  if (method === "POST" && /^\/2020-05-31\/distribution\/[^/]+\/invalidation$/.test(path))
+    return { status: 201, raw: { text: INVALIDATION_XML, type: "text/xml" } };
+  if (method === "PUT" && path === RESPONSE_URL_PATH) {
+    // A FAILED answer fails the run: the deployer's handler resolves either way.
+    const status = (JSON.parse(text) as { Status?: string; Reason?: string }).Status;
+    return status === "SUCCESS"
+      ? { status: 200, raw: { text: "", type: "text/plain" } }
+      : { status: 400, body: text };
+  }
+  if (method === "PUT" && path.startsWith("/bench-"))
+    return { status: 200, raw: { text: "", type: "text/plain" } };
+  return undefined;
+}
+
+/** Where the site deployer's scenario points its CloudFormation ResponseURL. */
+export const RESPONSE_URL_PATH = "/cloudformation-response";
 
 function restPath(method: string, path: string, data: StubData, baseUrl: string): Reply | undefined {
   if (method === "GET" && path.startsWith("/2015-03-31/functions/")) {
@@ -135,10 +176,13 @@ export async function startAwsStub(data: StubData): Promise<AwsStub> {
       const reply =
         typeof target === "string"
           ? jsonTarget(target, text === "" ? {} : (JSON.parse(text) as Record<string, unknown>), data, url)
-          : (restPath(request.method ?? "GET", path, data, url) ?? { status: 404, body: { message: path } });
-      const body = JSON.stringify(reply.body);
+          : (restPath(request.method ?? "GET", path, data, url) ??
+            deliveryPath(request.method ?? "GET", path, text) ?? { status: 404, body: { message: path } });
+      const body = reply.raw?.text ?? JSON.stringify(reply.body);
+      const json = typeof target === "string" ? "application/x-amz-json-1.1" : "application/json";
       response.writeHead(reply.status, {
-        "content-type": typeof target === "string" ? "application/x-amz-json-1.1" : "application/json",
+        "content-type": reply.raw?.type ?? json,
+        ...(path.startsWith("/bench-") ? { etag: '"bench"' } : {}),
         "content-length": Buffer.byteLength(body),
         "x-amzn-requestid": "bench",
       });

@@ -1,7 +1,7 @@
 import { ScryptPasswordHasher } from "../../src/auth/domain/password-hasher";
 import { signingKeyFrom } from "../../src/auth/domain/signing-key";
 import { TokenIssuer } from "../../src/auth/domain/tokens";
-import type { StubData } from "./aws-stub";
+import { RESPONSE_URL_PATH, type StubData } from "./aws-stub";
 
 /**
  * What each function is given for its one measured invocation, and the
@@ -11,7 +11,8 @@ import type { StubData } from "./aws-stub";
  */
 export interface Scenario {
   baseline: string;
-  event: (stubUrl: string) => unknown;
+  /** The event, given the stub's URL and the function's environment. */
+  event: (stubUrl: string, environment: Record<string, string>) => unknown;
   /** True when the function's answer is the success the scenario is about. */
   succeeded: (result: unknown) => boolean;
 }
@@ -126,8 +127,7 @@ const registrar: Scenario = {
   succeeded: (result) => (result as { status?: string } | undefined)?.status === "healthy",
 };
 
-export async function scenarios(): Promise<Record<string, Scenario>> {
-  const token = await benchToken();
+function authScenarios(token: string): Record<string, Scenario> {
   return {
     RegisterFunction: {
       baseline: "register-user",
@@ -149,6 +149,19 @@ export async function scenarios(): Promise<Record<string, Scenario>> {
       }),
       succeeded: (result) => (result as { principalId?: string } | undefined)?.principalId === "bench",
     },
+  };
+}
+
+const registration = {
+  service_name: "auth",
+  service_version: "v1",
+  endpoint_url: "https://example.com/dev",
+  ttl: 300,
+  status: "healthy",
+};
+
+function catalogScenarios(): Record<string, Scenario> {
+  return {
     GetServiceFunction: {
       baseline: "get-item",
       event: () =>
@@ -161,21 +174,7 @@ export async function scenarios(): Promise<Record<string, Scenario>> {
     RegisterServiceFunction: {
       baseline: "put-item",
       event: () =>
-        proxyEvent(
-          "POST",
-          "/catalog/register",
-          {},
-          {
-            callerArn: REGISTRAR_ARN,
-            body: {
-              service_name: "auth",
-              service_version: "v1",
-              endpoint_url: "https://example.com/dev",
-              ttl: 300,
-              status: "healthy",
-            },
-          },
-        ),
+        proxyEvent("POST", "/catalog/register", {}, { callerArn: REGISTRAR_ARN, body: registration }),
       succeeded: status(201),
     },
     DeregisterServiceFunction: {
@@ -189,6 +188,12 @@ export async function scenarios(): Promise<Record<string, Scenario>> {
         ),
       succeeded: status(200),
     },
+  };
+}
+
+function locationAndProfileScenarios(): Record<string, Scenario> {
+  const owner = { principal: "bench" };
+  return {
     PutLocationFunction: {
       baseline: "put-item",
       event: () =>
@@ -196,7 +201,7 @@ export async function scenarios(): Promise<Record<string, Scenario>> {
           "PUT",
           "/locations/{userId}",
           { userId: "bench" },
-          { principal: "bench", body: { latitude: 52.37, longitude: 4.89 } },
+          { ...owner, body: { latitude: 52.37, longitude: 4.89 } },
         ),
       succeeded: status(200),
     },
@@ -212,7 +217,7 @@ export async function scenarios(): Promise<Record<string, Scenario>> {
           "PUT",
           "/profiles/{userId}",
           { userId: "bench" },
-          { principal: "bench", body: { displayName: "Bench", bio: "cold" } },
+          { ...owner, body: { displayName: "Bench", bio: "cold" } },
         ),
       succeeded: status(200),
     },
@@ -223,7 +228,52 @@ export async function scenarios(): Promise<Record<string, Scenario>> {
         status(200)(result) &&
         (JSON.parse((result as { body: string }).body) as { location: unknown }).location !== null,
     },
+  };
+}
+
+/**
+ * The hook of whichever service: its deployment's target is the first
+ * function its SMOKE_REQUESTS names (never the authorizer, which the stub's
+ * Invoke answer would fail), passed as the deployment id the stub echoes back.
+ */
+const preTrafficHook: Scenario = {
+  baseline: "pretraffic",
+  event: (_stubUrl, environment) => ({
+    DeploymentId: Object.keys(JSON.parse(environment.SMOKE_REQUESTS ?? "{}") as object)[0],
+    LifecycleEventHookExecutionId: "bench-execution",
+  }),
+  succeeded: (result) => (result as { healthy?: boolean } | undefined)?.healthy === true,
+};
+
+/** web's custom resource, as CloudFormation sends it on stack create; the stub checks its SUCCESS. */
+const siteDeployer: Scenario = {
+  baseline: "publish-site",
+  event: (stubUrl) => ({
+    RequestType: "Create",
+    ServiceToken: "arn:aws:lambda:us-east-1:123456789012:function:bench",
+    ResponseURL: `${stubUrl}${RESPONSE_URL_PATH}`,
+    StackId: "arn:aws:cloudformation:us-east-1:123456789012:stack/bench/1",
+    RequestId: "bench-request",
+    LogicalResourceId: "SiteContent",
+    ResourceType: "Custom::SiteContent",
+    ResourceProperties: {
+      ServiceToken: "arn:aws:lambda:us-east-1:123456789012:function:bench",
+      BucketName: "bench-site-bucket",
+      DistributionId: "EBENCH",
+    },
+  }),
+  succeeded: (result) => result === undefined,
+};
+
+/** Every function's scenario, by logical id (one id names the same code in every service). */
+export async function scenarios(): Promise<Record<string, Scenario>> {
+  return {
+    ...authScenarios(await benchToken()),
+    ...catalogScenarios(),
+    ...locationAndProfileScenarios(),
     RegistrarFunction: registrar,
     CatalogRegistrarFunction: registrar,
+    PreTrafficHookFunction: preTrafficHook,
+    SiteDeployerFunction: siteDeployer,
   };
 }

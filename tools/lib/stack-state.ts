@@ -49,6 +49,8 @@ export interface StackState {
   awsEndpoint: string;
   credentials: { accessKeyId: string; secretAccessKey: string };
   endpoints: Record<string, string>;
+  /** Each API's origin by API id (absent in a stack.json from before APIs had their own ports). */
+  apiOrigins?: Record<string, string>;
   functions: Record<string, LocalFunctionInfo>;
 }
 
@@ -65,6 +67,7 @@ export function writeStackState(stack: LocalStack, files: StateFiles, srcDir?: s
     awsEndpoint: stack.awsEndpoint,
     credentials: stack.credentials,
     endpoints: stack.endpoints,
+    apiOrigins: stack.apiOrigins,
     functions: stack.functions,
   };
   writeJsonFile(files.endpoints, stack.endpoints);

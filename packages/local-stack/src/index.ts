@@ -40,16 +40,19 @@ export {
   withDependencies,
 } from "./stack";
 export {
+  atLevel,
   createLogSink,
   type FunctionCredentials,
   isProcessAlive,
   type LocalCredentials,
   type LogEntry,
+  type LogLevel,
   type LogsOption,
   readJsonFile,
   writeJsonFile,
 } from "./support";
 export {
+  atOrigins,
   describeApis,
   expandLanguageExtensions,
   type FunctionDefinition,

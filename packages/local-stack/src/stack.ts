@@ -29,9 +29,11 @@ import {
 } from "./services";
 import {
   assertDataDirFree,
+  atLevel,
   createLogSink,
   type FunctionCredentials,
   type LocalCredentials,
+  type LogLevel,
   type LogSink,
   type LogsOption,
   loadCredentials,
@@ -72,6 +74,8 @@ export interface LocalStackOptions {
   /** Default the repository's environments.yaml; tests point it at fixtures. */
   environmentsFile?: string;
   logs?: LogsOption;
+  /** Entries below it are not logged (the functions still log at their environment's LogLevel). Default DEBUG. */
+  logLevel?: LogLevel;
   /** Only these services (and what they depend on). Default: all. */
   services?: string[];
   /** Where services are found. Default `src/`; tests point it at fixtures. */
@@ -111,8 +115,14 @@ export interface LocalFunctionInfo {
 }
 
 export interface LocalStack {
-  /** Base URL of each service's API: `{auth: "http://127.0.0.1:3000/auth", ...}`. */
+  /**
+   * Base URL of each service's API as API Gateway serves it, stage once:
+   * `{auth: "http://127.0.0.1:<its port>/local", ...}` (each API has a port of its own,
+   * as each has a host of its own on AWS).
+   */
   endpoints: Record<string, string>;
+  /** Each API's origin (`http://127.0.0.1:<port>`), by API id: what its execute-api host becomes locally. */
+  apiOrigins: Record<string, string>;
   gatewayUrl: string;
   /** Where the gateway serves a template's static site (`Metadata.StaticSite`), when one declares it. */
   siteUrl?: string;
@@ -255,7 +265,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   const startedAt = performance.now();
   const scheduleEvery = options.scheduleEveryMs ?? DEFAULT_SCHEDULE_EVERY_MS;
   checkScheduleEvery(scheduleEvery);
-  const log: LogSink = createLogSink(options.logs ?? "pretty");
+  const log: LogSink = atLevel(createLogSink(options.logs ?? "pretty"), options.logLevel ?? "DEBUG");
   const cleanup = new Cleanup(log);
   try {
     const setup = prepare(options, log, cleanup);
@@ -272,7 +282,9 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     cleanup.defer(async () => {
       await Promise.all([...setup.registry.runtimes.values()].map((runtime) => runtime.stop()));
     });
-    const apis = describeApis(setup.project, setup.services, setup.environment, servers.gateway.url);
+    const apis = await servers.gateway.listenApis(
+      describeApis(setup.project, setup.services, setup.environment),
+    );
     const plans = await deployServices(setup, servers, apis, cleanup);
     const functions = await startFunctions(setup, servers, plans, builds);
     attachControlPlane(setup, servers.aws, plans);
@@ -288,7 +300,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     cleanup.defer(() => servers.gateway.close());
     const startupMs = Math.round(performance.now() - startedAt);
     stackLog(log, "INFO", `ready in ${startupMs} ms`, { gateway: servers.gateway.url });
-    return runningStack(setup, servers, { apis, functions, scheduler, startupMs, cleanup });
+    return runningStack(setup, servers, { apis, plans, functions, scheduler, startupMs, cleanup });
   } catch (error) {
     await cleanup.run();
     throw error;
@@ -553,6 +565,7 @@ function runningStack(
   servers: Servers,
   started: {
     apis: LocalApi[];
+    plans: ServicePlan[];
     functions: Record<string, LocalFunctionInfo>;
     scheduler: Scheduler;
     startupMs: number;
@@ -562,7 +575,9 @@ function runningStack(
   const { services, stopped, registry } = setup;
   const { functions, scheduler } = started;
   const endpoints: Record<string, string> = {};
-  for (const api of started.apis) if (api.mount === api.service) endpoints[api.service] = api.baseUrl;
+  for (const api of started.plans.flatMap((plan) => plan.apis))
+    if (api.mount === api.service) endpoints[api.service] = api.baseUrl;
+  const apiOrigins = Object.fromEntries(started.apis.map((api) => [api.apiId, api.origin]));
   const known = (name: string): void => {
     if (!services.some((service) => service.name === name)) {
       throw new LocalStackError(
@@ -573,6 +588,7 @@ function runningStack(
   let stopping: Promise<void> | undefined;
   return {
     endpoints,
+    apiOrigins,
     gatewayUrl: servers.gateway.url,
     ...(staticSites(setup).length > 0 ? { siteUrl: `${servers.gateway.url}/` } : {}),
     dynamodbEndpoint: servers.dynamo.url,

@@ -50,6 +50,14 @@ function run(script: string, args: string[], timeoutMs = 60_000): Promise<Run> {
   });
 }
 
+async function until(condition: () => boolean, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`condition not met in ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
 function waitFor(child: ChildProcess, pattern: RegExp, timeoutMs: number): Promise<string> {
   return new Promise((resolve, reject) => {
     let seen = "";
@@ -94,11 +102,13 @@ test("npm start: serves, writes endpoints.json and stack.json, invoke works agai
       "0",
       "--data-dir",
       dataDir,
-      "--logs",
-      "silent",
     ],
     { cwd: ROOT, env },
   );
+  let logged = "";
+  child.stdout.on("data", (chunk) => {
+    logged += chunk;
+  });
   try {
     const output = await waitFor(child, /Ctrl\+C stops/, 60_000);
     expect(output).toMatch(/ready in \d+(\.\d)? s/);
@@ -111,7 +121,7 @@ test("npm start: serves, writes endpoints.json and stack.json, invoke works agai
       credentials: object;
     };
     expect(state.pid).toBe(child.pid);
-    expect(endpoints.auth).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/auth$/);
+    expect(endpoints.auth).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/local$/);
     expect(output).toContain(endpoints.auth);
 
     const username = `cli-${Date.now()}`;
@@ -132,6 +142,14 @@ test("npm start: serves, writes endpoints.json and stack.json, invoke works agai
       body: JSON.stringify({ username, password }),
     });
     const { token } = (await login.json()) as { token: string };
+    // Piped output (not a terminal): one plain line per entry, the function's short name, INFO and up.
+    await until(() => /auth\/Login\s+INFO/.test(logged));
+    const lines = logged.split("\n").filter((line) => /^\d\d:\d\d:\d\d\.\d{3} /.test(line));
+    expect(lines.some((line) => /^\S+ auth API\s+INFO\s+POST \/local\/tokens -> 201/.test(line))).toBe(true);
+    for (const line of lines) {
+      expect(line).not.toMatch(/function_arn|function_memory_size|"level"|\sDEBUG\s/);
+      expect(line.includes("\u001b[")).toBe(false);
+    }
 
     const eventFile = join(work, "authorizer-event.json");
     const methodArn = "arn:aws:execute-api:us-east-1:000000000000:abc/local/GET/x";
@@ -143,7 +161,7 @@ test("npm start: serves, writes endpoints.json and stack.json, invoke works agai
       "auth/AuthorizerFunction",
       "--event",
       eventFile,
-      "--logs",
+      "--log-level",
       "silent",
     ]);
     expect(invoked.code).toBe(0);
@@ -156,7 +174,13 @@ test("npm start: serves, writes endpoints.json and stack.json, invoke works agai
       eventFile,
       JSON.stringify({ type: "TOKEN", authorizationToken: "Bearer forged", methodArn }),
     );
-    const rejected = await run("invoke.ts", ["AuthorizerFunction", "--event", eventFile, "--logs", "silent"]);
+    const rejected = await run("invoke.ts", [
+      "AuthorizerFunction",
+      "--event",
+      eventFile,
+      "--log-level",
+      "silent",
+    ]);
     expect(rejected.code).toBe(1);
     expect(JSON.parse(rejected.stdout)).toMatchObject({ errorMessage: "Unauthorized" });
 
@@ -195,7 +219,7 @@ describe("a taken port", () => {
 });
 
 function startCli(args: string[]): ChildProcess {
-  const ports = ["--port", "0", "--dynamodb-port", "0", "--aws-port", "0", "--logs", "silent"];
+  const ports = ["--port", "0", "--dynamodb-port", "0", "--aws-port", "0", "--log-level", "silent"];
   return spawn(process.execPath, [...NODE_ARGS, join(ROOT, "tools", "start.ts"), ...ports, ...args], {
     cwd: ROOT,
     env,

@@ -54,7 +54,9 @@ const cases: Array<[string, string, string[], RegExp]> = [
   ["start", "start.ts", ["--nope"], /^✖ Unknown option '--nope'; `npm start -- --help` shows the options$/],
   ["start", "start.ts", ["--env", "nope"], /^✖ Unknown environment 'nope'; environments.yaml has: local/],
   ["start", "start.ts", ["--port", "x"], /^✖ --port takes a port number/],
-  ["start", "start.ts", ["--logs", "loud"], /^✖ --logs takes pretty, raw or silent/],
+  ["start", "start.ts", ["--log-format", "xml"], /^✖ --log-format takes text or json, got 'xml'$/],
+  ["start", "start.ts", ["--log-level", "loud"], /^✖ --log-level takes debug, info, warn, error, silent/],
+  ["invoke", "invoke.ts", ["LoginFunction", "--log-level", "x"], /^✖ --log-level takes debug/],
   [
     "invoke",
     "invoke.ts",

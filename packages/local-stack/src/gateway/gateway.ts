@@ -5,7 +5,7 @@ import { LOCAL_HOST } from "../constants";
 import { type CallerLookup, createSigV4Verifier } from "../iam";
 import type { LogLevel, LogSink } from "../support";
 import { ClientGone, closeServer, listen } from "../support";
-import type { ApiDefinition, RouteDefinition, StaticSite } from "../template";
+import type { ApiDefinition, DescribedApi, LocalApi, RouteDefinition, StaticSite } from "../template";
 import { type AuthorizationContext, authorize } from "./authorize";
 import { LambdaAuthorizers } from "./authorizer";
 import { type BodyOptions, loadBody } from "./body";
@@ -15,7 +15,7 @@ import {
   type IntegrationContext,
   integrate,
 } from "./integrations";
-import { type MountedApi, type MountState, matchRoute } from "./match";
+import { type MountedApi, type MountState, matchRoute, matchStageRoute } from "./match";
 import {
   type CompiledIntegration,
   compileApiIntegrations,
@@ -28,7 +28,10 @@ import { serveSite } from "./static-site";
 import { BadRequest, parseTarget } from "./target";
 
 /**
- * The HTTP gateway: every service's API mounted at /<service>, routes from
+ * The HTTP gateway: every API on a port of its own at /<stage>, as API
+ * Gateway serves it at https://<api id>.execute-api.<region>.amazonaws.com/<stage>,
+ * and on the gateway's port at /<service> beside the static site, as the
+ * site's CloudFront distribution serves it. Routes from
  * the templates' function events, API Gateway's authorization (resource
  * policies, Lambda authorizers, AWS_IAM with SigV4), its proxy event and
  * result handling, and its own error responses. Nothing a request does can
@@ -69,6 +72,7 @@ export class Gateway implements MountState {
   private readonly integrations: IntegrationContext;
   private readonly compiled = new Map<unknown, CompiledIntegration>();
   private awsServices: AwsIntegrationServices | undefined;
+  private readonly apiServers: Server[] = [];
 
   private constructor(
     private readonly server: Server,
@@ -108,28 +112,28 @@ export class Gateway implements MountState {
 
   static async start(options: GatewayOptions): Promise<Gateway> {
     let gateway: Gateway | undefined;
-    // Node would answer a request without Host with an empty 400; parseTarget answers it in JSON.
-    const server = createServer({ requireHostHeader: false }, (request, response) => {
+    const server = httpServer((request, response) => {
       if (!gateway) {
         response.writeHead(503).end();
         return;
       }
       gateway.handle(request, response);
     });
-    // Malformed requests never reach the handler; answer them in JSON too.
-    server.on("clientError", (error: NodeJS.ErrnoException, socket: Socket) => {
-      if (!socket.writable) return socket.destroy();
-      const status = error.code === "HPE_HEADER_OVERFLOW" ? 431 : 400;
-      const body = JSON.stringify({
-        error: { code: "BAD_REQUEST", message: `Malformed HTTP request (${error.code ?? "parse error"})` },
-      });
-      socket.end(
-        `HTTP/1.1 ${status} ${status === 431 ? "Request Header Fields Too Large" : "Bad Request"}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
-      );
-    });
     const port = await listen(server, options.port, "HTTP gateway", "--port");
     gateway = new Gateway(server, port, options);
     return gateway;
+  }
+
+  /** Gives each API its own port (its execute-api host, locally); it answers 503 until mounted. */
+  async listenApis(apis: DescribedApi[]): Promise<LocalApi[]> {
+    return Promise.all(
+      apis.map(async (api) => {
+        const server = httpServer((request, response) => this.handle(request, response, api.mount));
+        this.apiServers.push(server);
+        const port = await listen(server, 0, `${api.service} API`, "--port");
+        return { ...api, origin: `http://${LOCAL_HOST}:${port}` };
+      }),
+    );
   }
 
   /** A template's static site, served at / wherever no API is mounted (as its CDN's default behaviour). */
@@ -157,14 +161,15 @@ export class Gateway implements MountState {
     this.starting = false;
   }
 
-  close(): Promise<void> {
-    return closeServer(this.server);
+  async close(): Promise<void> {
+    await Promise.all([this.server, ...this.apiServers].map((server) => closeServer(server)));
   }
 
-  private handle(request: IncomingMessage, response: ServerResponse): void {
+  /** `mount`: the API whose own port the request came in on; none on the gateway's port. */
+  private handle(request: IncomingMessage, response: ServerResponse, mount?: string): void {
     const started = performance.now();
     const requestId = randomUUID();
-    this.route(request, requestId)
+    this.route(request, requestId, mount)
       .catch((error: unknown): Reply => {
         if (error instanceof BadRequest) {
           return jsonReply(400, "BAD_REQUEST", error.message, requestId);
@@ -194,6 +199,8 @@ export class Gateway implements MountState {
         this.options.log({
           time: new Date(),
           source: "gateway",
+          // On an API's own port the path starts with the stage: the entry names the API.
+          ...(mount === undefined ? {} : { service: mount }),
           level,
           message: `${request.method} ${request.url} -> ${reply.status}`,
           fields: {
@@ -223,11 +230,11 @@ export class Gateway implements MountState {
   }
 
   /** The request path: each stage hands the request on, or answers it. */
-  private async route(request: IncomingMessage, requestId: string): Promise<Reply> {
+  private async route(request: IncomingMessage, requestId: string, mount?: string): Promise<Reply> {
     const target = parseTarget(request, requestId);
-    const page = serveSite(target, this.site, this.mounts);
+    const page = mount === undefined ? serveSite(target, this.site, this.mounts) : undefined;
     if (page) return page;
-    const routed = matchRoute(target, this);
+    const routed = mount === undefined ? matchRoute(target, this) : matchStageRoute(target, mount, this);
     if (isReply(routed)) return routed;
     const loaded = await loadBody(routed, this.bodyOptions);
     if (isReply(loaded)) return loaded;
@@ -235,4 +242,21 @@ export class Gateway implements MountState {
     if (isReply(authorized)) return authorized;
     return integrate(authorized, this.integrations);
   }
+}
+
+function httpServer(handler: (request: IncomingMessage, response: ServerResponse) => void): Server {
+  // Node would answer a request without Host with an empty 400; parseTarget answers it in JSON.
+  const server = createServer({ requireHostHeader: false }, handler);
+  // Malformed requests never reach the handler; answer them in JSON too.
+  server.on("clientError", (error: NodeJS.ErrnoException, socket: Socket) => {
+    if (!socket.writable) return socket.destroy();
+    const status = error.code === "HPE_HEADER_OVERFLOW" ? 431 : 400;
+    const body = JSON.stringify({
+      error: { code: "BAD_REQUEST", message: `Malformed HTTP request (${error.code ?? "parse error"})` },
+    });
+    socket.end(
+      `HTTP/1.1 ${status} ${status === 431 ? "Request Header Fields Too Large" : "Bad Request"}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    );
+  });
+  return server;
 }

@@ -22,12 +22,46 @@ export interface MountState {
   isStopped(service: string): boolean;
 }
 
-/** Stage 2: which API, and which of its routes, the request is for; or the gateway's own answer. */
+/**
+ * Stage 2 on the gateway's port: `/` is the index, `/<mount>/...` an API's
+ * route (as the site's distribution serves it); anything else, a path
+ * starting `//` included, names no API.
+ */
 export function matchRoute(target: TargetRequest, state: MountState): RoutedRequest | Reply {
+  if (target.rawPath === "/") return index(target, state);
   const mountName = target.segments[0] ?? "";
-  if (mountName === "") return index(target, state);
   const mounted = state.mounts.get(mountName);
   if (!mounted) return unknownMount(target, state, mountName);
+  return matchInApi(target, mounted, state);
+}
+
+/**
+ * Stage 2 on an API's own port: `/<stage>/...`, as its execute-api host
+ * answers. Any other first segment (`/` itself too) is a path no route
+ * has, and API Gateway's answer to that is 403 Missing Authentication Token.
+ */
+export function matchStageRoute(
+  target: TargetRequest,
+  mount: string,
+  state: MountState,
+): RoutedRequest | Reply {
+  const mounted = state.mounts.get(mount);
+  if (!mounted) return unknownMount(target, state, mount);
+  const stage = target.segments[0] ?? "";
+  if (stage !== mounted.api.stage) {
+    drain(target.request);
+    return gatewayReply(
+      { ...target, api: mounted.api },
+      "MISSING_AUTHENTICATION_TOKEN",
+      "Missing Authentication Token",
+      `no stage '${stage.slice(0, 100)}' (this API's stage is ${mounted.api.stage})`,
+    );
+  }
+  return matchInApi(target, mounted, state);
+}
+
+/** The route below the first segment (the mount or the stage) of `target`. */
+function matchInApi(target: TargetRequest, mounted: MountedApi, state: MountState): RoutedRequest | Reply {
   const { api, routes } = mounted;
   if (state.isStopped(api.service)) {
     drain(target.request);
@@ -38,7 +72,7 @@ export function matchRoute(target: TargetRequest, state: MountState): RoutedRequ
       "stopped with stopService()",
     );
   }
-  // A trailing slash names the same resource.
+  // A trailing slash names the same resource (and `/<stage>` is the root resource).
   const below = target.segments.slice(1);
   const rawBelow = target.rawSegments.slice(1);
   if (below.length > 0 && below[below.length - 1] === "") {

@@ -9,6 +9,7 @@ export type LogLevel = "DEBUG" | "INFO" | "WARN" | "ERROR";
 export interface LogEntry {
   time: Date;
   source: "function" | "platform" | "gateway" | "stack";
+  /** The function's service; on a gateway entry, the API whose own port the request came in on. */
   service?: string;
   /** Function logical id for function and platform entries. */
   function?: string;
@@ -19,8 +20,23 @@ export interface LogEntry {
   raw?: string;
 }
 
+/**
+ * pretty: one line per entry (origin, level, message, the fields that are
+ * not the Powertools context), coloured on a terminal only; raw: each entry
+ * as JSON, a handler's line exactly as it wrote it.
+ */
 export type LogsOption = "pretty" | "raw" | "silent" | ((entry: LogEntry) => void);
 export type LogSink = (entry: LogEntry) => void;
+
+const SEVERITY: Record<LogLevel, number> = { DEBUG: 0, INFO: 1, WARN: 2, ERROR: 3 };
+
+/** `sink` for entries at `level` or above. */
+export function atLevel(sink: LogSink, level: LogLevel): LogSink {
+  if (level === "DEBUG") return sink;
+  return (entry) => {
+    if (SEVERITY[entry.level] >= SEVERITY[level]) sink(entry);
+  };
+}
 
 export function createLogSink(
   option: LogsOption,
@@ -141,7 +157,9 @@ export function formatPretty(entry: LogEntry, color: boolean): string {
   const time = entry.time.toISOString().slice(11, 23);
   const origin =
     entry.source === "gateway"
-      ? "gateway"
+      ? entry.service === undefined
+        ? "gateway"
+        : `${entry.service} API`
       : entry.source === "stack"
         ? "stack"
         : `${entry.service ?? "?"}/${(entry.function ?? "?").replace(/Function$/, "")}`;

@@ -102,8 +102,13 @@ export interface ApiDefinition {
   logicalId: string;
   apiId: string;
   stage: string;
-  /** First path segment on the gateway: `auth` for http://127.0.0.1:3000/auth. */
+  /**
+   * First path segment on the gateway's own port (`auth` for
+   * http://127.0.0.1:3000/auth), as the site's CloudFront distribution serves
+   * the API beside the page.
+   */
   mount: string;
+  /** `{origin}/{stage}` on the API's own port: what its execute-api URL is on AWS. */
   baseUrl: string;
   routes: RouteDefinition[];
   gatewayResponses: Record<string, GatewayResponseDefinition>;

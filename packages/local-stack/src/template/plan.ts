@@ -44,12 +44,17 @@ import { functionIdentityPolicy } from "./role-policy";
  * published by services earlier in the deploy order).
  */
 
-export interface LocalApi {
+/** An API of a service, before it has an address. */
+export interface DescribedApi {
   service: string;
   logicalId: string;
   apiId: string;
   mount: string;
-  baseUrl: string;
+}
+
+/** An API with its own origin, as its execute-api host would be: `{origin}/{stage}` is its base URL. */
+export interface LocalApi extends DescribedApi {
+  origin: string;
 }
 
 export interface PlanContext {
@@ -80,9 +85,8 @@ export function describeApis(
   project: LocalProject,
   services: Service[],
   environment: Environment,
-  gatewayUrl: string,
-): LocalApi[] {
-  const apis: LocalApi[] = [];
+): DescribedApi[] {
+  const apis: DescribedApi[] = [];
   for (const service of services) {
     const stack = project.stackName(environment.name, service.name);
     const logicalIds = Object.entries(service.template.Resources)
@@ -97,23 +101,30 @@ export function describeApis(
         logicalId,
         apiId: restApiId(stack, logicalId),
         mount,
-        baseUrl: `${gatewayUrl}/${mount}`,
       });
     });
   }
   return apis;
 }
 
-const EXECUTE_API_URL =
-  /https:\/\/([a-z0-9]{10})\.execute-api\.[a-z0-9-]+\.amazonaws\.com(?:\.cn)?\/[A-Za-z0-9_-]+/g;
+/** Described APIs at a running stack's origins (its `apiOrigins`, by API id); one it has none for is left out. */
+export function atOrigins(apis: DescribedApi[], origins: Record<string, string>): LocalApi[] {
+  return apis.flatMap((api) => {
+    const origin = origins[api.apiId];
+    return origin === undefined ? [] : [{ ...api, origin }];
+  });
+}
 
-/** `https://{apiId}.execute-api.{region}.amazonaws.com/{stage}` of a local API -> its gateway base URL. */
+const EXECUTE_API_URL =
+  /https:\/\/([a-z0-9]{10})\.execute-api\.[a-z0-9-]+\.amazonaws\.com(?:\.cn)?\/([A-Za-z0-9_-]+)/g;
+
+/** `https://{apiId}.execute-api.{region}.amazonaws.com/{stage}` of a local API -> `{its origin}/{stage}`. */
 export function localizeApiUrls(value: string, apis: LocalApi[]): string {
   if (!value.includes(".execute-api.")) return value;
-  return value.replace(
-    EXECUTE_API_URL,
-    (match, apiId: string) => apis.find((api) => api.apiId === apiId)?.baseUrl ?? match,
-  );
+  return value.replace(EXECUTE_API_URL, (match, apiId: string, stage: string) => {
+    const api = apis.find((candidate) => candidate.apiId === apiId);
+    return api ? `${api.origin}/${stage}` : match;
+  });
 }
 
 const CLOUDFRONT_URL = /https:\/\/[a-z0-9]+\.cloudfront\.net/g;
@@ -642,7 +653,7 @@ function planApi(
       apiId,
       stage,
       mount: local.mount,
-      baseUrl: local.baseUrl,
+      baseUrl: `${local.origin}/${stage}`,
       gatewayResponses: responses as Record<string, GatewayResponseDefinition>,
       // SAM writes `/` as `~1` in BinaryMediaTypes (a JSON-pointer escape).
       binaryMediaTypes: Array.isArray(binary) ? binary.map((type) => String(type).replaceAll("~1", "/")) : [],

@@ -65,8 +65,20 @@ function operatorSigner(): SignatureV4 {
 }
 
 describe("routing and the proxy event", () => {
-  test("mounts each service's API at /<service>", () => {
-    expect(stack.endpoints).toEqual({ alpha: `${stack.gatewayUrl}/alpha`, beta: `${stack.gatewayUrl}/beta` });
+  test("each API has a port of its own and its base URL is /<stage> there, as its execute-api host", () => {
+    expect(stack.endpoints).toEqual({
+      alpha: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+\/local$/),
+      beta: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+\/local$/),
+    });
+    const ports = [stack.gatewayUrl, alpha, beta].map((url) => new URL(url).port);
+    expect(new Set(ports).size).toBe(3);
+  });
+
+  test("the gateway's own port serves each API at /<service> too, as the site's distribution does", async () => {
+    const direct = await call("GET", `${alpha}/echo`);
+    const beside = await call("GET", `${stack.gatewayUrl}/alpha/echo`);
+    expect([direct.status, beside.status]).toEqual([200, 200]);
+    expect(beside.body.event).toMatchObject({ resource: "/echo", path: "/echo" });
   });
 
   test("builds an API Gateway REST proxy event", async () => {
@@ -196,6 +208,10 @@ describe("gateway errors", () => {
       ["DELETE", `${alpha}/echo`],
       ["GET", `${alpha}/things`],
       ["GET", `${alpha}//echo`],
+      // On an API's own port: no stage, another stage, the stage twice.
+      ["GET", new URL(alpha).origin],
+      ["GET", `${new URL(alpha).origin}/prod/echo`],
+      ["GET", `${alpha}/local/echo`],
     ] as const) {
       const reply = await call(method, url);
       expect({ url, status: reply.status, body: reply.body }).toEqual({
@@ -222,6 +238,12 @@ describe("gateway errors", () => {
   test("the root lists the services", async () => {
     const reply = await call("GET", `${stack.gatewayUrl}/`);
     expect(reply.body).toEqual({ services: stack.endpoints });
+  });
+
+  test("a doubled slash is not the root: //<service>/... names no API", async () => {
+    const reply = await call("GET", `${stack.gatewayUrl}//alpha/echo`);
+    expect(reply.status).toBe(404);
+    expect(reply.body.error.code).toBe("RESOURCE_NOT_FOUND");
   });
 
   test("a body over 10 MB: 413 without reading it all", async () => {

@@ -235,8 +235,8 @@ describe("the real services with profile's role path broken", () => {
     const gatewayLines = stack.logs
       .slice(from)
       .filter((entry) => entry.source === "gateway")
-      .map((entry) => entry.message);
-    expect(gatewayLines).toContain(`GET /location/locations/${userId} -> 403`);
+      .map((entry) => `${entry.service}: ${entry.message}`);
+    expect(gatewayLines).toContain(`location: GET /local/locations/${userId} -> 403`);
     expect(functionInfo(stack, "profile/GetProfileFunction").roleArn).toBe(
       `arn:aws:iam::${ACCOUNT}:role/meridian/local/elsewhere/meridian-local-profile-GetProfileFunctionRole`,
     );

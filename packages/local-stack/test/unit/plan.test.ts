@@ -3,6 +3,7 @@ import { AwsError } from "../../src/errors";
 import { generateSecretString } from "../../src/services/secret-store";
 import { ParameterStore } from "../../src/services/ssm-store";
 import {
+  atOrigins,
   describeApis,
   localizeApiUrls,
   mergeGlobals,
@@ -10,6 +11,7 @@ import {
   resolveParameters,
   scheduleIntervalMs,
 } from "../../src/template/plan";
+import { restApiId } from "../../src/template/resources";
 import { testProject } from "../support/stack";
 
 const FIXTURES = join(__dirname, "..", "integration", "fixtures");
@@ -30,21 +32,21 @@ describe("template helpers", () => {
     expect(mergeGlobals("x", undefined)).toBe("x");
   });
 
-  test("execute-api URLs of local APIs become gateway URLs; others are left alone", () => {
+  test("execute-api URLs of local APIs become their own origin, stage kept once; others are left alone", () => {
     const apis = [
       {
         service: "auth",
         logicalId: "AuthApi",
         apiId: "abcdefghij",
         mount: "auth",
-        baseUrl: "http://127.0.0.1:3000/auth",
+        origin: "http://127.0.0.1:3001",
       },
     ];
     expect(localizeApiUrls("https://abcdefghij.execute-api.us-east-1.amazonaws.com/local", apis)).toBe(
-      "http://127.0.0.1:3000/auth",
+      "http://127.0.0.1:3001/local",
     );
     expect(localizeApiUrls("https://abcdefghij.execute-api.us-east-1.amazonaws.com/local/users", apis)).toBe(
-      "http://127.0.0.1:3000/auth/users",
+      "http://127.0.0.1:3001/local/users",
     );
     expect(localizeApiUrls("https://zzzzzzzzzz.execute-api.us-east-1.amazonaws.com/prod", apis)).toBe(
       "https://zzzzzzzzzz.execute-api.us-east-1.amazonaws.com/prod",
@@ -118,7 +120,9 @@ describe("parameters", () => {
 describe("planService", () => {
   test("reads tables, secrets, parameters, functions and routes from the template", async () => {
     if (!alpha) throw new Error("fixtures missing");
-    const apis = describeApis(testProject, services, environment, "http://127.0.0.1:3000");
+    const apis = atOrigins(describeApis(testProject, services, environment), {
+      [restApiId("meridian-local-alpha", "AlphaApi")]: "http://127.0.0.1:3001",
+    });
     const plan = await planService(alpha, {
       project: testProject,
       environment,
@@ -129,7 +133,7 @@ describe("planService", () => {
     expect(plan.tables[0]?.input.ProvisionedThroughput).toBeUndefined();
     expect(plan.secrets.map((secret) => secret.name)).toEqual(["meridian-local-alpha-SigningSecret"]);
     expect(plan.ssmParameters.find((parameter) => parameter.name.endsWith("/api/url"))?.value).toBe(
-      "http://127.0.0.1:3000/alpha",
+      "http://127.0.0.1:3001/local",
     );
     const echo = plan.functions.find((fn) => fn.logicalId === "EchoFunction");
     expect(echo).toMatchObject({
@@ -183,7 +187,10 @@ describe("an API with a DefinitionBody", () => {
     const plan = await planService(service, {
       project: testProject,
       environment,
-      apis: describeApis(testProject, [service], environment, "http://127.0.0.1:3000"),
+      apis: describeApis(testProject, [service], environment).map((api) => ({
+        ...api,
+        origin: "http://127.0.0.1:3001",
+      })),
       lookupParameter: async () => undefined,
     });
     return {

@@ -16,7 +16,10 @@ describe("planService on the repository's own templates", () => {
     const context = {
       project: meridianProject,
       environment: local,
-      apis: describeApis(meridianProject, real, local, "http://127.0.0.1:3000"),
+      apis: describeApis(meridianProject, real, local).map((api) => ({
+        ...api,
+        origin: "http://127.0.0.1:3001",
+      })),
       managedPolicies: new Map<string, unknown>(),
       lookupParameter: async (parameter: string) =>
         parameter.endsWith("/ops/boundary/arn")
