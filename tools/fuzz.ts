@@ -8,7 +8,7 @@ import { withBenchStack } from "./lib/load";
  * A bounded fuzzer over every route of the local stack: malformed and edge
  * input (numbers at the edges of IEEE 754 and DynamoDB, unicode edge cases,
  * duplicate keys, wrong content types, odd methods and paths, oversized
- * bodies). Prints counts by status; exits 1 on any 5xx, any request slower
+ * bodies), the comments service's mapping-template routes included. Prints counts by status; exits 1 on any 5xx, any request slower
  * than the hang limit, or any error body off the contract's
  * {"error":{"code","message"}} (the catalog lookup's legacy 404 excepted).
  *
@@ -109,7 +109,16 @@ interface Target {
   signed?: boolean;
 }
 
-function targets(stack: LocalStack, user: { userId: string; token: string }): () => Target {
+/** What the fuzzer signs in as, and comments it can page and delete. */
+interface Seed {
+  userId: string;
+  token: string;
+  commentIds: string[];
+  /** A nextToken a listing of the user's page returned (valid there, foreign anywhere else). */
+  nextToken: string;
+}
+
+function targets(stack: LocalStack, user: Seed): () => Target {
   const id = () => pick([user.userId, user.userId, "nobody", "a b", "%2e%2e", "x".repeat(80), "é"]);
   const auth = (): Record<string, string> =>
     pick<Record<string, string>>([
@@ -125,7 +134,19 @@ function targets(stack: LocalStack, user: { userId: string; token: string }): ()
   const name = () => `"fz${Math.floor(random() * 1e6)}"`;
   const password = () =>
     JSON.stringify(pick(["correct horse battery staple", "a long enough password", ...STRINGS]));
-  const { auth: authUrl, location, profile, catalog } = stack.endpoints;
+  const { auth: authUrl, location, profile, catalog, comments } = stack.endpoints;
+  const query = (): string => {
+    const parts = [
+      random() < 0.6
+        ? `limit=${pick(["", "0", "1", "2", "20", "100", "101", "-1", "1e2", "01", "abc", "%00", "9".repeat(30)])}`
+        : "",
+      random() < 0.5
+        ? `nextToken=${pick([user.nextToken, user.nextToken, "", "abc", "x".repeat(500), "AAAAAAAA", "====", "%ff", "a.b.c", Buffer.from("1.x.y").toString("base64url"), encodeURIComponent('"}{\\')])}`
+        : "",
+    ].filter((part) => part !== "");
+    return parts.length > 0 ? `?${parts.join("&")}` : "";
+  };
+  const commentId = () => pick([...user.commentIds, "nope", "%2e%2e", "x".repeat(300), "'", "é"]);
   const routes: Array<() => Target> = [
     () => ({
       method: "POST",
@@ -179,8 +200,24 @@ function targets(stack: LocalStack, user: { userId: string; token: string }): ()
       signed: true,
     }),
     () => ({
+      method: "POST",
+      path: `${comments}/profiles/${id()}/comments`,
+      body: body({
+        message: () =>
+          JSON.stringify(pick(["hi", " \t trimmed \n", "x".repeat(500), "x".repeat(501), ...STRINGS])),
+      }),
+      headers: { ...contentType(), ...auth() },
+    }),
+    () => ({ method: "GET", path: `${comments}/profiles/${id()}/comments${query()}`, headers: {} }),
+    () => ({ method: "GET", path: `${comments}/v1/profiles/${id()}/comments${query()}`, headers: {} }),
+    () => ({
+      method: "DELETE",
+      path: `${comments}/profiles/${id()}/comments/${commentId()}`,
+      headers: auth(),
+    }),
+    () => ({
       method: pick(["DELETE", "PATCH", "OPTIONS", "HEAD", "POST"]),
-      path: `${pick([authUrl, location, profile, catalog])}/${pick(["", "users", "locations", "profiles/x/y", "tokens/..", "%ff"])}`,
+      path: `${pick([authUrl, location, profile, catalog, comments])}/${pick(["", "users", "locations", "profiles/x/y", "tokens/..", "%ff", "profiles/x/comments/y/z", "v1/profiles/x/comments"])}`,
       headers: {},
     }),
   ];
@@ -239,7 +276,7 @@ function offContract(target: Target, status: number, text: string): string | und
   return legacyNotFound ? undefined : "error body off the contract";
 }
 
-async function setUp(stack: LocalStack): Promise<{ userId: string; token: string }> {
+async function setUp(stack: LocalStack): Promise<Seed> {
   const credentials = JSON.stringify({ username: "fuzz-owner", password: "correct horse battery staple" });
   const json = { "content-type": "application/json" };
   const user = (await (
@@ -248,12 +285,22 @@ async function setUp(stack: LocalStack): Promise<{ userId: string; token: string
   const login = (await (
     await fetch(`${stack.endpoints.auth}/tokens`, { method: "POST", headers: json, body: credentials })
   ).json()) as { token: string };
-  return { userId: user.userId, token: login.token };
+  const headers = { ...json, Authorization: `Bearer ${login.token}` };
+  const page = `${stack.endpoints.comments}/profiles/${user.userId}/comments`;
+  const commentIds: string[] = [];
+  for (const message of ["first", "second", "third"]) {
+    const posted = await fetch(page, { method: "POST", headers, body: JSON.stringify({ message }) });
+    commentIds.push(((await posted.json()) as { commentId: string }).commentId);
+  }
+  const listed = (await (await fetch(`${page}?limit=1`)).json()) as { nextToken?: string };
+  if (!listed.nextToken) throw new Error("fuzz set-up: a one-comment page of three has no nextToken");
+  return { userId: user.userId, token: login.token, commentIds, nextToken: listed.nextToken };
 }
 
 async function main(): Promise<void> {
   const failures: string[] = [];
   const byStatus = new Map<string, number>();
+  const byService = new Map<string, number>();
   const started = performance.now();
   await withBenchStack({ schedules: false, logs: () => undefined }, async (stack) => {
     const next = targets(stack, await setUp(stack));
@@ -262,6 +309,9 @@ async function main(): Promise<void> {
       while (sent < COUNT) {
         sent++;
         const target = next();
+        const service =
+          Object.entries(stack.endpoints).find(([, url]) => target.path.startsWith(`${url}/`))?.[0] ?? "?";
+        byService.set(service, (byService.get(service) ?? 0) + 1);
         const label = `${target.method} ${new URL(target.path).pathname.split("/").slice(0, 3).join("/")}`;
         try {
           const { status, text, ms } = await send(stack, target);
@@ -286,6 +336,12 @@ async function main(): Promise<void> {
   console.log(`${total} requests (seed ${SEED}) in ${seconds} s; by status:`);
   for (const [status, count] of [...byStatus].sort())
     console.log(`  ${status.padEnd(10)} ${String(count).padStart(6)}`);
+  console.log(
+    `by service: ${[...byService]
+      .sort()
+      .map(([service, count]) => `${service} ${count}`)
+      .join(", ")}`,
+  );
   if (failures.length > 0) {
     console.error(`${failures.length} failure(s):`);
     for (const failure of failures.slice(0, 30)) console.error(`  ${failure}`);

@@ -20,4 +20,3 @@ export const registerRequestSchema = z.strictObject({
     ),
   ),
 });
-export type RegisterRequest = z.infer<typeof registerRequestSchema>;

@@ -17,4 +17,3 @@ export const loginRequestSchema = z.strictObject({
     z.refine((value) => passwordLength(value) <= 128, "must be at most 128 characters"),
   ),
 });
-export type LoginRequest = z.infer<typeof loginRequestSchema>;

@@ -16,13 +16,11 @@ export const registerBody = z.strictObject({
   ttl: ttlSchema,
   status: serviceStatusSchema,
 });
-export type RegisterBody = z.infer<typeof registerBody>;
 
 export const deregisterBody = z.strictObject({
   service_name: serviceNameSchema,
   service_version: serviceVersionSchema,
 });
-export type DeregisterBody = z.infer<typeof deregisterBody>;
 
 /** The event the lookup's request template builds from the path. */
 export const lookupEvent = z.object({

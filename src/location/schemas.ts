@@ -10,4 +10,3 @@ export const putLocationBody = z.strictObject({
   latitude: z.number(),
   longitude: z.number(),
 });
-export type PutLocationBody = z.infer<typeof putLocationBody>;

@@ -10,7 +10,7 @@ import type { FailureExplainer, StackFailure } from "./stack-deployer";
 const DEPLOYMENT_ID = /\bd-[A-Z0-9]{9}\b/;
 const ACTIVATED_ALARMS = /Activated alarms?:\s*(.+?)\.?\s*$/i;
 
-export function deploymentIdIn(reason: string): string | undefined {
+function deploymentIdIn(reason: string): string | undefined {
   return DEPLOYMENT_ID.exec(reason)?.[0];
 }
 

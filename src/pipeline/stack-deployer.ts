@@ -98,7 +98,7 @@ export interface AdvanceResult {
   changes?: ResourceChangeSummary[];
 }
 
-export const DEFAULT_CAPABILITIES: Capability[] = [
+const DEFAULT_CAPABILITIES: Capability[] = [
   "CAPABILITY_IAM",
   "CAPABILITY_NAMED_IAM",
   "CAPABILITY_AUTO_EXPAND",

@@ -2,7 +2,8 @@ import type { Context } from "aws-lambda";
 import { loadConfig } from "../shared/config";
 import { lazyHandler } from "../shared/lambda-entry";
 import { flushMetrics, logger, MetricUnit, metrics } from "../shared/observability";
-import { type HookOutcome, type HookPorts, runPreTrafficHook } from "./domain/hook";
+import { type HookOutcome, runPreTrafficHook } from "./domain/hook";
+import type { HookPorts } from "./domain/ports";
 import type { SmokeKind } from "./domain/smoke";
 import { createPreTrafficHookFromConfig, preTrafficEnvironment } from "./wiring";
 

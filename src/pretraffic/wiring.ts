@@ -2,7 +2,7 @@ import { CodeDeployClient } from "@aws-sdk/client-codedeploy";
 import { LambdaClient } from "@aws-sdk/client-lambda";
 import { type ConfigOf, nonEmpty } from "../shared/config";
 import { AwsHookPorts } from "./adapters/aws-hook-ports";
-import type { HookPorts } from "./domain/hook";
+import type { HookPorts } from "./domain/ports";
 import { parseSmokeRequests, type SmokeKind } from "./domain/smoke";
 
 export const preTrafficEnvironment = {

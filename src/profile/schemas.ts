@@ -3,15 +3,14 @@ import * as z from "../shared/schema";
 
 export { userIdSchema } from "../shared/ids";
 
-export const DISPLAY_NAME_MAX = 64;
-export const BIO_MAX = 500;
+const DISPLAY_NAME_MAX = 64;
+const BIO_MAX = 500;
 
 export const putProfileBody = z.strictObject({
   displayName: z.string().check(z.trim(), z.minLength(1, "must not be blank"), z.maxLength(DISPLAY_NAME_MAX)),
   // null is accepted so a client can send back what GET returned.
   bio: z.optional(z.nullable(z.string().check(z.maxLength(BIO_MAX)))),
 });
-export type PutProfileBody = z.infer<typeof putProfileBody>;
 
 /**
  * `If-Match: 3` or `If-Match: "3"` (the ETag we send). Anything else, `*`

@@ -23,7 +23,7 @@ import { createProfileReader, type ProfileReader } from "./domain/profile";
  */
 
 /** The catalog name location registers under (its registrar's SERVICE_NAME). */
-export const LOCATION_SERVICE_NAME = "location";
+const LOCATION_SERVICE_NAME = "location";
 
 export const profileReaderEnvironment = {
   PROFILES_TABLE_NAME: nonEmpty,

@@ -8,7 +8,8 @@ import * as z from "../shared/schema";
 import { createSignedHttpClient, type SignedHttpClient } from "../shared/signed-http";
 import { AwsPartsInspector } from "./adapters/aws-parts-inspector";
 import { HttpCatalogRegistry } from "./adapters/http-catalog-registry";
-import { createRegistrar, type Part, type PartsInspector, type Registrar } from "./domain/registrar";
+import type { Part, PartsInspector } from "./domain/ports";
+import { createRegistrar, type Registrar } from "./domain/registrar";
 
 /**
  * The one registrar module every service's template points at; it is told

@@ -38,19 +38,18 @@ export const endpointUrlSchema = z.url({ protocol: /^https?$/, error: "must be a
   z.refine((url) => !/^[^:]+:\/\/[^/]*@/.test(url), "must not have user info"),
 );
 
-export const MAX_TTL_SECONDS = 86_400;
+const MAX_TTL_SECONDS = 86_400;
 export const ttlSchema = z.number().check(z.int(), z.positive(), z.maximum(MAX_TTL_SECONDS));
 
 export const serviceStatusSchema = z.enum(["healthy", "unhealthy"]);
 export type ServiceStatus = z.infer<typeof serviceStatusSchema>;
 
 /** 200 body of `GET /catalog/{service_name}/{service_version}`. */
-export const lookupResponseSchema = z.object({
+const lookupResponseSchema = z.object({
   endpoint_url: endpointUrlSchema,
   ttl: ttlSchema,
   status: serviceStatusSchema,
 });
-export type LookupResponse = z.infer<typeof lookupResponseSchema>;
 
 /** The legacy 404 body of the lookup route, kept byte for byte for existing clients. */
 export const SERVICE_NOT_FOUND_BODY = { error_message: "Service Not Found" } as const;

@@ -6,8 +6,8 @@
  * into it) before it reaches a write. Doubles never need more than 17 digits,
  * so only the magnitude can be out of range.
  */
-export const DYNAMODB_MIN_MAGNITUDE = 1e-130;
-export const DYNAMODB_MAX_MAGNITUDE_EXCLUSIVE = 1e126;
+const DYNAMODB_MIN_MAGNITUDE = 1e-130;
+const DYNAMODB_MAX_MAGNITUDE_EXCLUSIVE = 1e126;
 
 export function isStorableNumber(value: number): boolean {
   if (!Number.isFinite(value)) return false;

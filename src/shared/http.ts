@@ -22,7 +22,7 @@ import {
 } from "./observability";
 import type * as z from "./schema";
 
-export const MAX_BODY_BYTES = 64 * 1024;
+const MAX_BODY_BYTES = 64 * 1024;
 
 export interface HttpResult {
   status: number;
@@ -37,14 +37,14 @@ export interface Principal {
 }
 
 export interface HttpRequest {
-  readonly event: APIGatewayProxyEvent;
-  readonly correlationId: string;
   /** Parses the JSON body against one schema; the schema is also the type. */
   body<T>(schema: z.ZodMiniType<T>): T;
   pathParam<T>(name: string, schema: z.ZodMiniType<T>): T;
   header(name: string): string | undefined;
   /** The authorizer's principal; throws 401 when the route had none. */
   principal(): Principal;
+  /** The TCP peer as API Gateway saw it: a client cannot choose it as it could a header. */
+  sourceIp(): string | undefined;
   /** The SigV4 caller's ARN on an AWS_IAM route (an assumed-role ARN for a Lambda function). */
   callerArn(): string | undefined;
 }
@@ -57,7 +57,7 @@ export function json(status: number, body: unknown, headers: Record<string, stri
   return { status, body, headers };
 }
 
-export function errorBody(code: string, message: string): { error: { code: string; message: string } } {
+function errorBody(code: string, message: string): { error: { code: string; message: string } } {
   return { error: { code, message } };
 }
 
@@ -103,7 +103,7 @@ export function errorToResult(error: unknown): HttpResult {
   return { status: 500, body: errorBody("INTERNAL_ERROR", "Internal server error") };
 }
 
-export function describeZodError(error: z.core.$ZodError): string {
+function describeZodError(error: z.core.$ZodError): string {
   return error.issues
     .map((issue) => {
       const where = issue.path.length > 0 ? issue.path.join(".") : "body";
@@ -132,10 +132,8 @@ function rawBody(event: APIGatewayProxyEvent): string | undefined {
   return text;
 }
 
-function buildRequest(event: APIGatewayProxyEvent, correlationId: string): HttpRequest {
+function requestFrom(event: APIGatewayProxyEvent): HttpRequest {
   return {
-    event,
-    correlationId,
     body<T>(schema: z.ZodMiniType<T>): T {
       const contentType = findHeader(event.headers, "content-type");
       if (contentType !== undefined && !/^application\/([\w.+-]+\+)?json\b/i.test(contentType.trim())) {
@@ -175,6 +173,9 @@ function buildRequest(event: APIGatewayProxyEvent, correlationId: string): HttpR
       }
       return { userId, username };
     },
+    sourceIp(): string | undefined {
+      return event.requestContext?.identity?.sourceIp ?? undefined;
+    },
     callerArn(): string | undefined {
       return event.requestContext?.identity?.userArn ?? undefined;
     },
@@ -205,7 +206,7 @@ export function httpHandler(route: HttpRouteHandler) {
     metrics.captureColdStartMetric();
     let result: HttpResult;
     try {
-      result = await route(buildRequest(event, correlationId));
+      result = await route(requestFrom(event));
     } catch (error) {
       result = errorToResult(error);
       if (result.status >= 500) {

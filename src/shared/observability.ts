@@ -33,11 +33,6 @@ export function setCorrelationId(value: string | undefined): void {
   currentCorrelationId = value;
 }
 
-/** The correlation id of the request being handled, if any. */
-export function correlationId(): string | undefined {
-  return currentCorrelationId;
-}
-
 /**
  * Headers to send on a call to another Meridian service, so its logs carry
  * the same correlation id as ours (its httpHandler reads the header).

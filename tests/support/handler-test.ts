@@ -55,17 +55,3 @@ export function captureMetrics(): () => string[] {
       return emf._aws.CloudWatchMetrics.flatMap((group) => group.Metrics.map((metric) => metric.Name));
     });
 }
-
-/** Quiet Powertools and give a handler that still reads process.env (src/web's) what it reads. */
-export function testEnv(extra: Record<string, string>): void {
-  Object.assign(process.env, {
-    POWERTOOLS_SERVICE_NAME: "test",
-    POWERTOOLS_METRICS_NAMESPACE: "Meridian/test",
-    POWERTOOLS_LOG_LEVEL: "SILENT",
-    POWERTOOLS_METRICS_DISABLED: "true",
-    AWS_REGION: "us-east-1",
-    AWS_ACCESS_KEY_ID: "AKIDTEST",
-    AWS_SECRET_ACCESS_KEY: "secret",
-    ...extra,
-  });
-}

@@ -1,6 +1,6 @@
 import { ScryptPasswordHasher } from "../../src/auth/domain/password-hasher";
 import { signingKeyFrom } from "../../src/auth/domain/signing-key";
-import { TokenIssuer } from "../../src/auth/domain/tokens";
+import { createTokenIssuer } from "../../src/auth/domain/tokens";
 import { RESPONSE_URL_PATH, type StubData } from "./aws-stub";
 
 /**
@@ -117,7 +117,10 @@ const REGISTRAR_ARN = "arn:aws:sts::123456789012:assumed-role/registrar-role/mer
 
 async function benchToken(): Promise<string> {
   const key = signingKeyFrom(new TextEncoder().encode(SECRET));
-  const issuer = new TokenIssuer({ signingKeys: async () => ({ current: key }) }, BENCH_TOKEN_TTL_SECONDS);
+  const issuer = createTokenIssuer({
+    keys: { signingKeys: async () => ({ current: key }) },
+    ttlSeconds: BENCH_TOKEN_TTL_SECONDS,
+  });
   return (await issuer.issue({ userId: "bench", username: "bench_user" })).token;
 }
 

@@ -15,7 +15,7 @@ const guardSchema = z.object({
 });
 
 /** The guard of a username nobody has registered: `pk = LOGINFAIL#<username>`, with `expiresAt` for the TTL. */
-export const unknownUserGuardKey = (username: string) => `LOGINFAIL#${username}`;
+const unknownUserGuardKey = (username: string) => `LOGINFAIL#${username}`;
 
 // BatchGetItem may leave keys unprocessed when throttled; they are asked for
 // again, a bounded number of times, before the login fails as a 500.

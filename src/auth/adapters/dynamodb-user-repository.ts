@@ -1,4 +1,4 @@
-import { type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import { type DynamoDBDocumentClient, PutCommand } from "@aws-sdk/lib-dynamodb";
 import { isConditionalCheckFailed } from "../../shared/dynamodb";
 import * as z from "../../shared/schema";
 import type { UserRecord, UserRepository } from "../domain/ports";
@@ -34,35 +34,5 @@ export class DynamoDbUserRepository implements UserRepository {
       if (isConditionalCheckFailed(error)) return false;
       throw error;
     }
-  }
-
-  async replacePasswordHash(username: string, expectedHash: string, newHash: string): Promise<boolean> {
-    try {
-      await this.client.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: { pk: userKey(username) },
-          UpdateExpression: "SET passwordHash = :new",
-          ConditionExpression: "attribute_exists(pk) AND passwordHash = :expected",
-          ExpressionAttributeValues: { ":new": newHash, ":expected": expectedHash },
-        }),
-      );
-      return true;
-    } catch (error) {
-      if (isConditionalCheckFailed(error)) return false;
-      throw error;
-    }
-  }
-
-  async findByUsername(username: string): Promise<UserRecord | undefined> {
-    // Consistent, so a user can log in the moment registration returns.
-    const { Item } = await this.client.send(
-      new GetCommand({ TableName: this.tableName, Key: { pk: userKey(username) }, ConsistentRead: true }),
-    );
-    if (Item === undefined) return undefined;
-    const parsed = userItemSchema.safeParse(Item);
-    // A plain Error (not the ZodError) so a corrupt record is a 500, not a 400.
-    if (!parsed.success) throw new Error(`User item ${userKey(username)} is malformed`);
-    return parsed.data;
   }
 }

@@ -5,7 +5,7 @@ import type { IssuedToken, TokenIssuer } from "./tokens";
 
 /** One message for unknown users and wrong passwords, so the reply reveals neither. */
 export const INVALID_CREDENTIALS = "Invalid username or password";
-export const LOCKED_OUT = "Too many failed login attempts; try again later";
+const LOCKED_OUT = "Too many failed login attempts; try again later";
 
 export interface LoginDependencies {
   records: LoginRecordStore;
@@ -15,12 +15,12 @@ export interface LoginDependencies {
   clock?: Clock;
 }
 
-export class LoginService {
-  private readonly clock: Clock;
+export interface LoginService {
+  login(username: string, password: string, sourceAddress: string): Promise<IssuedToken>;
+}
 
-  constructor(private readonly deps: LoginDependencies) {
-    this.clock = deps.clock ?? Date.now;
-  }
+export function createLoginService(deps: LoginDependencies): LoginService {
+  const clock = deps.clock ?? Date.now;
 
   /**
    * Exchanges a password for a token in two table requests: one read of the
@@ -30,11 +30,11 @@ export class LoginService {
    * answered, the others get a 429 that says nothing about their password,
    * so no guess goes uncounted.
    */
-  async login(username: string, password: string, sourceAddress: string): Promise<IssuedToken> {
-    const policy = await this.deps.policy.current();
-    const now = Math.floor(this.clock() / 1000);
+  async function login(username: string, password: string, sourceAddress: string): Promise<IssuedToken> {
+    const policy = await deps.policy.current();
+    const now = Math.floor(clock() / 1000);
     const address = addressKey(username, sourceAddress);
-    const { user, guard: stored } = await this.deps.records.read(username);
+    const { user, guard: stored } = await deps.records.read(username);
     const guard = stored ?? emptyGuard();
 
     const admission = admit(guard, address, policy, now);
@@ -42,10 +42,7 @@ export class LoginService {
 
     // An unknown user still costs one full scrypt run and one write, so
     // timing does not tell which usernames exist.
-    const matches = await this.deps.hasher.verify(
-      password,
-      user?.passwordHash ?? this.deps.hasher.dummyHash(),
-    );
+    const matches = await deps.hasher.verify(password, user?.passwordHash ?? deps.hasher.dummyHash());
     const succeeded = user !== undefined && matches;
     const next = succeeded
       ? afterSuccess(guard, address, policy, now)
@@ -53,10 +50,8 @@ export class LoginService {
     // The password is only ever in hand here, so this is where hashes made
     // with older, weaker parameters move to the current ones (in the same write).
     const passwordHash =
-      succeeded && this.deps.hasher.needsRehash(user.passwordHash)
-        ? await this.deps.hasher.hash(password)
-        : undefined;
-    const recorded = await this.deps.records.write(username, {
+      succeeded && deps.hasher.needsRehash(user.passwordHash) ? await deps.hasher.hash(password) : undefined;
+    const recorded = await deps.records.write(username, {
       next,
       expectedVersion: stored?.version,
       userExists: user !== undefined,
@@ -65,6 +60,8 @@ export class LoginService {
     });
     if (!recorded) throw new TooManyRequestsError(LOCKED_OUT, 1);
     if (!succeeded) throw new UnauthorizedError(INVALID_CREDENTIALS);
-    return this.deps.tokens.issue({ userId: user.userId, username: user.username });
+    return deps.tokens.issue({ userId: user.userId, username: user.username });
   }
+
+  return { login };
 }

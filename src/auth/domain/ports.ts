@@ -19,12 +19,6 @@ export interface UserRecord {
 export interface UserRepository {
   /** Creates the user unless the username exists; returns false when it does. Atomic. */
   create(user: UserRecord): Promise<boolean>;
-  findByUsername(username: string): Promise<UserRecord | undefined>;
-  /**
-   * Swaps the stored hash only if it still equals `expectedHash`; returns false
-   * when it changed meanwhile (or the user is gone), so a concurrent change wins.
-   */
-  replacePasswordHash(username: string, expectedHash: string, newHash: string): Promise<boolean>;
 }
 
 export interface PasswordHasher {

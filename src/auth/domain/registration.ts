@@ -8,20 +8,29 @@ export interface RegisteredUser {
   username: string;
 }
 
-export class RegistrationService {
-  constructor(
-    private readonly users: UserRepository,
-    private readonly hasher: PasswordHasher,
-    private readonly clock: Clock = Date.now,
-    private readonly newUserId: () => string = randomUUID,
-  ) {}
+export interface RegistrationDependencies {
+  users: UserRepository;
+  hasher: PasswordHasher;
+  clock?: Clock;
+  newUserId?: () => string;
+}
 
-  async register(username: string, password: string): Promise<RegisteredUser> {
-    const passwordHash = await this.hasher.hash(password);
-    const now = new Date(this.clock());
+export interface RegistrationService {
+  register(username: string, password: string): Promise<RegisteredUser>;
+}
+
+export function createRegistrationService({
+  users,
+  hasher,
+  clock = Date.now,
+  newUserId = randomUUID,
+}: RegistrationDependencies): RegistrationService {
+  async function register(username: string, password: string): Promise<RegisteredUser> {
+    const passwordHash = await hasher.hash(password);
+    const now = new Date(clock());
     const expiresAt = testAccountExpiresAt(username, now);
     const user = {
-      userId: this.newUserId(),
+      userId: newUserId(),
       username,
       passwordHash,
       createdAt: now.toISOString(),
@@ -29,8 +38,10 @@ export class RegistrationService {
     };
     // One conditional write decides between racing registrations; checking
     // first and writing second would let both win.
-    const created = await this.users.create(user);
+    const created = await users.create(user);
     if (!created) throw new ConflictError("Username is already taken");
     return { userId: user.userId, username: user.username };
   }
+
+  return { register };
 }

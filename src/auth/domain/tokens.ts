@@ -4,19 +4,19 @@ import { UnauthorizedError } from "../../shared/errors";
 import type { Clock, SigningKey, SigningKeySource, SigningKeys } from "./ports";
 import { MIN_KEY_BYTES } from "./signing-key";
 
-export const TOKEN_ISSUER = "meridian";
+const TOKEN_ISSUER = "meridian";
 const ALGORITHM = "HS256";
 /**
  * A token naming a key the verifier does not hold makes it read the keys
  * anew, as the key may have just been rotated; at most this often, so tokens
  * with made-up key ids cannot turn into a flood of reads of the secret.
  */
-export const DEFAULT_MIN_SECONDS_BETWEEN_REFRESHES = 30;
+const DEFAULT_MIN_SECONDS_BETWEEN_REFRESHES = 30;
 
 /** How far ahead of the verifier's clock a token's `iat` may be: clocks of two functions differ a little. */
 export const TOKEN_CLOCK_SKEW_SECONDS = 60;
 /** The longest TokenTtlSeconds the template allows; the bound when none is configured. */
-export const DEFAULT_MAX_TOKEN_LIFETIME_SECONDS = 86_400;
+const DEFAULT_MAX_TOKEN_LIFETIME_SECONDS = 86_400;
 
 export interface TokenLimits {
   /** The configured token lifetime: a token whose `exp - iat` is longer was not issued by login. */
@@ -42,77 +42,74 @@ export class InvalidTokenError extends UnauthorizedError {
   }
 }
 
-/** Signs access tokens with the current key, named in the `kid` header; used by the login function only. */
-export class TokenIssuer {
-  constructor(
-    private readonly keys: SigningKeySource,
-    private readonly ttlSeconds: number,
-    private readonly clock: Clock = Date.now,
-  ) {}
+export interface TokenIssuerDependencies {
+  keys: SigningKeySource;
+  ttlSeconds: number;
+  clock?: Clock;
+}
 
-  async issue(subject: TokenSubject): Promise<IssuedToken> {
-    const { current } = checked(await this.keys.signingKeys());
-    const issuedAt = Math.floor(this.clock() / 1000);
-    const token = await new SignJWT({ username: subject.username })
-      .setProtectedHeader({ alg: ALGORITHM, typ: "JWT", kid: current.id })
-      .setSubject(subject.userId)
-      .setIssuer(TOKEN_ISSUER)
-      .setIssuedAt(issuedAt)
-      .setExpirationTime(issuedAt + this.ttlSeconds)
-      .setJti(randomUUID())
-      .sign(current.key);
-    return { token, tokenType: "Bearer", expiresIn: this.ttlSeconds };
-  }
+export interface TokenIssuer {
+  issue(subject: TokenSubject): Promise<IssuedToken>;
+}
+
+/** Signs access tokens with the current key, named in the `kid` header; used by the login function only. */
+export function createTokenIssuer({
+  keys,
+  ttlSeconds,
+  clock = Date.now,
+}: TokenIssuerDependencies): TokenIssuer {
+  return {
+    async issue(subject) {
+      const { current } = checked(await keys.signingKeys());
+      const issuedAt = Math.floor(clock() / 1000);
+      const token = await new SignJWT({ username: subject.username })
+        .setProtectedHeader({ alg: ALGORITHM, typ: "JWT", kid: current.id })
+        .setSubject(subject.userId)
+        .setIssuer(TOKEN_ISSUER)
+        .setIssuedAt(issuedAt)
+        .setExpirationTime(issuedAt + ttlSeconds)
+        .setJti(randomUUID())
+        .sign(current.key);
+      return { token, tokenType: "Bearer", expiresIn: ttlSeconds };
+    },
+  };
+}
+
+export interface TokenVerifierDependencies {
+  keys: SigningKeySource;
+  clock?: Clock;
+  minSecondsBetweenRefreshes?: number;
+  limits?: TokenLimits;
+}
+
+export interface TokenVerifier {
+  verify(token: string): Promise<TokenSubject>;
 }
 
 /**
  * Checks access tokens against the current and the previous key; used by the
  * authorizer, which needs the keys but no token lifetime.
  */
-export class TokenVerifier {
-  private lastRefreshAt: number | undefined;
+export function createTokenVerifier({
+  keys,
+  clock = Date.now,
+  minSecondsBetweenRefreshes = DEFAULT_MIN_SECONDS_BETWEEN_REFRESHES,
+  limits = { maxLifetimeSeconds: DEFAULT_MAX_TOKEN_LIFETIME_SECONDS },
+}: TokenVerifierDependencies): TokenVerifier {
+  let lastRefreshAt: number | undefined;
 
-  constructor(
-    private readonly keys: SigningKeySource,
-    private readonly clock: Clock = Date.now,
-    private readonly minSecondsBetweenRefreshes = DEFAULT_MIN_SECONDS_BETWEEN_REFRESHES,
-    private readonly limits: TokenLimits = { maxLifetimeSeconds: DEFAULT_MAX_TOKEN_LIFETIME_SECONDS },
-  ) {}
-
-  async verify(token: string): Promise<TokenSubject> {
-    const keyId = tokenKeyId(token);
-    let candidates = candidateKeys(keyId, checked(await this.keys.signingKeys()));
-    if (candidates.length === 0 && this.mayRefresh()) {
-      candidates = candidateKeys(keyId, checked(await this.keys.signingKeys({ refresh: true })));
-    }
-    if (candidates.length === 0) throw new InvalidTokenError("Token names an unknown signing key");
-
-    let signatureFailure: unknown;
-    for (const key of candidates) {
-      try {
-        return await this.verifyWith(token, key);
-      } catch (error) {
-        // Only a token without a key id has more than one candidate; another
-        // key is worth trying only when this one's signature did not match.
-        if (!(error instanceof joseErrors.JWSSignatureVerificationFailed)) throw rejection(error);
-        signatureFailure = error;
-      }
-    }
-    throw rejection(signatureFailure);
-  }
-
-  private async verifyWith(token: string, key: SigningKey): Promise<TokenSubject> {
+  async function verifyWith(token: string, key: SigningKey): Promise<TokenSubject> {
     const { payload } = await jwtVerify(token, key.key, {
       algorithms: [ALGORITHM],
       issuer: TOKEN_ISSUER,
       requiredClaims: ["sub", "exp", "iat", "jti"],
-      currentDate: new Date(this.clock()),
+      currentDate: new Date(clock()),
     });
     const { sub, username } = payload;
     if (typeof sub !== "string" || sub === "" || typeof username !== "string" || username === "") {
       throw new InvalidTokenError("Token lacks a subject or username");
     }
-    this.checkLifetime(payload.iat, payload.exp);
+    checkLifetime(payload.iat, payload.exp);
     return { userId: sub, username };
   }
 
@@ -121,30 +118,51 @@ export class TokenVerifier {
    * than tokens are configured to. A key that leaked (or a bug that signed the
    * wrong claims) then cannot mint tokens that outlive the next rotations.
    */
-  private checkLifetime(issuedAt: number | undefined, expiresAt: number | undefined): void {
+  function checkLifetime(issuedAt: number | undefined, expiresAt: number | undefined): void {
     // jose has checked both are numbers (required claims) and that exp has not passed.
     const iat = issuedAt ?? Number.NaN;
     const exp = expiresAt ?? Number.NaN;
-    if (!(iat <= this.clock() / 1000 + TOKEN_CLOCK_SKEW_SECONDS)) {
+    if (!(iat <= clock() / 1000 + TOKEN_CLOCK_SKEW_SECONDS)) {
       throw new InvalidTokenError("Token rejected: issued in the future");
     }
-    if (!(exp - iat <= this.limits.maxLifetimeSeconds)) {
+    if (!(exp - iat <= limits.maxLifetimeSeconds)) {
       throw new InvalidTokenError("Token rejected: lifetime longer than tokens are issued for");
     }
   }
 
   /** Claims the one refresh allowed per interval before anything is awaited, so concurrent calls share it. */
-  private mayRefresh(): boolean {
-    const now = this.clock();
-    if (
-      this.lastRefreshAt !== undefined &&
-      now - this.lastRefreshAt < this.minSecondsBetweenRefreshes * 1000
-    ) {
+  function mayRefresh(): boolean {
+    const now = clock();
+    if (lastRefreshAt !== undefined && now - lastRefreshAt < minSecondsBetweenRefreshes * 1000) {
       return false;
     }
-    this.lastRefreshAt = now;
+    lastRefreshAt = now;
     return true;
   }
+
+  return {
+    async verify(token) {
+      const keyId = tokenKeyId(token);
+      let candidates = candidateKeys(keyId, checked(await keys.signingKeys()));
+      if (candidates.length === 0 && mayRefresh()) {
+        candidates = candidateKeys(keyId, checked(await keys.signingKeys({ refresh: true })));
+      }
+      if (candidates.length === 0) throw new InvalidTokenError("Token names an unknown signing key");
+
+      let signatureFailure: unknown;
+      for (const key of candidates) {
+        try {
+          return await verifyWith(token, key);
+        } catch (error) {
+          // Only a token without a key id has more than one candidate; another
+          // key is worth trying only when this one's signature did not match.
+          if (!(error instanceof joseErrors.JWSSignatureVerificationFailed)) throw rejection(error);
+          signatureFailure = error;
+        }
+      }
+      throw rejection(signatureFailure);
+    },
+  };
 }
 
 /** The `kid` of the token's header; undefined for tokens issued before tokens carried one. */

@@ -5,7 +5,7 @@ import { lazyHandler } from "../../shared/lambda-entry";
 import { flushMetrics, logger, MetricUnit, metrics } from "../../shared/observability";
 import { SecretsManagerSigningKeySource } from "../adapters/secrets-signing-key-source";
 import { allowPolicy, bearerToken } from "../domain/authorizer-policy";
-import { InvalidTokenError, TokenVerifier } from "../domain/tokens";
+import { createTokenVerifier, InvalidTokenError, type TokenVerifier } from "../domain/tokens";
 import { signingKeyMaxAge } from "../signing-key-max-age";
 
 export interface AuthorizerDependencies {
@@ -56,16 +56,14 @@ export function createTokenVerifierFromConfig(
   config: ConfigOf<typeof authorizerEnvironment>,
   secrets: SecretsManagerClient = new SecretsManagerClient({}),
 ): TokenVerifier {
-  return new TokenVerifier(
-    new SecretsManagerSigningKeySource(
+  return createTokenVerifier({
+    keys: new SecretsManagerSigningKeySource(
       secrets,
       config.TOKEN_SECRET_ARN,
       config.TOKEN_SIGNING_KEY_MAX_AGE_SECONDS,
     ),
-    Date.now,
-    undefined,
-    { maxLifetimeSeconds: config.TOKEN_TTL_SECONDS },
-  );
+    limits: { maxLifetimeSeconds: config.TOKEN_TTL_SECONDS },
+  });
 }
 
 export const handler = lazyHandler(() =>

@@ -11,9 +11,9 @@ import * as z from "../../shared/schema";
 import { DynamoDbLoginRecordStore } from "../adapters/dynamodb-login-record-store";
 import { SecretsManagerSigningKeySource } from "../adapters/secrets-signing-key-source";
 import { SsmLockoutPolicySource } from "../adapters/ssm-lockout-policy-source";
-import { LoginService } from "../domain/login";
+import { createLoginService, type LoginService } from "../domain/login";
 import { ScryptPasswordHasher } from "../domain/password-hasher";
-import { TokenIssuer } from "../domain/tokens";
+import { createTokenIssuer } from "../domain/tokens";
 import { loginRequestSchema } from "../schemas";
 import { signingKeyMaxAge } from "../signing-key-max-age";
 
@@ -26,8 +26,7 @@ export function createLoginHandler({ login }: LoginDependencies) {
   return httpHandler(async (request) => {
     const { username, password } = request.body(loginRequestSchema);
     try {
-      // The TCP peer as API Gateway saw it: a client cannot choose it as it could a header.
-      const sourceAddress = request.event.requestContext?.identity?.sourceIp ?? "unknown";
+      const sourceAddress = request.sourceIp() ?? "unknown";
       const issued = await login.login(username, password, sourceAddress);
       metrics.addMetric("LoginSucceeded", MetricUnit.Count, 1);
       // A bearer token must not be stored by caches on the way (RFC 6749 section 5.1).
@@ -67,7 +66,7 @@ export function createLoginServiceFromConfig(
     secrets: new SecretsManagerClient({}),
   },
 ): LoginService {
-  return new LoginService({
+  return createLoginService({
     records: new DynamoDbLoginRecordStore(clients.dynamodb, config.USERS_TABLE_NAME),
     policy: new SsmLockoutPolicySource(
       clients.ssm,
@@ -75,14 +74,14 @@ export function createLoginServiceFromConfig(
       config.LOCKOUT_POLICY_MAX_AGE_SECONDS,
     ),
     hasher: new ScryptPasswordHasher(),
-    tokens: new TokenIssuer(
-      new SecretsManagerSigningKeySource(
+    tokens: createTokenIssuer({
+      keys: new SecretsManagerSigningKeySource(
         clients.secrets,
         config.TOKEN_SECRET_ARN,
         config.TOKEN_SIGNING_KEY_MAX_AGE_SECONDS,
       ),
-      config.TOKEN_TTL_SECONDS,
-    ),
+      ttlSeconds: config.TOKEN_TTL_SECONDS,
+    }),
   });
 }
 

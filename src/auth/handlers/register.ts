@@ -6,7 +6,7 @@ import { lazyHandler } from "../../shared/lambda-entry";
 import { MetricUnit, metrics } from "../../shared/observability";
 import { DynamoDbUserRepository } from "../adapters/dynamodb-user-repository";
 import { ScryptPasswordHasher } from "../domain/password-hasher";
-import { RegistrationService } from "../domain/registration";
+import { createRegistrationService, type RegistrationService } from "../domain/registration";
 import { registerRequestSchema } from "../register-schema";
 
 export interface RegisterDependencies {
@@ -30,10 +30,10 @@ export function createRegistrationServiceFromConfig(
   config: ConfigOf<typeof registerEnvironment>,
   dynamodb: DynamoDBDocumentClient = createDocumentClient(),
 ): RegistrationService {
-  return new RegistrationService(
-    new DynamoDbUserRepository(dynamodb, config.USERS_TABLE_NAME),
-    new ScryptPasswordHasher(),
-  );
+  return createRegistrationService({
+    users: new DynamoDbUserRepository(dynamodb, config.USERS_TABLE_NAME),
+    hasher: new ScryptPasswordHasher(),
+  });
 }
 
 export const handler = lazyHandler(() =>

@@ -1,6 +1,6 @@
 import { DeleteCommand, type DynamoDBDocumentClient, GetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
 import { serviceStatusSchema } from "../../shared/catalog-client";
-import type { ServiceKey, ServiceRecord, ServiceRegistryStore, StoredServiceRecord } from "../domain/catalog";
+import type { ServiceKey, ServiceRecord, ServiceRegistryStore, StoredServiceRecord } from "../domain/ports";
 
 /**
  * Items are keyed `name` (HASH) + `version` (RANGE), the table layout of the

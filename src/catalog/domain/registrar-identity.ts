@@ -8,7 +8,7 @@ import { ForbiddenError } from "../../shared/errors";
  * pattern makes, so the caller's assumed-role ARN says which service it serves.
  */
 
-export const SERVICE_PLACEHOLDER = "{service}";
+const SERVICE_PLACEHOLDER = "{service}";
 
 const ASSUMED_ROLE_ARN = /^arn:[^:]+:sts::\d*:assumed-role\/[^/]+\/([^/]+)$/;
 

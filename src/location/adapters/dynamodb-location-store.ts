@@ -1,6 +1,6 @@
 import { type DynamoDBDocumentClient, GetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
 import { isConditionalCheckFailed } from "../../shared/dynamodb";
-import type { Location, LocationStore } from "../domain/location";
+import type { Location, LocationStore } from "../domain/ports";
 
 export class DynamoDbLocationStore implements LocationStore {
   constructor(

@@ -1,23 +1,6 @@
 import { NotFoundError, ValidationError } from "../../shared/errors";
 import { testAccountExpiresAt } from "../../shared/test-accounts";
-
-export interface Location {
-  userId: string;
-  latitude: number;
-  longitude: number;
-  /** ISO 8601, UTC. */
-  updatedAt: string;
-}
-
-export interface LocationStore {
-  get(userId: string): Promise<Location | undefined>;
-  /**
-   * Writes unless the stored position is newer. Returns false when a newer
-   * position was kept, so a delayed request never moves a user back in time.
-   * `expiresAt` (epoch seconds, for the table's TTL) only for a test account's.
-   */
-  putIfNotOlder(location: Location, expiresAt?: number): Promise<boolean>;
-}
+import type { Location, LocationStore } from "./ports";
 
 export interface LocationServiceDeps {
   store: LocationStore;
@@ -33,7 +16,7 @@ export interface PositionUpdate {
 }
 
 /** 7 decimals is about 1 cm: more than any position fix carries. */
-export const COORDINATE_DECIMALS = 7;
+const COORDINATE_DECIMALS = 7;
 
 /**
  * A coordinate as stored: rounded to 7 decimals (half away from zero, of the

@@ -64,7 +64,7 @@ export type JobResult =
   | { result: "failed"; type: FailureType; message: string };
 
 /** Caps one invocation even when every round progresses (e.g. a run of unchanged stacks). */
-export const MAX_ROUNDS_PER_INVOCATION = 12;
+const MAX_ROUNDS_PER_INVOCATION = 12;
 /** No new round with less than this left: a round's calls and the PutJob* call must fit. */
 export const TIME_RESERVE_MS = 30_000;
 /** Transient errors (throttling, 5xx) tolerated in a row before the job fails. */
@@ -212,7 +212,7 @@ async function runRounds(
 }
 
 /** Decides the job's result; makes every CloudFormation call but not the CodePipeline one. */
-export async function decide(job: CodePipelineJob, deps: DeployerDependencies): Promise<JobResult> {
+async function decide(job: CodePipelineJob, deps: DeployerDependencies): Promise<JobResult> {
   let environment = "unknown";
   let continuation: Continuation | undefined;
   let deployment: DeploymentState | undefined;
@@ -295,11 +295,7 @@ function isFinishedJob(error: unknown): boolean {
 }
 
 /** Tells CodePipeline the result. A job that is already finished (a duplicate delivery) is left alone. */
-export async function report(
-  jobId: string,
-  result: JobResult,
-  codepipeline: CodePipelineClient,
-): Promise<void> {
+async function report(jobId: string, result: JobResult, codepipeline: CodePipelineClient): Promise<void> {
   try {
     if (result.result === "failed") {
       await codepipeline.send(

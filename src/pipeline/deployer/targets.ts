@@ -12,7 +12,7 @@ import {
 import type { PackageStore } from "./package-store";
 
 /** CreateChangeSet's TemplateBody limit; larger templates go through S3. */
-export const MAX_TEMPLATE_BODY_BYTES = 51_200;
+const MAX_TEMPLATE_BODY_BYTES = 51_200;
 
 const configurationSchema = z.object({
   Parameters: z.record(z.string(), z.string()).default({}),

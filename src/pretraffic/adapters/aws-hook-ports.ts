@@ -5,8 +5,7 @@ import {
   PutLifecycleEventHookExecutionStatusCommand,
 } from "@aws-sdk/client-codedeploy";
 import { InvokeCommand, type LambdaClient } from "@aws-sdk/client-lambda";
-import type { DeploymentTarget, HookPorts } from "../domain/hook";
-import type { Invocation } from "../domain/smoke";
+import type { DeploymentTarget, HookPorts, Invocation } from "../domain/ports";
 
 export class AwsHookPorts implements HookPorts {
   constructor(

@@ -1,16 +1,5 @@
-import { type Invocation, judge, type SmokeKind, smokeEvent, type Verdict } from "./smoke";
-
-/** The Lambda function and version a CodeDeploy deployment is shifting traffic to. */
-export interface DeploymentTarget {
-  functionName: string;
-  targetVersion: string;
-}
-
-export interface HookPorts {
-  target(deploymentId: string): Promise<DeploymentTarget>;
-  invoke(functionName: string, version: string, event: unknown): Promise<Invocation>;
-  report(deploymentId: string, executionId: string, status: "Succeeded" | "Failed"): Promise<void>;
-}
+import type { HookPorts } from "./ports";
+import { judge, type SmokeKind, smokeEvent, type Verdict } from "./smoke";
 
 export interface HookOutcome extends Verdict {
   functionName?: string;

@@ -1,3 +1,4 @@
+import type { Invocation } from "./ports";
 /**
  * The smoke request a pre-traffic hook sends a function's new version before
  * CodeDeploy shifts any traffic to it, and how its answer is judged. A smoke
@@ -7,13 +8,7 @@
  */
 export type SmokeKind = "api" | "authorizer" | "schedule" | "non-proxy";
 
-export const SMOKE_KINDS: readonly SmokeKind[] = ["api", "authorizer", "schedule", "non-proxy"];
-
-export interface Invocation {
-  /** Lambda's FunctionError: "Unhandled" when the function threw. */
-  functionError?: string;
-  payload: unknown;
-}
+const SMOKE_KINDS: readonly SmokeKind[] = ["api", "authorizer", "schedule", "non-proxy"];
 
 export interface Verdict {
   healthy: boolean;
@@ -21,7 +16,7 @@ export interface Verdict {
 }
 
 /** Marks every smoke request, so its log lines are recognisable and never mistaken for a user's. */
-export const SMOKE_REQUEST_ID = "meridian-pretraffic";
+const SMOKE_REQUEST_ID = "meridian-pretraffic";
 
 export function smokeEvent(kind: SmokeKind): unknown {
   switch (kind) {

@@ -1,6 +1,6 @@
 import { type DynamoDBDocumentClient, GetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
 import { isConditionalCheckFailed } from "../../shared/dynamodb";
-import type { Profile, ProfileStore } from "../domain/profile";
+import type { Profile, ProfileStore } from "../domain/ports";
 
 export class DynamoDbProfileStore implements ProfileStore {
   constructor(

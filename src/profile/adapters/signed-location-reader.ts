@@ -3,7 +3,7 @@ import { DependencyError } from "../../shared/errors";
 import { correlationHeaders } from "../../shared/observability";
 import * as z from "../../shared/schema";
 import type { SignedHttpClient } from "../../shared/signed-http";
-import type { ExactLocation, LocationReader } from "../domain/profile";
+import type { ExactLocation, LocationReader } from "../domain/ports";
 
 const DEPENDENCY = "location";
 

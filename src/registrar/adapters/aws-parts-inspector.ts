@@ -1,6 +1,6 @@
 import { type APIGatewayClient, GetRestApiCommand, GetStageCommand } from "@aws-sdk/client-api-gateway";
 import { GetFunctionCommand, type LambdaClient } from "@aws-sdk/client-lambda";
-import type { Part, PartState, PartsInspector } from "../domain/registrar";
+import type { Part, PartState, PartsInspector } from "../domain/ports";
 
 function isNamed(error: unknown, name: string): boolean {
   return error instanceof Error && error.name === name;

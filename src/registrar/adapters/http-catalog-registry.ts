@@ -1,6 +1,6 @@
 import { DependencyError } from "../../shared/errors";
 import type { SignedHttpClient } from "../../shared/signed-http";
-import type { CatalogRegistry, Registration } from "../domain/registrar";
+import type { CatalogRegistry, Registration } from "../domain/ports";
 
 /** The catalog's IAM-only POST routes, called with the registrar's own role (SigV4). */
 export class HttpCatalogRegistry implements CatalogRegistry {

@@ -1,32 +1,5 @@
 import type { ServiceStatus } from "../../shared/catalog-client";
-
-/** One deployed part of a service whose presence the registrar checks. */
-export type Part = { kind: "function"; name: string } | { kind: "rest-api"; id: string; stage: string };
-
-/**
- * `broken` exists but cannot serve (a Lambda function in the Failed state, a
- * REST API whose stage is not deployed):
- * the service is unhealthy, yet not gone, so it stays registered.
- */
-export type PartState = "present" | "broken" | "missing";
-
-export interface PartsInspector {
-  /** Throws when the answer is unknown (throttling, access denied); never guesses "missing". */
-  inspect(part: Part): Promise<PartState>;
-}
-
-export interface Registration {
-  service_name: string;
-  service_version: string;
-  endpoint_url: string;
-  ttl: number;
-  status: ServiceStatus;
-}
-
-export interface CatalogRegistry {
-  register(registration: Registration): Promise<void>;
-  deregister(serviceName: string, serviceVersion: string): Promise<void>;
-}
+import type { CatalogRegistry, Part, PartState, PartsInspector } from "./ports";
 
 export interface RegistrarConfig {
   serviceName: string;
@@ -45,7 +18,7 @@ export type Outcome =
   | { action: "registered"; status: ServiceStatus; parts: PartReport[] }
   | { action: "deregistered"; parts: PartReport[] };
 
-export function describePart(part: Part): string {
+function describePart(part: Part): string {
   return part.kind === "function" ? `function:${part.name}` : `rest-api:${part.id}/${part.stage}`;
 }
 

@@ -1,11 +1,11 @@
-import { PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
-import type { SiteFile, SiteStore } from "../domain/site";
-
-const s3 = new S3Client({});
+import { PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
+import type { SiteFile, SiteStore } from "../domain/ports";
 
 export class S3SiteStore implements SiteStore {
+  constructor(private readonly s3: S3Client) {}
+
   async put(bucket: string, file: SiteFile): Promise<void> {
-    await s3.send(
+    await this.s3.send(
       new PutObjectCommand({
         Bucket: bucket,
         Key: file.key,

@@ -1,24 +1,10 @@
+import type { Cdn, SiteFile, SiteStore } from "./ports";
+
 /** Publishing a built site: every file into the store, then one invalidation so viewers get the new page. */
-export interface SiteFile {
-  key: string;
-  contentType: string;
-  cacheControl: string;
-  /** base64 */
-  body: string;
-}
 
 export interface SiteBundle {
   version: string;
   files: SiteFile[];
-}
-
-export interface SiteStore {
-  put(bucket: string, file: SiteFile): Promise<void>;
-}
-
-export interface Cdn {
-  /** Returns the invalidation's id. */
-  invalidate(distributionId: string, paths: string[], reference: string): Promise<string>;
 }
 
 export interface PublishTarget {

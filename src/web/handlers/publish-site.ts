@@ -1,7 +1,9 @@
 import type { CloudFormationCustomResourceEvent } from "aws-lambda";
+import { lazyHandler } from "../../shared/lambda-entry";
 import { logger } from "../../shared/observability";
 import { type CustomResourceResult, responseBody, type Send } from "../adapters/custom-resource";
-import { type Cdn, publishSite, type SiteBundle, type SiteStore } from "../domain/site";
+import type { Cdn, SiteStore } from "../domain/ports";
+import { publishSite, type SiteBundle } from "../domain/site";
 import { createSitePublisher } from "../wiring";
 
 interface Deps {
@@ -48,4 +50,4 @@ export function createPublishSiteHandler(deps: Deps) {
   };
 }
 
-export const handler = createPublishSiteHandler(createSitePublisher());
+export const handler = lazyHandler(() => createPublishSiteHandler(createSitePublisher()));

@@ -1,7 +1,7 @@
 import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import type { APIGatewayTokenAuthorizerEvent } from "aws-lambda";
 import { mockClient } from "aws-sdk-client-mock";
-import { TokenIssuer } from "../../../src/auth/domain/tokens";
+import { createTokenIssuer } from "../../../src/auth/domain/tokens";
 import { loadConfig } from "../../../src/shared/config";
 import { captureMetrics, lambdaContext, publishMetricsToConsole } from "../../support/handler-test";
 import { AUTH_VARIABLES, FixedSigningKeySource, ManualClock } from "./fakes";
@@ -28,7 +28,10 @@ const handler = createAuthorizerHandler({
 const SIGNING_KEY = "fedcba9876543210".repeat(4);
 const METHOD_ARN = "arn:aws:execute-api:eu-west-1:123456789012:a1b2c3d4e5/dev/PUT/profiles/user-1";
 const secrets = mockClient(SecretsManagerClient);
-const issuer = new TokenIssuer(new FixedSigningKeySource(new TextEncoder().encode(SIGNING_KEY)), 300);
+const issuer = createTokenIssuer({
+  keys: new FixedSigningKeySource(new TextEncoder().encode(SIGNING_KEY)),
+  ttlSeconds: 300,
+});
 
 const authorize = (authorizationToken: string) =>
   handler(
@@ -80,10 +83,10 @@ describe("TOKEN authorizer handler", () => {
     secrets
       .on(GetSecretValueCommand, { VersionStage: "AWSPREVIOUS" })
       .resolves({ SecretString: SIGNING_KEY });
-    const rotatedIssuer = new TokenIssuer(
-      new FixedSigningKeySource(new TextEncoder().encode(rotatedKey)),
-      300,
-    );
+    const rotatedIssuer = createTokenIssuer({
+      keys: new FixedSigningKeySource(new TextEncoder().encode(rotatedKey)),
+      ttlSeconds: 300,
+    });
     const subject = { userId: "user-1", username: "alice" };
 
     await expect(authorize(`Bearer ${(await rotatedIssuer.issue(subject)).token}`)).resolves.toMatchObject({
@@ -99,25 +102,31 @@ describe("TOKEN authorizer handler", () => {
   it('throws exactly "Unauthorized" for missing, malformed, forged and expired tokens', async () => {
     secrets.on(GetSecretValueCommand).resolves({ SecretString: SIGNING_KEY });
     const { token } = await issuer.issue({ userId: "user-1", username: "alice" });
-    const forger = new TokenIssuer(new FixedSigningKeySource(new TextEncoder().encode("x".repeat(64))), 300);
+    const forger = createTokenIssuer({
+      keys: new FixedSigningKeySource(new TextEncoder().encode("x".repeat(64))),
+      ttlSeconds: 300,
+    });
     const expiredClock = new ManualClock(Date.now() - 3600_000);
-    const expiredIssuer = new TokenIssuer(
-      new FixedSigningKeySource(new TextEncoder().encode(SIGNING_KEY)),
-      300,
-      expiredClock.now,
-    );
+    const expiredIssuer = createTokenIssuer({
+      keys: new FixedSigningKeySource(new TextEncoder().encode(SIGNING_KEY)),
+      ttlSeconds: 300,
+      clock: expiredClock.now,
+    });
 
     // Signed with the real key, but living longer than TOKEN_TTL_SECONDS (900) or issued in the future.
-    const century = new TokenIssuer(
-      new FixedSigningKeySource(new TextEncoder().encode(SIGNING_KEY)),
-      100 * 365 * 86_400,
-    );
-    const anHour = new TokenIssuer(new FixedSigningKeySource(new TextEncoder().encode(SIGNING_KEY)), 3600);
-    const fromNextYear = new TokenIssuer(
-      new FixedSigningKeySource(new TextEncoder().encode(SIGNING_KEY)),
-      300,
-      new ManualClock(Date.now() + 365 * 86_400_000).now,
-    );
+    const century = createTokenIssuer({
+      keys: new FixedSigningKeySource(new TextEncoder().encode(SIGNING_KEY)),
+      ttlSeconds: 100 * 365 * 86_400,
+    });
+    const anHour = createTokenIssuer({
+      keys: new FixedSigningKeySource(new TextEncoder().encode(SIGNING_KEY)),
+      ttlSeconds: 3600,
+    });
+    const fromNextYear = createTokenIssuer({
+      keys: new FixedSigningKeySource(new TextEncoder().encode(SIGNING_KEY)),
+      ttlSeconds: 300,
+      clock: new ManualClock(Date.now() + 365 * 86_400_000).now,
+    });
 
     const rejected = [
       "",

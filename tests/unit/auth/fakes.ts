@@ -24,20 +24,6 @@ export class InMemoryUserRepository implements UserRepository {
     this.users.set(user.username, { ...user });
     return true;
   }
-
-  async findByUsername(username: string): Promise<UserRecord | undefined> {
-    await tick();
-    const user = this.users.get(username);
-    return user && { ...user };
-  }
-
-  async replacePasswordHash(username: string, expectedHash: string, newHash: string): Promise<boolean> {
-    await tick();
-    const user = this.users.get(username);
-    if (user?.passwordHash !== expectedHash) return false;
-    user.passwordHash = newHash;
-    return true;
-  }
 }
 
 /** Login's table as one map, with DynamoDB's conditional write on the guard's version; counts requests. */

@@ -4,7 +4,7 @@ import { BatchGetCommand, DynamoDBDocumentClient, UpdateCommand } from "@aws-sdk
 import { mockClient } from "aws-sdk-client-mock";
 import { addressKey } from "../../../src/auth/domain/lockout";
 import { ScryptPasswordHasher } from "../../../src/auth/domain/password-hasher";
-import { TokenVerifier } from "../../../src/auth/domain/tokens";
+import { createTokenVerifier } from "../../../src/auth/domain/tokens";
 import { loadConfig } from "../../../src/shared/config";
 import {
   captureMetrics,
@@ -80,7 +80,9 @@ describe("POST /tokens handler", () => {
     expect(response.headers?.["Cache-Control"]).toBe("no-store");
     const body = parseBody(response.body);
     expect(body).toMatchObject({ tokenType: "Bearer", expiresIn: 900 });
-    const verifier = new TokenVerifier(new FixedSigningKeySource(new TextEncoder().encode(SIGNING_KEY)));
+    const verifier = createTokenVerifier({
+      keys: new FixedSigningKeySource(new TextEncoder().encode(SIGNING_KEY)),
+    });
     await expect(verifier.verify(String(body.token))).resolves.toEqual({
       userId: "user-1",
       username: "alice",

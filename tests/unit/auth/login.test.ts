@@ -1,8 +1,8 @@
 import { admit, afterFailure, backoffSeconds, emptyGuard } from "../../../src/auth/domain/lockout";
-import { INVALID_CREDENTIALS, LoginService } from "../../../src/auth/domain/login";
+import { createLoginService, INVALID_CREDENTIALS } from "../../../src/auth/domain/login";
 import { ScryptPasswordHasher } from "../../../src/auth/domain/password-hasher";
 import type { LockoutPolicy } from "../../../src/auth/domain/ports";
-import { TokenIssuer, TokenVerifier } from "../../../src/auth/domain/tokens";
+import { createTokenIssuer, createTokenVerifier } from "../../../src/auth/domain/tokens";
 import { type DomainError, TooManyRequestsError, UnauthorizedError } from "../../../src/shared/errors";
 import { errorToResult } from "../../../src/shared/http";
 import {
@@ -42,14 +42,14 @@ async function setUp(
     createdAt: new Date(clock.now()).toISOString(),
   });
   const verifySpy = jest.spyOn(hasher, "verify");
-  const service = new LoginService({
+  const service = createLoginService({
     records,
     policy: policySource,
     hasher,
-    tokens: new TokenIssuer(keys, 3600, clock.now),
+    tokens: createTokenIssuer({ keys, ttlSeconds: 3600, clock: clock.now }),
     clock: clock.now,
   });
-  const verifier = new TokenVerifier(keys, clock.now);
+  const verifier = createTokenVerifier({ keys, clock: clock.now });
   return { clock, users, records, policySource, service, verifier, verifySpy };
 }
 

@@ -1,5 +1,5 @@
 import { ScryptPasswordHasher } from "../../../src/auth/domain/password-hasher";
-import { RegistrationService } from "../../../src/auth/domain/registration";
+import { createRegistrationService } from "../../../src/auth/domain/registration";
 import { ConflictError } from "../../../src/shared/errors";
 import { errorToResult } from "../../../src/shared/http";
 import { InMemoryUserRepository, ManualClock, rejectionOf } from "./fakes";
@@ -10,7 +10,7 @@ describe("RegistrationService", () => {
   it("creates a user with a new id and a hashed password", async () => {
     const users = new InMemoryUserRepository();
     const clock = new ManualClock();
-    const service = new RegistrationService(users, hasher, clock.now);
+    const service = createRegistrationService({ users, hasher, clock: clock.now });
 
     const registered = await service.register("alice", "a long enough password");
 
@@ -24,7 +24,7 @@ describe("RegistrationService", () => {
 
   it("rejects a taken username with 409 and keeps the first user", async () => {
     const users = new InMemoryUserRepository();
-    const service = new RegistrationService(users, hasher);
+    const service = createRegistrationService({ users, hasher });
     const first = await service.register("alice", "a long enough password");
 
     const error = await rejectionOf(service.register("alice", "another long password"));
@@ -35,7 +35,7 @@ describe("RegistrationService", () => {
   });
 
   it("lets exactly one of two racing registrations win", async () => {
-    const service = new RegistrationService(new InMemoryUserRepository(), hasher);
+    const service = createRegistrationService({ users: new InMemoryUserRepository(), hasher });
     const outcomes = await Promise.allSettled([
       service.register("bob", "a long enough password"),
       service.register("bob", "a long enough password"),

@@ -2,10 +2,10 @@ import { createHash, randomBytes } from "node:crypto";
 import { decodeJwt, decodeProtectedHeader, SignJWT, UnsecuredJWT } from "jose";
 import { signingKeyFrom } from "../../../src/auth/domain/signing-key";
 import {
+  createTokenIssuer,
+  createTokenVerifier,
   InvalidTokenError,
   TOKEN_CLOCK_SKEW_SECONDS,
-  TokenIssuer,
-  TokenVerifier,
 } from "../../../src/auth/domain/tokens";
 import {
   CachingSigningKeySource,
@@ -23,8 +23,8 @@ function setUp(ttlSeconds = 3600) {
   const keys = new FixedSigningKeySource(KEY);
   return {
     clock,
-    issuer: new TokenIssuer(keys, ttlSeconds, clock.now),
-    verifier: new TokenVerifier(keys, clock.now),
+    issuer: createTokenIssuer({ keys, ttlSeconds, clock: clock.now }),
+    verifier: createTokenVerifier({ keys, clock: clock.now }),
   };
 }
 
@@ -120,7 +120,11 @@ describe("tokens", () => {
         .setJti("x")
         .sign(KEY);
     const verifierWithLifetime = (clock: ManualClock, maxLifetimeSeconds: number) =>
-      new TokenVerifier(new FixedSigningKeySource(KEY), clock.now, undefined, { maxLifetimeSeconds });
+      createTokenVerifier({
+        keys: new FixedSigningKeySource(KEY),
+        clock: clock.now,
+        limits: { maxLifetimeSeconds },
+      });
 
     it("rejects exp 100 years ahead", async () => {
       const clock = new ManualClock();
@@ -159,7 +163,11 @@ describe("tokens", () => {
 
     it("what the issuer issues always fits the bound it is configured with", async () => {
       const clock = new ManualClock();
-      const issuer = new TokenIssuer(new FixedSigningKeySource(KEY), 900, clock.now);
+      const issuer = createTokenIssuer({
+        keys: new FixedSigningKeySource(KEY),
+        ttlSeconds: 900,
+        clock: clock.now,
+      });
       const { token } = await issuer.issue(subject);
       await expect(verifierWithLifetime(clock, 900).verify(token)).resolves.toEqual(subject);
     });
@@ -175,7 +183,7 @@ describe("tokens", () => {
 
   it("refuses a signing key that is too short (a configuration fault, not a bad token)", async () => {
     const weak = new FixedSigningKeySource(new TextEncoder().encode("short"));
-    const error = await rejectionOf(new TokenIssuer(weak, 60).issue(subject));
+    const error = await rejectionOf(createTokenIssuer({ keys: weak, ttlSeconds: 60 }).issue(subject));
     expect(error).not.toBeInstanceOf(InvalidTokenError);
     expect((error as Error).message).toMatch(/at least 32 bytes/);
     expect((error as Error).message).not.toContain("short");
@@ -196,9 +204,14 @@ function rotationSetUp() {
     clock,
     secret,
     verifierKeys,
-    verifier: new TokenVerifier(verifierKeys, clock.now),
+    verifier: createTokenVerifier({ keys: verifierKeys, clock: clock.now }),
     /** A login that reads the secret now, as one in a fresh execution environment does. */
-    issueNow: () => new TokenIssuer(new CachingSigningKeySource(secret), 3600, clock.now).issue(subject),
+    issueNow: () =>
+      createTokenIssuer({
+        keys: new CachingSigningKeySource(secret),
+        ttlSeconds: 3600,
+        clock: clock.now,
+      }).issue(subject),
   };
 }
 
@@ -291,7 +304,7 @@ describe("signing key ids and rotation", () => {
     const secondToken = (await issueNow()).token;
     secret.rotate(newKey());
     // An authorizer that has read the keys since the second rotation.
-    const verifier = new TokenVerifier(new CachingSigningKeySource(secret), clock.now);
+    const verifier = createTokenVerifier({ keys: new CachingSigningKeySource(secret), clock: clock.now });
 
     expect(await rejectionOf(verifier.verify(firstToken))).toBeInstanceOf(InvalidTokenError);
     expect(await rejectionOf(verifier.verify(await signed(first, clock)))).toBeInstanceOf(InvalidTokenError);
@@ -314,7 +327,7 @@ describe("signing key ids and rotation", () => {
     expect((error as Error).message).toMatch(/at least 32 bytes/);
 
     secret.rotate(newKey());
-    const fresh = new TokenVerifier(new CachingSigningKeySource(secret), clock.now);
+    const fresh = createTokenVerifier({ keys: new CachingSigningKeySource(secret), clock: clock.now });
     for (const header of [{}, { kid: signingKeyFrom(short).id }]) {
       expect(await rejectionOf(fresh.verify(await signed(short, clock, header)))).toBeInstanceOf(
         InvalidTokenError,

@@ -3,11 +3,8 @@ import { join } from "node:path";
 import { DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from "aws-lambda";
 import { mockClient } from "aws-sdk-client-mock";
-import {
-  createCatalog,
-  type ServiceKey,
-  type StoredServiceRecord,
-} from "../../../src/catalog/domain/catalog";
+import { createCatalog } from "../../../src/catalog/domain/catalog";
+import type { ServiceKey, StoredServiceRecord } from "../../../src/catalog/domain/ports";
 import { createDeregisterServiceHandler } from "../../../src/catalog/handlers/deregister-service";
 import { createGetServiceHandler } from "../../../src/catalog/handlers/get-service";
 import { createRegisterServiceHandler } from "../../../src/catalog/handlers/register-service";

@@ -1,10 +1,9 @@
 import {
   createLocationService,
-  type Location,
-  type LocationStore,
   normaliseCoordinate,
   validatePosition,
 } from "../../../src/location/domain/location";
+import type { Location, LocationStore } from "../../../src/location/domain/ports";
 import { isStorableNumber } from "../../../src/shared/dynamodb-number";
 import { NotFoundError, ValidationError } from "../../../src/shared/errors";
 import { errorToResult } from "../../../src/shared/http";

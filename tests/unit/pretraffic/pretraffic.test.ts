@@ -1,4 +1,5 @@
-import { type HookPorts, runPreTrafficHook } from "../../../src/pretraffic/domain/hook";
+import { runPreTrafficHook } from "../../../src/pretraffic/domain/hook";
+import type { HookPorts } from "../../../src/pretraffic/domain/ports";
 import { judge, parseSmokeRequests, type SmokeKind, smokeEvent } from "../../../src/pretraffic/domain/smoke";
 
 /** The pre-traffic hook's verdicts: a version that refuses the smoke request cleanly is healthy, anything else stops the deployment. */

@@ -1,11 +1,5 @@
-import {
-  createProfileReader,
-  createProfileWriter,
-  type ExactLocation,
-  type LocationReader,
-  type Profile,
-  type ProfileStore,
-} from "../../../src/profile/domain/profile";
+import type { ExactLocation, LocationReader, Profile, ProfileStore } from "../../../src/profile/domain/ports";
+import { createProfileReader, createProfileWriter } from "../../../src/profile/domain/profile";
 import { NotFoundError, PreconditionFailedError } from "../../../src/shared/errors";
 
 /** Mirrors the DynamoDB conditions: attribute_not_exists / version = :expected. */

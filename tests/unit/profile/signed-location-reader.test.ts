@@ -1,7 +1,8 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { SignedLocationReader } from "../../../src/profile/adapters/signed-location-reader";
-import { createProfileReader, type Profile, type ProfileStore } from "../../../src/profile/domain/profile";
+import type { Profile, ProfileStore } from "../../../src/profile/domain/ports";
+import { createProfileReader } from "../../../src/profile/domain/profile";
 import { withDeadline } from "../../../src/shared/deadline";
 import { DependencyError } from "../../../src/shared/errors";
 import { createSignedHttpClient } from "../../../src/shared/signed-http";

@@ -13,16 +13,8 @@ import {
 import type { Context, ScheduledEvent } from "aws-lambda";
 import { mockClient } from "aws-sdk-client-mock";
 import { AwsPartsInspector } from "../../../src/registrar/adapters/aws-parts-inspector";
-import {
-  type CatalogRegistry,
-  createRegistrar,
-  decide,
-  type Outcome,
-  type Part,
-  type PartState,
-  type Registration,
-  sameOutcome,
-} from "../../../src/registrar/domain/registrar";
+import type { CatalogRegistry, Part, PartState, Registration } from "../../../src/registrar/domain/ports";
+import { createRegistrar, decide, type Outcome, sameOutcome } from "../../../src/registrar/domain/registrar";
 import { createRegistrarHandler } from "../../../src/registrar/handler";
 import {
   createRegistrarFromConfig,

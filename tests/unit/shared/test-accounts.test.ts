@@ -1,7 +1,9 @@
 import type { UserRecord } from "../../../src/auth/domain/ports";
-import { RegistrationService } from "../../../src/auth/domain/registration";
-import { createLocationService, type Location } from "../../../src/location/domain/location";
-import { createProfileWriter, type Profile } from "../../../src/profile/domain/profile";
+import { createRegistrationService } from "../../../src/auth/domain/registration";
+import { createLocationService } from "../../../src/location/domain/location";
+import type { Location } from "../../../src/location/domain/ports";
+import type { Profile } from "../../../src/profile/domain/ports";
+import { createProfileWriter } from "../../../src/profile/domain/profile";
 import { TEST_ACCOUNT_LIFETIME_SECONDS, testAccountExpiresAt } from "../../../src/shared/test-accounts";
 
 /**
@@ -26,11 +28,12 @@ test.each([
   const created: UserRecord[] = [];
   const users = {
     create: async (user: UserRecord) => Boolean(created.push(user)),
-    findByUsername: async () => undefined,
-    replacePasswordHash: async () => true,
   };
   const hasher = { hash: async () => "hash", verify: async () => ({ valid: true, needsRehash: false }) };
-  await new RegistrationService(users, hasher as never, () => NOW.getTime()).register(username, "pw");
+  await createRegistrationService({ users, hasher: hasher as never, clock: () => NOW.getTime() }).register(
+    username,
+    "pw",
+  );
   expect(created.map((user) => user.expiresAt)).toEqual([expected]);
 });
 

@@ -1,16 +1,10 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { CloudFormationCustomResourceEvent } from "aws-lambda";
-import type { Cdn, SiteBundle, SiteFile, SiteStore } from "../../../src/web/domain/site";
-import { testEnv } from "../../support/handler-test";
-
-testEnv({});
-
-type CreatePublishSiteHandler =
-  typeof import("../../../src/web/handlers/publish-site").createPublishSiteHandler;
-type Send = typeof import("../../../src/web/adapters/custom-resource").sendResponse;
-let createPublishSiteHandler: CreatePublishSiteHandler;
-let sendResponse: Send;
+import { sendResponse } from "../../../src/web/adapters/custom-resource";
+import type { Cdn, SiteFile, SiteStore } from "../../../src/web/domain/ports";
+import type { SiteBundle } from "../../../src/web/domain/site";
+import { createPublishSiteHandler } from "../../../src/web/handlers/publish-site";
 
 /** CloudFormation's side of the protocol: the pre-signed URL the answer is PUT to. */
 let server: Server;
@@ -18,8 +12,6 @@ let responseUrl: string;
 const answers: Array<{ method: string; contentType: string | undefined; body: Record<string, unknown> }> = [];
 
 beforeAll(async () => {
-  ({ createPublishSiteHandler } = require("../../../src/web/handlers/publish-site"));
-  ({ sendResponse } = require("../../../src/web/adapters/custom-resource"));
   server = createServer((request, response) => {
     let body = "";
     request.on("data", (chunk) => {

@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { TokenIssuer } from "../../../../src/auth/domain/tokens";
+import { createTokenIssuer } from "../../../../src/auth/domain/tokens";
 import { ROOT } from "../../../../tools/lib/project";
 import { lambdaContext, proxyEvent } from "../../../support/proxy-event";
 import { FixedSigningKeySource } from "../../auth/fakes";
@@ -15,8 +15,12 @@ const METHOD_ARN = "arn:aws:execute-api:eu-west-1:123456789012:a1b2c3d4e5/test/P
 const keySource = new FixedSigningKeySource(new TextEncoder().encode(SIGNING_KEY));
 
 async function issue(username: string, ttlSeconds: number, clock?: () => number): Promise<string> {
-  return (await new TokenIssuer(keySource, ttlSeconds, clock).issue({ userId: `id-${username}`, username }))
-    .token;
+  return (
+    await createTokenIssuer({ keys: keySource, ttlSeconds, clock }).issue({
+      userId: `id-${username}`,
+      username,
+    })
+  ).token;
 }
 
 /** Both functions in one registry at DEBUG, the most verbose level any environment uses. */
