@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { gzipSync } from "node:zlib";
 import { build } from "esbuild";
 import type { MultiPolygon, Polygon, Position } from "geojson";
 import { feature } from "topojson-client";
@@ -9,7 +10,7 @@ import { ROOT } from "./project";
 
 /**
  * Builds src/web/app into a static site: dist/web/site/ (what npm start
- * serves) and dist/web/site-assets.json (the same files, base64, which the
+ * serves) and dist/web/site-assets.json (the same files, gzipped and base64, which the
  * web stack's deployer function carries to S3). Asset names carry their
  * content hash so CloudFront may cache them for a year; index.html is never cached.
  */
@@ -142,7 +143,10 @@ export async function writeSite(): Promise<BuiltSite> {
   }
   const manifest = {
     version: site.version,
-    files: site.files.map(({ body, ...rest }) => ({ ...rest, body: body.toString("base64") })),
+    files: site.files.map(({ body, ...rest }) => ({
+      ...rest,
+      gzippedBody: gzipSync(body, { level: 9 }).toString("base64"),
+    })),
   };
   writeFileSync(SITE_ASSETS_FILE, JSON.stringify(manifest));
   return site;

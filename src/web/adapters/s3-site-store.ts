@@ -1,3 +1,4 @@
+import { gunzipSync } from "node:zlib";
 import { PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import type { SiteFile, SiteStore } from "../domain/ports";
 
@@ -9,7 +10,7 @@ export class S3SiteStore implements SiteStore {
       new PutObjectCommand({
         Bucket: bucket,
         Key: file.key,
-        Body: Buffer.from(file.body, "base64"),
+        Body: gunzipSync(Buffer.from(file.gzippedBody, "base64")),
         ContentType: file.contentType,
         CacheControl: file.cacheControl,
       }),

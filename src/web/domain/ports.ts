@@ -4,8 +4,11 @@ export interface SiteFile {
   key: string;
   contentType: string;
   cacheControl: string;
-  /** base64 */
-  body: string;
+  /**
+   * The file gzipped, then base64: the site travels inside the deployer's bundle,
+   * and compressed it keeps that bundle under 100 KiB.
+   */
+  gzippedBody: string;
 }
 
 export interface SiteStore {

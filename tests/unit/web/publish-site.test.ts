@@ -1,7 +1,11 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import { gunzipSync, gzipSync } from "node:zlib";
+import { PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import type { CloudFormationCustomResourceEvent } from "aws-lambda";
+import { mockClient } from "aws-sdk-client-mock";
 import { sendResponse } from "../../../src/web/adapters/custom-resource";
+import { S3SiteStore } from "../../../src/web/adapters/s3-site-store";
 import type { Cdn, SiteFile, SiteStore } from "../../../src/web/domain/ports";
 import type { SiteBundle } from "../../../src/web/domain/site";
 import { createPublishSiteHandler } from "../../../src/web/handlers/publish-site";
@@ -62,9 +66,14 @@ const site: SiteBundle = {
       key: "index.html",
       contentType: "text/html",
       cacheControl: "no-cache",
-      body: Buffer.from("<html>").toString("base64"),
+      gzippedBody: gzipSync("<html>").toString("base64"),
     },
-    { key: "assets/app-1.js", contentType: "text/javascript", cacheControl: "immutable", body: "Y29kZQ==" },
+    {
+      key: "assets/app-1.js",
+      contentType: "text/javascript",
+      cacheControl: "immutable",
+      gzippedBody: gzipSync("code").toString("base64"),
+    },
   ],
 };
 
@@ -151,11 +160,27 @@ test("a failure is answered FAILED with its reason, so the stack rolls back inst
 test("the bundled site is the one npm run build:web writes: an index.html and the hashed assets it names", async () => {
   const bundled = require("../../../dist/web/site-assets.json") as SiteBundle;
   const page = bundled.files.find((file) => file.key === "index.html");
-  const html = Buffer.from(String(page?.body), "base64").toString("utf8");
+  const html = gunzipSync(Buffer.from(String(page?.gzippedBody), "base64")).toString("utf8");
   for (const asset of bundled.files.filter((file) => file.key.startsWith("assets/"))) {
     expect(asset.cacheControl).toBe("public, max-age=31536000, immutable");
     if (!asset.key.includes("world-")) expect(html).toContain(`/${asset.key}`);
   }
   expect(page?.cacheControl).toBe("no-cache");
   expect(html).not.toMatch(/<script>|style=/);
+});
+
+test("the S3 store puts each file's own bytes, uncompressed, with its type and caching", async () => {
+  const s3 = mockClient(S3Client);
+  s3.on(PutObjectCommand).resolves({});
+  const [page] = site.files;
+  if (!page) throw new Error("the fixture has a page");
+  await new S3SiteStore(s3 as unknown as S3Client).put("bucket-1", page);
+  const [put] = s3.commandCalls(PutObjectCommand);
+  expect(put?.args[0].input).toEqual({
+    Bucket: "bucket-1",
+    Key: "index.html",
+    Body: Buffer.from("<html>"),
+    ContentType: "text/html",
+    CacheControl: "no-cache",
+  });
 });

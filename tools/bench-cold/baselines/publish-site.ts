@@ -1,3 +1,4 @@
+import { gunzipSync } from "node:zlib";
 import { CloudFrontClient, CreateInvalidationCommand } from "@aws-sdk/client-cloudfront";
 import { PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import type { CloudFormationCustomResourceCreateEvent, Context } from "aws-lambda";
@@ -18,7 +19,7 @@ export async function handler(event: CloudFormationCustomResourceCreateEvent, co
           new PutObjectCommand({
             Bucket: bucket,
             Key: file.key,
-            Body: Buffer.from(file.body, "base64"),
+            Body: gunzipSync(Buffer.from(file.gzippedBody, "base64")),
             ContentType: file.contentType,
           }),
         ),
