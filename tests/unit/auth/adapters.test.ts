@@ -71,6 +71,16 @@ describe("SsmLockoutPolicySource", () => {
       new SsmLockoutPolicySource(new SSMClient({}), "/meridian/test/auth/lockout/policy-b").current(),
     ).rejects.toThrow(/invalid/);
   });
+
+  it("fails closed on a parameter that is not JSON, or has no value", async () => {
+    ssm.on(GetParameterCommand).resolves({ Parameter: { Value: "maxAttempts=5" } });
+    const source = new SsmLockoutPolicySource(new SSMClient({}), "/meridian/test/auth/lockout/policy-c");
+    await expect(source.current()).rejects.toThrow(/policy-c is invalid/);
+    ssm.on(GetParameterCommand).resolves({ Parameter: {} });
+    await expect(
+      new SsmLockoutPolicySource(new SSMClient({}), "/meridian/test/auth/lockout/policy-d").current(),
+    ).rejects.toThrow(/policy-d is invalid/);
+  });
 });
 
 describe("SecretsManagerSigningKeySource", () => {
