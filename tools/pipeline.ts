@@ -1,7 +1,8 @@
 /**
- * npm run pipeline [-- --skip-test] [--keep] [--reuse-node-modules]
+ * npm run pipeline [-- --skip-test] [--skip-acceptance] [--keep] [--reuse-node-modules]
  *
- * A local rehearsal of pipeline.yaml's build stages. The stages, their order
+ * A local rehearsal of pipeline.yaml's build stages and acceptance actions
+ * (those against a local stack, since the rehearsal deploys nothing). The stages, their order
  * and their buildspecs are read from pipeline.yaml, and each buildspec's
  * commands run as CodeBuild would run them: in a fresh copy of the source
  * (what `git ls-files` sees, uncommitted changes included, like a push of
@@ -34,7 +35,7 @@ import { parseCli, runMain, seconds, UsageError } from "./lib/cli";
 import { displayPath, ROOT } from "./lib/project";
 import { createZip } from "./lib/zip";
 
-const USAGE = "usage: npm run pipeline [-- --skip-test] [--keep] [--reuse-node-modules]";
+const USAGE = "usage: npm run pipeline [-- --skip-test] [--skip-acceptance] [--keep] [--reuse-node-modules]";
 export const PIPELINE_TEMPLATE = join(ROOT, "pipeline.yaml");
 const WORK_DIR = join(ROOT, ".local", "pipeline");
 /** CodeBuild runs these phases in this order. */
@@ -99,6 +100,8 @@ export function buildspecCommands(spec: Buildspec): string[] {
 export interface PipelineAction {
   stage: string;
   name: string;
+  /** CodePipeline's RunOrder within the stage (default 1): a higher one starts after the lower ones succeed. */
+  runOrder: number;
   category: string;
   provider: string;
   configuration: Record<string, unknown>;
@@ -106,7 +109,22 @@ export interface PipelineAction {
   outputs: string[];
   /** For CodeBuild actions: the project's buildspec path. */
   buildspec?: string;
+  /** For CodeBuild actions: the project's environment variables (they override the buildspec's). */
+  variables: Record<string, string>;
 }
+
+interface RawProject {
+  Source?: { BuildSpec?: string };
+  Environment?: { EnvironmentVariables?: Array<{ Name?: string; Value?: unknown }> };
+}
+
+/** A CodeBuild action that tests a deployed environment (its project names it), rather than the source. */
+export function isAcceptance(action: PipelineAction): boolean {
+  return action.provider === "CodeBuild" && ACCEPTANCE_VARIABLE in action.variables;
+}
+
+/** The acceptance projects' variable naming the environment that buildspecs/acceptance.yml tests. */
+export const ACCEPTANCE_VARIABLE = "MERIDIAN_ENVIRONMENT";
 
 interface RawAction {
   Name?: string;
@@ -133,18 +151,27 @@ export function pipelineActions(path = PIPELINE_TEMPLATE): PipelineAction[] {
       .map((action): PipelineAction => {
         const configuration = action.Configuration ?? {};
         const project = (configuration.ProjectName as { Ref?: string } | undefined)?.Ref;
-        const source = project
-          ? (template.Resources[project]?.Properties?.Source as { BuildSpec?: string } | undefined)
+        const properties = project
+          ? (template.Resources[project]?.Properties as RawProject | undefined)
           : undefined;
+        const source = properties?.Source;
+        const variables = Object.fromEntries(
+          (properties?.Environment?.EnvironmentVariables ?? []).map(({ Name, Value }) => [
+            Name ?? "",
+            String(Value ?? ""),
+          ]),
+        );
         return {
           stage: stage.Name ?? "",
           name: action.Name ?? "",
+          runOrder: action.RunOrder ?? 1,
           category: action.ActionTypeId?.Category ?? "",
           provider: action.ActionTypeId?.Provider ?? "",
           configuration,
           inputs: (action.InputArtifacts ?? []).map((artifact) => artifact.Name ?? ""),
           outputs: (action.OutputArtifacts ?? []).map((artifact) => artifact.Name ?? ""),
           ...(source?.BuildSpec ? { buildspec: source.BuildSpec } : {}),
+          variables,
         };
       }),
   );
@@ -254,15 +281,19 @@ async function runBuildStage(
   sourceDir: string,
   sourceVersion: string,
   reuseNodeModules: boolean,
+  overrides: Record<string, string> = {},
 ): Promise<StageResult> {
   if (!action.buildspec) throw new Error(`${action.stage}: the CodeBuild project has no Source.BuildSpec`);
   const spec = parseBuildspec(join(ROOT, action.buildspec));
   const workDir = join(WORK_DIR, action.stage.toLowerCase());
   rmSync(workDir, { recursive: true, force: true });
   cpSync(sourceDir, workDir, { recursive: true });
+  // CodeBuild's precedence: the build's overrides, then the project's variables, then the buildspec's.
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     ...spec.variables,
+    ...action.variables,
+    ...overrides,
     CODEBUILD_SRC_DIR: workDir,
     CODEBUILD_RESOLVED_SOURCE_VERSION: sourceVersion,
     CODEBUILD_BUILD_ID: `local:${action.stage}`,
@@ -304,11 +335,28 @@ function header(text: string): void {
   console.log(`\n== ${text} ${"=".repeat(Math.max(0, 70 - text.length))}`);
 }
 
-async function main(): Promise<void> {
-  const { values: args } = parseCli(
+interface RehearsalOptions {
+  skipTest: boolean;
+  skipAcceptance: boolean;
+  keep: boolean;
+  reuseNodeModules: boolean;
+}
+
+interface Rehearsal {
+  options: RehearsalOptions;
+  sourceVersion: string;
+  dirty: boolean;
+  sourceDir: string;
+  timings: Array<[string, string]>;
+  artifacts: Map<string, { dir: string; files: string[] }>;
+}
+
+function parseOptions(): RehearsalOptions | undefined {
+  const { values } = parseCli(
     {
       options: {
         "skip-test": { type: "boolean", default: false },
+        "skip-acceptance": { type: "boolean", default: false },
         keep: { type: "boolean", default: false },
         "reuse-node-modules": { type: "boolean", default: false },
         help: { type: "boolean", default: false },
@@ -316,91 +364,154 @@ async function main(): Promise<void> {
     },
     USAGE,
   );
-  if (args.help) {
+  if (values.help) {
     console.log(USAGE);
-    return;
+    return undefined;
   }
+  return {
+    skipTest: values["skip-test"],
+    skipAcceptance: values["skip-acceptance"],
+    keep: values.keep,
+    reuseNodeModules: values["reuse-node-modules"],
+  };
+}
+
+/** The rehearsal runs a stage's CodeBuild action alone: two in one stage would need CodeBuild's parallelism. */
+function checkOneBuildPerStage(actions: PipelineAction[]): void {
+  const stages = actions.filter((action) => action.provider === "CodeBuild").map((action) => action.stage);
+  const twice = stages.find((stage, index) => stages.indexOf(stage) !== index);
+  if (twice) throw new Error(`${twice}: more than one CodeBuild action per stage is not rehearsed`);
+}
+
+function label(action: PipelineAction): string {
+  return action.name === action.stage ? action.stage : `${action.stage}/${action.name}`;
+}
+
+function rehearseSource(rehearsal: Rehearsal, action: PipelineAction): void {
+  const { sourceVersion, dirty, sourceDir } = rehearsal;
+  header(
+    `${action.stage}: working tree at ${sourceVersion.slice(0, 12)}${dirty ? " + uncommitted changes" : ""}`,
+  );
+  const count = snapshotSource(sourceDir);
+  console.log(`  ${count} files -> ${displayPath(sourceDir)}`);
+  for (const output of action.outputs) rehearsal.artifacts.set(output, { dir: sourceDir, files: [] });
+}
+
+/** Why a CodeBuild action is left out of this rehearsal, if it is. */
+function skipReason({ options }: Rehearsal, action: PipelineAction): string | undefined {
+  if (isAcceptance(action)) return options.skipAcceptance ? "--skip-acceptance" : undefined;
+  return action.category === "Test" && options.skipTest ? "--skip-test" : undefined;
+}
+
+/**
+ * A CodeBuild action from its buildspec. An acceptance action tests the
+ * environment its deploy just updated; the rehearsal deploys nothing, so it
+ * runs the same journey against a local stack instead (--env local).
+ */
+async function rehearseBuild(rehearsal: Rehearsal, action: PipelineAction): Promise<void> {
+  const acceptance = isAcceptance(action);
+  const against = acceptance
+    ? ` against local, not ${action.variables[ACCEPTANCE_VARIABLE]} (deploys need AWS)`
+    : "";
+  header(`${label(action)}: ${action.buildspec ?? "?"}${against}`);
+  const overrides: Record<string, string> = acceptance ? { [ACCEPTANCE_VARIABLE]: "local" } : {};
+  const { sourceDir, sourceVersion, options } = rehearsal;
+  const { workDir, spec } = await runBuildStage(
+    action,
+    sourceDir,
+    sourceVersion,
+    options.reuseNodeModules,
+    overrides,
+  );
+  for (const output of action.outputs) {
+    if (!spec.artifacts) throw new Error(`${spec.file}: the ${output} output needs an artifacts section`);
+    const dir = join(workDir, spec.artifacts.baseDirectory);
+    rehearsal.artifacts.set(output, { dir, files: collectArtifact(workDir, spec.artifacts) });
+  }
+  if (!options.keep && action.outputs.length === 0) rmSync(workDir, { recursive: true, force: true });
+}
+
+async function rehearseAction(rehearsal: Rehearsal, action: PipelineAction): Promise<void> {
   const startedAt = process.hrtime.bigint();
-  const actions = pipelineActions();
-  const sourceVersion = git(["rev-parse", "HEAD"])?.trim() ?? "local";
-  const dirty = (git(["status", "--porcelain"]) ?? "").trim() !== "";
-  const timings: Array<[string, string]> = [];
-  const artifacts = new Map<string, { dir: string; files: string[] }>();
-  const sourceDir = join(WORK_DIR, "source");
-  let lastStage = "";
-
-  for (const action of actions) {
-    // Deploy, preview and approval actions need AWS; the rehearsal stops at what they would receive.
-    if (action.category !== "Source" && action.provider !== "CodeBuild") continue;
-    if (action.stage === lastStage)
-      throw new Error(`${action.stage}: more than one action per stage is not rehearsed`);
-    lastStage = action.stage;
-    const stageStart = process.hrtime.bigint();
-    if (action.category === "Source") {
-      header(
-        `${action.stage}: working tree at ${sourceVersion.slice(0, 12)}${dirty ? " + uncommitted changes" : ""}`,
-      );
-      const count = snapshotSource(sourceDir);
-      console.log(`  ${count} files -> ${displayPath(sourceDir)}`);
-      for (const output of action.outputs) artifacts.set(output, { dir: sourceDir, files: [] });
-    } else if (action.provider === "CodeBuild") {
-      if (action.category === "Test" && args["skip-test"]) {
-        header(`${action.stage}: skipped (--skip-test)`);
-        timings.push([action.stage, "skipped"]);
-        continue;
-      }
-      header(`${action.stage}: ${action.buildspec ?? "?"}`);
-      const { workDir, spec } = await runBuildStage(
-        action,
-        sourceDir,
-        sourceVersion,
-        args["reuse-node-modules"],
-      );
-      for (const output of action.outputs) {
-        if (!spec.artifacts) throw new Error(`${spec.file}: the ${output} output needs an artifacts section`);
-        const dir = join(workDir, spec.artifacts.baseDirectory);
-        artifacts.set(output, { dir, files: collectArtifact(workDir, spec.artifacts) });
-      }
-      if (!args.keep && action.outputs.length === 0) rmSync(workDir, { recursive: true, force: true });
+  if (action.category === "Source") {
+    rehearseSource(rehearsal, action);
+  } else if (action.provider !== "CodeBuild") {
+    // Deploy, preview and approval actions need AWS; the rehearsal shows what they would receive.
+    return;
+  } else {
+    const skipped = skipReason(rehearsal, action);
+    if (skipped) {
+      header(`${label(action)}: skipped (${skipped})`);
+      rehearsal.timings.push([label(action), "skipped"]);
+      return;
     }
-    timings.push([action.stage, seconds(stageStart)]);
+    await rehearseBuild(rehearsal, action);
   }
+  rehearsal.timings.push([label(action), seconds(startedAt)]);
+}
 
+function printArtifact(name: string, artifact: { dir: string; files: string[] }): void {
+  const zip = createZip(
+    artifact.files.map((file) => ({ name: file, data: readFileSync(join(artifact.dir, file)) })),
+  );
+  const zipPath = join(WORK_DIR, "artifacts", `${name}.zip`);
+  mkdirSync(dirname(zipPath), { recursive: true });
+  writeFileSync(zipPath, zip);
+  let total = 0;
+  for (const file of artifact.files) {
+    const bytes = statSync(join(artifact.dir, file)).size;
+    total += bytes;
+    console.log(`  ${kib(bytes).padStart(11)}  ${file}`);
+  }
+  console.log(
+    `  ${artifact.files.length} files, ${kib(total)}; zipped: ${displayPath(zipPath)} (${kib(zip.length)})`,
+  );
+  console.log(`  unzipped: ${displayPath(artifact.dir)}`);
+}
+
+function printDeployInputs(rehearsal: Rehearsal, actions: PipelineAction[]): void {
   header("Artifact for the deploy stages");
   const deploys = actions.filter(
     (action) => action.stage && !["Source", "Build", "Test"].includes(action.category),
   );
   for (const name of new Set(deploys.flatMap((action) => action.inputs))) {
-    const artifact = artifacts.get(name);
+    const artifact = rehearsal.artifacts.get(name);
     if (!artifact) throw new Error(`artifact ${name} was not produced (a skipped stage?)`);
-    const zip = createZip(
-      artifact.files.map((file) => ({ name: file, data: readFileSync(join(artifact.dir, file)) })),
-    );
-    const zipPath = join(WORK_DIR, "artifacts", `${name}.zip`);
-    mkdirSync(dirname(zipPath), { recursive: true });
-    writeFileSync(zipPath, zip);
-    let total = 0;
-    for (const file of artifact.files) {
-      const bytes = statSync(join(artifact.dir, file)).size;
-      total += bytes;
-      console.log(`  ${kib(bytes).padStart(11)}  ${file}`);
-    }
-    console.log(
-      `  ${artifact.files.length} files, ${kib(total)}; zipped: ${displayPath(zipPath)} (${kib(zip.length)})`,
-    );
-    console.log(`  unzipped: ${displayPath(artifact.dir)}`);
+    printArtifact(name, artifact);
   }
-  console.log("\n  then, in order:");
-  for (const action of deploys) {
+  console.log("\n  then, in order (acceptance rehearsed above against a local stack):");
+  for (const action of actions.filter(
+    (candidate) => deploys.includes(candidate) || isAcceptance(candidate),
+  )) {
     const parameters = action.configuration.UserParameters;
-    console.log(
-      `  ${action.stage.padEnd(16)} ${action.provider}${typeof parameters === "string" ? ` ${parameters}` : ""}`,
-    );
+    const detail = isAcceptance(action)
+      ? ` ${action.buildspec} ${ACCEPTANCE_VARIABLE}=${action.variables[ACCEPTANCE_VARIABLE]}`
+      : typeof parameters === "string"
+        ? ` ${parameters}`
+        : "";
+    console.log(`  ${label(action).padEnd(24)} ${action.provider}${detail}`);
   }
+}
 
+async function main(): Promise<void> {
+  const options = parseOptions();
+  if (!options) return;
+  const startedAt = process.hrtime.bigint();
+  const actions = pipelineActions();
+  checkOneBuildPerStage(actions);
+  const rehearsal: Rehearsal = {
+    options,
+    sourceVersion: git(["rev-parse", "HEAD"])?.trim() ?? "local",
+    dirty: (git(["status", "--porcelain"]) ?? "").trim() !== "",
+    sourceDir: join(WORK_DIR, "source"),
+    timings: [],
+    artifacts: new Map(),
+  };
+  for (const action of actions) await rehearseAction(rehearsal, action);
+  printDeployInputs(rehearsal, actions);
   header("Timings");
-  for (const [stage, time] of timings) console.log(`  ${stage.padEnd(16)} ${time}`);
-  console.log(`  ${"total".padEnd(16)} ${seconds(startedAt)}`);
+  for (const [stage, time] of rehearsal.timings) console.log(`  ${stage.padEnd(24)} ${time}`);
+  console.log(`  ${"total".padEnd(24)} ${seconds(startedAt)}`);
 }
 
 if (require.main === module) runMain(main);

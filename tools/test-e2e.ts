@@ -16,6 +16,7 @@ import { parseCli, progress, runMain, seconds, UsageError } from "./lib/cli";
 import { meridianProject } from "./lib/local-project";
 import { loadEnvironment } from "./lib/project";
 import { readStackState } from "./lib/stack-state";
+import { writeSite } from "./lib/web-site";
 
 const USAGE = `usage: npm run test:e2e -- --env <name> [--region <region>]
 
@@ -42,6 +43,8 @@ async function localTarget(): Promise<Target> {
     return { label: `the local stack (pid ${state.pid})`, environment, ssm };
   }
   progress("no local stack is running (npm start): starting a temporary one");
+  // As npm start does first: the web stack serves (and its function bundles) the built page.
+  await writeSite();
   const stack = await startTestStack({ project: meridianProject });
   const { awsEndpoint: endpoint, region, credentials } = stack;
   const ssm = new SSMClient({ endpoint, region, credentials });

@@ -6,6 +6,7 @@ import {
   DeleteChangeSetCommand,
   DeleteStackCommand,
   DescribeChangeSetCommand,
+  type DescribeChangeSetCommandOutput,
   DescribeStackEventsCommand,
   DescribeStacksCommand,
   ExecuteChangeSetCommand,
@@ -431,10 +432,104 @@ async function deletingRolledBack(
   };
 }
 
+type ChangeSetWait = Extract<StackState, { phase: "waiting-for-change-set" }>;
+
+/** A FAILED change set: "no changes" is success (and the empty change set is deleted); anything else fails. */
+async function failedChangeSet(
+  cfn: CloudFormationClient,
+  target: StackTarget,
+  state: ChangeSetWait,
+  changeSet: DescribeChangeSetCommandOutput,
+): Promise<AdvanceResult> {
+  const reason = changeSet.StatusReason ?? "change set failed without a reason";
+  if (!NO_CHANGES.test(reason)) {
+    return { state: failed({ reason: `change set ${state.changeSetName} failed: ${reason}` }), events: [] };
+  }
+  // An empty change set would otherwise pile up on the stack on every run.
+  await cfn.send(
+    new DeleteChangeSetCommand({
+      ChangeSetName: state.changeSetName,
+      StackName: changeSet.StackId ?? state.stackId ?? target.stackName,
+    }),
+  );
+  return { state: { phase: "done", outcome: "unchanged" }, events: [], message: "no changes" };
+}
+
+/** A change set still being created, or deleted under us. */
+function unfinishedChangeSet(state: ChangeSetWait, status: string | undefined): AdvanceResult {
+  if (status?.startsWith("DELETE")) {
+    return {
+      state: failed({ reason: `change set ${state.changeSetName} was deleted (${status})` }),
+      events: [],
+    };
+  }
+  return { state, events: [], message: `change set ${status ?? "pending"}` };
+}
+
+/** What to do with a created change set that cannot be executed now; undefined when it can. */
+function unexecutableChangeSet(
+  state: ChangeSetWait,
+  execution: string | undefined,
+  stackId: string,
+): AdvanceResult | undefined {
+  if (execution === "AVAILABLE") return undefined;
+  if (execution === "EXECUTE_IN_PROGRESS" || execution === "EXECUTE_COMPLETE") {
+    // A previous round executed it and then lost its state (a retried Lambda); just follow the stack.
+    return { state: { phase: "waiting-for-stack", stackId, kind: state.kind }, events: [] };
+  }
+  if (execution === "UNAVAILABLE") return { state, events: [], message: "change set not yet executable" };
+  return {
+    state: failed({ reason: `change set ${state.changeSetName} cannot be executed (${execution})` }),
+    events: [],
+  };
+}
+
+function listChanges(changes: ResourceChangeSummary[]): string {
+  const listed = changes
+    .map((change) => `${change.action} ${change.stack ? `${change.stack}/` : ""}${change.logicalId}`)
+    .join(", ");
+  return `${changes.length} change(s)${listed ? `: ${listed}` : ""}`;
+}
+
+/** The preview (prod's, before approval): the changes listed, the change set removed, nothing changed. */
+async function previewChangeSet(
+  cfn: CloudFormationClient,
+  state: ChangeSetWait,
+  stackId: string,
+  changes: ResourceChangeSummary[],
+): Promise<AdvanceResult> {
+  // A CREATE change set lives on an empty REVIEW_IN_PROGRESS stack; deleting
+  // that stack takes the change set with it and leaves nothing behind.
+  if (state.kind === "CREATE") await cfn.send(new DeleteStackCommand({ StackName: stackId }));
+  else await cfn.send(new DeleteChangeSetCommand({ ChangeSetName: state.changeSetName, StackName: stackId }));
+  return {
+    state: { phase: "done", outcome: "previewed" },
+    events: [],
+    changes,
+    message: `would ${state.kind === "CREATE" ? "create the stack" : "update the stack"}: ${listChanges(changes)}; change set deleted, nothing changed`,
+  };
+}
+
+async function executeChangeSet(
+  cfn: CloudFormationClient,
+  state: ChangeSetWait,
+  stackId: string,
+  changes: ResourceChangeSummary[],
+): Promise<AdvanceResult> {
+  const lastEventId = await latestEventId(cfn, stackId);
+  await cfn.send(new ExecuteChangeSetCommand({ ChangeSetName: state.changeSetName, StackName: stackId }));
+  return {
+    state: { phase: "waiting-for-stack", stackId, kind: state.kind, ...(lastEventId ? { lastEventId } : {}) },
+    events: [],
+    changes,
+    message: `executing change set: ${listChanges(changes)}`,
+  };
+}
+
 async function waitingForChangeSet(
   cfn: CloudFormationClient,
   target: StackTarget,
-  state: Extract<StackState, { phase: "waiting-for-change-set" }>,
+  state: ChangeSetWait,
 ): Promise<AdvanceResult> {
   const changeSet = await cfn.send(
     new DescribeChangeSetCommand({
@@ -442,44 +537,12 @@ async function waitingForChangeSet(
       StackName: state.stackId ?? target.stackName,
     }),
   );
+  if (changeSet.Status === "FAILED") return failedChangeSet(cfn, target, state, changeSet);
+  if (changeSet.Status !== "CREATE_COMPLETE") return unfinishedChangeSet(state, changeSet.Status);
   const stackId = changeSet.StackId ?? state.stackId;
-  const status = changeSet.Status;
-  if (status === "FAILED") {
-    const reason = changeSet.StatusReason ?? "change set failed without a reason";
-    if (NO_CHANGES.test(reason)) {
-      // An empty change set would otherwise pile up on the stack on every run.
-      await cfn.send(
-        new DeleteChangeSetCommand({
-          ChangeSetName: state.changeSetName,
-          StackName: stackId ?? target.stackName,
-        }),
-      );
-      return { state: { phase: "done", outcome: "unchanged" }, events: [], message: "no changes" };
-    }
-    return { state: failed({ reason: `change set ${state.changeSetName} failed: ${reason}` }), events: [] };
-  }
-  if (status !== "CREATE_COMPLETE") {
-    if (status?.startsWith("DELETE")) {
-      return {
-        state: failed({ reason: `change set ${state.changeSetName} was deleted (${status})` }),
-        events: [],
-      };
-    }
-    return { state, events: [], message: `change set ${status ?? "pending"}` };
-  }
   if (!stackId) return { state: failed({ reason: "change set has no stack id" }), events: [] };
-  const execution = changeSet.ExecutionStatus;
-  if (execution === "EXECUTE_IN_PROGRESS" || execution === "EXECUTE_COMPLETE") {
-    // A previous round executed it and then lost its state (a retried Lambda); just follow the stack.
-    return { state: { phase: "waiting-for-stack", stackId, kind: state.kind }, events: [] };
-  }
-  if (execution !== "AVAILABLE") {
-    if (execution === "UNAVAILABLE") return { state, events: [], message: "change set not yet executable" };
-    return {
-      state: failed({ reason: `change set ${state.changeSetName} cannot be executed (${execution})` }),
-      events: [],
-    };
-  }
+  const unexecutable = unexecutableChangeSet(state, changeSet.ExecutionStatus, stackId);
+  if (unexecutable) return unexecutable;
   const changes = await allChanges(
     cfn,
     state.changeSetName,
@@ -487,30 +550,9 @@ async function waitingForChangeSet(
     changeSet.Changes ?? [],
     changeSet.NextToken,
   );
-  const listed = changes
-    .map((change) => `${change.action} ${change.stack ? `${change.stack}/` : ""}${change.logicalId}`)
-    .join(", ");
-  if (target.previewOnly) {
-    // A CREATE change set lives on an empty REVIEW_IN_PROGRESS stack; deleting
-    // that stack takes the change set with it and leaves nothing behind.
-    if (state.kind === "CREATE") await cfn.send(new DeleteStackCommand({ StackName: stackId }));
-    else
-      await cfn.send(new DeleteChangeSetCommand({ ChangeSetName: state.changeSetName, StackName: stackId }));
-    return {
-      state: { phase: "done", outcome: "previewed" },
-      events: [],
-      changes,
-      message: `would ${state.kind === "CREATE" ? "create the stack" : "update the stack"}: ${changes.length} change(s)${listed ? `: ${listed}` : ""}; change set deleted, nothing changed`,
-    };
-  }
-  const lastEventId = await latestEventId(cfn, stackId);
-  await cfn.send(new ExecuteChangeSetCommand({ ChangeSetName: state.changeSetName, StackName: stackId }));
-  return {
-    state: { phase: "waiting-for-stack", stackId, kind: state.kind, ...(lastEventId ? { lastEventId } : {}) },
-    events: [],
-    changes,
-    message: `executing change set: ${changes.length} change(s)${listed ? `: ${listed}` : ""}`,
-  };
+  return target.previewOnly
+    ? previewChangeSet(cfn, state, stackId, changes)
+    : executeChangeSet(cfn, state, stackId, changes);
 }
 
 /**

@@ -106,5 +106,6 @@ test("each sample event answers what events/README.md says, in its order", async
     ]);
   }
   expect(answers).toEqual(tableRows().map((row) => [row.target, row.expected]));
-  expect(answers.length).toBe(14);
+  // At least the 14 rows the table has today: fewer means the table no longer parses.
+  expect(answers.length).toBeGreaterThanOrEqual(14);
 }, 180_000);

@@ -40,13 +40,15 @@ const deploys = (action: (typeof actions)[number]) =>
   action.category === "Invoke" && userParameters(action.configuration).mode !== "preview";
 
 describe("pipeline.yaml stages", () => {
-  test("run Source -> Test -> Bundle -> dev -> staging -> prod preview + approval -> prod", () => {
+  test("run Source -> Test -> Bundle -> dev + acceptance -> staging + acceptance -> prod preview + approval -> prod", () => {
     expect(actions.map((action) => [action.stage, action.name, action.category, action.provider])).toEqual([
       ["Source", "Source", "Source", "CodeCommit"],
       ["Test", "Test", "Test", "CodeBuild"],
       ["Bundle", "Bundle", "Build", "CodeBuild"],
       ["DeployDev", "Deploy", "Invoke", "Lambda"],
+      ["DeployDev", "Acceptance", "Test", "CodeBuild"],
       ["DeployStaging", "Deploy", "Invoke", "Lambda"],
+      ["DeployStaging", "Acceptance", "Test", "CodeBuild"],
       ["ApproveProd", "Preview", "Invoke", "Lambda"],
       ["ApproveProd", "Approve", "Approval", "Manual"],
       ["DeployProd", "Deploy", "Invoke", "Lambda"],

@@ -52,6 +52,19 @@ function findItem(data: StubData, input: Record<string, unknown>): Record<string
   );
 }
 
+function batchGet(data: StubData, input: Record<string, unknown>): Record<string, unknown[]> {
+  const requests = (input.RequestItems ?? {}) as Record<string, { Keys?: Array<Record<string, unknown>> }>;
+  return Object.fromEntries(
+    Object.entries(requests).map(([table, { Keys = [] }]) => [
+      table,
+      Keys.flatMap((Key) => {
+        const item = findItem(data, { TableName: table, Key });
+        return item ? [marshal(item)] : [];
+      }),
+    ]),
+  );
+}
+
 function jsonTarget(target: string, input: Record<string, unknown>, data: StubData, url: string): Reply {
   const operation = target.slice(target.indexOf(".") + 1);
   switch (operation) {
@@ -66,6 +79,8 @@ function jsonTarget(target: string, input: Record<string, unknown>, data: StubDa
         body: item && input.ReturnValues === "ALL_OLD" ? { Attributes: marshal(item) } : {},
       };
     }
+    case "BatchGetItem":
+      return { status: 200, body: { Responses: batchGet(data, input), UnprocessedKeys: {} } };
     case "PutItem":
     case "UpdateItem":
       return { status: 200, body: {} };

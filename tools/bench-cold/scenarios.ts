@@ -167,12 +167,9 @@ function catalogScenarios(): Record<string, Scenario> {
   return {
     GetServiceFunction: {
       baseline: "get-item",
-      event: () =>
-        proxyEvent("GET", "/catalog/{service_name}/{service_version}", {
-          service_name: "location",
-          service_version: "v1",
-        }),
-      succeeded: status(200),
+      // A non-proxy integration: the request template's {service_name, service_version}, the body as the result.
+      event: () => ({ service_name: "location", service_version: "v1" }),
+      succeeded: (result) => (result as { status?: string } | undefined)?.status === "healthy",
     },
     RegisterServiceFunction: {
       baseline: "put-item",
@@ -235,14 +232,17 @@ function locationAndProfileScenarios(): Record<string, Scenario> {
 }
 
 /**
- * The hook of whichever service: its deployment's target is the first
- * function its SMOKE_REQUESTS names (never the authorizer, which the stub's
- * Invoke answer would fail), passed as the deployment id the stub echoes back.
+ * The hook of whichever service: its deployment's target is the service's
+ * scheduled function (its registrar, in every service's SMOKE_REQUESTS),
+ * which the stub's Invoke answer passes, named by the deployment id the stub
+ * echoes back.
  */
 const preTrafficHook: Scenario = {
   baseline: "pretraffic",
   event: (_stubUrl, environment) => ({
-    DeploymentId: Object.keys(JSON.parse(environment.SMOKE_REQUESTS ?? "{}") as object)[0],
+    DeploymentId: Object.entries(
+      JSON.parse(environment.SMOKE_REQUESTS ?? "{}") as Record<string, string>,
+    ).find(([, kind]) => kind === "schedule")?.[0],
     LifecycleEventHookExecutionId: "bench-execution",
   }),
   succeeded: (result) => (result as { healthy?: boolean } | undefined)?.healthy === true,

@@ -92,6 +92,8 @@ test("pipeline.yaml's CodeBuild actions resolve to their buildspec files", () =>
   expect(builds.map((action) => [action.stage, action.buildspec])).toEqual([
     ["Test", "buildspecs/test.yml"],
     ["Bundle", "buildspecs/bundle.yml"],
+    ["DeployDev", "buildspecs/acceptance.yml"],
+    ["DeployStaging", "buildspecs/acceptance.yml"],
   ]);
 });
 

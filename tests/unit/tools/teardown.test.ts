@@ -1,6 +1,7 @@
 import { execFile } from "node:child_process";
 import { join } from "node:path";
 import { promisify } from "node:util";
+import { loadServices, teardownOrder } from "../../../tools/lib/project";
 
 const run = promisify(execFile);
 const ROOT = join(__dirname, "..", "..", "..");
@@ -30,8 +31,11 @@ describe("npm run teardown: confirmation", () => {
   ])("%s without --yes prints what it would delete, deletes nothing, exits non-zero", async (environment) => {
     const result = await teardown("--env", environment);
     expect(result.code).not.toBe(0);
+    // Every service, dependents first (web -> profile -> location -> comments -> auth -> catalog -> ops today).
+    const order = teardownOrder(loadServices()).map((service) => service.name);
+    expect(order.slice(-3)).toEqual(["auth", "catalog", "ops"]);
     expect(result.stdout).toContain(
-      `stack meridian-${environment} and its nested stacks: web -> profile -> location -> comments -> auth -> catalog -> ops`,
+      `stack meridian-${environment} and its nested stacks: ${order.join(" -> ")}`,
     );
     expect(result.stdout).toContain("auth/UsersTable (AWS::DynamoDB::Table)");
     expect(result.stderr).toContain(`nothing deleted: pass --yes to delete ${environment}`);
