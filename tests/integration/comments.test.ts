@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { type JsonReply, jsonRequest } from "../helpers/json-call";
-import { startTestStack } from "../helpers/local-stack";
+import { releaseTestStack, sharedTestStack } from "../helpers/local-stack";
 
 /**
  * The comments service end to end through the gateway: API Gateway's request validator,
@@ -8,17 +8,17 @@ import { startTestStack } from "../helpers/local-stack";
  * Lambda on any of its routes.
  */
 
-type Stack = Awaited<ReturnType<typeof startTestStack>>;
+type Stack = Awaited<ReturnType<typeof sharedTestStack>>;
 
 let stack: Stack;
 
 beforeAll(async () => {
-  stack = await startTestStack({ services: ["comments"] });
+  stack = await sharedTestStack();
 }, 120_000);
 
-afterAll(async () => {
-  await stack?.stop();
-});
+afterAll(() => releaseTestStack(stack));
+
+afterAll(async () => {});
 
 const call = jsonRequest;
 

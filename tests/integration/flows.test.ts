@@ -5,24 +5,22 @@ import { ScryptPasswordHasher } from "../../src/auth/domain/password-hasher";
 import { createSignedHttpClient } from "../../src/shared/signed-http";
 import { poll } from "../../tools/lib/cli";
 import { type JsonReply, jsonRequest } from "../helpers/json-call";
-import { startTestStack } from "../helpers/local-stack";
+import { releaseTestStack, sharedTestStack } from "../helpers/local-stack";
 
-type Stack = Awaited<ReturnType<typeof startTestStack>>;
+type Stack = Awaited<ReturnType<typeof sharedTestStack>>;
 
 let stack: Stack;
 let signed: ReturnType<typeof createSignedHttpClient>;
 
 beforeAll(async () => {
-  stack = await startTestStack();
+  stack = await sharedTestStack();
   signed = createSignedHttpClient({
     region: stack.region,
     credentials: async () => stack.credentials,
   });
 }, 120_000);
 
-afterAll(async () => {
-  await stack?.stop();
-});
+afterAll(() => releaseTestStack(stack));
 
 const call = jsonRequest;
 

@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { request as httpRequest } from "node:http";
 import { edgyDouble, seededRandom } from "../../tools/lib/doubles";
 import { call } from "../helpers/json-call";
-import { signedFetch, startTestStack, type TestStack } from "../helpers/local-stack";
+import { releaseTestStack, sharedTestStack, signedFetch, type TestStack } from "../helpers/local-stack";
 
 /*
  * Inputs a review and a fuzzer found to answer 5xx, or to cross a trust
@@ -15,12 +15,10 @@ const json = { "content-type": "application/json" };
 const PASSWORD = "correct horse battery staple";
 
 beforeAll(async () => {
-  stack = await startTestStack();
+  stack = await sharedTestStack();
 }, 120_000);
 
-afterAll(async () => {
-  await stack?.stop();
-});
+afterAll(() => releaseTestStack(stack));
 
 async function newUser(): Promise<{ userId: string; username: string; token: string }> {
   const username = `hard-${randomUUID().slice(0, 8)}`;

@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import type { LocalFunctionInfo } from "@meridian/local-stack";
 import { poll } from "../../tools/lib/cli";
 import { call } from "../helpers/json-call";
-import { signedFetch, startTestStack, type TestStack } from "../helpers/local-stack";
+import { releaseTestStack, sharedTestStack, signedFetch, type TestStack } from "../helpers/local-stack";
 
 /*
  * The APIs' resource policies, enforced by the local gateway against the
@@ -27,7 +27,7 @@ async function getLocationAs(credentials: LocalFunctionInfo["credentials"] | und
 }
 
 beforeAll(async () => {
-  stack = await startTestStack();
+  stack = await sharedTestStack();
   const username = `policy-${randomUUID().slice(0, 8)}`;
   const body = JSON.stringify({ username, password: PASSWORD });
   const registered = await call("POST", `${stack.endpoints.auth}/users`, { body, headers: json });
@@ -46,9 +46,9 @@ beforeAll(async () => {
   expect(profile.status).toBe(200);
 }, 120_000);
 
-afterAll(async () => {
-  await stack?.stop();
-});
+afterAll(() => releaseTestStack(stack));
+
+afterAll(async () => {});
 
 describe("each function runs as its template's role, with credentials of its own", () => {
   test("role ARNs follow RolePath; keys differ per function and from the operator's", () => {

@@ -8,7 +8,7 @@ import {
 } from "@aws-sdk/client-ssm";
 import { deployOrder, loadServices } from "../../../tools/lib/project";
 import { call } from "../../helpers/json-call";
-import { startTestStack, type TestStack } from "../../helpers/local-stack";
+import { releaseTestStack, sharedTestStack, type TestStack } from "../../helpers/local-stack";
 
 /** The stack on the repository's own services: whatever src/ holds today. */
 
@@ -17,12 +17,12 @@ const has = (name: string): boolean => services.some((service) => service.name =
 let stack: TestStack;
 
 beforeAll(async () => {
-  stack = await startTestStack();
+  stack = await sharedTestStack();
 }, 120_000);
 
-afterAll(async () => {
-  await stack?.stop();
-});
+afterAll(() => releaseTestStack(stack));
+
+afterAll(async () => {});
 
 test("every service with an API gets an endpoint of its own, its stage once, as API Gateway serves it", () => {
   expect.hasAssertions();
