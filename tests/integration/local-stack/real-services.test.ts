@@ -13,7 +13,6 @@ import { releaseTestStack, sharedTestStack, type TestStack } from "../../helpers
 /** The stack on the repository's own services: whatever src/ holds today. */
 
 const services = deployOrder(loadServices());
-const has = (name: string): boolean => services.some((service) => service.name === name);
 let stack: TestStack;
 
 beforeAll(async () => {
@@ -21,8 +20,6 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(() => releaseTestStack(stack));
-
-afterAll(async () => {});
 
 test("every service with an API gets an endpoint of its own, its stage once, as API Gateway serves it", () => {
   expect.hasAssertions();
@@ -76,67 +73,57 @@ test("published parameters follow /meridian/local/<service>/<name>/<type>; URLs 
       new GetParametersByPathCommand({ Path: `/meridian/local/${service}/api` }),
     );
     const value = published.Parameters?.find((parameter) => parameter.Name?.endsWith("/api/url"))?.Value;
-    if (value !== undefined) expect(value).toBe(url);
+    expect({ service, url: value }).toEqual({ service, url });
   }
   ssm.destroy();
-  if (has("auth")) {
-    const arn = parameters.find(
-      (parameter) => parameter.Name === "/meridian/local/auth/authorizer/arn",
-    )?.Value;
-    // The alias `live`: other services' APIs call the version CodeDeploy shifted traffic to.
-    expect(arn).toBe(`${stack.functions["auth/AuthorizerFunction"]?.arn}:live`);
-  }
+  const arn = parameters.find((parameter) => parameter.Name === "/meridian/local/auth/authorizer/arn")?.Value;
+  // The alias `live`: other services' APIs call the version CodeDeploy shifted traffic to.
+  expect(arn).toBe(`${stack.functions["auth/AuthorizerFunction"]?.arn}:live`);
 });
 
-(has("auth") && has("location") ? test : test.skip)(
-  "a real token from auth's routes passes location's token authorizer; a forged one does not",
-  async () => {
-    const username = `stack-${randomUUID().slice(0, 8)}`;
-    const password = "a long enough password";
-    const json = { "Content-Type": "application/json" };
-    const registered = await call("POST", `${stack.endpoints.auth}/users`, {
-      body: JSON.stringify({ username, password }),
-      headers: json,
-    });
-    expect(registered.status).toBe(201);
-    const login = await call("POST", `${stack.endpoints.auth}/tokens`, {
-      body: JSON.stringify({ username, password }),
-      headers: json,
-    });
-    expect(login.status).toBe(201);
-    const url = `${stack.endpoints.location}/locations/${registered.body.userId}`;
-    const body = JSON.stringify({ latitude: 10, longitude: 20 });
-    const put = await call("PUT", url, {
-      body,
-      headers: { ...json, Authorization: `Bearer ${login.body.token}` },
-    });
-    expect(put.status).toBe(200);
-    const forged = await call("PUT", url, {
-      body,
-      headers: { ...json, Authorization: `Bearer ${login.body.token}x` },
-    });
-    expect(forged.status).toBe(401);
-    const none = await call("PUT", url, { body, headers: json });
-    expect(none.status).toBe(401);
-  },
-);
+test("a real token from auth's routes passes location's token authorizer; a forged one does not", async () => {
+  const username = `stack-${randomUUID().slice(0, 8)}`;
+  const password = "a long enough password";
+  const json = { "Content-Type": "application/json" };
+  const registered = await call("POST", `${stack.endpoints.auth}/users`, {
+    body: JSON.stringify({ username, password }),
+    headers: json,
+  });
+  expect(registered.status).toBe(201);
+  const login = await call("POST", `${stack.endpoints.auth}/tokens`, {
+    body: JSON.stringify({ username, password }),
+    headers: json,
+  });
+  expect(login.status).toBe(201);
+  const url = `${stack.endpoints.location}/locations/${registered.body.userId}`;
+  const body = JSON.stringify({ latitude: 10, longitude: 20 });
+  const put = await call("PUT", url, {
+    body,
+    headers: { ...json, Authorization: `Bearer ${login.body.token}` },
+  });
+  expect(put.status).toBe(200);
+  const forged = await call("PUT", url, {
+    body,
+    headers: { ...json, Authorization: `Bearer ${login.body.token}x` },
+  });
+  expect(forged.status).toBe(401);
+  const none = await call("PUT", url, { body, headers: json });
+  expect(none.status).toBe(401);
+});
 
-(has("catalog") && has("location") ? test : test.skip)(
-  "a service's registrar finds its parts through the local Lambda / API Gateway endpoints and registers in the catalog",
-  async () => {
-    const outcome = await stack.invoke("location/RegistrarFunction", {
-      source: "aws.events",
-      "detail-type": "Scheduled Event",
-    });
-    expect(outcome).toMatchObject({ ok: true, payload: { action: "registered", status: "healthy" } });
-    const registrar = services.find((service) => service.name === "location")?.template.Resources
-      .RegistrarFunction;
-    const version = (
-      registrar?.Properties?.Environment as { Variables?: { SERVICE_VERSION?: unknown } } | undefined
-    )?.Variables?.SERVICE_VERSION;
-    if (typeof version === "string") {
-      const entry = await call("GET", `${stack.endpoints.catalog}/catalog/location/${version}`);
-      expect(entry.body).toMatchObject({ endpoint_url: stack.endpoints.location, status: "healthy" });
-    }
-  },
-);
+test("a service's registrar finds its parts through the local Lambda / API Gateway endpoints and registers in the catalog", async () => {
+  const outcome = await stack.invoke("location/RegistrarFunction", {
+    source: "aws.events",
+    "detail-type": "Scheduled Event",
+  });
+  expect(outcome).toMatchObject({ ok: true, payload: { action: "registered", status: "healthy" } });
+  const registrar = services.find((service) => service.name === "location")?.template.Resources
+    .RegistrarFunction;
+  const version = (
+    registrar?.Properties?.Environment as { Variables?: { SERVICE_VERSION?: unknown } } | undefined
+  )?.Variables?.SERVICE_VERSION;
+  if (typeof version === "string") {
+    const entry = await call("GET", `${stack.endpoints.catalog}/catalog/location/${version}`);
+    expect(entry.body).toMatchObject({ endpoint_url: stack.endpoints.location, status: "healthy" });
+  }
+});
