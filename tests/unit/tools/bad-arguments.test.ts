@@ -121,7 +121,8 @@ const cases: Array<[string, string, string[], RegExp]> = [
   ["bundle", "bundle.ts", ["extra"], /^✖ Unexpected argument 'extra'/],
 ];
 
-test.each(cases)(
+// Each case is its own process touching nothing shared, so they run side by side.
+test.concurrent.each(cases)(
   "npm run %s (%s %j): one line, exit 1",
   async (_script, file, args, expected) => {
     const { code, stderr } = await run(file, args);
