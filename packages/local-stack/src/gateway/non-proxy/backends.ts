@@ -1,7 +1,7 @@
 import { request as httpRequest } from "node:http";
-import { Sha256 } from "@aws-crypto/sha256-js";
 import { SignatureV4 } from "@smithy/signature-v4";
 import type { HttpRequest } from "@smithy/types";
+import { NodeSha256 } from "../../iam";
 import type { CompiledIntegration } from "./compile";
 import type { BackendAnswer, IntegrationBackends, IntegrationRequest } from "./run";
 
@@ -100,7 +100,7 @@ async function callDynamo(
     service: "dynamodb",
     region: options.region,
     credentials,
-    sha256: Sha256,
+    sha256: NodeSha256,
   });
   const unsigned: HttpRequest = {
     method: "POST",
