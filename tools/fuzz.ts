@@ -1,6 +1,4 @@
-import { Sha256 } from "@aws-crypto/sha256-js";
-import type { LocalStack } from "@meridian/local-stack";
-import { SignatureV4 } from "@smithy/signature-v4";
+import { type LocalStack, signedFetch } from "@meridian/local-stack";
 import { edgyDouble, seededRandom } from "./lib/doubles";
 import { withBenchStack } from "./lib/load";
 
@@ -118,108 +116,132 @@ interface Seed {
   nextToken: string;
 }
 
-function targets(stack: LocalStack, user: Seed): () => Target {
-  const id = () => pick([user.userId, user.userId, "nobody", "a b", "%2e%2e", "x".repeat(80), "é"]);
-  const auth = (): Record<string, string> =>
-    pick<Record<string, string>>([
-      { Authorization: `Bearer ${user.token}` },
-      {},
-      { Authorization: "Bearer a.b.c" },
-      { Authorization: "Basic x" },
-    ]);
-  const contentType = (): Record<string, string> =>
-    random() < 0.85
-      ? { "content-type": "application/json" }
-      : { "content-type": pick(["text/plain", "application/xml", "", "application/json; charset=utf-16"]) };
-  const name = () => `"fz${Math.floor(random() * 1e6)}"`;
-  const password = () =>
-    JSON.stringify(pick(["correct horse battery staple", "a long enough password", ...STRINGS]));
-  const { auth: authUrl, location, profile, catalog, comments } = stack.endpoints;
-  const query = (): string => {
-    const parts = [
-      random() < 0.6
-        ? `limit=${pick(["", "0", "1", "2", "20", "100", "101", "-1", "1e2", "01", "abc", "%00", "9".repeat(30)])}`
-        : "",
-      random() < 0.5
-        ? `nextToken=${pick([user.nextToken, user.nextToken, "", "abc", "x".repeat(500), "AAAAAAAA", "====", "%ff", "a.b.c", Buffer.from("1.x.y").toString("base64url"), encodeURIComponent('"}{\\')])}`
-        : "",
-    ].filter((part) => part !== "");
-    return parts.length > 0 ? `?${parts.join("&")}` : "";
+/** The odd values a route's parts are drawn from: the seeded user's, and what a caller should not send. */
+function fuzzValues(user: Seed) {
+  return {
+    id: () => pick([user.userId, user.userId, "nobody", "a b", "%2e%2e", "x".repeat(80), "é"]),
+    auth: (): Record<string, string> =>
+      pick<Record<string, string>>([
+        { Authorization: `Bearer ${user.token}` },
+        {},
+        { Authorization: "Bearer a.b.c" },
+        { Authorization: "Basic x" },
+      ]),
+    contentType: (): Record<string, string> =>
+      random() < 0.85
+        ? { "content-type": "application/json" }
+        : { "content-type": pick(["text/plain", "application/xml", "", "application/json; charset=utf-16"]) },
+    name: () => `"fz${Math.floor(random() * 1e6)}"`,
+    password: () =>
+      JSON.stringify(pick(["correct horse battery staple", "a long enough password", ...STRINGS])),
+    query: (): string => {
+      const parts = [
+        random() < 0.6
+          ? `limit=${pick(["", "0", "1", "2", "20", "100", "101", "-1", "1e2", "01", "abc", "%00", "9".repeat(30)])}`
+          : "",
+        random() < 0.5
+          ? `nextToken=${pick([user.nextToken, user.nextToken, "", "abc", "x".repeat(500), "AAAAAAAA", "====", "%ff", "a.b.c", Buffer.from("1.x.y").toString("base64url"), encodeURIComponent('"}{\\')])}`
+          : "",
+      ].filter((part) => part !== "");
+      return parts.length > 0 ? `?${parts.join("&")}` : "";
+    },
+    commentId: () => pick([...user.commentIds, "nope", "%2e%2e", "x".repeat(300), "'", "é"]),
   };
-  const commentId = () => pick([...user.commentIds, "nope", "%2e%2e", "x".repeat(300), "'", "é"]);
-  const routes: Array<() => Target> = [
-    () => ({
-      method: "POST",
-      path: `${authUrl}/users`,
-      body: body({ username: name, password }),
-      headers: contentType(),
+}
+
+type FuzzValues = ReturnType<typeof fuzzValues>;
+type RouteMaker = (base: string, values: FuzzValues) => Array<() => Target>;
+
+const authRoutes: RouteMaker = (base, { name, password, contentType }) =>
+  ["users", "tokens"].map((resource) => () => ({
+    method: "POST",
+    path: `${base}/${resource}`,
+    body: body({ username: name, password }),
+    headers: contentType(),
+  }));
+
+const locationRoutes: RouteMaker = (base, { id, auth, contentType }) => [
+  () => ({
+    method: "PUT",
+    path: `${base}/locations/${id()}`,
+    body: body({ latitude: numberText, longitude: numberText }),
+    headers: { ...contentType(), ...auth() },
+  }),
+  () => ({ method: "GET", path: `${base}/locations/${id()}`, headers: {}, signed: random() < 0.7 }),
+];
+
+const profileRoutes: RouteMaker = (base, { id, auth, contentType }) => [
+  () => ({
+    method: "PUT",
+    path: `${base}/profiles/${id()}`,
+    body: body({
+      displayName: () => JSON.stringify(pick(STRINGS)),
+      bio: () => JSON.stringify(pick(STRINGS)),
     }),
-    () => ({
-      method: "POST",
-      path: `${authUrl}/tokens`,
-      body: body({ username: name, password }),
-      headers: contentType(),
+    headers: {
+      ...contentType(),
+      ...auth(),
+      ...(random() < 0.5 ? { "If-Match": pick(["1", '"1"', "*", "-1", "1e3", "99999999999999999"]) } : {}),
+    },
+  }),
+  () => ({ method: "GET", path: `${base}/profiles/${id()}`, headers: {} }),
+];
+
+const catalogRoutes: RouteMaker = (base, { name, contentType }) => [
+  () => ({
+    method: "GET",
+    path: `${base}/catalog/${pick(["location", "x", "register", "%00"])}/${pick(["v1", "..", "x".repeat(40)])}`,
+    headers: {},
+  }),
+  () => ({
+    method: "POST",
+    path: `${base}/catalog/${pick(["register", "deregister"])}`,
+    body: body({
+      service_name: name,
+      service_version: () => '"v1"',
+      endpoint_url: () => JSON.stringify(pick(["https://x.example.com/dev", "https://a@b/#", "ftp://x"])),
+      ttl: numberText,
+      status: () => '"healthy"',
     }),
-    () => ({
-      method: "PUT",
-      path: `${location}/locations/${id()}`,
-      body: body({ latitude: numberText, longitude: numberText }),
-      headers: { ...contentType(), ...auth() },
+    headers: contentType(),
+    signed: true,
+  }),
+];
+
+const commentsRoutes: RouteMaker = (base, { id, auth, contentType, query, commentId }) => [
+  () => ({
+    method: "POST",
+    path: `${base}/profiles/${id()}/comments`,
+    body: body({
+      message: () =>
+        JSON.stringify(pick(["hi", " \t trimmed \n", "x".repeat(500), "x".repeat(501), ...STRINGS])),
     }),
-    () => ({ method: "GET", path: `${location}/locations/${id()}`, headers: {}, signed: random() < 0.7 }),
-    () => ({
-      method: "PUT",
-      path: `${profile}/profiles/${id()}`,
-      body: body({
-        displayName: () => JSON.stringify(pick(STRINGS)),
-        bio: () => JSON.stringify(pick(STRINGS)),
-      }),
-      headers: {
-        ...contentType(),
-        ...auth(),
-        ...(random() < 0.5 ? { "If-Match": pick(["1", '"1"', "*", "-1", "1e3", "99999999999999999"]) } : {}),
-      },
-    }),
-    () => ({ method: "GET", path: `${profile}/profiles/${id()}`, headers: {} }),
-    () => ({
-      method: "GET",
-      path: `${catalog}/catalog/${pick(["location", "x", "register", "%00"])}/${pick(["v1", "..", "x".repeat(40)])}`,
-      headers: {},
-    }),
-    () => ({
-      method: "POST",
-      path: `${catalog}/catalog/${pick(["register", "deregister"])}`,
-      body: body({
-        service_name: name,
-        service_version: () => '"v1"',
-        endpoint_url: () => JSON.stringify(pick(["https://x.example.com/dev", "https://a@b/#", "ftp://x"])),
-        ttl: numberText,
-        status: () => '"healthy"',
-      }),
-      headers: contentType(),
-      signed: true,
-    }),
-    () => ({
-      method: "POST",
-      path: `${comments}/profiles/${id()}/comments`,
-      body: body({
-        message: () =>
-          JSON.stringify(pick(["hi", " \t trimmed \n", "x".repeat(500), "x".repeat(501), ...STRINGS])),
-      }),
-      headers: { ...contentType(), ...auth() },
-    }),
-    () => ({ method: "GET", path: `${comments}/profiles/${id()}/comments${query()}`, headers: {} }),
-    () => ({ method: "GET", path: `${comments}/v1/profiles/${id()}/comments${query()}`, headers: {} }),
-    () => ({
-      method: "DELETE",
-      path: `${comments}/profiles/${id()}/comments/${commentId()}`,
-      headers: auth(),
-    }),
-    () => ({
-      method: pick(["DELETE", "PATCH", "OPTIONS", "HEAD", "POST"]),
-      path: `${pick([authUrl, location, profile, catalog, comments])}/${pick(["", "users", "locations", "profiles/x/y", "tokens/..", "%ff", "profiles/x/comments/y/z", "v1/profiles/x/comments"])}`,
-      headers: {},
-    }),
+    headers: { ...contentType(), ...auth() },
+  }),
+  () => ({ method: "GET", path: `${base}/profiles/${id()}/comments${query()}`, headers: {} }),
+  () => ({ method: "GET", path: `${base}/v1/profiles/${id()}/comments${query()}`, headers: {} }),
+  () => ({ method: "DELETE", path: `${base}/profiles/${id()}/comments/${commentId()}`, headers: auth() }),
+];
+
+/** A method or path no API declares, on any API. */
+function strayRoute(bases: string[]): () => Target {
+  return () => ({
+    method: pick(["DELETE", "PATCH", "OPTIONS", "HEAD", "POST"]),
+    path: `${pick(bases)}/${pick(["", "users", "locations", "profiles/x/y", "tokens/..", "%ff", "profiles/x/comments/y/z", "v1/profiles/x/comments"])}`,
+    headers: {},
+  });
+}
+
+function targets(stack: LocalStack, user: Seed): () => Target {
+  const values = fuzzValues(user);
+  const api = (service: string): string => stack.endpoints[service] ?? "";
+  const routes = [
+    ...authRoutes(api("auth"), values),
+    ...locationRoutes(api("location"), values),
+    ...profileRoutes(api("profile"), values),
+    ...catalogRoutes(api("catalog"), values),
+    ...commentsRoutes(api("comments"), values),
+    strayRoute(["auth", "location", "profile", "catalog", "comments"].map(api)),
   ];
   return () => pick(routes)();
 }
@@ -228,33 +250,16 @@ async function send(
   stack: LocalStack,
   target: Target,
 ): Promise<{ status: number; text: string; ms: number }> {
-  let headers = target.headers;
-  if (target.signed) {
-    const url = new URL(target.path);
-    const signer = new SignatureV4({
-      service: "execute-api",
-      region: stack.region,
-      credentials: stack.credentials,
-      sha256: Sha256,
-    });
-    const signed = await signer.sign({
-      method: target.method,
-      protocol: url.protocol,
-      hostname: url.hostname,
-      port: Number(url.port),
-      path: url.pathname,
-      headers: { host: url.host, ...headers },
-      body: target.body,
-    });
-    headers = signed.headers;
-  }
-  const started = performance.now();
-  const response = await fetch(target.path, {
+  const init = {
     method: target.method,
-    headers,
+    headers: target.headers,
     body: target.method === "GET" || target.method === "HEAD" ? undefined : target.body,
     signal: AbortSignal.timeout(HANG_MS),
-  });
+  };
+  const started = performance.now();
+  const response = target.signed
+    ? await signedFetch(stack, target.path, init)
+    : await fetch(target.path, init);
   const text = await response.text();
   return { status: response.status, text, ms: performance.now() - started };
 }

@@ -70,7 +70,7 @@ export async function startTestStack(options: LocalStackOptions): Promise<TestSt
 export async function signedFetch(
   stack: Pick<LocalStack, "region" | "credentials">,
   url: string,
-  init: { method?: string; body?: string; headers?: Record<string, string> } = {},
+  init: { method?: string; body?: string; headers?: Record<string, string>; signal?: AbortSignal } = {},
   credentials: { accessKeyId: string; secretAccessKey: string; sessionToken?: string } = stack.credentials,
 ): Promise<Response> {
   const target = new URL(url);
@@ -94,7 +94,12 @@ export async function signedFetch(
     headers: { host: target.host, ...(init.headers ?? {}) },
     body: init.body,
   });
-  return fetch(target, { method: init.method ?? "GET", headers: signed.headers, body: init.body });
+  return fetch(target, {
+    method: init.method ?? "GET",
+    headers: signed.headers,
+    body: init.body,
+    signal: init.signal,
+  });
 }
 
 /** A fetch whose reply body is parsed as JSON when it is JSON. */
