@@ -1,5 +1,5 @@
 import type { Browser, BrowserContext, Locator, Page } from "playwright-core";
-import { releaseTestStack, sharedTestStack, type TestStack } from "../helpers/local-stack";
+import { releaseTestStack, sharedTestStack, type TestStack } from "../support/local-stack";
 import { collectPageErrors, eventually, launchChromium, screenshot } from "./browser";
 
 const text = async (locator: Locator) => String(await locator.first().textContent());

@@ -1,7 +1,7 @@
 import { DynamoDBClient, GetItemCommand, ScanCommand } from "@aws-sdk/client-dynamodb";
 import { GetParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
 import { TEST_ACCOUNT_LIFETIME_SECONDS } from "../../src/shared/test-accounts";
-import { startTestStack, type TestStack } from "../helpers/local-stack";
+import { startTestStack, type TestStack } from "../support/local-stack";
 import { readEndpoints } from "./endpoints";
 import { JOURNEY_STEPS, JourneyFailure, runJourney } from "./journey";
 

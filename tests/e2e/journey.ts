@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { TEST_ACCOUNT_PREFIX } from "../../src/shared/test-accounts";
 import { poll } from "../../tools/lib/cli";
-import { type JsonReply, jsonRequest } from "../helpers/json-call";
+import { type JsonReply, jsonRequest } from "../support/json-call";
 
 /**
  * The acceptance journey: what a user does, and the mistakes the edge must

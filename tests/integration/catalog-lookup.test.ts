@@ -1,8 +1,8 @@
 import type { LogEntry } from "@meridian/local-stack";
 import { SRC } from "../../tools/lib/project";
-import { call } from "../helpers/json-call";
-import { startTestStack, type TestStack } from "../helpers/local-stack";
-import { copyServices, type ServiceCopy } from "../helpers/service-copy";
+import { call } from "../support/json-call";
+import { startTestStack, type TestStack } from "../support/local-stack";
+import { copyServices, type ServiceCopy } from "../support/service-copy";
 
 /*
  * The catalog lookup as the discovery design defines it, over HTTP through the local gateway:

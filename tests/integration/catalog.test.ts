@@ -3,8 +3,8 @@ import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient, GetCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import type { FunctionCredentials, LocalCredentials, LogEntry } from "@meridian/local-stack";
 import { poll as pollFor } from "../../tools/lib/cli";
-import { call, type JsonReply } from "../helpers/json-call";
-import { signedFetch, startTestStack, type TestStack } from "../helpers/local-stack";
+import { call, type JsonReply } from "../support/json-call";
+import { signedFetch, startTestStack, type TestStack } from "../support/local-stack";
 
 /*
  * Runtime discovery end to end on the local stack: the registrars' start-up

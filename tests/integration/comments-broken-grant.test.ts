@@ -1,8 +1,8 @@
 import { randomUUID } from "node:crypto";
 import { SRC } from "../../tools/lib/project";
-import { call as send } from "../helpers/json-call";
-import { startTestStack, type TestStack } from "../helpers/local-stack";
-import { copyServices, type ServiceCopy } from "../helpers/service-copy";
+import { call as send } from "../support/json-call";
+import { startTestStack, type TestStack } from "../support/local-stack";
+import { copyServices, type ServiceCopy } from "../support/service-copy";
 
 /*
  * A copy of the comments template whose listing role no longer grants dynamodb:Query: the

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
-import { type JsonReply, jsonRequest } from "../helpers/json-call";
-import { releaseTestStack, sharedTestStack } from "../helpers/local-stack";
+import { type JsonReply, jsonRequest } from "../support/json-call";
+import { releaseTestStack, sharedTestStack } from "../support/local-stack";
 
 /**
  * The comments service end to end through the gateway: API Gateway's request validator,

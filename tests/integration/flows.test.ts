@@ -4,8 +4,8 @@ import { GetParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
 import { ScryptPasswordHasher } from "../../src/auth/domain/password-hasher";
 import { createSignedHttpClient } from "../../src/shared/signed-http";
 import { poll } from "../../tools/lib/cli";
-import { type JsonReply, jsonRequest } from "../helpers/json-call";
-import { releaseTestStack, sharedTestStack } from "../helpers/local-stack";
+import { type JsonReply, jsonRequest } from "../support/json-call";
+import { releaseTestStack, sharedTestStack } from "../support/local-stack";
 
 type Stack = Awaited<ReturnType<typeof sharedTestStack>>;
 

@@ -1,8 +1,8 @@
 import { randomUUID } from "node:crypto";
 import { request as httpRequest } from "node:http";
 import { edgyDouble, seededRandom } from "../../tools/lib/doubles";
-import { call } from "../helpers/json-call";
-import { releaseTestStack, sharedTestStack, signedFetch, type TestStack } from "../helpers/local-stack";
+import { call } from "../support/json-call";
+import { releaseTestStack, sharedTestStack, signedFetch, type TestStack } from "../support/local-stack";
 
 /*
  * Inputs a review and a fuzzer found to answer 5xx, or to cross a trust

@@ -1,9 +1,9 @@
 import { randomUUID } from "node:crypto";
 import type { CfnTemplate } from "../../tools/lib/cfn-yaml";
 import { SRC } from "../../tools/lib/project";
-import { call } from "../helpers/json-call";
-import { startTestStack, type TestStack } from "../helpers/local-stack";
-import { copyServices, type ServiceCopy } from "../helpers/service-copy";
+import { call } from "../support/json-call";
+import { startTestStack, type TestStack } from "../support/local-stack";
+import { copyServices, type ServiceCopy } from "../support/service-copy";
 
 /*
  * The real services on copies of their templates, each missing one grant its

@@ -6,7 +6,7 @@ import {
   SecretsManagerClient,
 } from "@aws-sdk/client-secrets-manager";
 import { decodeProtectedHeader } from "jose";
-import { startTestStack, type TestStack } from "../helpers/local-stack";
+import { startTestStack, type TestStack } from "../support/local-stack";
 
 /**
  * Rotating the token signing secret as an operator would (PutSecretValue),

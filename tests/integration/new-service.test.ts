@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { copyRepository } from "../helpers/repo-copy";
+import { copyRepository } from "../support/repo-copy";
 
 /**
  * `npm run new-service -- hello` in a temporary copy of the repository, then

@@ -10,8 +10,8 @@ import { AwsHookPorts } from "../../src/pretraffic/adapters/aws-hook-ports";
 import { type HookOutcome, runPreTrafficHook } from "../../src/pretraffic/domain/hook";
 import { parseSmokeRequests, type SmokeKind } from "../../src/pretraffic/domain/smoke";
 import { SRC } from "../../tools/lib/project";
-import { startTestStack, type TestStack } from "../helpers/local-stack";
-import { copyServices, type ServiceCopy } from "../helpers/service-copy";
+import { startTestStack, type TestStack } from "../support/local-stack";
+import { copyServices, type ServiceCopy } from "../support/service-copy";
 
 /*
  * Each service's pre-traffic hook, run as CodeDeploy would run it for every

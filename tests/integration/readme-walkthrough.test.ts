@@ -5,7 +5,7 @@ import { dirname, join } from "node:path";
 import { poll } from "../../tools/lib/cli";
 import { seedProfileWithLocation } from "../../tools/lib/load";
 import { ROOT } from "../../tools/lib/project";
-import { releaseTestStack, sharedTestStack, type TestStack } from "../helpers/local-stack";
+import { releaseTestStack, sharedTestStack, type TestStack } from "../support/local-stack";
 
 /**
  * README's "Try it" block, read from README.md and run as written (POSIX sh,

@@ -1,8 +1,8 @@
 import { randomUUID } from "node:crypto";
 import type { LocalFunctionInfo } from "@meridian/local-stack";
 import { poll } from "../../tools/lib/cli";
-import { call } from "../helpers/json-call";
-import { releaseTestStack, sharedTestStack, signedFetch, type TestStack } from "../helpers/local-stack";
+import { call } from "../support/json-call";
+import { releaseTestStack, sharedTestStack, signedFetch, type TestStack } from "../support/local-stack";
 
 /*
  * The APIs' resource policies, enforced by the local gateway against the

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { GetParameterCommand, PutParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
-import { releaseTestStack, sharedTestStack, type TestStack } from "../helpers/local-stack";
+import { releaseTestStack, sharedTestStack, type TestStack } from "../support/local-stack";
 
 /**
  * The login lock-out policy is read from SSM at run time with an expiring

@@ -4,7 +4,7 @@ import { invokeOnStack, readEvent, sampleUserToken, withBearer } from "../../too
 import { poll } from "../../tools/lib/cli";
 import { ROOT } from "../../tools/lib/project";
 import type { StackState } from "../../tools/lib/stack-state";
-import { startTestStack, type TestStack } from "../helpers/local-stack";
+import { startTestStack, type TestStack } from "../support/local-stack";
 
 /**
  * events/README.md's table, run top to bottom on a fresh stack through

@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "no
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ROOT } from "../../../tools/lib/project";
-import { occupyPortDuringTests } from "../../helpers/ports";
+import { occupyPortDuringTests } from "../../support/ports";
 
 /** `npm start` and `npm run invoke` as a developer runs them (state files go to a temporary directory). */
 

@@ -7,8 +7,8 @@ import {
   SSMClient,
 } from "@aws-sdk/client-ssm";
 import { deployOrder, loadServices } from "../../../tools/lib/project";
-import { call } from "../../helpers/json-call";
-import { releaseTestStack, sharedTestStack, type TestStack } from "../../helpers/local-stack";
+import { call } from "../../support/json-call";
+import { releaseTestStack, sharedTestStack, type TestStack } from "../../support/local-stack";
 
 /** The stack on the repository's own services: whatever src/ holds today. */
 

@@ -1,6 +1,6 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: Fn::Sub strings are CloudFormation syntax, not template literals
 import { DynamoDBClient, GetItemCommand } from "@aws-sdk/client-dynamodb";
-import { copyServices, type ServiceCopy } from "../../../../tests/helpers/service-copy";
+import { copyServices, type ServiceCopy } from "../../../../tests/support/service-copy";
 import type { CfnTemplate } from "../../src/project";
 import type { LocalFunctionInfo } from "../../src/stack";
 import { signedFetch, type TestStack } from "../support/stack";

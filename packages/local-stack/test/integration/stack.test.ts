@@ -22,7 +22,7 @@ import {
 } from "@aws-sdk/client-lambda";
 import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { GetParametersByPathCommand, SSMClient } from "@aws-sdk/client-ssm";
-import { occupyPortDuringTests } from "../../../../tests/helpers/ports";
+import { occupyPortDuringTests } from "../../../../tests/support/ports";
 import { PortInUseError } from "../../src/errors";
 import type { TestStack } from "../support/stack";
 import { call, startFixtureStack } from "./fixture";
