@@ -85,6 +85,7 @@ const cases: Array<[string, string, string[], RegExp]> = [
   ["bench:catalog", "bench-catalog.ts", ["--connections", "0"], /^✖ --connections takes a positive/],
   ["bench:cold", "bench-cold.ts", ["--runs", "0"], /^✖ --runs must be a positive integer, got '0'/],
   ["bench:comments", "bench-comments.ts", ["--duration", "x"], /^✖ --duration takes whole seconds/],
+  ["bench:tests", "bench-tests.ts", ["--runs", "2"], /^✖ --baseline <checkout> is required/],
   ["configs", "configs.ts", ["--nope"], /^✖ Unknown option '--nope'; `npm run configs -- --help`/],
   ["configs", "configs.ts", ["--env", "nope"], /^✖ Unknown environment 'nope'/],
   ["deploy", "deploy.ts", ["--nope"], /^✖ Unknown option '--nope'; `npm run deploy -- --help`/],
