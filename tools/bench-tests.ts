@@ -96,7 +96,7 @@ function report(runs: Run[]): string[] {
   return lines;
 }
 
-async function main(): Promise<number> {
+export async function main(): Promise<number> {
   const { values } = parseCli(
     {
       options: {
@@ -136,4 +136,4 @@ async function main(): Promise<number> {
   return results.every((run) => run.passed === run.tests) ? 0 : 1;
 }
 
-runMain(main);
+if (require.main === module) runMain(main);

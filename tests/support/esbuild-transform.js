@@ -12,6 +12,8 @@ const options = {
   target: "node20",
   sourcemap: "external",
   sourcesContent: false,
+  // import() becomes require(), as tsc emits it for CommonJS: jest's module registry serves both.
+  supported: { "dynamic-import": false },
   // ES2022 class fields, as tsc emits them for the project's target.
   tsconfigRaw: { compilerOptions: { target: compilerOptions.target, useDefineForClassFields: true } },
 };
