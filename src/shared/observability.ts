@@ -1,15 +1,52 @@
 import { Logger } from "@aws-lambda-powertools/logger";
+import type { LogLevel } from "@aws-lambda-powertools/logger/types";
 import { Metrics } from "@aws-lambda-powertools/metrics";
+import { type ConfigOf, nonEmpty } from "./config";
+import * as z from "./schema";
 
 /**
- * One Logger and one Metrics per function, created at module scope. Service
- * name, namespace and level come from POWERTOOLS_* variables set by the
- * templates, so code never hardcodes them. Metrics carry the `service`
- * dimension Powertools adds by default; the templates' alarms on custom
- * metrics use exactly that dimension.
+ * The Powertools variables every function's template gives it (its service's
+ * Globals; the deployer's in pipeline.yaml). A composition root validates
+ * them with the rest of its config, once per execution environment, and
+ * builds its Logger and Metrics from them, so everything that logs or emits
+ * metrics is handed them like any other dependency and a test builds its own.
  */
-export const logger = new Logger();
-export const metrics = new Metrics();
+export const loggerEnvironment = {
+  POWERTOOLS_SERVICE_NAME: nonEmpty,
+  // Passed on as is: Powertools checks it as it did when it read the variable itself (an unknown
+  // level, or none, is INFO), and with JSON logs Lambda's ApplicationLogLevel wins over it anyway.
+  POWERTOOLS_LOG_LEVEL: z.optional(z.string()),
+};
+export const observabilityEnvironment = { ...loggerEnvironment, POWERTOOLS_METRICS_NAMESPACE: nonEmpty };
+export type LoggerConfig = ConfigOf<typeof loggerEnvironment>;
+export type ObservabilityConfig = ConfigOf<typeof observabilityEnvironment>;
+
+/** What a function that logs and emits metrics is given. */
+export interface Observability {
+  logger: Logger;
+  metrics: Metrics;
+}
+
+export function createLogger(config: LoggerConfig): Logger {
+  const level = config.POWERTOOLS_LOG_LEVEL as LogLevel | undefined;
+  return new Logger({ serviceName: config.POWERTOOLS_SERVICE_NAME, ...(level ? { logLevel: level } : {}) });
+}
+
+/**
+ * One Logger and one Metrics per execution environment. Metrics carry the
+ * `service` dimension Powertools adds from the service name; the templates'
+ * alarms on custom metrics use exactly that dimension. A fresh Metrics is a
+ * fresh execution environment: its first captureColdStartMetric counts one.
+ */
+export function createObservability(config: ObservabilityConfig): Observability {
+  return {
+    logger: createLogger(config),
+    metrics: new Metrics({
+      namespace: config.POWERTOOLS_METRICS_NAMESPACE,
+      serviceName: config.POWERTOOLS_SERVICE_NAME,
+    }),
+  };
+}
 
 export const CORRELATION_HEADER = "x-correlation-id";
 
@@ -42,8 +79,9 @@ export function correlationHeaders(id: string | undefined = currentCorrelationId
 }
 
 export { MetricUnit } from "@aws-lambda-powertools/metrics";
+export type { Logger, Metrics };
 
 /** Publishing with nothing stored makes Powertools log a warning on every invocation. */
-export function flushMetrics(): void {
+export function flushMetrics(metrics: Metrics): void {
   if (metrics.hasStoredMetrics()) metrics.publishStoredMetrics();
 }

@@ -3,7 +3,15 @@ import { type AwsClientStub, mockClient } from "aws-sdk-client-mock";
 import { createGetLocationHandler } from "../../../src/location/handlers/get-location";
 import { createPutLocationHandler } from "../../../src/location/handlers/put-location";
 import { createLocationServiceFromConfig } from "../../../src/location/wiring";
-import { context, type Handler, parse, proxyEvent } from "../../support/handler-test";
+import {
+  captureOutput,
+  context,
+  type Handler,
+  parse,
+  proxyEvent,
+  sampleEvent as sample,
+  testObservability,
+} from "../../support/handler-test";
 
 interface Loaded {
   putLocation: Handler;
@@ -16,13 +24,16 @@ interface Loaded {
 function load(): Loaded {
   const ddb = mockClient(lib.DynamoDBDocumentClient);
   const locations = createLocationServiceFromConfig({ LOCATIONS_TABLE_NAME: "locations-test" });
+  const observability = testObservability("location");
   return {
     lib,
     ddb,
-    putLocation: createPutLocationHandler({ locations }),
-    getLocation: createGetLocationHandler({ locations }),
+    putLocation: createPutLocationHandler({ locations, ...observability }),
+    getLocation: createGetLocationHandler({ locations, ...observability }),
   };
 }
+
+captureOutput();
 
 const owner = { userId: "user-1", username: "alice" };
 const resource = "/locations/{userId}";
@@ -170,8 +181,6 @@ afterEach(() => {
 });
 
 describe("sample events (events/*.json, for sam local invoke)", () => {
-  const sample = (name: string) => require(`../../../events/${name}.json`);
-
   it("PutLocationFunction.json is an owner's valid update", async () => {
     const h = load();
     h.ddb.on(h.lib.PutCommand).resolves({});
