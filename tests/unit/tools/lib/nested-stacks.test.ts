@@ -14,7 +14,7 @@ const alarms: CfnTemplate = {
     ErrorsAlarm: {
       Type: "AWS::CloudWatch::Alarm",
       Properties: {
-        AlarmName: { "Fn::Sub": "meridian-${Environment}-${FunctionName}-Errors" },
+        AlarmName: { "Fn::Sub": `meridian-${ENV}-\${FunctionName}-Errors` },
         Dimensions: [{ Name: "FunctionName", Value: { Ref: "FunctionName" } }],
       },
     },
