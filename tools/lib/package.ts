@@ -29,6 +29,8 @@ export interface PackagedService {
   template: CfnTemplate;
   templateArtifact: StoredArtifact;
   functions: PackagedFunction[];
+  /** The packaged templates it nests (src/shared/templates), each uploaded once per content. */
+  nestedTemplates: StoredArtifact[];
 }
 
 export interface PackageOptions {
@@ -119,14 +121,16 @@ export async function packageService(service: Service, options: PackageOptions):
   const code = new Map(
     functions.map((fn) => [fn.logicalId, { Bucket: fn.artifact.bucket, Key: fn.artifact.key }]),
   );
-  const nested = await packageNested(service.name, service.applications, code, options);
+  const nestedTemplates: StoredArtifact[] = [];
+  const nested = await packageNested(service.name, service.applications, code, options, nestedTemplates);
   const template = packagedTemplate(service.template, code, templatePath(service), nested);
   const templateArtifact = await uploadTemplate(
     template,
     `${options.prefix}/${service.name}/template`,
     options,
   );
-  return { service: service.name, template, templateArtifact, functions };
+  const unique = [...new Map(nestedTemplates.map((artifact) => [artifact.key, artifact])).values()];
+  return { service: service.name, template, templateArtifact, functions, nestedTemplates: unique };
 }
 
 async function uploadTemplate(template: CfnTemplate, keyStem: string, options: PackageOptions) {
@@ -144,14 +148,16 @@ async function packageNested(
   applications: Service["applications"],
   code: ReadonlyMap<string, S3Location>,
   options: PackageOptions,
+  uploaded: StoredArtifact[],
 ): Promise<Map<string, string>> {
   const urls = new Map<string, string>();
   for (const [logicalId, application] of Object.entries(applications ?? {})) {
-    const inner = await packageNested(serviceName, application.applications, code, options);
+    const inner = await packageNested(serviceName, application.applications, code, options, uploaded);
     const file = displayPath(application.templatePath);
     const template = packagedTemplate(application.template, code, file, inner);
     const stem = basename(application.templatePath).replace(/\.ya?ml$/, "");
     const artifact = await uploadTemplate(template, `${options.prefix}/${serviceName}/${stem}`, options);
+    uploaded.push(artifact);
     urls.set(logicalId, artifact.url);
   }
   return urls;
