@@ -3,10 +3,11 @@
 // This machine may run an older Node than Lambda's nodejs22.x; the SDK's notice
 // about it would repeat in every test file. Workers inherit this variable.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
-// Handlers under test log and emit EMF as they would in Lambda; tests that
-// assert on logs or metrics turn them on, the rest keep the output readable.
-process.env.POWERTOOLS_LOG_LEVEL ??= "SILENT";
-process.env.POWERTOOLS_METRICS_DISABLED ??= "true";
+// Lambda sets this in an on-demand execution environment, and Powertools counts
+// a cold start only there. No Powertools variable is set: a handler under test
+// gets its Logger and Metrics from tests/support/handler-test.ts, and its output
+// is captured there.
+process.env.AWS_LAMBDA_INITIALIZATION_TYPE ??= "on-demand";
 
 /** @type {import('jest').Config} */
 module.exports = {

@@ -16,6 +16,7 @@ import {
   runtimeFunction,
 } from "@meridian/local-stack";
 import { parseCli, runMain, UsageError } from "./lib/cli";
+import { listFunctions } from "./lib/functions";
 import { meridianProject } from "./lib/local-project";
 import { LOG_OPTIONS, LOG_USAGE, logSettings } from "./lib/log-options";
 import { deployOrder, loadEnvironment, loadServices, ROOT, type Service } from "./lib/project";
@@ -40,17 +41,15 @@ export const SAMPLE_LOGIN_EVENT = join(ROOT, "events", "LoginFunction.json");
 
 function findFunction(services: Service[], wanted: string): Service {
   const [serviceName, logicalId] = wanted.includes("/") ? wanted.split("/", 2) : [undefined, wanted];
+  // A service's functions include those of the templates it nests (its registrar, its hook).
+  const functionIds = (service: Service) => listFunctions(service).map((spec) => spec.logicalId);
   const candidates = services.filter(
     (service) =>
       (serviceName === undefined || service.name === serviceName) &&
-      service.template.Resources[logicalId ?? ""]?.Type === "AWS::Serverless::Function",
+      functionIds(service).includes(logicalId ?? ""),
   );
   if (candidates.length === 1 && candidates[0]) return candidates[0];
-  const all = services.flatMap((service) =>
-    Object.entries(service.template.Resources)
-      .filter(([, resource]) => resource.Type === "AWS::Serverless::Function")
-      .map(([id]) => `${service.name}/${id}`),
-  );
+  const all = services.flatMap((service) => functionIds(service).map((id) => `${service.name}/${id}`));
   if (candidates.length > 1) {
     throw new UsageError(
       `'${wanted}' is in several services (${candidates.map((s) => s.name).join(", ")}); write service/${wanted}`,

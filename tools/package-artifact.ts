@@ -99,6 +99,9 @@ export async function packageArtifact(options: PackageArtifactOptions): Promise<
       dependencies: [...service.metadata.dependencies],
       template: entry.templateArtifact.key,
       packages: entry.functions.map((fn) => fn.artifact.key),
+      ...(entry.nestedTemplates.length > 0
+        ? { nestedTemplates: entry.nestedTemplates.map((artifact) => artifact.key) }
+        : {}),
     };
   });
   services.push({

@@ -1,7 +1,13 @@
 import type { Context } from "aws-lambda";
 import { loadConfig } from "../shared/config";
 import { lazyHandler } from "../shared/lambda-entry";
-import { flushMetrics, logger, MetricUnit, metrics } from "../shared/observability";
+import {
+  createObservability,
+  flushMetrics,
+  loadObservabilityConfig,
+  MetricUnit,
+  type Observability,
+} from "../shared/observability";
 import { type HookOutcome, runPreTrafficHook } from "./domain/hook";
 import type { HookPorts } from "./domain/ports";
 import type { SmokeKind } from "./domain/smoke";
@@ -18,7 +24,13 @@ export interface CodeDeployLifecycleEvent {
  * the new version and reports Succeeded or Failed; a Failed stops the
  * deployment before any traffic moves and CloudFormation rolls back.
  */
-export function createPreTrafficHandler(dependencies: { ports: HookPorts; kinds: Map<string, SmokeKind> }) {
+export interface PreTrafficDependencies extends Observability {
+  ports: HookPorts;
+  kinds: Map<string, SmokeKind>;
+}
+
+export function createPreTrafficHandler(dependencies: PreTrafficDependencies) {
+  const { logger, metrics } = dependencies;
   return async (event: CodeDeployLifecycleEvent, context: Context): Promise<HookOutcome> => {
     logger.addContext(context);
     try {
@@ -33,11 +45,14 @@ export function createPreTrafficHandler(dependencies: { ports: HookPorts; kinds:
       log.call(logger, "Pre-traffic smoke test", { deploymentId: event.DeploymentId, ...outcome });
       return outcome;
     } finally {
-      flushMetrics();
+      flushMetrics(metrics);
     }
   };
 }
 
 export const handler = lazyHandler(() =>
-  createPreTrafficHandler(createPreTrafficHookFromConfig(loadConfig(preTrafficEnvironment))),
+  createPreTrafficHandler({
+    ...createPreTrafficHookFromConfig(loadConfig(preTrafficEnvironment)),
+    ...createObservability(loadObservabilityConfig()),
+  }),
 );

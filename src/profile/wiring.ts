@@ -9,7 +9,7 @@ import {
 import { baseUrl, type ConfigOf, nonEmpty, positiveInt } from "../shared/config";
 import { createDocumentClient } from "../shared/dynamodb";
 import type { HttpFetch } from "../shared/http-request";
-import { logger } from "../shared/observability";
+import type { Logger } from "../shared/observability";
 import * as z from "../shared/schema";
 import { createSignedHttpClient } from "../shared/signed-http";
 import { DynamoDbProfileStore } from "./adapters/dynamodb-profile-store";
@@ -72,6 +72,7 @@ function originOf(url: string): string | undefined {
 export function locationEndpoint(
   config: Pick<ProfileReaderConfig, "LOCATION_DISCOVERY" | "LOCATION_API_URL" | "LOCATION_SERVICE_VERSION">,
   catalog: CatalogClient | undefined,
+  logger: Logger,
 ): LocationEndpoint {
   if (config.LOCATION_DISCOVERY === "ssm") return config.LOCATION_API_URL;
   if (!catalog) throw new Error("Invalid configuration: LOCATION_DISCOVERY=catalog needs a catalog client");
@@ -103,6 +104,7 @@ export function locationEndpoint(
 
 export function createProfileReaderFromConfig(
   config: ProfileReaderConfig,
+  logger: Logger,
   clients: ProfileReaderClients = {},
 ): ProfileReader {
   const transport = clients.fetch ? { fetch: clients.fetch } : {};
@@ -130,7 +132,7 @@ export function createProfileReaderFromConfig(
     store: new DynamoDbProfileStore(clients.dynamodb ?? createDocumentClient(), config.PROFILES_TABLE_NAME),
     locations: new SignedLocationReader(
       client,
-      locationEndpoint(config, catalog),
+      locationEndpoint(config, catalog, logger),
       config.LOCATION_TIMEOUT_MS,
     ),
   });

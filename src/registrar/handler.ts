@@ -1,11 +1,17 @@
 import type { Context, ScheduledEvent } from "aws-lambda";
 import { loadConfig } from "../shared/config";
 import { lazyHandler } from "../shared/lambda-entry";
-import { flushMetrics, logger, MetricUnit, metrics } from "../shared/observability";
+import {
+  createObservability,
+  flushMetrics,
+  loadObservabilityConfig,
+  MetricUnit,
+  type Observability,
+} from "../shared/observability";
 import { type Outcome, type Registrar, sameOutcome } from "./domain/registrar";
 import { createRegistrarFromConfig, registrarEnvironment } from "./wiring";
 
-export interface RegistrarHandlerDependencies {
+export interface RegistrarHandlerDependencies extends Observability {
   registrar: Registrar;
 }
 
@@ -14,7 +20,7 @@ export interface RegistrarHandlerDependencies {
  * function's Errors alarm is how a stuck registration gets noticed, and the
  * next scheduled run retries anyway.
  */
-export function createRegistrarHandler({ registrar }: RegistrarHandlerDependencies) {
+export function createRegistrarHandler({ registrar, logger, metrics }: RegistrarHandlerDependencies) {
   /** This environment's last outcome: a run that changes nothing logs at DEBUG, not every cycle at INFO. */
   let previous: Outcome | undefined;
   return async (_event: ScheduledEvent, context: Context): Promise<Outcome> => {
@@ -38,11 +44,14 @@ export function createRegistrarHandler({ registrar }: RegistrarHandlerDependenci
       logger.error("Registrar run failed", error as Error);
       throw error;
     } finally {
-      flushMetrics();
+      flushMetrics(metrics);
     }
   };
 }
 
 export const handler = lazyHandler(() =>
-  createRegistrarHandler({ registrar: createRegistrarFromConfig(loadConfig(registrarEnvironment)) }),
+  createRegistrarHandler({
+    registrar: createRegistrarFromConfig(loadConfig(registrarEnvironment)),
+    ...createObservability(loadObservabilityConfig()),
+  }),
 );

@@ -16,8 +16,7 @@ import {
   CORRELATION_HEADER,
   flushMetrics,
   isValidCorrelationId,
-  logger,
-  metrics,
+  type Observability,
   setCorrelationId,
 } from "./observability";
 import type * as z from "./schema";
@@ -192,7 +191,7 @@ export function requireOwner(principal: Principal, userId: string): void {
  * error mapping and metric flushing. Handlers stay thin: parse, call the
  * domain, return a result.
  */
-export function httpHandler(route: HttpRouteHandler) {
+export function httpHandler({ logger, metrics }: Observability, route: HttpRouteHandler) {
   return async (event: APIGatewayProxyEvent, context: Context): Promise<APIGatewayProxyResult> => {
     // A caller's id (another Meridian service propagating its own) wins, so
     // one request can be followed across services' logs.
@@ -215,7 +214,7 @@ export function httpHandler(route: HttpRouteHandler) {
         logger.info("Request rejected", { status: result.status, code: (error as DomainError).code });
       }
     } finally {
-      flushMetrics();
+      flushMetrics(metrics);
     }
     logger.info("Request completed", {
       method: event.httpMethod,

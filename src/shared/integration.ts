@@ -1,6 +1,6 @@
 import type { Context } from "aws-lambda";
 import { NotFoundError, ValidationError } from "./errors";
-import { flushMetrics, logger, metrics } from "./observability";
+import { flushMetrics, type Observability } from "./observability";
 
 /**
  * The edge of a function behind an API Gateway non-proxy Lambda integration (`type: aws`). API
@@ -47,7 +47,10 @@ export interface IntegrationRoute<Event, Result> {
 }
 
 /** Cold-start metric, Lambda context in logs, metric flushing and the errorMessage contract. */
-export function integrationHandler<Event, Result>(route: IntegrationRoute<Event, Result>) {
+export function integrationHandler<Event, Result>(
+  { logger, metrics }: Observability,
+  route: IntegrationRoute<Event, Result>,
+) {
   return async (event: unknown, context: Context): Promise<Result> => {
     logger.addContext(context);
     metrics.captureColdStartMetric();
@@ -63,7 +66,7 @@ export function integrationHandler<Event, Result>(route: IntegrationRoute<Event,
       }
       throw error;
     } finally {
-      flushMetrics();
+      flushMetrics(metrics);
     }
   };
 }

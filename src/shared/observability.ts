@@ -1,15 +1,78 @@
 import { Logger } from "@aws-lambda-powertools/logger";
+import type { LogLevel } from "@aws-lambda-powertools/logger/types";
 import { Metrics } from "@aws-lambda-powertools/metrics";
 
 /**
- * One Logger and one Metrics per function, created at module scope. Service
- * name, namespace and level come from POWERTOOLS_* variables set by the
- * templates, so code never hardcodes them. Metrics carry the `service`
- * dimension Powertools adds by default; the templates' alarms on custom
- * metrics use exactly that dimension.
+ * The Powertools variables every function's template gives it (its service's
+ * Globals; the deployer's in pipeline.yaml). A composition root reads them
+ * once per execution environment and builds its Logger and Metrics from them,
+ * so everything that logs or emits metrics is handed them like any other
+ * dependency, and a test builds its own.
  */
-export const logger = new Logger();
-export const metrics = new Metrics();
+export interface LoggerConfig {
+  POWERTOOLS_SERVICE_NAME: string;
+  // Passed on as is: Powertools checks it as it did when it read the variable itself (an unknown
+  // level, or none, is INFO), and with JSON logs Lambda's ApplicationLogLevel wins over it anyway.
+  POWERTOOLS_LOG_LEVEL?: string | undefined;
+}
+
+export interface ObservabilityConfig extends LoggerConfig {
+  POWERTOOLS_METRICS_NAMESPACE: string;
+}
+
+function required(env: NodeJS.ProcessEnv, name: string): string {
+  const value = env[name];
+  if (value === undefined || value === "") {
+    throw new Error(`Invalid configuration: ${name}: required (every template sets it)`);
+  }
+  return value;
+}
+
+/**
+ * Checked by hand rather than with loadConfig: a function whose only
+ * configuration this is (web's SiteDeployer, the pipeline's deployer) then
+ * loads no schema library at cold start. Missing or empty fails as loudly.
+ */
+export function loadLoggerConfig(env: NodeJS.ProcessEnv = process.env): LoggerConfig {
+  return {
+    POWERTOOLS_SERVICE_NAME: required(env, "POWERTOOLS_SERVICE_NAME"),
+    POWERTOOLS_LOG_LEVEL: env.POWERTOOLS_LOG_LEVEL,
+  };
+}
+
+export function loadObservabilityConfig(env: NodeJS.ProcessEnv = process.env): ObservabilityConfig {
+  return {
+    ...loadLoggerConfig(env),
+    POWERTOOLS_METRICS_NAMESPACE: required(env, "POWERTOOLS_METRICS_NAMESPACE"),
+  };
+}
+
+/** What a function that logs and emits metrics is given. */
+export interface Observability {
+  logger: Logger;
+  metrics: Metrics;
+}
+
+export function createLogger(config: LoggerConfig): Logger {
+  const level = config.POWERTOOLS_LOG_LEVEL as LogLevel | undefined;
+  return new Logger({ serviceName: config.POWERTOOLS_SERVICE_NAME, ...(level ? { logLevel: level } : {}) });
+}
+
+/**
+ * One Logger and one Metrics per execution environment. Metrics carry the
+ * `service` dimension Powertools adds from the service name; the templates'
+ * alarms on custom metrics use exactly that dimension. A fresh Metrics is a
+ * fresh execution environment: its first captureColdStartMetric counts one.
+ */
+export function createObservability(config: ObservabilityConfig): Observability {
+  return {
+    logger: createLogger(config),
+    metrics: new Metrics({
+      namespace: config.POWERTOOLS_METRICS_NAMESPACE,
+      serviceName: config.POWERTOOLS_SERVICE_NAME,
+    }),
+  };
+}
 
 export const CORRELATION_HEADER = "x-correlation-id";
 
@@ -42,8 +105,9 @@ export function correlationHeaders(id: string | undefined = currentCorrelationId
 }
 
 export { MetricUnit } from "@aws-lambda-powertools/metrics";
+export type { Logger, Metrics };
 
 /** Publishing with nothing stored makes Powertools log a warning on every invocation. */
-export function flushMetrics(): void {
+export function flushMetrics(metrics: Metrics): void {
   if (metrics.hasStoredMetrics()) metrics.publishStoredMetrics();
 }

@@ -48,13 +48,14 @@ beforeAll(async () => {
         .concat(statement.Action)
         .filter((action) => action !== "dynamodb:UpdateItem");
     },
-    // The location registrar may read its API, but no longer its stage.
-    location: (template) => {
-      const statement = statementWith(template, "RegistrarFunction", "apigateway:GET");
-      const resources = statement.Resource as unknown[];
-      if (resources.length !== 2) throw new Error("expected the API and its stage");
-      statement.Resource = [resources[0]];
-    },
+    // The location registrar may read its API, but no longer its stage (its nested template, location's copy alone).
+    location: (_template, nested) =>
+      nested("Registrar", (registrar) => {
+        const statement = statementWith(registrar, "RegistrarFunction", "apigateway:GET");
+        const resources = statement.Resource as unknown[];
+        if (resources.length !== 2) throw new Error("expected the API and its stage");
+        statement.Resource = [resources[0]];
+      }),
   });
   stack = await startTestStack({ srcDir: copy.srcDir });
 }, 120_000);
@@ -102,7 +103,7 @@ test("without apigateway:GET on its stage, the location registrar's run fails an
   const error = outcome && !outcome.ok ? outcome.error : undefined;
   expect(error?.errorType).toBe("AccessDeniedException");
   expect(error?.errorMessage).toMatch(
-    /^User: arn:aws:sts::000000000000:assumed-role\/meridian-local-location-RegistrarFunctionRole\/meridian-local-location-registrar is not authorized to perform: apigateway:GET on resource: arn:aws:apigateway:us-east-1::\/restapis\/[a-z0-9]{10}\/stages\/local because no identity-based policy allows the apigateway:GET action$/,
+    /^User: arn:aws:sts::000000000000:assumed-role\/meridian-local-location-Registrar-RegistrarFunctionRole\/meridian-local-location-registrar is not authorized to perform: apigateway:GET on resource: arn:aws:apigateway:us-east-1::\/restapis\/[a-z0-9]{10}\/stages\/local because no identity-based policy allows the apigateway:GET action$/,
   );
   // A refused check is not a missing part: the registrar neither registers nor deregisters location.
   expect((await call("GET", `${stack.endpoints.catalog}/catalog/location/v1`)).status).toBe(404);

@@ -59,7 +59,7 @@ describe("each function runs as its template's role, with credentials of its own
       "arn:aws:iam::000000000000:role/meridian/local/profile/meridian-local-profile-PutProfileFunctionRole",
     );
     expect(fn("location/RegistrarFunction").roleArn).toBe(
-      "arn:aws:iam::000000000000:role/meridian/local/registrar/meridian-local-location-RegistrarFunctionRole",
+      "arn:aws:iam::000000000000:role/meridian/local/registrar/meridian-local-location-Registrar-RegistrarFunctionRole",
     );
     const keys = Object.values(stack.functions).map((info) => info.credentials.accessKeyId);
     expect(new Set(keys).size).toBe(keys.length);

@@ -1,16 +1,16 @@
+import type { LogLevel } from "@aws-lambda-powertools/logger/types";
 import type { APIGatewayProxyResult } from "aws-lambda";
+import { createObservability, type Observability } from "../../src/shared/observability";
 import { lambdaContext } from "./proxy-event";
 
 /*
  * The one harness for handler tests. A handler is built with its module's
  * factory from its dependencies (the wiring's builders with a plain config
- * object, over SDK clients mocked with aws-sdk-client-mock), so no test sets
- * a function's variables or loads a module twice. What remains in the
- * environment is Powertools' own configuration: jest.config.js keeps logs
- * and metrics off, and `publishMetricsToConsole` turns metrics on where a
- * test reads them.
+ * object, over SDK clients mocked with aws-sdk-client-mock, and a Logger and
+ * Metrics from `testObservability`), so no test sets a variable or loads a
+ * module twice. What the handler logs and emits is read from `captureOutput`.
  */
-export { type Handler, lambdaContext, proxyEvent } from "./proxy-event";
+export { type Handler, lambdaContext, proxyEvent, sampleEvent } from "./proxy-event";
 
 export const context = lambdaContext("test");
 
@@ -27,31 +27,110 @@ export function parseBody(
   return JSON.parse(body);
 }
 
+export const TEST_NAMESPACE = "Meridian/test";
+
 /**
- * Powertools reads its variables when src/shared/observability loads, so a
- * test that reads metrics calls this before it imports a handler module:
- * dev mode sends EMF through the global console, where captureMetrics reads it.
+ * The Logger and Metrics a function builds at cold start from its template's
+ * POWERTOOLS_* variables, for `service`, through the same createObservability.
+ * A fresh pair is a fresh execution environment: its first invocation counts
+ * a ColdStart. DEBUG unless told: the most verbose level any environment uses.
  */
-export function publishMetricsToConsole(service: string): void {
-  Object.assign(process.env, {
+export function testObservability(service: string, logLevel: LogLevel = "DEBUG"): Observability {
+  return createObservability({
     POWERTOOLS_SERVICE_NAME: service,
-    POWERTOOLS_METRICS_NAMESPACE: "Meridian/test",
-    POWERTOOLS_LOG_LEVEL: "SILENT",
-    POWERTOOLS_DEV: "true",
-    POWERTOOLS_METRICS_DISABLED: "false",
+    POWERTOOLS_METRICS_NAMESPACE: TEST_NAMESPACE,
+    POWERTOOLS_LOG_LEVEL: logLevel,
   });
 }
 
-/** Captures EMF output; call in beforeEach. Returns the metric names published so far. */
-export function captureMetrics(): () => string[] {
-  const log = jest.spyOn(console, "log").mockImplementation(() => undefined);
-  jest.spyOn(console, "warn").mockImplementation(() => undefined);
-  return () =>
-    log.mock.calls.flatMap(([line]) => {
-      if (typeof line !== "string" || !line.includes("_aws")) return [];
-      const emf = JSON.parse(line) as {
-        _aws: { CloudWatchMetrics: Array<{ Metrics: Array<{ Name: string }> }> };
-      };
-      return emf._aws.CloudWatchMetrics.flatMap((group) => group.Metrics.map((metric) => metric.Name));
+export interface Emf {
+  _aws: {
+    Timestamp: number;
+    CloudWatchMetrics: Array<{
+      Namespace: string;
+      Dimensions: string[][];
+      Metrics: Array<{ Name: string; Unit: string }>;
+    }>;
+  };
+  [key: string]: unknown;
+}
+
+/** What a function wrote in the current test, as CloudWatch Logs would receive it. */
+export interface CapturedOutput {
+  /** Every chunk written, in order. */
+  chunks(): string[];
+  /** Every line that parses as a JSON object. */
+  records(): Array<Record<string, unknown>>;
+  /** The EMF documents among them (the ones with `_aws`). */
+  emf(): Emf[];
+  /** Log records (JSON lines that are not EMF). */
+  logs(): Array<Record<string, unknown>>;
+  /** The name of every metric published, once per data point. */
+  metricNames(): string[];
+  clear(): void;
+}
+
+function jsonLines(text: string): Array<Record<string, unknown>> {
+  return text.split("\n").flatMap((line) => {
+    if (!line.trim().startsWith("{")) return [];
+    try {
+      return [JSON.parse(line) as Record<string, unknown>];
+    } catch {
+      return [];
+    }
+  });
+}
+
+function startCapture(chunks: string[]): void {
+  const record = (chunk: unknown): boolean => {
+    chunks.push(typeof chunk === "string" ? chunk : Buffer.from(chunk as Uint8Array).toString("utf8"));
+    return true;
+  };
+  // Outside POWERTOOLS_DEV, Logger and Metrics write through their own Console on these streams.
+  jest.spyOn(process.stdout, "write").mockImplementation(record);
+  jest.spyOn(process.stderr, "write").mockImplementation(record);
+  // The global console too, so that anything bypassing Powertools is seen (and would fail a test).
+  for (const method of ["log", "info", "debug", "warn", "error", "trace"] as const) {
+    jest.spyOn(console, method).mockImplementation((...args: unknown[]) => {
+      chunks.push(`${args.map((arg) => (typeof arg === "string" ? arg : JSON.stringify(arg))).join(" ")}\n`);
     });
+  }
+}
+
+/**
+ * Captures, in every test of the file (or describe block) it is called in,
+ * what is written to stdout, stderr and the console: the one way handler
+ * tests read logs and metrics. Each test starts with nothing captured.
+ */
+export function captureOutput(): CapturedOutput {
+  let chunks: string[] = [];
+  beforeEach(() => {
+    chunks = [];
+    startCapture(chunks);
+  });
+  afterEach(() => jest.restoreAllMocks());
+  const records = () => jsonLines(chunks.join(""));
+  const emf = () => records().filter((entry): entry is Emf => "_aws" in entry);
+  return {
+    chunks: () => [...chunks],
+    records,
+    emf,
+    logs: () => records().filter((entry) => !("_aws" in entry)),
+    metricNames: () =>
+      emf().flatMap((document) =>
+        document._aws.CloudWatchMetrics.flatMap((group) => group.Metrics.map((metric) => metric.Name)),
+      ),
+    clear: () => {
+      chunks.length = 0;
+    },
+  };
+}
+
+/** A metric's published values across EMF documents, with the document that carried each. */
+export function metricValues(documents: Emf[], name: string): Array<{ value: unknown; document: Emf }> {
+  return documents.flatMap((document) =>
+    document._aws.CloudWatchMetrics.some((group) => group.Metrics.some((metric) => metric.Name === name))
+      ? [{ value: document[name], document }]
+      : [],
+  );
 }

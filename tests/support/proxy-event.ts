@@ -1,3 +1,5 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from "aws-lambda";
 
 /** What every API handler is: API Gateway's proxy integration calling a Lambda function. */
@@ -69,4 +71,9 @@ export function lambdaContext(functionName: string): Context {
     fail: () => undefined,
     succeed: () => undefined,
   };
+}
+
+/** A sample event of events/ (what `sam local invoke` sends), e.g. `PutLocationFunction`. */
+export function sampleEvent(name: string): APIGatewayProxyEvent {
+  return JSON.parse(readFileSync(join(__dirname, "..", "..", "events", `${name}.json`), "utf8"));
 }

@@ -1,4 +1,5 @@
 import { type CfnResource, type CfnTemplate, samProperties } from "../../tools/lib/cfn-yaml";
+import { withNestedStacks } from "../../tools/lib/nested-stacks";
 import { loadServices, type Service } from "../../tools/lib/project";
 import {
   ALARM_TOPIC_SSM_NAME,
@@ -10,7 +11,7 @@ import {
   watchedMetrics,
 } from "./metric-rules";
 
-const services = loadServices();
+const services = loadServices().map(withNestedStacks);
 
 function resourcesOfType(template: CfnTemplate, type: string): string[] {
   return Object.entries(template.Resources)
@@ -111,6 +112,10 @@ describe.each(
     const apiAlarms = alarmsOf(template)
       .filter(([, props]) => props.Namespace === "AWS/ApiGateway" && props.MetricName === "5XXError")
       .map(([logicalId]) => logicalId);
+    // The hook is nested (src/shared/templates/deployment.yaml): known by its code, not its logical id.
+    const hook = resourcesOfType(template, "AWS::Serverless::Function").find((fn) =>
+      JSON.stringify(template.Resources[fn]?.Metadata).includes("src/pretraffic/handler.ts"),
+    );
     for (const fn of resourcesOfType(template, "AWS::Serverless::Function")) {
       // As SAM merges it: Type, Role and Hooks may be shared in Globals, Alarms are the function's own.
       const properties = samProperties(template, fn);
@@ -123,16 +128,16 @@ describe.each(
             Alarms?: unknown[];
           }
         | undefined;
-      if (fn === "PreTrafficHookFunction" || customResourceProviders.has(fn)) {
+      if (fn === hook || customResourceProviders.has(fn)) {
         // None, or the shared one switched off (SAM then creates no deployment group).
         expect([fn, preference === undefined || preference.Enabled === false]).toEqual([fn, true]);
         continue;
       }
-      expect([fn, preference?.Enabled]).toEqual([fn, undefined]);
+      expect([fn, preference?.Enabled, properties.AutoPublishAlias]).toEqual([fn, undefined, "live"]);
       expect([fn, preference?.Type, preference?.Hooks?.PreTraffic]).toEqual([
         fn,
         { Ref: "DeploymentPreferenceType" },
-        { Ref: "PreTrafficHookFunction" },
+        { Ref: hook },
       ]);
       const rollback = (preference?.Alarms ?? []).map((alarm) => (alarm as { Ref?: string }).Ref);
       const own = alarmsOf(template).find(([, props]) =>
@@ -149,9 +154,6 @@ describe.each(
       if (events.some((event) => event.Type === "Api")) {
         expect([fn, rollback.some((alarm) => apiAlarms.includes(alarm ?? ""))]).toEqual([fn, true]);
       }
-    }
-    if (resourcesOfType(template, "AWS::Serverless::Function").length > 0) {
-      expect(template.Globals?.Function?.AutoPublishAlias).toBe("live");
     }
   });
 

@@ -1,4 +1,5 @@
 import type { CfnResource } from "../../tools/lib/cfn-yaml";
+import { withNestedStacks } from "../../tools/lib/nested-stacks";
 import { loadServices } from "../../tools/lib/project";
 
 /*
@@ -7,7 +8,9 @@ import { loadServices } from "../../tools/lib/project";
  * answer on the function's errorMessage; tests/integration/catalog-lookup.test.ts runs it.
  */
 
-const catalog = loadServices().find((service) => service.name === "catalog");
+const catalog = loadServices()
+  .map(withNestedStacks)
+  .find((service) => service.name === "catalog");
 if (!catalog) throw new Error("no catalog service");
 const resources = catalog.template.Resources;
 const api = resources.CatalogApi?.Properties as {

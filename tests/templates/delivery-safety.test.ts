@@ -1,4 +1,5 @@
-import { type CfnResource, loadTemplate } from "../../tools/lib/cfn-yaml";
+import { type CfnResource, loadTemplate, samProperties } from "../../tools/lib/cfn-yaml";
+import { withNestedStacks } from "../../tools/lib/nested-stacks";
 import { loadServices } from "../../tools/lib/project";
 import { PIPELINE_TEMPLATE } from "../../tools/pipeline";
 
@@ -18,7 +19,7 @@ interface Statement {
 }
 
 const pipeline = loadTemplate(PIPELINE_TEMPLATE);
-const services = loadServices();
+const services = loadServices().map(withNestedStacks);
 const ENVIRONMENTS = ["dev", "staging", "prod"];
 /** CloudFormation's `${Environment}`, spelled so it is not read as a JavaScript placeholder. */
 const ENV = "$" + "{Environment}";
@@ -70,11 +71,10 @@ describe("every role a service template creates carries the ops stack's permissi
     expect(service.metadata.parameters.PermissionsBoundaryArn).toBe(
       "/meridian/{Environment}/ops/boundary/arn",
     );
-    expect(service.template.Globals?.Function?.PermissionsBoundary).toEqual(boundary);
     for (const [logicalId, resource] of Object.entries(service.template.Resources)) {
       if (resource.Type === "AWS::Serverless::Function") {
-        // A function's own value would replace the Globals one.
-        expect([logicalId, resource.Properties?.PermissionsBoundary ?? boundary]).toEqual([
+        // As SAM merges it: from Globals, or its own in a nested stack (Globals are per template).
+        expect([logicalId, samProperties(service.template, logicalId).PermissionsBoundary]).toEqual([
           logicalId,
           boundary,
         ]);

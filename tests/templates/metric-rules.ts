@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import type { CfnResource, CfnTemplate } from "../../tools/lib/cfn-yaml";
+import { type CfnResource, type CfnTemplate, samProperties } from "../../tools/lib/cfn-yaml";
 import { listFunctions } from "../../tools/lib/functions";
 import type { Service } from "../../tools/lib/project";
 
@@ -88,17 +88,30 @@ function literalsAssignedTo(source: string, variable: string): string[] {
   return [...assignment.matchAll(/"([A-Za-z]+)"/g)].map((match) => match[1] ?? "");
 }
 
-function functionEnvironment(template: CfnTemplate): Record<string, unknown> {
-  const globals = (template.Globals?.Function ?? {}) as {
-    Environment?: { Variables?: Record<string, unknown> };
-  };
-  return globals.Environment?.Variables ?? {};
+function functionEnvironment(properties: Record<string, unknown>): Record<string, unknown> {
+  return (properties.Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables ?? {};
 }
 
-/** The POWERTOOLS_* settings every function of the template inherits from Globals. */
+/**
+ * The POWERTOOLS_* settings every function of the template runs with (from Globals, or
+ * their own in a nested stack's functions); `differ` when two functions disagree.
+ */
 export function powertoolsSettings(template: CfnTemplate): { namespace: unknown; service: unknown } {
-  const variables = functionEnvironment(template);
-  return { namespace: variables.POWERTOOLS_METRICS_NAMESPACE, service: variables.POWERTOOLS_SERVICE_NAME };
+  const functions = Object.entries(template.Resources).filter(
+    ([, resource]) => resource.Type === "AWS::Serverless::Function",
+  );
+  const settings = (
+    functions.length > 0
+      ? functions.map(([logicalId]) => samProperties(template, logicalId))
+      : [template.Globals?.Function ?? {}]
+  ).map((properties) => {
+    const variables = functionEnvironment(properties);
+    return { namespace: variables.POWERTOOLS_METRICS_NAMESPACE, service: variables.POWERTOOLS_SERVICE_NAME };
+  });
+  const [first] = settings;
+  return settings.every((setting) => equal(setting, first))
+    ? (first ?? { namespace: undefined, service: undefined })
+    : { namespace: "differ", service: "differ" };
 }
 
 interface Dimension {

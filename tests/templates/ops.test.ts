@@ -1,10 +1,11 @@
 import { join } from "node:path";
 import { type CfnResource, type CfnTemplate, loadTemplate } from "../../tools/lib/cfn-yaml";
+import { withNestedStacks } from "../../tools/lib/nested-stacks";
 import { loadEnvironments, loadServices, ROOT, stackName } from "../../tools/lib/project";
 import { publishedNames } from "../../tools/lib/ssm-contract";
 import { ALARM_TOPIC_SSM_NAME, AWS_METRICS, emittedMetrics } from "./metric-rules";
 
-const services = loadServices();
+const services = loadServices().map(withNestedStacks);
 const ops = services.find((service) => service.name === "ops");
 if (!ops) throw new Error("no src/ops service");
 const template = ops.template;

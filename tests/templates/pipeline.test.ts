@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { basename, extname, join } from "node:path";
 import { TIME_RESERVE_MS } from "../../src/pipeline/deployer/job";
 import { type CfnResource, loadTemplate } from "../../tools/lib/cfn-yaml";
+import { withNestedStacks } from "../../tools/lib/nested-stacks";
 import { loadEnvironments, loadServices, ROOT } from "../../tools/lib/project";
 import { buildspecCommands, PIPELINE_TEMPLATE, parseBuildspec, pipelineActions } from "../../tools/pipeline";
 import { PSEUDO_PARAMETERS, references } from "../support/cfn-references";
@@ -415,6 +416,13 @@ const EXECUTION_ROLE_COVERS: Record<string, string[]> = {
     "s3:GetObject",
   ],
   "AWS::IAM::ManagedPolicy": ["iam:CreatePolicy", "iam:GetPolicy"],
+  // A shared template nested in a service's (src/shared/templates): a stack meridian-<env>-...-<LogicalId>-*.
+  "AWS::Serverless::Application": [
+    "cloudformation:CreateStack",
+    "cloudformation:UpdateStack",
+    "cloudformation:DeleteStack",
+    "s3:GetObject",
+  ],
   "AWS::Serverless::Api": ["apigateway:POST", "apigateway:PATCH", "lambda:AddPermission"],
   // The roles API Gateway assumes for AWS service integrations (comments); it passes them too.
   "AWS::IAM::Role": ["iam:CreateRole", "iam:PutRolePolicy", "iam:PassRole"],
@@ -454,7 +462,7 @@ const NAME_PROPERTIES: Record<string, string> = {
 };
 
 describe("the stack execution role covers what the services deploy", () => {
-  const services = loadServices();
+  const services = loadServices().map(withNestedStacks);
   const granted = new Set(allowStatements(resource("StackExecutionRole").Properties).flatMap(actionsOf));
 
   test.each(services.map((service) => [service.name, service] as const))("%s", (_name, service) => {

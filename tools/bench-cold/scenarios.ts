@@ -275,7 +275,6 @@ export async function scenarios(): Promise<Record<string, Scenario>> {
     ...catalogScenarios(),
     ...locationAndProfileScenarios(),
     RegistrarFunction: registrar,
-    CatalogRegistrarFunction: registrar,
     PreTrafficHookFunction: preTrafficHook,
     SiteDeployerFunction: siteDeployer,
   };

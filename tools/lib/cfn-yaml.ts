@@ -89,10 +89,14 @@ const GLOBALS_SECTION: Record<string, string> = {
   "AWS::Serverless::StateMachine": "StateMachine",
 };
 
-/** A resource's Properties as SAM sees them: its Globals section merged in (SAM's rules). */
+/**
+ * A resource's Properties as SAM sees them: its Globals section merged in (SAM's rules).
+ * A resource written in from a nested stack (inlineNestedStacks) takes no Globals of this template.
+ */
 export function samProperties(template: CfnTemplate, logicalId: string): Record<string, unknown> {
   const resource = template.Resources[logicalId];
-  const section = GLOBALS_SECTION[resource?.Type ?? ""];
+  const nested = resource?.Metadata?.NestedStack !== undefined;
+  const section = nested ? undefined : GLOBALS_SECTION[resource?.Type ?? ""];
   const globals = section ? template.Globals?.[section] : undefined;
   return (mergeGlobals(globals, resource?.Properties) ?? {}) as Record<string, unknown>;
 }

@@ -1,6 +1,7 @@
 import { basename, extname, join } from "node:path";
 import type { FunctionSpec } from "@meridian/local-stack";
-import { ROOT, type Service } from "./project";
+import type { CfnTemplate } from "./cfn-yaml";
+import { displayPath, ROOT, type Service } from "./project";
 
 interface EsbuildProperties {
   EntryPoints?: string[];
@@ -20,10 +21,23 @@ interface EsbuildProperties {
  * local stack build exactly what `sam build` ships.
  */
 export function listFunctions(service: Service): FunctionSpec[] {
+  const nested = (applications: Service["applications"]): FunctionSpec[] =>
+    Object.values(applications ?? {}).flatMap((application) => [
+      ...templateFunctions(service.name, application.template, displayPath(application.templatePath)),
+      ...nested(application.applications),
+    ]);
+  return [
+    ...templateFunctions(service.name, service.template, `src/${service.name}/template.yaml`),
+    ...nested(service.applications),
+  ];
+}
+
+/** The functions one template declares (a service's own, or one nested in it). */
+function templateFunctions(serviceName: string, template: CfnTemplate, file: string): FunctionSpec[] {
   const specs: FunctionSpec[] = [];
-  for (const [logicalId, resource] of Object.entries(service.template.Resources)) {
+  for (const [logicalId, resource] of Object.entries(template.Resources)) {
     if (resource.Type !== "AWS::Serverless::Function") continue;
-    const where = `src/${service.name}/template.yaml: ${logicalId}`;
+    const where = `${file}: ${logicalId}`;
     const metadata = resource.Metadata as
       | { BuildMethod?: string; BuildProperties?: EsbuildProperties }
       | undefined;
@@ -44,7 +58,7 @@ export function listFunctions(service: Service): FunctionSpec[] {
       throw new Error(`${where}: Handler module '${moduleName}' does not match entry point '${entry}'`);
     }
     specs.push({
-      service: service.name,
+      service: serviceName,
       logicalId,
       handler,
       moduleName,

@@ -4,7 +4,7 @@ import { basename, join } from "node:path";
 import type { ArtifactStore, StoredArtifact } from "./artifacts";
 import type { CfnTemplate } from "./cfn-yaml";
 import { bundleFunction, listFunctions } from "./functions";
-import { type Service, templatePath } from "./project";
+import { displayPath, type Service, templatePath } from "./project";
 import { createZip } from "./zip";
 
 /**
@@ -29,6 +29,8 @@ export interface PackagedService {
   template: CfnTemplate;
   templateArtifact: StoredArtifact;
   functions: PackagedFunction[];
+  /** The packaged templates it nests (src/shared/templates), each uploaded once per content. */
+  nestedTemplates: StoredArtifact[];
 }
 
 export interface PackageOptions {
@@ -61,11 +63,17 @@ export function packagedTemplate(
   template: CfnTemplate,
   code: ReadonlyMap<string, S3Location>,
   file = "template.yaml",
+  nestedTemplateUrls: ReadonlyMap<string, string> = new Map(),
 ): CfnTemplate {
   const packaged = structuredClone(template);
   for (const [logicalId, resource] of Object.entries(packaged.Resources)) {
     const localProperty = LOCAL_PATH_PROPERTIES[resource.Type];
     const localValue = localProperty ? resource.Properties?.[localProperty] : undefined;
+    const nestedUrl = nestedTemplateUrls.get(logicalId);
+    if (resource.Type === "AWS::Serverless::Application" && nestedUrl !== undefined) {
+      resource.Properties = { ...resource.Properties, Location: nestedUrl };
+      continue;
+    }
     if (
       typeof localValue === "string" &&
       !localValue.startsWith("s3://") &&
@@ -113,12 +121,44 @@ export async function packageService(service: Service, options: PackageOptions):
   const code = new Map(
     functions.map((fn) => [fn.logicalId, { Bucket: fn.artifact.bucket, Key: fn.artifact.key }]),
   );
-  const template = packagedTemplate(service.template, code, templatePath(service));
-  const body = `${JSON.stringify(template, null, 2)}\n`;
-  const templateArtifact = await options.store.put(
-    `${options.prefix}/${service.name}/template-${hash(body)}.json`,
-    Buffer.from(body),
-    "application/json",
+  const nestedTemplates: StoredArtifact[] = [];
+  const nested = await packageNested(service.name, service.applications, code, options, nestedTemplates);
+  const template = packagedTemplate(service.template, code, templatePath(service), nested);
+  const templateArtifact = await uploadTemplate(
+    template,
+    `${options.prefix}/${service.name}/template`,
+    options,
   );
-  return { service: service.name, template, templateArtifact, functions };
+  const unique = [...new Map(nestedTemplates.map((artifact) => [artifact.key, artifact])).values()];
+  return { service: service.name, template, templateArtifact, functions, nestedTemplates: unique };
+}
+
+async function uploadTemplate(template: CfnTemplate, keyStem: string, options: PackageOptions) {
+  const body = `${JSON.stringify(template, null, 2)}\n`;
+  return options.store.put(`${keyStem}-${hash(body)}.json`, Buffer.from(body), "application/json");
+}
+
+/**
+ * What `sam package` does for a nested stack from a local template: the template
+ * packaged (its functions' code is in `code`, bundled with the service's) and
+ * uploaded, its nesting resource's Location then that upload's URL.
+ */
+async function packageNested(
+  serviceName: string,
+  applications: Service["applications"],
+  code: ReadonlyMap<string, S3Location>,
+  options: PackageOptions,
+  uploaded: StoredArtifact[],
+): Promise<Map<string, string>> {
+  const urls = new Map<string, string>();
+  for (const [logicalId, application] of Object.entries(applications ?? {})) {
+    const inner = await packageNested(serviceName, application.applications, code, options, uploaded);
+    const file = displayPath(application.templatePath);
+    const template = packagedTemplate(application.template, code, file, inner);
+    const stem = basename(application.templatePath).replace(/\.ya?ml$/, "");
+    const artifact = await uploadTemplate(template, `${options.prefix}/${serviceName}/${stem}`, options);
+    uploaded.push(artifact);
+    urls.set(logicalId, artifact.url);
+  }
+  return urls;
 }

@@ -1,8 +1,15 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
-import { join, relative, resolve } from "node:path";
+import { dirname, join, relative, resolve } from "node:path";
 import { parse } from "yaml";
 import * as z from "zod";
 import { type CfnParameter, type CfnTemplate, loadTemplate } from "./cfn-yaml";
+
+/** A template nested from a local path, with those it nests in turn (docs/conventions.md). */
+export interface NestedTemplate {
+  templatePath: string;
+  template: CfnTemplate;
+  applications?: Record<string, NestedTemplate>;
+}
 
 /** Repository root: tools/lib -> ../.. */
 export const ROOT = resolve(__dirname, "..", "..");
@@ -103,6 +110,34 @@ export interface Service {
   templatePath: string;
   metadata: ServiceMetadata;
   template: CfnTemplate;
+  /** The templates it nests from local paths (src/shared/templates), by logical id. */
+  applications?: Record<string, NestedTemplate>;
+}
+
+/** The nested stack resources whose Location is a local path, as `sam build` and `sam package` read them. */
+export function localApplications(
+  template: CfnTemplate,
+  templatePath: string,
+): Record<string, NestedTemplate> {
+  const applications: Record<string, NestedTemplate> = {};
+  for (const [logicalId, resource] of Object.entries(template.Resources)) {
+    if (resource.Type !== "AWS::Serverless::Application") continue;
+    const location = resource.Properties?.Location;
+    if (typeof location !== "string" || /^(s3|https?):\/\//.test(location)) continue;
+    const path = resolve(dirname(templatePath), location);
+    if (!existsSync(path)) {
+      throw new Error(
+        `${displayPath(templatePath)}: ${logicalId}.Properties.Location: ${displayPath(path)} not found`,
+      );
+    }
+    const nested = loadTemplate(path);
+    applications[logicalId] = {
+      templatePath: path,
+      template: nested,
+      applications: localApplications(nested, path),
+    };
+  }
+  return applications;
 }
 
 export interface TemplateConfiguration {
@@ -224,12 +259,14 @@ export function loadServices(srcDir = SRC): Service[] {
         `${displayPath(metadataFile)}: name: expected '${entry.name}' (the directory's name), got '${metadata.name}'`,
       );
     }
+    const template = loadTemplate(templateFile);
     services.push({
       name: metadata.name,
       dir,
       templatePath: templateFile,
       metadata,
-      template: loadTemplate(templateFile),
+      template,
+      applications: localApplications(template, templateFile),
     });
   }
   return services;

@@ -38,6 +38,16 @@ export interface CfnTemplate {
   Outputs?: Record<string, { Value: unknown; Description?: string; Export?: unknown }>;
 }
 
+/**
+ * A template nested in another as an `AWS::Serverless::Application` (or
+ * `AWS::CloudFormation::Stack`) with a local path, by the nesting resource's logical id.
+ */
+export interface NestedTemplate {
+  templatePath: string;
+  template: CfnTemplate;
+  applications?: Record<string, NestedTemplate>;
+}
+
 /** One service: a folder with a SAM template and its metadata (docs/conventions.md). */
 export interface ProjectService {
   name: string;
@@ -45,6 +55,8 @@ export interface ProjectService {
   templatePath: string;
   metadata: { name: string; dependencies: string[]; parameters: Record<string, string> };
   template: CfnTemplate;
+  /** The templates its own nests from local paths (src/shared/templates), read with it. */
+  applications?: Record<string, NestedTemplate>;
 }
 
 export interface ProjectEnvironment {

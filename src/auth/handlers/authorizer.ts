@@ -2,13 +2,19 @@ import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import type { APIGatewayAuthorizerResult, APIGatewayTokenAuthorizerEvent, Context } from "aws-lambda";
 import { type ConfigOf, loadConfig, nonEmpty, positiveInt } from "../../shared/config";
 import { lazyHandler } from "../../shared/lambda-entry";
-import { flushMetrics, logger, MetricUnit, metrics } from "../../shared/observability";
+import {
+  createObservability,
+  flushMetrics,
+  loadObservabilityConfig,
+  MetricUnit,
+  type Observability,
+} from "../../shared/observability";
 import { SecretsManagerSigningKeySource } from "../adapters/secrets-signing-key-source";
 import { allowPolicy, bearerToken } from "../domain/authorizer-policy";
 import { createTokenVerifier, InvalidTokenError, type TokenVerifier } from "../domain/tokens";
 import { signingKeyMaxAge } from "../signing-key-max-age";
 
-export interface AuthorizerDependencies {
+export interface AuthorizerDependencies extends Observability {
   verifier: TokenVerifier;
 }
 
@@ -18,7 +24,7 @@ export interface AuthorizerDependencies {
  * and any other error into a 500, which is what an outage (say, the secret
  * cannot be read) should look like.
  */
-export function createAuthorizerHandler({ verifier }: AuthorizerDependencies) {
+export function createAuthorizerHandler({ verifier, logger, metrics }: AuthorizerDependencies) {
   return async (
     event: APIGatewayTokenAuthorizerEvent,
     context: Context,
@@ -39,7 +45,7 @@ export function createAuthorizerHandler({ verifier }: AuthorizerDependencies) {
       logger.error("Authorizer failed", error as Error);
       throw new Error("Authorizer failed");
     } finally {
-      flushMetrics();
+      flushMetrics(metrics);
     }
   };
 }
@@ -67,5 +73,8 @@ export function createTokenVerifierFromConfig(
 }
 
 export const handler = lazyHandler(() =>
-  createAuthorizerHandler({ verifier: createTokenVerifierFromConfig(loadConfig(authorizerEnvironment)) }),
+  createAuthorizerHandler({
+    verifier: createTokenVerifierFromConfig(loadConfig(authorizerEnvironment)),
+    ...createObservability(loadObservabilityConfig()),
+  }),
 );

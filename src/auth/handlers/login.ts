@@ -6,7 +6,12 @@ import { createDocumentClient } from "../../shared/dynamodb";
 import { TooManyRequestsError, UnauthorizedError } from "../../shared/errors";
 import { httpHandler, json } from "../../shared/http";
 import { lazyHandler } from "../../shared/lambda-entry";
-import { logger, MetricUnit, metrics } from "../../shared/observability";
+import {
+  createObservability,
+  loadObservabilityConfig,
+  MetricUnit,
+  type Observability,
+} from "../../shared/observability";
 import * as z from "../../shared/schema";
 import { DynamoDbLoginRecordStore } from "../adapters/dynamodb-login-record-store";
 import { SecretsManagerSigningKeySource } from "../adapters/secrets-signing-key-source";
@@ -17,13 +22,14 @@ import { createTokenIssuer } from "../domain/tokens";
 import { loginRequestSchema } from "../schemas";
 import { signingKeyMaxAge } from "../signing-key-max-age";
 
-export interface LoginDependencies {
+export interface LoginDependencies extends Observability {
   login: LoginService;
 }
 
 /** POST /tokens */
-export function createLoginHandler({ login }: LoginDependencies) {
-  return httpHandler(async (request) => {
+export function createLoginHandler({ login, ...observability }: LoginDependencies) {
+  const { logger, metrics } = observability;
+  return httpHandler(observability, async (request) => {
     const { username, password } = request.body(loginRequestSchema);
     try {
       const sourceAddress = request.sourceIp() ?? "unknown";
@@ -86,5 +92,8 @@ export function createLoginServiceFromConfig(
 }
 
 export const handler = lazyHandler(() =>
-  createLoginHandler({ login: createLoginServiceFromConfig(loadConfig(loginEnvironment)) }),
+  createLoginHandler({
+    login: createLoginServiceFromConfig(loadConfig(loginEnvironment)),
+    ...createObservability(loadObservabilityConfig()),
+  }),
 );

@@ -3,22 +3,27 @@ import { type ConfigOf, loadConfig, nonEmpty } from "../../shared/config";
 import { createDocumentClient } from "../../shared/dynamodb";
 import { httpHandler, json } from "../../shared/http";
 import { lazyHandler } from "../../shared/lambda-entry";
-import { MetricUnit, metrics } from "../../shared/observability";
+import {
+  createObservability,
+  loadObservabilityConfig,
+  MetricUnit,
+  type Observability,
+} from "../../shared/observability";
 import { DynamoDbUserRepository } from "../adapters/dynamodb-user-repository";
 import { ScryptPasswordHasher } from "../domain/password-hasher";
 import { createRegistrationService, type RegistrationService } from "../domain/registration";
 import { registerRequestSchema } from "../register-schema";
 
-export interface RegisterDependencies {
+export interface RegisterDependencies extends Observability {
   registration: RegistrationService;
 }
 
 /** POST /users */
-export function createRegisterHandler({ registration }: RegisterDependencies) {
-  return httpHandler(async (request) => {
+export function createRegisterHandler({ registration, ...observability }: RegisterDependencies) {
+  return httpHandler(observability, async (request) => {
     const { username, password } = request.body(registerRequestSchema);
     const user = await registration.register(username, password);
-    metrics.addMetric("UsersRegistered", MetricUnit.Count, 1);
+    observability.metrics.addMetric("UsersRegistered", MetricUnit.Count, 1);
     return json(201, user);
   });
 }
@@ -39,5 +44,6 @@ export function createRegistrationServiceFromConfig(
 export const handler = lazyHandler(() =>
   createRegisterHandler({
     registration: createRegistrationServiceFromConfig(loadConfig(registerEnvironment)),
+    ...createObservability(loadObservabilityConfig()),
   }),
 );

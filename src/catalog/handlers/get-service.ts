@@ -2,7 +2,12 @@ import { loadConfig } from "../../shared/config";
 import { NotFoundError, ValidationError } from "../../shared/errors";
 import { integrationHandler } from "../../shared/integration";
 import { lazyHandler } from "../../shared/lambda-entry";
-import { MetricUnit, metrics } from "../../shared/observability";
+import {
+  createObservability,
+  loadObservabilityConfig,
+  MetricUnit,
+  type Observability,
+} from "../../shared/observability";
 import { type LookupEvent, lookupEvent } from "../schemas";
 import { type CatalogDependencies, catalogEnvironment, createCatalogDependenciesFromConfig } from "../wiring";
 
@@ -27,10 +32,11 @@ function parseLookup(event: unknown): LookupEvent {
 }
 
 export function createGetServiceHandler(
-  { catalog }: Pick<CatalogDependencies, "catalog">,
+  { catalog, ...observability }: Pick<CatalogDependencies, "catalog"> & Observability,
   functionVersion = "$LATEST",
 ) {
-  return integrationHandler({
+  const { metrics } = observability;
+  return integrationHandler(observability, {
     parse: parseLookup,
     async handle(key) {
       const found = await catalog.lookup(key);
@@ -52,7 +58,10 @@ export function createGetServiceHandler(
 
 export const handler = lazyHandler(() =>
   createGetServiceHandler(
-    createCatalogDependenciesFromConfig(loadConfig(catalogEnvironment)),
+    {
+      ...createCatalogDependenciesFromConfig(loadConfig(catalogEnvironment)),
+      ...createObservability(loadObservabilityConfig()),
+    },
     process.env.AWS_LAMBDA_FUNCTION_VERSION,
   ),
 );

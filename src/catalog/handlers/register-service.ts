@@ -1,23 +1,35 @@
 import { loadConfig } from "../../shared/config";
 import { httpHandler, json } from "../../shared/http";
 import { lazyHandler } from "../../shared/lambda-entry";
-import { MetricUnit, metrics } from "../../shared/observability";
+import {
+  createObservability,
+  loadObservabilityConfig,
+  MetricUnit,
+  type Observability,
+} from "../../shared/observability";
 import { registerBody } from "../schemas";
 import { type CatalogDependencies, catalogEnvironment, createCatalogDependenciesFromConfig } from "../wiring";
 
 // IAM-authorized: API Gateway has checked the SigV4 signature and the resource
 // policy (only registrar roles may POST); which registrar it is, is checked here.
-export function createRegisterServiceHandler({ catalog, registrars }: CatalogDependencies) {
-  return httpHandler(async (request) => {
+export function createRegisterServiceHandler({
+  catalog,
+  registrars,
+  ...observability
+}: CatalogDependencies & Observability) {
+  return httpHandler(observability, async (request) => {
     const registration = request.body(registerBody);
     registrars.assertMayChange(registration.service_name, request.callerArn());
     const record = await catalog.register(registration);
-    metrics.addDimension("status", record.status);
-    metrics.addMetric("ServiceRegistered", MetricUnit.Count, 1);
+    observability.metrics.addDimension("status", record.status);
+    observability.metrics.addMetric("ServiceRegistered", MetricUnit.Count, 1);
     return json(201, record);
   });
 }
 
 export const handler = lazyHandler(() =>
-  createRegisterServiceHandler(createCatalogDependenciesFromConfig(loadConfig(catalogEnvironment))),
+  createRegisterServiceHandler({
+    ...createCatalogDependenciesFromConfig(loadConfig(catalogEnvironment)),
+    ...createObservability(loadObservabilityConfig()),
+  }),
 );

@@ -7,7 +7,7 @@ import {
   PutJobSuccessResultCommand,
 } from "@aws-sdk/client-codepipeline";
 import type { CodePipelineEvent } from "aws-lambda";
-import { logger } from "../../shared/observability";
+import type { Logger } from "../../shared/observability";
 import { codeDeployExplainer } from "../codedeploy-rollback";
 import {
   advanceDeployment,
@@ -45,6 +45,7 @@ import { prepareTarget } from "./targets";
 export type CodePipelineJob = CodePipelineEvent["CodePipeline.job"];
 
 export interface DeployerDependencies {
+  logger: Logger;
   codepipeline: CodePipelineClient;
   cloudformation: CloudFormationClient;
   /** Explains a rolled-back gradual deployment by the alarm that fired. */
@@ -153,7 +154,7 @@ function failureMessage(deployment: DeploymentState, stacks: ManifestStack[]): s
   );
 }
 
-function logRound(round: DeploymentRound, stack: ManifestStack, jobId: string): void {
+function logRound(logger: Logger, round: DeploymentRound, stack: ManifestStack, jobId: string): void {
   for (const event of round.events) {
     logger.info("stack event", { jobId, stackName: stack.stackName, ...event });
   }
@@ -203,7 +204,7 @@ async function runRounds(
     deployment = result.deployment;
     message = result.message;
     onRound(deployment);
-    logRound(result, stack, job.id);
+    logRound(deps.logger, result, stack, job.id);
     if (result.status !== "in-progress") break;
     const progressed = deployment.current !== before.current || deployment.stack.phase !== before.stack.phase;
     if (!progressed || round >= MAX_ROUNDS_PER_INVOCATION || remaining() < TIME_RESERVE_MS) break;
@@ -213,6 +214,7 @@ async function runRounds(
 
 /** Decides the job's result; makes every CloudFormation call but not the CodePipeline one. */
 async function decide(job: CodePipelineJob, deps: DeployerDependencies): Promise<JobResult> {
+  const { logger } = deps;
   let environment = "unknown";
   let continuation: Continuation | undefined;
   let deployment: DeploymentState | undefined;
@@ -295,7 +297,11 @@ function isFinishedJob(error: unknown): boolean {
 }
 
 /** Tells CodePipeline the result. A job that is already finished (a duplicate delivery) is left alone. */
-async function report(jobId: string, result: JobResult, codepipeline: CodePipelineClient): Promise<void> {
+async function report(
+  jobId: string,
+  result: JobResult,
+  { codepipeline, logger }: Pick<DeployerDependencies, "codepipeline" | "logger">,
+): Promise<void> {
   try {
     if (result.result === "failed") {
       await codepipeline.send(
@@ -342,11 +348,11 @@ async function report(jobId: string, result: JobResult, codepipeline: CodePipeli
 export async function runJob(event: CodePipelineEvent, deps: DeployerDependencies): Promise<JobResult> {
   const job = event["CodePipeline.job"];
   const result = await decide(job, deps);
-  logger.info("job result", {
+  deps.logger.info("job result", {
     jobId: job.id,
     result: result.result,
     ...(result.result === "failed" ? { message: result.message } : { summary: result.summary }),
   });
-  await report(job.id, result, deps.codepipeline);
+  await report(job.id, result, deps);
   return result;
 }

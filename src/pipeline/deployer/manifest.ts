@@ -41,6 +41,8 @@ const manifestSchema = z.object({
         packages: z.array(relativePath),
         /** A root template's nested services, whose templates its Locations point at. */
         nested: z.array(z.string()).optional(),
+        /** The shared templates a service's template nests (src/shared/templates), packaged with it. */
+        nestedTemplates: z.array(relativePath).optional(),
       }),
     )
     .min(1),

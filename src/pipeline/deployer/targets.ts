@@ -62,9 +62,29 @@ function placeholderKey(location: unknown): string | undefined {
 const NESTED_TYPES = new Set(["AWS::Serverless::Application", "AWS::CloudFormation::Stack"]);
 
 /**
+ * What a nested stack's Location names: one of the root's nested services, or one of
+ * the shared templates the service nests (prepared with the service's own packages).
+ */
+function nestedSource(
+  manifest: ArtifactManifest,
+  service: ManifestService,
+  key: string,
+): { source: ManifestService; stem: string } | undefined {
+  if ((service.nestedTemplates ?? []).includes(key)) {
+    const stem = (key.split("/").pop() ?? key).replace(/-[0-9a-f]{16}\.json$/, "");
+    return { source: { ...service, template: key }, stem };
+  }
+  const child = manifest.services.find((candidate) => candidate.template === key);
+  return child && (service.nested ?? []).includes(child.name)
+    ? { source: child, stem: "template" }
+    : undefined;
+}
+
+/**
  * One service's template as CloudFormation reads it: its function zips
- * uploaded and CodeUri pointing at them; for the root, every nested
- * service's template prepared the same way and uploaded, Location pointing at it.
+ * uploaded and CodeUri pointing at them; every template it nests (for the root,
+ * each service's; for a service, the shared ones) prepared the same way and
+ * uploaded, Location pointing at it.
  */
 async function prepareTemplate(
   files: ArtifactFiles,
@@ -77,7 +97,6 @@ async function prepareTemplate(
     throw new ConfigurationError(`${service.template}: not a CloudFormation template (no Resources)`);
   }
   const packages = new Set(service.packages);
-  const nested = new Set(service.nested ?? []);
   for (const [logicalId, resource] of Object.entries(template.Resources)) {
     const codeUri = resource.Properties?.CodeUri;
     if (isPlaceholderLocation(codeUri)) {
@@ -92,16 +111,16 @@ async function prepareTemplate(
     }
     if (!NESTED_TYPES.has(resource.Type ?? "")) continue;
     const key = placeholderKey(resource.Properties?.Location);
-    const child = manifest.services.find((candidate) => candidate.template === key);
     if (!key) continue;
-    if (!child || !nested.has(child.name)) {
+    const child = nestedSource(manifest, service, key);
+    if (!child) {
       throw new ConfigurationError(
-        `${service.template}: ${logicalId}: Location ${key} is not the template of one of its nested services`,
+        `${service.template}: ${logicalId}: Location ${key} is not the template of one of its nested services or shared templates`,
       );
     }
-    const body = await prepareTemplate(files, manifest, child, store);
+    const body = await prepareTemplate(files, manifest, child.source, store);
     const stored = await store.ensure(
-      `packages/${child.name}/template-${contentHash(body)}.json`,
+      `packages/${child.source.name}/${child.stem}-${contentHash(body)}.json`,
       Buffer.from(body),
       "application/json",
     );

@@ -3,6 +3,7 @@ import { CodeDeployClient } from "@aws-sdk/client-codedeploy";
 import { CodePipelineClient } from "@aws-sdk/client-codepipeline";
 import { S3Client } from "@aws-sdk/client-s3";
 import { loadConfig, nonEmpty } from "../../shared/config";
+import { createLogger, loadLoggerConfig } from "../../shared/observability";
 import { S3ArtifactReader } from "./artifact";
 import type { DeployerDependencies } from "./job";
 import { S3PackageStore } from "./package-store";
@@ -15,6 +16,7 @@ const config = loadConfig({
 });
 
 export const dependencies: Omit<DeployerDependencies, "remainingTimeMs"> = {
+  logger: createLogger(loadLoggerConfig()),
   codepipeline: new CodePipelineClient({}),
   cloudformation: new CloudFormationClient({}),
   codedeploy: new CodeDeployClient({}),

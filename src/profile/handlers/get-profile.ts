@@ -2,12 +2,17 @@ import { loadConfig } from "../../shared/config";
 import { DependencyError } from "../../shared/errors";
 import { httpHandler, json } from "../../shared/http";
 import { lazyHandler } from "../../shared/lambda-entry";
-import { logger, MetricUnit, metrics } from "../../shared/observability";
+import {
+  createObservability,
+  loadObservabilityConfig,
+  MetricUnit,
+  type Observability,
+} from "../../shared/observability";
 import type { ProfileReader } from "../domain/profile";
 import { etag, userIdSchema } from "../schemas";
 import { createProfileReaderFromConfig, profileReaderEnvironment } from "../wiring";
 
-export interface GetProfileDependencies {
+export interface GetProfileDependencies extends Observability {
   profiles: ProfileReader;
 }
 
@@ -18,8 +23,9 @@ function describeFailure(error: unknown): Record<string, unknown> {
 }
 
 // Public route: no token. The ETag tells an owner which version to send in If-Match.
-export function createGetProfileHandler({ profiles }: GetProfileDependencies) {
-  return httpHandler(async (request) => {
+export function createGetProfileHandler({ profiles, ...observability }: GetProfileDependencies) {
+  const { logger, metrics } = observability;
+  return httpHandler(observability, async (request) => {
     const userId = request.pathParam("userId", userIdSchema);
     const result = await profiles.getPublic(userId);
     metrics.addMetric("ProfileRead", MetricUnit.Count, 1);
@@ -34,6 +40,10 @@ export function createGetProfileHandler({ profiles }: GetProfileDependencies) {
   });
 }
 
-export const handler = lazyHandler(() =>
-  createGetProfileHandler({ profiles: createProfileReaderFromConfig(loadConfig(profileReaderEnvironment)) }),
-);
+export const handler = lazyHandler(() => {
+  const observability = createObservability(loadObservabilityConfig());
+  return createGetProfileHandler({
+    profiles: createProfileReaderFromConfig(loadConfig(profileReaderEnvironment), observability.logger),
+    ...observability,
+  });
+});

@@ -3,16 +3,17 @@ import { type ConfigOf, loadConfig, nonEmpty } from "../../shared/config";
 import { createDocumentClient } from "../../shared/dynamodb";
 import { httpHandler, json, requireOwner } from "../../shared/http";
 import { lazyHandler } from "../../shared/lambda-entry";
+import { createObservability, loadObservabilityConfig, type Observability } from "../../shared/observability";
 import { DynamoDbProfileStore } from "../adapters/dynamodb-profile-store";
 import { createProfileWriter, type ProfileWriter } from "../domain/profile";
 import { etag, parseIfMatch, putProfileBody, userIdSchema } from "../schemas";
 
-export interface PutProfileDependencies {
+export interface PutProfileDependencies extends Observability {
   profiles: ProfileWriter;
 }
 
-export function createPutProfileHandler({ profiles }: PutProfileDependencies) {
-  return httpHandler(async (request) => {
+export function createPutProfileHandler({ profiles, ...observability }: PutProfileDependencies) {
+  return httpHandler(observability, async (request) => {
     const userId = request.pathParam("userId", userIdSchema);
     const principal = request.principal();
     requireOwner(principal, userId);
@@ -40,5 +41,8 @@ export function createProfileWriterFromConfig(
 }
 
 export const handler = lazyHandler(() =>
-  createPutProfileHandler({ profiles: createProfileWriterFromConfig(loadConfig(profileWriterEnvironment)) }),
+  createPutProfileHandler({
+    profiles: createProfileWriterFromConfig(loadConfig(profileWriterEnvironment)),
+    ...createObservability(loadObservabilityConfig()),
+  }),
 );

@@ -1,12 +1,13 @@
 import type { CloudFormationCustomResourceEvent } from "aws-lambda";
 import { lazyHandler } from "../../shared/lambda-entry";
-import { logger } from "../../shared/observability";
+import { createLogger, type Logger, loadLoggerConfig } from "../../shared/observability";
 import { type CustomResourceResult, responseBody, type Send } from "../adapters/custom-resource";
 import type { Cdn, SiteStore } from "../domain/ports";
 import { publishSite, type SiteBundle } from "../domain/site";
 import { createSitePublisher } from "../wiring";
 
 interface Deps {
+  logger: Logger;
   site: SiteBundle;
   store: SiteStore;
   cdn: Cdn;
@@ -26,7 +27,7 @@ async function apply(event: CloudFormationCustomResourceEvent, deps: Deps): Prom
   const bucket = property(event, "BucketName");
   const distributionId = property(event, "DistributionId");
   const published = await publishSite(deps.site, { bucket, distributionId }, deps);
-  logger.info("Site published", { ...published, bucket, distributionId });
+  deps.logger.info("Site published", { ...published, bucket, distributionId });
   return {
     physicalResourceId: `${bucket}/site`,
     data: { Version: published.version, InvalidationId: published.invalidationId },
@@ -41,7 +42,7 @@ export function createPublishSiteHandler(deps: Deps) {
       body = responseBody(event, { ok: true, result: await apply(event, deps) });
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);
-      logger.error("Publishing the site failed", { requestType: event.RequestType, reason });
+      deps.logger.error("Publishing the site failed", { requestType: event.RequestType, reason });
       const physicalResourceId =
         "PhysicalResourceId" in event ? event.PhysicalResourceId : `${event.LogicalResourceId}-failed`;
       body = responseBody(event, { ok: false, reason, physicalResourceId });
@@ -50,4 +51,6 @@ export function createPublishSiteHandler(deps: Deps) {
   };
 }
 
-export const handler = lazyHandler(() => createPublishSiteHandler(createSitePublisher()));
+export const handler = lazyHandler(() =>
+  createPublishSiteHandler({ ...createSitePublisher(), logger: createLogger(loadLoggerConfig()) }),
+);

@@ -2,16 +2,14 @@ import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-sec
 import type { APIGatewayTokenAuthorizerEvent } from "aws-lambda";
 import { mockClient } from "aws-sdk-client-mock";
 import { createTokenIssuer } from "../../../src/auth/domain/tokens";
+import {
+  authorizerEnvironment,
+  createAuthorizerHandler,
+  createTokenVerifierFromConfig,
+} from "../../../src/auth/handlers/authorizer";
 import { loadConfig } from "../../../src/shared/config";
-import { captureMetrics, lambdaContext, publishMetricsToConsole } from "../../support/handler-test";
+import { captureOutput, lambdaContext, testObservability } from "../../support/handler-test";
 import { AUTH_VARIABLES, FixedSigningKeySource, ManualClock } from "./fakes";
-
-publishMetricsToConsole("auth");
-// Loaded after Powertools' variables are set: observability reads them as it loads.
-const { createAuthorizerHandler } =
-  require("../../../src/auth/handlers/authorizer") as typeof import("../../../src/auth/handlers/authorizer");
-const { authorizerEnvironment, createTokenVerifierFromConfig } =
-  require("../../../src/auth/handlers/authorizer") as typeof import("../../../src/auth/handlers/authorizer");
 
 // Only the variables the authorizer's template gives it: its wiring must not need the others.
 const { TOKEN_SECRET_ARN, TOKEN_SIGNING_KEY_MAX_AGE_SECONDS, TOKEN_TTL_SECONDS } = AUTH_VARIABLES;
@@ -23,6 +21,7 @@ const handler = createAuthorizerHandler({
       TOKEN_TTL_SECONDS,
     }),
   ),
+  ...testObservability("auth"),
 });
 
 const SIGNING_KEY = "fedcba9876543210".repeat(4);
@@ -40,12 +39,8 @@ const authorize = (authorizationToken: string) =>
   );
 
 describe("TOKEN authorizer handler", () => {
-  let publishedMetrics: () => string[];
-  beforeEach(() => {
-    secrets.reset();
-    publishedMetrics = captureMetrics();
-  });
-  afterEach(() => jest.restoreAllMocks());
+  const output = captureOutput();
+  beforeEach(() => secrets.reset());
 
   // First: the key is cached once read, so this must run before any test reads it.
   it("fails as a server error, not a 401, when the key cannot be read", async () => {
@@ -143,6 +138,6 @@ describe("TOKEN authorizer handler", () => {
     for (const authorization of rejected) {
       await expect(authorize(authorization)).rejects.toThrow(/^Unauthorized$/);
     }
-    expect(publishedMetrics().filter((name) => name === "AuthorizerDenied")).toHaveLength(rejected.length);
+    expect(output.metricNames().filter((name) => name === "AuthorizerDenied")).toHaveLength(rejected.length);
   });
 });

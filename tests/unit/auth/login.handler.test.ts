@@ -5,22 +5,20 @@ import { mockClient } from "aws-sdk-client-mock";
 import { addressKey } from "../../../src/auth/domain/lockout";
 import { ScryptPasswordHasher } from "../../../src/auth/domain/password-hasher";
 import { createTokenVerifier } from "../../../src/auth/domain/tokens";
+import {
+  createLoginHandler,
+  createLoginServiceFromConfig,
+  loginEnvironment,
+} from "../../../src/auth/handlers/login";
 import { loadConfig } from "../../../src/shared/config";
 import {
-  captureMetrics,
+  captureOutput,
   lambdaContext,
   parseBody,
   proxyEvent,
-  publishMetricsToConsole,
+  testObservability,
 } from "../../support/handler-test";
 import { AUTH_VARIABLES, FixedSigningKeySource } from "./fakes";
-
-publishMetricsToConsole("auth");
-// Loaded after Powertools' variables are set: observability reads them as it loads.
-const { createLoginServiceFromConfig, createLoginHandler, loginEnvironment } =
-  require("../../../src/auth/handlers/login") as typeof import("../../../src/auth/handlers/login");
-const { logger } =
-  require("../../../src/shared/observability") as typeof import("../../../src/shared/observability");
 
 const SIGNING_KEY = "0123456789abcdef".repeat(4);
 const PASSWORD = "a long enough password";
@@ -30,6 +28,7 @@ const ssm = mockClient(SSMClient);
 const secrets = mockClient(SecretsManagerClient);
 const handler = createLoginHandler({
   login: createLoginServiceFromConfig(loadConfig(loginEnvironment, AUTH_VARIABLES)),
+  ...testObservability("auth"),
 });
 
 const login = (body: string) => proxyEvent({ method: "POST", resource: "/tokens", body });
@@ -55,7 +54,7 @@ const answerBatch = (items: Array<Record<string, unknown>>) =>
     });
 
 describe("POST /tokens handler", () => {
-  let publishedMetrics: () => string[];
+  const output = captureOutput();
 
   beforeAll(async () => {
     storedHash = await new ScryptPasswordHasher({ log2Cost: 4 }).hash(PASSWORD);
@@ -65,13 +64,11 @@ describe("POST /tokens handler", () => {
     dynamo.reset();
     ssm.reset();
     secrets.reset();
-    publishedMetrics = captureMetrics();
     ssm.on(GetParameterCommand).resolves({ Parameter: { Value: '{"maxAttempts":5,"windowSeconds":900}' } });
     secrets.on(GetSecretValueCommand).resolves({ SecretString: SIGNING_KEY });
     answerBatch([aliceItem()]);
     dynamo.on(UpdateCommand).resolves({});
   });
-  afterEach(() => jest.restoreAllMocks());
 
   it("answers 201 with a bearer token that verifies, and clears the attempt count", async () => {
     const response = await invoke({ username: "alice", password: PASSWORD });
@@ -98,7 +95,7 @@ describe("POST /tokens handler", () => {
       Key: { pk: "USER#alice" },
       ConditionExpression: "attribute_exists(pk) AND attribute_not_exists(loginGuard)",
     });
-    expect(publishedMetrics()).toContain("LoginSucceeded");
+    expect(output.metricNames()).toContain("LoginSucceeded");
   });
 
   it("answers a wrong password and an unknown user with the same 401", async () => {
@@ -115,7 +112,7 @@ describe("POST /tokens handler", () => {
       ConditionExpression: "attribute_not_exists(loginGuard)",
       UpdateExpression: "SET loginGuard = :guard, expiresAt = :expiresAt",
     });
-    expect(publishedMetrics().filter((name) => name === "LoginFailed")).toHaveLength(2);
+    expect(output.metricNames().filter((name) => name === "LoginFailed")).toHaveLength(2);
   });
 
   it("answers 429 with Retry-After while the username is locked out, without checking the password", async () => {
@@ -138,7 +135,7 @@ describe("POST /tokens handler", () => {
     expect(retryAfter).toBeLessThanOrEqual(800);
     // Decided from the one read: no write, no password check.
     expect(dynamo.calls()).toHaveLength(1);
-    expect(publishedMetrics()).toContain("LoginLockedOut");
+    expect(output.metricNames()).toContain("LoginLockedOut");
   });
 
   it.each([
@@ -162,25 +159,13 @@ describe("POST /tokens handler", () => {
   });
 
   it("never writes the password, the token or the key to the log", async () => {
-    logger.setLogLevel("DEBUG");
-    const writers = [
-      jest.spyOn(process.stdout, "write").mockImplementation(() => true),
-      ...(["log", "info", "debug", "warn", "error"] as const).map((method) =>
-        jest.spyOn(console, method).mockImplementation(() => undefined),
-      ),
-    ];
-    try {
-      const response = await invoke({ username: "alice", password: PASSWORD });
-      await invoke({ username: "alice", password: `${PASSWORD}-wrong` });
-      const logged = writers
-        .flatMap((writer) => writer.mock.calls.map((args) => JSON.stringify(args)))
-        .join("\n");
-      expect(logged).toContain("Request completed");
-      expect(logged).not.toContain(PASSWORD);
-      expect(logged).not.toContain(SIGNING_KEY);
-      expect(logged).not.toContain(String(parseBody(response.body).token));
-    } finally {
-      logger.setLogLevel("SILENT");
-    }
+    // The handler's logger is at DEBUG, the most verbose level any environment uses.
+    const response = await invoke({ username: "alice", password: PASSWORD });
+    await invoke({ username: "alice", password: `${PASSWORD}-wrong` });
+    const logged = output.chunks().join("");
+    expect(logged).toContain("Request completed");
+    expect(logged).not.toContain(PASSWORD);
+    expect(logged).not.toContain(SIGNING_KEY);
+    expect(logged).not.toContain(String(parseBody(response.body).token));
   });
 });

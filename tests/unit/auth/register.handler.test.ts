@@ -1,37 +1,32 @@
 import { DynamoDBDocumentClient, PutCommand } from "@aws-sdk/lib-dynamodb";
 import { mockClient } from "aws-sdk-client-mock";
+import {
+  createRegisterHandler,
+  createRegistrationServiceFromConfig,
+  registerEnvironment,
+} from "../../../src/auth/handlers/register";
 import { loadConfig } from "../../../src/shared/config";
 import {
-  captureMetrics,
+  captureOutput,
   lambdaContext,
   parseBody,
   proxyEvent,
-  publishMetricsToConsole,
+  testObservability,
 } from "../../support/handler-test";
 import { AUTH_VARIABLES } from "./fakes";
-
-publishMetricsToConsole("auth");
-// Loaded after Powertools' variables are set: observability reads them as it loads.
-const { createRegisterHandler } =
-  require("../../../src/auth/handlers/register") as typeof import("../../../src/auth/handlers/register");
-const { createRegistrationServiceFromConfig, registerEnvironment } =
-  require("../../../src/auth/handlers/register") as typeof import("../../../src/auth/handlers/register");
 
 const dynamo = mockClient(DynamoDBDocumentClient);
 const handler = createRegisterHandler({
   registration: createRegistrationServiceFromConfig(loadConfig(registerEnvironment, AUTH_VARIABLES)),
+  ...testObservability("auth"),
 });
 
 const invoke = (body: string | null, headers?: Record<string, string>) =>
   handler(proxyEvent({ method: "POST", resource: "/users", body, headers }), lambdaContext("register"));
 
 describe("POST /users handler", () => {
-  let publishedMetrics: () => string[];
-  beforeEach(() => {
-    dynamo.reset();
-    publishedMetrics = captureMetrics();
-  });
-  afterEach(() => jest.restoreAllMocks());
+  const output = captureOutput();
+  beforeEach(() => dynamo.reset());
 
   it("registers with one conditional put and answers 201", async () => {
     dynamo.on(PutCommand).resolves({});
@@ -51,7 +46,7 @@ describe("POST /users handler", () => {
       Item: { pk: "USER#alice_1", username: "alice_1", userId: body.userId },
     });
     expect(JSON.stringify(puts[0]?.args[0].input)).not.toContain("a long enough password");
-    expect(publishedMetrics()).toContain("UsersRegistered");
+    expect(output.metricNames()).toContain("UsersRegistered");
   });
 
   it("answers 409 when the conditional put finds the username taken", async () => {
@@ -62,7 +57,7 @@ describe("POST /users handler", () => {
     const response = await invoke(JSON.stringify({ username: "alice", password: "a long enough password" }));
     expect(response.statusCode).toBe(409);
     expect(parseBody(response.body).error?.code).toBe("CONFLICT");
-    expect(publishedMetrics()).not.toContain("UsersRegistered");
+    expect(output.metricNames()).not.toContain("UsersRegistered");
   });
 
   it.each([

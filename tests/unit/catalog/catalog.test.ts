@@ -1,4 +1,3 @@
-import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from "aws-lambda";
@@ -12,15 +11,9 @@ import { catalogEnvironment, createCatalogDependenciesFromConfig } from "../../.
 import { judge, smokeEvent } from "../../../src/pretraffic/domain/smoke";
 import { loadConfig } from "../../../src/shared/config";
 import { loadTemplate } from "../../../tools/lib/cfn-yaml";
+import { captureOutput, type Handler, sampleEvent, testObservability } from "../../support/handler-test";
 
-type Handler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
-
-const EVENTS = join(__dirname, "..", "..", "..", "events");
 const context = { functionName: "catalog-test", awsRequestId: "req-1" } as Context;
-
-function sampleEvent(name: string): APIGatewayProxyEvent {
-  return JSON.parse(readFileSync(join(EVENTS, `${name}.json`), "utf8")) as APIGatewayProxyEvent;
-}
 
 /** The event the lookup's request template builds (events/GetServiceFunction.json's shape). */
 function getEvent(serviceName: string, version: string): unknown {
@@ -197,6 +190,7 @@ describe("catalog domain", () => {
 });
 
 describe("catalog handlers", () => {
+  captureOutput();
   const ddb = mockClient(DynamoDBDocumentClient);
   const table = new Map<string, Record<string, unknown>>();
   const keyOf = (item: Record<string, unknown> | undefined) =>
@@ -215,9 +209,10 @@ describe("catalog handlers", () => {
         REGISTRAR_FUNCTION_NAME: "meridian-local-{service}-registrar",
       }),
     );
-    getService = createGetServiceHandler(dependencies);
-    registerService = createRegisterServiceHandler(dependencies);
-    deregisterService = createDeregisterServiceHandler(dependencies);
+    const observability = testObservability("catalog");
+    getService = createGetServiceHandler({ ...dependencies, ...observability });
+    registerService = createRegisterServiceHandler({ ...dependencies, ...observability });
+    deregisterService = createDeregisterServiceHandler({ ...dependencies, ...observability });
   });
 
   beforeEach(() => {
@@ -514,6 +509,7 @@ describe("catalog handlers", () => {
   });
 
   test("a timeout or a crash (Lambda's own errorMessage) is a 500 too, not a 200 with the error as the body", () => {
+    expect.hasAssertions();
     for (const message of [
       "2025-01-01T00:00:00.000Z c6af9ac6 Task timed out after 10.00 seconds",
       "RequestId: c6af9ac6 Error: Runtime exited with error: signal: killed",

@@ -1,7 +1,14 @@
 import { DynamoDBDocumentClient, GetCommand } from "@aws-sdk/lib-dynamodb";
 import { mockClient } from "aws-sdk-client-mock";
+import { createGetServiceHandler } from "../../../src/catalog/handlers/get-service";
+import { catalogEnvironment, createCatalogDependenciesFromConfig } from "../../../src/catalog/wiring";
 import { loadConfig } from "../../../src/shared/config";
-import { lambdaContext, publishMetricsToConsole } from "../../support/handler-test";
+import {
+  type CapturedOutput,
+  captureOutput,
+  lambdaContext,
+  testObservability,
+} from "../../support/handler-test";
 
 /*
  * A lookup miss and a malformed name end the invocation with an error (what a non-proxy
@@ -9,49 +16,35 @@ import { lambdaContext, publishMetricsToConsole } from "../../support/handler-te
  * LookupRefused, for all versions and for its own version, which the Errors alarms subtract.
  */
 
-publishMetricsToConsole("catalog");
-// Loaded after Powertools' variables are set: observability reads them as it loads.
-const { createGetServiceHandler } =
-  require("../../../src/catalog/handlers/get-service") as typeof import("../../../src/catalog/handlers/get-service");
-const { createCatalogDependenciesFromConfig, catalogEnvironment } =
-  require("../../../src/catalog/wiring") as typeof import("../../../src/catalog/wiring");
-
 const dynamo = mockClient(DynamoDBDocumentClient);
 const handler = createGetServiceHandler(
-  createCatalogDependenciesFromConfig(
-    loadConfig(catalogEnvironment, {
-      CATALOG_TABLE_NAME: "Services",
-      REGISTRATION_EXPIRY_SECONDS: "900",
-      REGISTRAR_FUNCTION_NAME: "meridian-test-{service}-registrar",
-    }),
-  ),
+  {
+    ...createCatalogDependenciesFromConfig(
+      loadConfig(catalogEnvironment, {
+        CATALOG_TABLE_NAME: "Services",
+        REGISTRATION_EXPIRY_SECONDS: "900",
+        REGISTRAR_FUNCTION_NAME: "meridian-test-{service}-registrar",
+      }),
+    ),
+    ...testObservability("catalog"),
+  },
   "7",
 );
 
-interface Emf {
-  _aws: { CloudWatchMetrics: Array<{ Dimensions: string[][]; Metrics: Array<{ Name: string }> }> };
-  [field: string]: unknown;
-}
-
 /** Each LookupRefused data point published: its dimensions and their values. */
-function refusals(log: jest.SpyInstance): Array<Record<string, unknown>> {
-  return log.mock.calls.flatMap(([line]) => {
-    if (typeof line !== "string" || !line.includes("_aws")) return [];
-    const emf = JSON.parse(line) as Emf;
-    return emf._aws.CloudWatchMetrics.filter((group) =>
-      group.Metrics.some((metric) => metric.Name === "LookupRefused"),
-    ).map((group) => Object.fromEntries((group.Dimensions[0] ?? []).map((name) => [name, emf[name]])));
-  });
+function refusals(output: CapturedOutput): Array<Record<string, unknown>> {
+  return output
+    .emf()
+    .flatMap((emf) =>
+      emf._aws.CloudWatchMetrics.filter((group) =>
+        group.Metrics.some((metric) => metric.Name === "LookupRefused"),
+      ).map((group) => Object.fromEntries((group.Dimensions[0] ?? []).map((name) => [name, emf[name]]))),
+    );
 }
 
 describe("LookupRefused", () => {
-  let log: jest.SpyInstance;
-  beforeEach(() => {
-    dynamo.reset();
-    log = jest.spyOn(console, "log").mockImplementation(() => undefined);
-    jest.spyOn(console, "warn").mockImplementation(() => undefined);
-  });
-  afterEach(() => jest.restoreAllMocks());
+  const output = captureOutput();
+  beforeEach(() => dynamo.reset());
 
   const lookup = (event: unknown) =>
     handler(event, lambdaContext("get-service")).then(
@@ -63,7 +56,7 @@ describe("LookupRefused", () => {
     dynamo.on(GetCommand).resolves({});
     expect(await lookup({ service_name: "nobody", service_version: "v1" })).toBe("NotFound");
     expect(await lookup({ service_name: "Bad Name", service_version: "v1" })).toBe("BadRequest");
-    expect(refusals(log)).toEqual([
+    expect(refusals(output)).toEqual([
       { service: "catalog", ExecutedVersion: "7" },
       { service: "catalog" },
       { service: "catalog", ExecutedVersion: "7" },
@@ -87,6 +80,6 @@ describe("LookupRefused", () => {
       .rejects(new Error("throttled"));
     expect(await lookup({ service_name: "location", service_version: "v1" })).toBe("answered");
     expect(await lookup({ service_name: "location", service_version: "v1" })).toBe("InternalFailure");
-    expect(refusals(log)).toEqual([]);
+    expect(refusals(output)).toEqual([]);
   });
 });

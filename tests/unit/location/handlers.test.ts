@@ -3,7 +3,16 @@ import { type AwsClientStub, mockClient } from "aws-sdk-client-mock";
 import { createGetLocationHandler } from "../../../src/location/handlers/get-location";
 import { createPutLocationHandler } from "../../../src/location/handlers/put-location";
 import { createLocationServiceFromConfig } from "../../../src/location/wiring";
-import { context, type Handler, parse, proxyEvent } from "../../support/handler-test";
+import {
+  captureOutput,
+  context,
+  type Handler,
+  metricValues,
+  parse,
+  proxyEvent,
+  sampleEvent as sample,
+  testObservability,
+} from "../../support/handler-test";
 
 interface Loaded {
   putLocation: Handler;
@@ -16,13 +25,16 @@ interface Loaded {
 function load(): Loaded {
   const ddb = mockClient(lib.DynamoDBDocumentClient);
   const locations = createLocationServiceFromConfig({ LOCATIONS_TABLE_NAME: "locations-test" });
+  const observability = testObservability("location");
   return {
     lib,
     ddb,
-    putLocation: createPutLocationHandler({ locations }),
-    getLocation: createGetLocationHandler({ locations }),
+    putLocation: createPutLocationHandler({ locations, ...observability }),
+    getLocation: createGetLocationHandler({ locations, ...observability }),
   };
 }
+
+const output = captureOutput();
 
 const owner = { userId: "user-1", username: "alice" };
 const resource = "/locations/{userId}";
@@ -56,6 +68,15 @@ describe("PUT /locations/{userId}", () => {
       Item: { userId: "user-1", latitude: 48.8584, longitude: 2.2945 },
       ConditionExpression: expect.stringContaining("updatedAt <= :updatedAt"),
     });
+  });
+
+  it("counts LocationUpdated and logs the request, as the function's Logger and Metrics write them", async () => {
+    const result = await h.putLocation(put("user-1", { latitude: 1, longitude: 2 }), context);
+    expect(result.statusCode).toBe(200);
+    expect(metricValues(output.emf(), "LocationUpdated").map(({ value }) => value)).toEqual([1]);
+    expect(output.logs()).toContainEqual(
+      expect.objectContaining({ message: "Request completed", service: "location", status: 200 }),
+    );
   });
 
   it("403 when the token belongs to someone else, without touching the table", async () => {
@@ -170,8 +191,6 @@ afterEach(() => {
 });
 
 describe("sample events (events/*.json, for sam local invoke)", () => {
-  const sample = (name: string) => require(`../../../events/${name}.json`);
-
   it("PutLocationFunction.json is an owner's valid update", async () => {
     const h = load();
     h.ddb.on(h.lib.PutCommand).resolves({});

@@ -16,13 +16,34 @@ import {
   ServiceUnhealthyError,
 } from "../../../src/shared/catalog-client";
 import { loadConfig } from "../../../src/shared/config";
-import { logger, metrics } from "../../../src/shared/observability";
 import type { SignedHttpClient } from "../../../src/shared/signed-http";
-import { context, type Handler, parse, proxyEvent, TEST_CREDENTIALS } from "../../support/handler-test";
+import {
+  captureOutput,
+  context,
+  type Handler,
+  metricValues,
+  parse,
+  proxyEvent,
+  TEST_CREDENTIALS,
+  testObservability,
+} from "../../support/handler-test";
 
 const SSM_ORIGIN = "https://ssm0000001.execute-api.us-east-1.amazonaws.com";
 const SSM_URL = `${SSM_ORIGIN}/dev`;
 const CATALOG_URL = "https://cat0000001.execute-api.us-east-1.amazonaws.com/dev";
+
+const output = captureOutput();
+const { logger } = testObservability("profile");
+
+/** What the wiring logged at WARN, each record without the keys Powertools adds to every line. */
+function warnings(): Array<Record<string, unknown>> {
+  return output
+    .logs()
+    .filter((record) => record.level === "WARN")
+    .map(
+      ({ level: _level, timestamp: _timestamp, service: _service, sampling_rate: _rate, ...rest }) => rest,
+    );
+}
 
 function fakeCatalog(answer: () => Promise<string>): CatalogClient & { asked: string[] } {
   const asked: string[] = [];
@@ -44,14 +65,14 @@ describe("locationEndpoint", () => {
 
   it("ssm: the deploy-time URL, and the catalog is never asked", () => {
     const catalog = fakeCatalog(async () => "https://elsewhere.example.com");
-    expect(locationEndpoint({ ...config, LOCATION_DISCOVERY: "ssm" }, catalog)).toBe(SSM_URL);
+    expect(locationEndpoint({ ...config, LOCATION_DISCOVERY: "ssm" }, catalog, logger)).toBe(SSM_URL);
     expect(catalog.asked).toEqual([]);
   });
 
   it("catalog: asks for location at the configured version on every read", async () => {
     let url = `${SSM_ORIGIN}/one`;
     const catalog = fakeCatalog(async () => url);
-    const endpoint = locationEndpoint({ ...config, LOCATION_SERVICE_VERSION: "v2" }, catalog);
+    const endpoint = locationEndpoint({ ...config, LOCATION_SERVICE_VERSION: "v2" }, catalog, logger);
     if (typeof endpoint === "string") throw new Error("expected a lookup");
     await expect(endpoint()).resolves.toBe(`${SSM_ORIGIN}/one`);
     url = `${SSM_ORIGIN}/two`;
@@ -66,6 +87,7 @@ describe("locationEndpoint", () => {
     const endpoint = locationEndpoint(
       config,
       fakeCatalog(async () => Promise.reject(error)),
+      logger,
     );
     if (typeof endpoint === "string") throw new Error("expected a lookup");
     await expect(endpoint()).resolves.toBe(SSM_URL);
@@ -75,18 +97,13 @@ describe("locationEndpoint", () => {
     const endpoint = locationEndpoint(
       config,
       fakeCatalog(async () => Promise.reject(new ServiceUnhealthyError("location", "v1"))),
+      logger,
     );
     if (typeof endpoint === "string") throw new Error("expected a lookup");
     await expect(endpoint()).rejects.toBeInstanceOf(ServiceUnhealthyError);
   });
 
   describe("catalog answers are trusted only on LOCATION_API_URL's origin", () => {
-    let warn: jest.SpyInstance;
-    beforeEach(() => {
-      warn = jest.spyOn(logger, "warn").mockImplementation(() => undefined);
-    });
-    afterEach(() => warn.mockRestore());
-
     it.each([
       ["the same origin, another stage", `${SSM_ORIGIN}/v2-stage`],
       ["the same origin with its default port spelled out", `${SSM_ORIGIN}:443/dev`],
@@ -95,10 +112,11 @@ describe("locationEndpoint", () => {
       const endpoint = locationEndpoint(
         config,
         fakeCatalog(async () => advertised),
+        logger,
       );
       if (typeof endpoint === "string") throw new Error("expected a lookup");
       await expect(endpoint()).resolves.toBe(advertised);
-      expect(warn).not.toHaveBeenCalled();
+      expect(warnings()).toEqual([]);
     });
 
     it.each([
@@ -114,29 +132,32 @@ describe("locationEndpoint", () => {
       const endpoint = locationEndpoint(
         config,
         fakeCatalog(async () => `${advertised}?token=s3cret`),
+        logger,
       );
       if (typeof endpoint === "string") throw new Error("expected a lookup");
       await expect(endpoint()).resolves.toBe(SSM_URL);
-      expect(warn).toHaveBeenCalledTimes(1);
-      const [message, details] = warn.mock.calls[0] as [string, Record<string, unknown>];
+      const logged = warnings();
+      expect(logged).toHaveLength(1);
+      const [{ message, ...details } = {}] = logged;
       expect(message).toMatch(/origin/);
       expect(details).toEqual({ advertisedOrigin: new URL(advertised).origin, expectedOrigin: SSM_ORIGIN });
-      expect(JSON.stringify(warn.mock.calls)).not.toContain("s3cret");
+      expect(output.chunks().join("")).not.toContain("s3cret");
     });
 
     it("an unhealthy answer still rejects, whatever its origin", async () => {
       const endpoint = locationEndpoint(
         config,
         fakeCatalog(async () => Promise.reject(new ServiceUnhealthyError("location", "v1"))),
+        logger,
       );
       if (typeof endpoint === "string") throw new Error("expected a lookup");
       await expect(endpoint()).rejects.toBeInstanceOf(ServiceUnhealthyError);
-      expect(warn).not.toHaveBeenCalled();
+      expect(warnings()).toEqual([]);
     });
   });
 
   it("catalog without a client is a wiring bug", () => {
-    expect(() => locationEndpoint(config, undefined)).toThrow(/catalog client/);
+    expect(() => locationEndpoint(config, undefined, logger)).toThrow(/catalog client/);
   });
 });
 
@@ -152,7 +173,7 @@ describe("createProfileReaderFromConfig configuration", () => {
 
   /** The wiring from the variables, validated as on the function's first invocation. */
   const build = (env: Record<string, string | undefined>) =>
-    createProfileReaderFromConfig(loadConfig(profileReaderEnvironment, env));
+    createProfileReaderFromConfig(loadConfig(profileReaderEnvironment, env), logger);
 
   it("ssm: the deploy-time URL, no catalog needed", () => {
     expect(() => build(base)).not.toThrow();
@@ -260,7 +281,6 @@ describe("GET /profiles/{userId} with LOCATION_DISCOVERY=catalog", () => {
   });
 
   let getProfile: Handler;
-  let addMetric: jest.SpyInstance;
   let ddb: AwsClientStub<DynamoDBDocumentClient>;
 
   beforeEach(() => {
@@ -270,7 +290,6 @@ describe("GET /profiles/{userId} with LOCATION_DISCOVERY=catalog", () => {
     ddb.on(GetCommand).resolves({
       Item: { userId: "user-1", displayName: "Alice", bio: null, version: 1, updatedAt: "t" },
     });
-    addMetric = jest.spyOn(metrics, "addMetric");
     const config = loadConfig(profileReaderEnvironment, {
       PROFILES_TABLE_NAME: "profiles-test",
       LOCATION_API_URL: `${origin}/from-ssm`,
@@ -280,15 +299,16 @@ describe("GET /profiles/{userId} with LOCATION_DISCOVERY=catalog", () => {
       CATALOG_API_URL: origin,
       AWS_REGION: "us-east-1",
     });
+    const observability = testObservability("profile");
     getProfile = createGetProfileHandler({
-      profiles: createProfileReaderFromConfig(config, { credentials: TEST_CREDENTIALS }),
+      profiles: createProfileReaderFromConfig(config, observability.logger, {
+        credentials: TEST_CREDENTIALS,
+      }),
+      ...observability,
     });
   });
 
-  afterEach(() => {
-    jest.restoreAllMocks();
-    ddb.restore();
-  });
+  afterEach(() => ddb.restore());
 
   const read = async () =>
     getProfile(
@@ -328,7 +348,7 @@ describe("GET /profiles/{userId} with LOCATION_DISCOVERY=catalog", () => {
       locationStatus: "unavailable",
     });
     expect(requests).toEqual(["/catalog/location/v1"]);
-    expect(addMetric).toHaveBeenCalledWith("LocationLookupDegraded", expect.anything(), 1);
+    expect(metricValues(output.emf(), "LocationLookupDegraded").map(({ value }) => value)).toEqual([1]);
   });
 
   it.each([

@@ -10,15 +10,23 @@ import {
 } from "../../../src/profile/handlers/put-profile";
 import { createProfileReaderFromConfig, profileReaderEnvironment } from "../../../src/profile/wiring";
 import { loadConfig } from "../../../src/shared/config";
-import { metrics } from "../../../src/shared/observability";
-import { context, type Handler, parse, proxyEvent, TEST_CREDENTIALS } from "../../support/handler-test";
+import {
+  captureOutput,
+  context,
+  type Handler,
+  metricValues,
+  parse,
+  proxyEvent,
+  sampleEvent as sample,
+  TEST_CREDENTIALS,
+  testObservability,
+} from "../../support/handler-test";
 
 interface Loaded {
   putProfile: Handler;
   getProfile: Handler;
   ddb: AwsClientStub<lib.DynamoDBDocumentClient>;
   lib: typeof import("@aws-sdk/lib-dynamodb");
-  addMetric: jest.SpyInstance;
 }
 
 /** A stand-in location API; each test decides how it answers. */
@@ -32,9 +40,7 @@ beforeAll(async () => {
   locationUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/local`;
 });
 
-afterEach(() => {
-  jest.restoreAllMocks();
-});
+const output = captureOutput();
 
 afterAll(async () => {
   server.closeAllConnections();
@@ -52,13 +58,19 @@ function load(): Loaded {
     LOCATION_SERVICE_VERSION: "v1",
     AWS_REGION: "us-east-1",
   });
+  const observability = testObservability("profile");
   return {
     lib,
     ddb,
-    addMetric: jest.spyOn(metrics, "addMetric"),
-    putProfile: createPutProfileHandler({ profiles: createProfileWriterFromConfig(config) }),
+    putProfile: createPutProfileHandler({
+      profiles: createProfileWriterFromConfig(config),
+      ...observability,
+    }),
     getProfile: createGetProfileHandler({
-      profiles: createProfileReaderFromConfig(config, { credentials: TEST_CREDENTIALS }),
+      profiles: createProfileReaderFromConfig(config, observability.logger, {
+        credentials: TEST_CREDENTIALS,
+      }),
+      ...observability,
     }),
   };
 }
@@ -210,12 +222,8 @@ describe("GET /profiles/{userId}", () => {
       bio: null,
       location: { latitude: -1.01, longitude: 103.82, updatedAt: "t" },
     });
-    expect(h.addMetric).toHaveBeenCalledWith("ProfileRead", expect.anything(), 1);
-    expect(h.addMetric).not.toHaveBeenCalledWith(
-      "LocationLookupDegraded",
-      expect.anything(),
-      expect.anything(),
-    );
+    expect(metricValues(output.emf(), "ProfileRead").map(({ value }) => value)).toEqual([1]);
+    expect(output.metricNames()).not.toContain("LocationLookupDegraded");
   });
 
   it("location null when location has none (404)", async () => {
@@ -236,7 +244,7 @@ describe("GET /profiles/{userId}", () => {
     expect(Date.now() - started).toBeLessThan(2000);
     expect(result.statusCode).toBe(200);
     expect(parse(result)).toMatchObject({ location: null, locationStatus: "unavailable" });
-    expect(h.addMetric).toHaveBeenCalledWith("LocationLookupDegraded", expect.anything(), 1);
+    expect(metricValues(output.emf(), "LocationLookupDegraded").map(({ value }) => value)).toEqual([1]);
   });
 
   it("404 when there is no profile", async () => {
@@ -275,8 +283,6 @@ describe("profile wiring", () => {
 });
 
 describe("sample events (events/*.json, for sam local invoke)", () => {
-  const sample = (name: string) => require(`../../../events/${name}.json`);
-
   it("PutProfileFunction.json creates the owner's profile (no If-Match), so it works on a fresh stack", async () => {
     const h = load();
     h.ddb.on(h.lib.PutCommand).resolves({});

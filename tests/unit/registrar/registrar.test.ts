@@ -25,6 +25,7 @@ import {
 import { loadConfig } from "../../../src/shared/config";
 import type { HttpAnswer, HttpRequestInit } from "../../../src/shared/http-request";
 import type { SignedHttpClient } from "../../../src/shared/signed-http";
+import { captureOutput, testObservability } from "../../support/handler-test";
 
 const lambda = mockClient(LambdaClient);
 
@@ -318,6 +319,7 @@ describe("registrar wiring", () => {
 });
 
 describe("registrar handler", () => {
+  captureOutput();
   const fetchSpy = jest.fn<Promise<HttpAnswer>, [string, HttpRequestInit]>();
 
   test("signs the catalog call with SigV4 for execute-api and returns the outcome", async () => {
@@ -344,6 +346,7 @@ describe("registrar handler", () => {
         credentials,
         inspector: new AwsPartsInspector(new LambdaClient({}), new APIGatewayClient({})),
       }),
+      ...testObservability("location"),
     });
 
     const outcome = await handler({} as ScheduledEvent, { functionName: "registrar" } as Context);

@@ -1,5 +1,7 @@
+import { readFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import { join } from "node:path";
 import { gunzipSync, gzipSync } from "node:zlib";
 import { PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import type { CloudFormationCustomResourceEvent } from "aws-lambda";
@@ -9,6 +11,10 @@ import { S3SiteStore } from "../../../src/web/adapters/s3-site-store";
 import type { Cdn, SiteFile, SiteStore } from "../../../src/web/domain/ports";
 import type { SiteBundle } from "../../../src/web/domain/site";
 import { createPublishSiteHandler } from "../../../src/web/handlers/publish-site";
+import { captureOutput, testObservability } from "../../support/handler-test";
+
+const { logger } = testObservability("web");
+captureOutput();
 
 /** CloudFormation's side of the protocol: the pre-signed URL the answer is PUT to. */
 let server: Server;
@@ -99,7 +105,9 @@ const properties = { BucketName: "bucket-1", DistributionId: "E123", SiteVersion
 
 test("Create puts every file, the page last, invalidates the distribution and answers SUCCESS", async () => {
   const { puts, invalidations, store, cdn } = fakes();
-  await createPublishSiteHandler({ site, store, cdn, send: sendResponse })(event("Create", properties));
+  await createPublishSiteHandler({ site, store, cdn, send: sendResponse, logger })(
+    event("Create", properties),
+  );
   expect(puts).toEqual([
     { bucket: "bucket-1", key: "assets/app-1.js" },
     { bucket: "bucket-1", key: "index.html" },
@@ -124,14 +132,18 @@ test("Create puts every file, the page last, invalidates the distribution and an
 
 test("Update publishes again; Delete leaves the (retained) bucket alone", async () => {
   const update = fakes();
-  await createPublishSiteHandler({ site, store: update.store, cdn: update.cdn, send: sendResponse })(
+  await createPublishSiteHandler({ site, store: update.store, cdn: update.cdn, send: sendResponse, logger })(
     event("Update", properties),
   );
   expect(update.puts).toHaveLength(2);
   const removal = fakes();
-  await createPublishSiteHandler({ site, store: removal.store, cdn: removal.cdn, send: sendResponse })(
-    event("Delete", properties),
-  );
+  await createPublishSiteHandler({
+    site,
+    store: removal.store,
+    cdn: removal.cdn,
+    send: sendResponse,
+    logger,
+  })(event("Delete", properties));
   expect(removal.puts).toEqual([]);
   expect(removal.invalidations).toEqual([]);
   expect(answers.map((answer) => [answer.body.Status, answer.body.PhysicalResourceId])).toEqual([
@@ -142,13 +154,15 @@ test("Update publishes again; Delete leaves the (retained) bucket alone", async 
 
 test("a failure is answered FAILED with its reason, so the stack rolls back instead of hanging", async () => {
   const { store, cdn } = fakes(true);
-  await createPublishSiteHandler({ site, store, cdn, send: sendResponse })(event("Create", properties));
+  await createPublishSiteHandler({ site, store, cdn, send: sendResponse, logger })(
+    event("Create", properties),
+  );
   expect(answers[0]?.body).toMatchObject({
     Status: "FAILED",
     Reason: "Access Denied",
     PhysicalResourceId: "SiteContent-failed",
   });
-  await createPublishSiteHandler({ site, store, cdn, send: sendResponse })(
+  await createPublishSiteHandler({ site, store, cdn, send: sendResponse, logger })(
     event("Create", { DistributionId: "E123" }),
   );
   expect(answers[1]?.body).toMatchObject({
@@ -158,7 +172,9 @@ test("a failure is answered FAILED with its reason, so the stack rolls back inst
 });
 
 test("the bundled site is the one npm run build:web writes: an index.html and the hashed assets it names", async () => {
-  const bundled = require("../../../dist/web/site-assets.json") as SiteBundle;
+  const bundled = JSON.parse(
+    readFileSync(join(__dirname, "..", "..", "..", "dist", "web", "site-assets.json"), "utf8"),
+  ) as SiteBundle;
   const page = bundled.files.find((file) => file.key === "index.html");
   const html = gunzipSync(Buffer.from(String(page?.gzippedBody), "base64")).toString("utf8");
   for (const asset of bundled.files.filter((file) => file.key.startsWith("assets/"))) {

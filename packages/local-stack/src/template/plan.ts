@@ -7,7 +7,7 @@ import type {
   LocalProject,
   ProjectService as Service,
 } from "../project";
-import { NO_VALUE, type ParameterValue, TemplateEvaluator } from "./intrinsics";
+import { NO_VALUE, type ParameterValue, type TemplateEvaluator } from "./intrinsics";
 import type {
   ApiDefinition,
   AuthorizerDefinition,
@@ -23,6 +23,7 @@ import type {
   ServicePlan,
   TableDefinition,
 } from "./model";
+import { evaluatorWithNested, type NestedStack } from "./nested";
 import { type DefinitionRoute, readDefinition } from "./openapi";
 import {
   functionName as functionNameOf,
@@ -280,19 +281,22 @@ export async function planService(service: Service, context: PlanContext): Promi
   const { environment, project } = context;
   const stackName = project.stackName(environment.name, service.name);
   const parameters = await resolveParameters(project, service, environment, context.lookupParameter);
-  const evaluator = new TemplateEvaluator({
+  const file = `src/${service.name}/template.yaml`;
+  const { evaluator, nested } = evaluatorWithNested({
     template: service.template,
     stackName,
     region: environment.region,
     parameters,
     resources: localResourceModel,
     rewriteString: (value) => localizeSiteUrls(localizeApiUrls(value, context.apis), context.siteUrl),
+    applications: service.applications,
+    file,
   });
   const planning: Planning = {
     service,
     stackName,
     evaluator,
-    file: `src/${service.name}/template.yaml`,
+    file,
     warnings: [],
     managedPolicies: context.managedPolicies ?? new Map(),
   };
@@ -319,6 +323,8 @@ export async function planService(service: Service, context: PlanContext): Promi
       apiRoutes.set(apiLogicalId, [...(apiRoutes.get(apiLogicalId) ?? []), route]);
     }
   }
+  const planned = { tables, secrets, ssmParameters, functions };
+  for (const stack of nested()) planNestedStack(planning, stack, specs, planned);
   const apis: ApiDefinition[] = [];
   for (const [logicalId, definition] of apiDefinitions) {
     const eventRoutes = apiRoutes.get(logicalId) ?? [];
@@ -335,6 +341,48 @@ export async function planService(service: Service, context: PlanContext): Promi
   }
   const { warnings } = planning;
   return { service, stackName, parameters, tables, secrets, ssmParameters, functions, apis, warnings };
+}
+
+/**
+ * A nested stack's tables, secrets, parameters and functions (its functions'
+ * ids are `<service>/<LogicalId>` as the service's own are), then its own nested stacks.
+ * A nested stack serves no API: an Api event there is an error.
+ */
+function planNestedStack(
+  parent: Planning,
+  stack: NestedStack,
+  specs: Map<string, FunctionSpec>,
+  planned: Pick<ServicePlan, "tables" | "secrets" | "ssmParameters" | "functions">,
+): void {
+  const planning: Planning = {
+    ...parent,
+    service: { ...parent.service, template: stack.template, templatePath: stack.templatePath },
+    stackName: stack.evaluator.stackName,
+    evaluator: stack.evaluator,
+    file: stack.templatePath,
+  };
+  const resources = Object.entries(stack.template.Resources).filter(([logicalId]) =>
+    stack.evaluator.resourceEnabled(logicalId),
+  );
+  const data = planDataResources(planning, resources);
+  planned.tables.push(...data.tables);
+  planned.secrets.push(...data.secrets);
+  planned.ssmParameters.push(...data.ssmParameters);
+  for (const [logicalId, resource] of resources) {
+    const spec = specs.get(logicalId);
+    if (resource.Type !== "AWS::Serverless::Function" || !spec) continue;
+    const { fn, routes } = planFunction(planning, logicalId, resource, spec, [], new Map());
+    if (planned.functions.some((other) => other.id === fn.id))
+      throw new TemplateError(
+        `${planning.file}: Resources.${logicalId}: a function of this id is already planned (${fn.id})`,
+      );
+    if (routes.length > 0)
+      throw new TemplateError(
+        `${planning.file}: Resources.${logicalId}: Api events in a nested stack are not served locally`,
+      );
+    planned.functions.push(fn);
+  }
+  for (const inner of stack.nested()) planNestedStack(planning, inner, specs, planned);
 }
 
 /** Tables, secrets and SSM parameters, as CloudFormation would create them. */

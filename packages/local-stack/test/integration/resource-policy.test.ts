@@ -198,10 +198,14 @@ describe("the real services with profile's role path broken", () => {
           "Fn::Sub": "/meridian/${Environment}/elsewhere/",
         };
       },
-      // And a registrar outside /meridian/<env>/registrar/: the catalog refuses its registration.
-      auth: (template) => {
-        properties(template, "RegistrarFunction").RolePath = { "Fn::Sub": "/meridian/${Environment}/auth/" };
-      },
+      // And a registrar outside /meridian/<env>/registrar/: the catalog refuses its registration
+      // (auth's copy of the shared registrar template alone).
+      auth: (_template, nested) =>
+        nested("Registrar", (registrar) => {
+          properties(registrar, "RegistrarFunction").RolePath = {
+            "Fn::Sub": "/meridian/${Environment}/auth/",
+          };
+        }),
     });
     stack = await startTestStack({ srcDir: copy.srcDir });
   }, 120_000);

@@ -158,6 +158,95 @@ describe("planService", () => {
   });
 });
 
+describe("a template nested from a local Location", () => {
+  const worker = {
+    Transform: "AWS::Serverless-2016-10-31",
+    Parameters: {
+      Environment: { Type: "String" },
+      Greeting: { Type: "String" },
+      Names: { Type: "CommaDelimitedList", Default: "" },
+    },
+    Resources: {
+      WorkerFunction: {
+        Type: "AWS::Serverless::Function",
+        Metadata: { BuildMethod: "esbuild", BuildProperties: { EntryPoints: ["src/worker.ts"] } },
+        Properties: {
+          FunctionName: { "Fn::Sub": `meridian-\${Environment}-worker` },
+          Handler: "worker.handler",
+          RolePath: "/workers/",
+          Environment: {
+            Variables: { GREETING: { Ref: "Greeting" }, FIRST: { "Fn::Select": [0, { Ref: "Names" }] } },
+          },
+        },
+      },
+    },
+    Outputs: { WorkerName: { Value: { Ref: "WorkerFunction" } } },
+  };
+
+  function nesting(
+    parameters: Record<string, unknown>,
+    applications = { Nested: { templatePath: "worker.yaml", template: worker } },
+  ) {
+    if (!alpha) throw new Error("fixtures missing");
+    const service = structuredClone(alpha);
+    Object.assign(service.template.Resources, {
+      Nested: {
+        Type: "AWS::Serverless::Application",
+        Properties: { Location: "worker.yaml", Parameters: parameters },
+      },
+      WorkerNameParameter: {
+        Type: "AWS::SSM::Parameter",
+        Properties: {
+          Name: "/meridian/local/alpha/worker/name",
+          Type: "String",
+          Value: { "Fn::GetAtt": ["Nested", "Outputs.WorkerName"] },
+        },
+      },
+    });
+    return planService(
+      { ...service, applications },
+      {
+        project: testProject,
+        environment,
+        apis: describeApis(testProject, [service], environment).map((api) => ({
+          ...api,
+          origin: "http://127.0.0.1:3001",
+        })),
+        lookupParameter: async () => undefined,
+      },
+    );
+  }
+
+  test("its functions run with what the parent passes, in a stack of their own; the parent reads its outputs", async () => {
+    const plan = await nesting({
+      Environment: { Ref: "Environment" },
+      Greeting: { "Fn::Sub": `hi from \${AWS::StackName}` },
+      Names: "a,b",
+    });
+    const fn = plan.functions.find((candidate) => candidate.logicalId === "WorkerFunction");
+    expect(fn).toMatchObject({
+      id: "alpha/WorkerFunction",
+      service: "alpha",
+      functionName: "meridian-local-worker",
+      environment: { GREETING: "hi from meridian-local-alpha", FIRST: "a" },
+      roleArn: "arn:aws:iam::000000000000:role/workers/meridian-local-alpha-Nested-WorkerFunctionRole",
+    });
+    expect(plan.ssmParameters.find((parameter) => parameter.logicalId === "WorkerNameParameter")?.value).toBe(
+      "meridian-local-worker",
+    );
+  });
+
+  test("a parameter it does not declare, one left without a value, or no local template is an error", async () => {
+    await expect(nesting({ Environment: "local", Greeting: "hi", Other: "x" })).rejects.toThrow(
+      /Parameters\.Other: not a parameter of the nested template/,
+    );
+    await expect(nesting({ Environment: "local" })).rejects.toThrow(/Parameters\.Greeting: no value/);
+    await expect(nesting({ Environment: "local", Greeting: "hi" }, {} as never)).rejects.toThrow(
+      /Resources\.Nested: a nested stack is run locally only from a local template path/,
+    );
+  });
+});
+
 describe("an API with a DefinitionBody", () => {
   async function routesOf(properties: Record<string, unknown>) {
     if (!alpha) throw new Error("fixtures missing");

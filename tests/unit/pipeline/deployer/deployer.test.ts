@@ -19,7 +19,7 @@ import {
   runJob,
 } from "../../../../src/pipeline/deployer/job";
 import { PACKAGE_BUCKET_PLACEHOLDER } from "../../../../src/pipeline/deployer/manifest";
-import { logger } from "../../../../src/shared/observability";
+import { createLogger } from "../../../../src/shared/observability";
 import { FakeCloudFormation, resourceChange } from "../../../support/fake-cloudformation";
 import { FakeArtifactReader, FakePackageStore, fakeArtifact, THREE_SERVICES } from "./fakes";
 
@@ -68,8 +68,11 @@ let artifacts: FakeArtifactReader;
 let packages: FakePackageStore;
 let clock: number;
 
+const logger = createLogger({ POWERTOOLS_SERVICE_NAME: "pipeline-deployer", POWERTOOLS_LOG_LEVEL: "SILENT" });
+
 function deps(overrides: Partial<DeployerDependencies> = {}): DeployerDependencies {
   return {
+    logger,
     codepipeline: new CodePipelineClient({ region: "us-east-1" }),
     cloudformation: cfn.client,
     artifacts,
@@ -103,8 +106,6 @@ async function runToCompletion(environment: string, maxInvocations = 50, jobId =
 function createdStacks(): string[] {
   return cfn.inputs("CreateChangeSetCommand").map((input) => String(input.StackName));
 }
-
-beforeAll(() => logger.setLogLevel("SILENT"));
 
 beforeEach(() => {
   // CloudFormation finishes on its own between invocations, as it does for the deployer Lambda.

@@ -1,25 +1,42 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
+import { GetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
 import type { APIGatewayProxyEvent } from "aws-lambda";
 import { mockClient } from "aws-sdk-client-mock";
+import { createGetLocationHandler } from "../../../../src/location/handlers/get-location";
+import { createPutLocationHandler } from "../../../../src/location/handlers/put-location";
+import { createLocationServiceFromConfig } from "../../../../src/location/wiring";
+import { createGetProfileHandler } from "../../../../src/profile/handlers/get-profile";
+import { createProfileReaderFromConfig, profileReaderEnvironment } from "../../../../src/profile/wiring";
+import { loadConfig } from "../../../../src/shared/config";
+import { createDocumentClient } from "../../../../src/shared/dynamodb";
 import { loadTemplate } from "../../../../tools/lib/cfn-yaml";
 import { ROOT } from "../../../../tools/lib/project";
-import { API_REQUEST_ID, type Handler, lambdaContext, proxyEvent } from "../../../support/proxy-event";
 import {
   type CapturedOutput,
   captureOutput,
   type Emf,
-  loadAuth,
-  loadIsolated,
+  type Handler,
+  lambdaContext,
   metricValues,
-} from "./support";
+  proxyEvent,
+  TEST_CREDENTIALS,
+  testObservability,
+} from "../../../support/handler-test";
+import { API_REQUEST_ID } from "../../../support/proxy-event";
+import { authFunctions } from "../../auth/functions";
 
-type DocumentLib = typeof import("@aws-sdk/lib-dynamodb");
+/*
+ * Each function is built as its composition root builds it, with a Logger and
+ * Metrics from createObservability writing to stdout and stderr, as in Lambda
+ * (no POWERTOOLS_DEV): what is captured is what CloudWatch Logs receives.
+ */
+const output = captureOutput();
 
 /** The one EMF document that published `name`, checked to be what CloudWatch and the alarms expect. */
-function expectMetric(output: CapturedOutput, name: string, value: number, service: string): Emf {
-  const published = metricValues(output.emf(), name);
+function expectMetric(captured: CapturedOutput, name: string, value: number, service: string): Emf {
+  const published = metricValues(captured.emf(), name);
   expect([name, published.length]).toEqual([name, 1]);
   const [{ document } = { document: undefined }] = published;
   if (!document) throw new Error(`${name} was not published`);
@@ -35,17 +52,14 @@ function expectMetric(output: CapturedOutput, name: string, value: number, servi
   return document;
 }
 
-afterEach(() => jest.restoreAllMocks());
-
 describe("auth metrics", () => {
-  const load = () => loadAuth({ maxAttempts: 3, signingKey: "k".repeat(64) });
+  const load = () => authFunctions({ maxAttempts: 3, signingKey: "k".repeat(64) });
 
   const post = (resource: string, body: unknown) => proxyEvent({ method: "POST", resource, body });
 
   test("a registration publishes UsersRegistered = 1, and the first request ColdStart = 1", async () => {
     const auth = load();
-    auth.ddb.on(auth.lib.PutCommand).resolves({});
-    const output = captureOutput();
+    auth.ddb.on(PutCommand).resolves({});
 
     const first = await auth.register(
       post("/users", { username: "alice", password: "a long enough password" }),
@@ -66,7 +80,6 @@ describe("auth metrics", () => {
 
   test("a rejected registration publishes no UsersRegistered", async () => {
     const auth = load();
-    const output = captureOutput();
     const response = await auth.register(post("/users", { username: "al" }), lambdaContext("register"));
     expect(response.statusCode).toBe(400);
     expect(metricValues(output.emf(), "UsersRegistered")).toEqual([]);
@@ -79,7 +92,6 @@ describe("auth metrics", () => {
       [{ pk: "USER#alice", userId: "user-1", username: "alice", passwordHash: hash, createdAt: "x" }],
       "carol",
     );
-    const output = captureOutput();
     const login = (username: string, password: string) =>
       auth.login(post("/tokens", { username, password }), lambdaContext("login"));
 
@@ -97,12 +109,14 @@ describe("auth metrics", () => {
 
 describe("location metrics", () => {
   test("an update publishes LocationUpdated = 1 under service=location", async () => {
-    const location = loadIsolated("location", { LOCATIONS_TABLE_NAME: "locations-test" }, () => {
-      const lib = require("@aws-sdk/lib-dynamodb") as DocumentLib;
-      mockClient(lib.DynamoDBDocumentClient).on(lib.PutCommand).resolves({});
-      return { put: require("../../../../src/location/handlers/put-location").handler as Handler };
-    });
-    const output = captureOutput();
+    const dynamodb = createDocumentClient();
+    mockClient(dynamodb).on(PutCommand).resolves({});
+    const location = {
+      put: createPutLocationHandler({
+        locations: createLocationServiceFromConfig({ LOCATIONS_TABLE_NAME: "locations-test" }, dynamodb),
+        ...testObservability("location"),
+      }),
+    };
     const response = await location.put(
       proxyEvent({
         method: "PUT",
@@ -173,42 +187,48 @@ describe("profile metrics and correlation with location", () => {
     getLocation = undefined;
   });
 
-  const loadProfile = () =>
-    loadIsolated(
-      "profile",
-      {
-        PROFILES_TABLE_NAME: "profiles-test",
-        LOCATION_API_URL: url,
-        LOCATION_TIMEOUT_MS: "1000",
-        LOCATION_DISCOVERY: "ssm",
-        LOCATION_SERVICE_VERSION: "v1",
-      },
-      () => {
-        const lib = require("@aws-sdk/lib-dynamodb") as DocumentLib;
-        mockClient(lib.DynamoDBDocumentClient)
-          .on(lib.GetCommand)
-          .resolves({
-            Item: {
-              userId: "user-1",
-              displayName: "Alice",
-              bio: null,
-              version: 1,
-              updatedAt: "2024-01-01T00:00:00Z",
-            },
-          });
-        return { get: require("../../../../src/profile/handlers/get-profile").handler as Handler };
-      },
-    );
-  const loadLocation = () =>
-    loadIsolated("location", { LOCATIONS_TABLE_NAME: "locations-test" }, () => {
-      const lib = require("@aws-sdk/lib-dynamodb") as DocumentLib;
-      mockClient(lib.DynamoDBDocumentClient)
-        .on(lib.GetCommand)
-        .resolves({
-          Item: { userId: "user-1", latitude: 48.8584, longitude: 2.2945, updatedAt: "2024-01-01T00:00:00Z" },
-        });
-      return require("../../../../src/location/handlers/get-location").handler as Handler;
+  const loadProfile = () => {
+    const dynamodb = createDocumentClient();
+    mockClient(dynamodb)
+      .on(GetCommand)
+      .resolves({
+        Item: {
+          userId: "user-1",
+          displayName: "Alice",
+          bio: null,
+          version: 1,
+          updatedAt: "2024-01-01T00:00:00Z",
+        },
+      });
+    const config = loadConfig(profileReaderEnvironment, {
+      PROFILES_TABLE_NAME: "profiles-test",
+      LOCATION_API_URL: url,
+      LOCATION_TIMEOUT_MS: "1000",
+      LOCATION_DISCOVERY: "ssm",
+      LOCATION_SERVICE_VERSION: "v1",
+      AWS_REGION: "eu-west-1",
     });
+    const observability = testObservability("profile");
+    const clients = { dynamodb, credentials: TEST_CREDENTIALS };
+    return {
+      get: createGetProfileHandler({
+        profiles: createProfileReaderFromConfig(config, observability.logger, clients),
+        ...observability,
+      }),
+    };
+  };
+  const loadLocation = (): Handler => {
+    const dynamodb = createDocumentClient();
+    mockClient(dynamodb)
+      .on(GetCommand)
+      .resolves({
+        Item: { userId: "user-1", latitude: 48.8584, longitude: 2.2945, updatedAt: "2024-01-01T00:00:00Z" },
+      });
+    return createGetLocationHandler({
+      locations: createLocationServiceFromConfig({ LOCATIONS_TABLE_NAME: "locations-test" }, dynamodb),
+      ...testObservability("location"),
+    });
+  };
   const read = (profile: { get: Handler }, headers: Record<string, string> = {}) =>
     profile.get(
       proxyEvent({
@@ -222,7 +242,6 @@ describe("profile metrics and correlation with location", () => {
 
   test("a degraded read publishes ProfileRead and LocationLookupDegraded, as the alarm watches it", async () => {
     const profile = loadProfile();
-    const output = captureOutput();
     // No location handler: the stand-in answers 503, so the lookup degrades.
     const response = await read(profile);
     expect(response.statusCode).toBe(200);
@@ -249,7 +268,6 @@ describe("profile metrics and correlation with location", () => {
   test("a read with its location publishes ProfileRead only", async () => {
     const profile = loadProfile();
     getLocation = loadLocation();
-    const output = captureOutput();
     const response = await read(profile);
     expect(JSON.parse(response.body)).toMatchObject({ location: { latitude: 48.86, longitude: 2.29 } });
     expectMetric(output, "ProfileRead", 1, "profile");
@@ -259,7 +277,6 @@ describe("profile metrics and correlation with location", () => {
   test("the caller's correlation id reaches location, and both services log it", async () => {
     const profile = loadProfile();
     getLocation = loadLocation();
-    const output = captureOutput();
 
     const response = await read(profile, { "X-Correlation-Id": "trace-0123" });
 
@@ -281,7 +298,6 @@ describe("profile metrics and correlation with location", () => {
   test("without an incoming id, profile's own request id is what location logs", async () => {
     const profile = loadProfile();
     getLocation = loadLocation();
-    const output = captureOutput();
     await read(profile);
     const location = output.logs().find((entry) => entry.service === "location");
     expect(location?.correlationId).toBe(API_REQUEST_ID);
@@ -289,7 +305,6 @@ describe("profile metrics and correlation with location", () => {
 
   test("an unusable incoming id is replaced, not echoed", async () => {
     const profile = loadProfile();
-    const output = captureOutput();
     const response = await read(profile, { "x-correlation-id": `bad id\r\n${"x".repeat(300)}` });
     expect(response.headers?.["x-correlation-id"]).toBe(API_REQUEST_ID);
     expect(output.logs().every((entry) => entry.correlationId === API_REQUEST_ID)).toBe(true);

@@ -2,9 +2,9 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { createTokenIssuer } from "../../../../src/auth/domain/tokens";
 import { ROOT } from "../../../../tools/lib/project";
-import { lambdaContext, proxyEvent } from "../../../support/proxy-event";
+import { captureOutput, lambdaContext, proxyEvent } from "../../../support/handler-test";
 import { FixedSigningKeySource } from "../../auth/fakes";
-import { captureOutput, loadAuth } from "./support";
+import { authFunctions } from "../../auth/functions";
 
 // Real values of the kind that must never reach a log line. The key is the
 // one the functions read from Secrets Manager; the token is signed with it.
@@ -23,9 +23,9 @@ async function issue(username: string, ttlSeconds: number, clock?: () => number)
   ).token;
 }
 
-/** Both functions in one registry at DEBUG, the most verbose level any environment uses. */
+/** Auth's functions at DEBUG, the most verbose level any environment uses. */
 async function load() {
-  const parts = loadAuth({ maxAttempts: 2, signingKey: SIGNING_KEY });
+  const parts = authFunctions({ maxAttempts: 2, signingKey: SIGNING_KEY });
   const passwordHash = await parts.hasher.hash(PASSWORD);
   parts.answerLogins(
     [{ pk: "USER#alice", userId: "id-alice", username: "alice", passwordHash, createdAt: "x" }],
@@ -34,12 +34,11 @@ async function load() {
   return { ...parts, passwordHash };
 }
 
-afterEach(() => jest.restoreAllMocks());
-
 describe("no secret, password or token in any log line", () => {
+  const output = captureOutput();
+
   test("login: success, wrong password, unknown user, lock-out and a malformed body", async () => {
     const auth = await load();
-    const output = captureOutput();
     const login = (body: unknown) =>
       auth.login(proxyEvent({ method: "POST", resource: "/tokens", body }), lambdaContext("login"));
 
@@ -64,7 +63,6 @@ describe("no secret, password or token in any log line", () => {
 
   test("authorizer: allowed, forged, expired and malformed tokens, and an unreadable key", async () => {
     const auth = await load();
-    const output = captureOutput();
     const authorize = (authorizationToken: string) =>
       auth.authorizer(
         { type: "TOKEN", authorizationToken, methodArn: METHOD_ARN },

@@ -78,7 +78,7 @@ describe("planService on the repository's own templates", () => {
       GetProfileFunction:
         "arn:aws:iam::000000000000:role/meridian/local/profile/location-reader/meridian-local-profile-GetProfileFunctionRole",
       RegistrarFunction:
-        "arn:aws:iam::000000000000:role/meridian/local/registrar/meridian-local-profile-RegistrarFunctionRole",
+        "arn:aws:iam::000000000000:role/meridian/local/registrar/meridian-local-profile-Registrar-RegistrarFunctionRole",
     });
   });
 
