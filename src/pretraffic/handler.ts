@@ -4,9 +4,9 @@ import { lazyHandler } from "../shared/lambda-entry";
 import {
   createObservability,
   flushMetrics,
+  loadObservabilityConfig,
   MetricUnit,
   type Observability,
-  observabilityEnvironment,
 } from "../shared/observability";
 import { type HookOutcome, runPreTrafficHook } from "./domain/hook";
 import type { HookPorts } from "./domain/ports";
@@ -53,6 +53,6 @@ export function createPreTrafficHandler(dependencies: PreTrafficDependencies) {
 export const handler = lazyHandler(() =>
   createPreTrafficHandler({
     ...createPreTrafficHookFromConfig(loadConfig(preTrafficEnvironment)),
-    ...createObservability(loadConfig(observabilityEnvironment)),
+    ...createObservability(loadObservabilityConfig()),
   }),
 );

@@ -4,9 +4,9 @@ import { lazyHandler } from "../shared/lambda-entry";
 import {
   createObservability,
   flushMetrics,
+  loadObservabilityConfig,
   MetricUnit,
   type Observability,
-  observabilityEnvironment,
 } from "../shared/observability";
 import { type Outcome, type Registrar, sameOutcome } from "./domain/registrar";
 import { createRegistrarFromConfig, registrarEnvironment } from "./wiring";
@@ -52,6 +52,6 @@ export function createRegistrarHandler({ registrar, logger, metrics }: Registrar
 export const handler = lazyHandler(() =>
   createRegistrarHandler({
     registrar: createRegistrarFromConfig(loadConfig(registrarEnvironment)),
-    ...createObservability(loadConfig(observabilityEnvironment)),
+    ...createObservability(loadObservabilityConfig()),
   }),
 );

@@ -1,25 +1,51 @@
 import { Logger } from "@aws-lambda-powertools/logger";
 import type { LogLevel } from "@aws-lambda-powertools/logger/types";
 import { Metrics } from "@aws-lambda-powertools/metrics";
-import { type ConfigOf, nonEmpty } from "./config";
-import * as z from "./schema";
 
 /**
  * The Powertools variables every function's template gives it (its service's
- * Globals; the deployer's in pipeline.yaml). A composition root validates
- * them with the rest of its config, once per execution environment, and
- * builds its Logger and Metrics from them, so everything that logs or emits
- * metrics is handed them like any other dependency and a test builds its own.
+ * Globals; the deployer's in pipeline.yaml). A composition root reads them
+ * once per execution environment and builds its Logger and Metrics from them,
+ * so everything that logs or emits metrics is handed them like any other
+ * dependency, and a test builds its own.
  */
-export const loggerEnvironment = {
-  POWERTOOLS_SERVICE_NAME: nonEmpty,
+export interface LoggerConfig {
+  POWERTOOLS_SERVICE_NAME: string;
   // Passed on as is: Powertools checks it as it did when it read the variable itself (an unknown
   // level, or none, is INFO), and with JSON logs Lambda's ApplicationLogLevel wins over it anyway.
-  POWERTOOLS_LOG_LEVEL: z.optional(z.string()),
-};
-export const observabilityEnvironment = { ...loggerEnvironment, POWERTOOLS_METRICS_NAMESPACE: nonEmpty };
-export type LoggerConfig = ConfigOf<typeof loggerEnvironment>;
-export type ObservabilityConfig = ConfigOf<typeof observabilityEnvironment>;
+  POWERTOOLS_LOG_LEVEL?: string | undefined;
+}
+
+export interface ObservabilityConfig extends LoggerConfig {
+  POWERTOOLS_METRICS_NAMESPACE: string;
+}
+
+function required(env: NodeJS.ProcessEnv, name: string): string {
+  const value = env[name];
+  if (value === undefined || value === "") {
+    throw new Error(`Invalid configuration: ${name}: required (every template sets it)`);
+  }
+  return value;
+}
+
+/**
+ * Checked by hand rather than with loadConfig: a function whose only
+ * configuration this is (web's SiteDeployer, the pipeline's deployer) then
+ * loads no schema library at cold start. Missing or empty fails as loudly.
+ */
+export function loadLoggerConfig(env: NodeJS.ProcessEnv = process.env): LoggerConfig {
+  return {
+    POWERTOOLS_SERVICE_NAME: required(env, "POWERTOOLS_SERVICE_NAME"),
+    POWERTOOLS_LOG_LEVEL: env.POWERTOOLS_LOG_LEVEL,
+  };
+}
+
+export function loadObservabilityConfig(env: NodeJS.ProcessEnv = process.env): ObservabilityConfig {
+  return {
+    ...loadLoggerConfig(env),
+    POWERTOOLS_METRICS_NAMESPACE: required(env, "POWERTOOLS_METRICS_NAMESPACE"),
+  };
+}
 
 /** What a function that logs and emits metrics is given. */
 export interface Observability {

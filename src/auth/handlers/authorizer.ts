@@ -5,9 +5,9 @@ import { lazyHandler } from "../../shared/lambda-entry";
 import {
   createObservability,
   flushMetrics,
+  loadObservabilityConfig,
   MetricUnit,
   type Observability,
-  observabilityEnvironment,
 } from "../../shared/observability";
 import { SecretsManagerSigningKeySource } from "../adapters/secrets-signing-key-source";
 import { allowPolicy, bearerToken } from "../domain/authorizer-policy";
@@ -75,6 +75,6 @@ export function createTokenVerifierFromConfig(
 export const handler = lazyHandler(() =>
   createAuthorizerHandler({
     verifier: createTokenVerifierFromConfig(loadConfig(authorizerEnvironment)),
-    ...createObservability(loadConfig(observabilityEnvironment)),
+    ...createObservability(loadObservabilityConfig()),
   }),
 );

@@ -8,9 +8,9 @@ import { httpHandler, json } from "../../shared/http";
 import { lazyHandler } from "../../shared/lambda-entry";
 import {
   createObservability,
+  loadObservabilityConfig,
   MetricUnit,
   type Observability,
-  observabilityEnvironment,
 } from "../../shared/observability";
 import * as z from "../../shared/schema";
 import { DynamoDbLoginRecordStore } from "../adapters/dynamodb-login-record-store";
@@ -94,6 +94,6 @@ export function createLoginServiceFromConfig(
 export const handler = lazyHandler(() =>
   createLoginHandler({
     login: createLoginServiceFromConfig(loadConfig(loginEnvironment)),
-    ...createObservability(loadConfig(observabilityEnvironment)),
+    ...createObservability(loadObservabilityConfig()),
   }),
 );

@@ -5,9 +5,9 @@ import { httpHandler, json } from "../../shared/http";
 import { lazyHandler } from "../../shared/lambda-entry";
 import {
   createObservability,
+  loadObservabilityConfig,
   MetricUnit,
   type Observability,
-  observabilityEnvironment,
 } from "../../shared/observability";
 import { DynamoDbUserRepository } from "../adapters/dynamodb-user-repository";
 import { ScryptPasswordHasher } from "../domain/password-hasher";
@@ -44,6 +44,6 @@ export function createRegistrationServiceFromConfig(
 export const handler = lazyHandler(() =>
   createRegisterHandler({
     registration: createRegistrationServiceFromConfig(loadConfig(registerEnvironment)),
-    ...createObservability(loadConfig(observabilityEnvironment)),
+    ...createObservability(loadObservabilityConfig()),
   }),
 );

@@ -3,9 +3,9 @@ import { httpHandler, json } from "../../shared/http";
 import { lazyHandler } from "../../shared/lambda-entry";
 import {
   createObservability,
+  loadObservabilityConfig,
   MetricUnit,
   type Observability,
-  observabilityEnvironment,
 } from "../../shared/observability";
 import { deregisterBody } from "../schemas";
 import { type CatalogDependencies, catalogEnvironment, createCatalogDependenciesFromConfig } from "../wiring";
@@ -29,6 +29,6 @@ export function createDeregisterServiceHandler({
 export const handler = lazyHandler(() =>
   createDeregisterServiceHandler({
     ...createCatalogDependenciesFromConfig(loadConfig(catalogEnvironment)),
-    ...createObservability(loadConfig(observabilityEnvironment)),
+    ...createObservability(loadObservabilityConfig()),
   }),
 );

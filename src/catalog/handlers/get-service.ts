@@ -4,9 +4,9 @@ import { integrationHandler } from "../../shared/integration";
 import { lazyHandler } from "../../shared/lambda-entry";
 import {
   createObservability,
+  loadObservabilityConfig,
   MetricUnit,
   type Observability,
-  observabilityEnvironment,
 } from "../../shared/observability";
 import { type LookupEvent, lookupEvent } from "../schemas";
 import { type CatalogDependencies, catalogEnvironment, createCatalogDependenciesFromConfig } from "../wiring";
@@ -60,7 +60,7 @@ export const handler = lazyHandler(() =>
   createGetServiceHandler(
     {
       ...createCatalogDependenciesFromConfig(loadConfig(catalogEnvironment)),
-      ...createObservability(loadConfig(observabilityEnvironment)),
+      ...createObservability(loadObservabilityConfig()),
     },
     process.env.AWS_LAMBDA_FUNCTION_VERSION,
   ),

@@ -3,9 +3,9 @@ import { httpHandler, json } from "../../shared/http";
 import { lazyHandler } from "../../shared/lambda-entry";
 import {
   createObservability,
+  loadObservabilityConfig,
   MetricUnit,
   type Observability,
-  observabilityEnvironment,
 } from "../../shared/observability";
 import { registerBody } from "../schemas";
 import { type CatalogDependencies, catalogEnvironment, createCatalogDependenciesFromConfig } from "../wiring";
@@ -30,6 +30,6 @@ export function createRegisterServiceHandler({
 export const handler = lazyHandler(() =>
   createRegisterServiceHandler({
     ...createCatalogDependenciesFromConfig(loadConfig(catalogEnvironment)),
-    ...createObservability(loadConfig(observabilityEnvironment)),
+    ...createObservability(loadObservabilityConfig()),
   }),
 );

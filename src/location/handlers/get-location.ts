@@ -1,11 +1,7 @@
 import { loadConfig } from "../../shared/config";
 import { httpHandler, json } from "../../shared/http";
 import { lazyHandler } from "../../shared/lambda-entry";
-import {
-  createObservability,
-  type Observability,
-  observabilityEnvironment,
-} from "../../shared/observability";
+import { createObservability, loadObservabilityConfig, type Observability } from "../../shared/observability";
 import type { LocationService } from "../domain/location";
 import { userIdSchema } from "../schemas";
 import { createLocationServiceFromConfig, locationEnvironment } from "../wiring";
@@ -26,6 +22,6 @@ export function createGetLocationHandler({ locations, ...observability }: GetLoc
 export const handler = lazyHandler(() =>
   createGetLocationHandler({
     locations: createLocationServiceFromConfig(loadConfig(locationEnvironment)),
-    ...createObservability(loadConfig(observabilityEnvironment)),
+    ...createObservability(loadObservabilityConfig()),
   }),
 );

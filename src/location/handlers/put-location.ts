@@ -3,9 +3,9 @@ import { httpHandler, json, requireOwner } from "../../shared/http";
 import { lazyHandler } from "../../shared/lambda-entry";
 import {
   createObservability,
+  loadObservabilityConfig,
   MetricUnit,
   type Observability,
-  observabilityEnvironment,
 } from "../../shared/observability";
 import type { LocationService } from "../domain/location";
 import { putLocationBody, userIdSchema } from "../schemas";
@@ -30,6 +30,6 @@ export function createPutLocationHandler({ locations, ...observability }: PutLoc
 export const handler = lazyHandler(() =>
   createPutLocationHandler({
     locations: createLocationServiceFromConfig(loadConfig(locationEnvironment)),
-    ...createObservability(loadConfig(observabilityEnvironment)),
+    ...createObservability(loadObservabilityConfig()),
   }),
 );

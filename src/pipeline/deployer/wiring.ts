@@ -3,7 +3,7 @@ import { CodeDeployClient } from "@aws-sdk/client-codedeploy";
 import { CodePipelineClient } from "@aws-sdk/client-codepipeline";
 import { S3Client } from "@aws-sdk/client-s3";
 import { loadConfig, nonEmpty } from "../../shared/config";
-import { createLogger, loggerEnvironment } from "../../shared/observability";
+import { createLogger, loadLoggerConfig } from "../../shared/observability";
 import { S3ArtifactReader } from "./artifact";
 import type { DeployerDependencies } from "./job";
 import { S3PackageStore } from "./package-store";
@@ -13,11 +13,10 @@ const config = loadConfig({
   AWS_REGION: nonEmpty,
   ARTIFACT_BUCKET: nonEmpty,
   STACK_EXECUTION_ROLE_ARN: nonEmpty,
-  ...loggerEnvironment,
 });
 
 export const dependencies: Omit<DeployerDependencies, "remainingTimeMs"> = {
-  logger: createLogger(config),
+  logger: createLogger(loadLoggerConfig()),
   codepipeline: new CodePipelineClient({}),
   cloudformation: new CloudFormationClient({}),
   codedeploy: new CodeDeployClient({}),

@@ -4,9 +4,9 @@ import { httpHandler, json } from "../../shared/http";
 import { lazyHandler } from "../../shared/lambda-entry";
 import {
   createObservability,
+  loadObservabilityConfig,
   MetricUnit,
   type Observability,
-  observabilityEnvironment,
 } from "../../shared/observability";
 import type { ProfileReader } from "../domain/profile";
 import { etag, userIdSchema } from "../schemas";
@@ -41,7 +41,7 @@ export function createGetProfileHandler({ profiles, ...observability }: GetProfi
 }
 
 export const handler = lazyHandler(() => {
-  const observability = createObservability(loadConfig(observabilityEnvironment));
+  const observability = createObservability(loadObservabilityConfig());
   return createGetProfileHandler({
     profiles: createProfileReaderFromConfig(loadConfig(profileReaderEnvironment), observability.logger),
     ...observability,

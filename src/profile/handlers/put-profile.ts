@@ -3,11 +3,7 @@ import { type ConfigOf, loadConfig, nonEmpty } from "../../shared/config";
 import { createDocumentClient } from "../../shared/dynamodb";
 import { httpHandler, json, requireOwner } from "../../shared/http";
 import { lazyHandler } from "../../shared/lambda-entry";
-import {
-  createObservability,
-  type Observability,
-  observabilityEnvironment,
-} from "../../shared/observability";
+import { createObservability, loadObservabilityConfig, type Observability } from "../../shared/observability";
 import { DynamoDbProfileStore } from "../adapters/dynamodb-profile-store";
 import { createProfileWriter, type ProfileWriter } from "../domain/profile";
 import { etag, parseIfMatch, putProfileBody, userIdSchema } from "../schemas";
@@ -47,6 +43,6 @@ export function createProfileWriterFromConfig(
 export const handler = lazyHandler(() =>
   createPutProfileHandler({
     profiles: createProfileWriterFromConfig(loadConfig(profileWriterEnvironment)),
-    ...createObservability(loadConfig(observabilityEnvironment)),
+    ...createObservability(loadObservabilityConfig()),
   }),
 );

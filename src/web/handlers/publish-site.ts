@@ -1,7 +1,6 @@
 import type { CloudFormationCustomResourceEvent } from "aws-lambda";
-import { loadConfig } from "../../shared/config";
 import { lazyHandler } from "../../shared/lambda-entry";
-import { createLogger, type Logger, loggerEnvironment } from "../../shared/observability";
+import { createLogger, type Logger, loadLoggerConfig } from "../../shared/observability";
 import { type CustomResourceResult, responseBody, type Send } from "../adapters/custom-resource";
 import type { Cdn, SiteStore } from "../domain/ports";
 import { publishSite, type SiteBundle } from "../domain/site";
@@ -53,5 +52,5 @@ export function createPublishSiteHandler(deps: Deps) {
 }
 
 export const handler = lazyHandler(() =>
-  createPublishSiteHandler({ ...createSitePublisher(), logger: createLogger(loadConfig(loggerEnvironment)) }),
+  createPublishSiteHandler({ ...createSitePublisher(), logger: createLogger(loadLoggerConfig()) }),
 );

@@ -509,6 +509,7 @@ describe("catalog handlers", () => {
   });
 
   test("a timeout or a crash (Lambda's own errorMessage) is a 500 too, not a 200 with the error as the body", () => {
+    expect.hasAssertions();
     for (const message of [
       "2025-01-01T00:00:00.000Z c6af9ac6 Task timed out after 10.00 seconds",
       "RequestId: c6af9ac6 Error: Runtime exited with error: signal: killed",

@@ -7,6 +7,7 @@ import {
   captureOutput,
   context,
   type Handler,
+  metricValues,
   parse,
   proxyEvent,
   sampleEvent as sample,
@@ -33,7 +34,7 @@ function load(): Loaded {
   };
 }
 
-captureOutput();
+const output = captureOutput();
 
 const owner = { userId: "user-1", username: "alice" };
 const resource = "/locations/{userId}";
@@ -67,6 +68,15 @@ describe("PUT /locations/{userId}", () => {
       Item: { userId: "user-1", latitude: 48.8584, longitude: 2.2945 },
       ConditionExpression: expect.stringContaining("updatedAt <= :updatedAt"),
     });
+  });
+
+  it("counts LocationUpdated and logs the request, as the function's Logger and Metrics write them", async () => {
+    const result = await h.putLocation(put("user-1", { latitude: 1, longitude: 2 }), context);
+    expect(result.statusCode).toBe(200);
+    expect(metricValues(output.emf(), "LocationUpdated").map(({ value }) => value)).toEqual([1]);
+    expect(output.logs()).toContainEqual(
+      expect.objectContaining({ message: "Request completed", service: "location", status: 200 }),
+    );
   });
 
   it("403 when the token belongs to someone else, without touching the table", async () => {

@@ -46,6 +46,7 @@ describe("the repository's own services and environments", () => {
   });
 
   test.each([...loadProject().environments.keys()])("%s: every value comes from its source", (name) => {
+    expect.hasAssertions();
     const environment = project.environments.get(name);
     if (!environment) throw new Error(name);
     for (const service of project.services) {
