@@ -1,17 +1,18 @@
 import { spawn } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { parseCli, progress, runMain, UsageError } from "./lib/cli";
 import { ROOT } from "./lib/project";
 
-const USAGE = `Usage: npm run bench:tests -- --baseline <checkout> [--runs 2]
+const USAGE = `Usage: npm run bench:tests -- --baseline <checkout> [--runs 2] [--keep <dir>]
 
 The whole jest suite (\`npm test\`'s jest, --silent) in a baseline checkout that
 has its own node_modules (e.g. \`git worktree add /tmp/base <commit>\` and
 \`npm ci\` there) and in this one, alternately, --runs times each, so load from
 anything else falls on both alike. Prints each run's wall time, test count and
-load average, then the medians and their ratio (current / baseline).`;
+load average, then the medians and their ratio (current / baseline). --keep
+writes each run's jest --json results (per-file times) to <dir>.`;
 
 interface Run {
   label: "baseline" | "current";
@@ -33,9 +34,10 @@ function suiteEnv(): NodeJS.ProcessEnv {
   return { ...env, FORCE_COLOR: "0", CI: env.CI ?? "" };
 }
 
-function runSuite(label: Run["label"], checkout: string): Promise<Run> {
+function runSuite(label: Run["label"], checkout: string, keepAs?: string): Promise<Run> {
   const out = mkdtempSync(join(tmpdir(), "meridian-bench-tests-"));
-  const results = join(out, "results.json");
+  const results = keepAs ?? join(out, "results.json");
+  rmSync(results, { force: true });
   const jest = join(checkout, "node_modules", "jest", "bin", "jest.js");
   const before = loadavg()[0] ?? 0;
   const startedAt = process.hrtime.bigint();
@@ -102,6 +104,7 @@ export async function main(): Promise<number> {
       options: {
         baseline: { type: "string" },
         runs: { type: "string", default: "2" },
+        keep: { type: "string" },
         help: { type: "boolean", short: "h", default: false },
       },
     },
@@ -120,6 +123,7 @@ export async function main(): Promise<number> {
   const runs = Number(values.runs);
   if (!Number.isInteger(runs) || runs < 1)
     throw new UsageError(`--runs takes a positive integer, got '${values.runs}'`);
+  if (values.keep) mkdirSync(resolve(values.keep), { recursive: true });
   const results: Run[] = [];
   for (let round = 1; round <= runs; round++) {
     for (const [label, checkout] of [
@@ -127,7 +131,8 @@ export async function main(): Promise<number> {
       ["current", ROOT],
     ] as const) {
       progress(`round ${round}/${runs}: jest in ${checkout} (${label})`);
-      const run = await runSuite(label, checkout);
+      const keepAs = values.keep ? join(resolve(values.keep), `${round}-${label}.json`) : undefined;
+      const run = await runSuite(label, checkout, keepAs);
       progress(`${label}: ${run.wallSeconds.toFixed(1)} s, ${run.passed}/${run.tests} passed`);
       results.push(run);
     }
