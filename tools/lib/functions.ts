@@ -81,4 +81,10 @@ function templateFunctions(serviceName: string, template: CfnTemplate, file: str
 }
 
 // The local stack builds functions exactly as `npm run bundle` does.
-export { type BundleResult, buildFunctions, bundleFunction, type FunctionSpec } from "@meridian/local-stack";
+export {
+  type BuildResult,
+  type BundleResult,
+  buildFunctions,
+  bundleFunction,
+  type FunctionSpec,
+} from "@meridian/local-stack";

@@ -17,6 +17,7 @@ export type {
   TemplateConfiguration,
 } from "./project";
 export {
+  type BuildResult,
   type BundleResult,
   buildFunction,
   buildFunctions,

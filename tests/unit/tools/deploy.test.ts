@@ -1,21 +1,20 @@
-import { execFile } from "node:child_process";
-import { join } from "node:path";
-import { promisify } from "node:util";
+import { main } from "../../../tools/deploy";
+import { outcomeOf } from "../../../tools/lib/cli";
 
-const run = promisify(execFile);
-const ROOT = join(__dirname, "..", "..", "..");
-
-/** Runs tools/deploy.ts; these cases all stop before any AWS call. */
+/**
+ * tools/deploy.ts's main as `npm run deploy -- <args>` runs it (the exit code
+ * and stderr runMain would give; bad-arguments runs deploy as a real process);
+ * these cases all stop before any AWS call.
+ */
 async function deploy(...args: string[]): Promise<{ code: number; stderr: string }> {
+  const saved = process.env.MERIDIAN_ARTIFACT_BUCKET;
+  process.env.MERIDIAN_ARTIFACT_BUCKET = "";
   try {
-    await run(process.execPath, ["--import", "tsx", "tools/deploy.ts", ...args], {
-      cwd: ROOT,
-      env: { ...process.env, MERIDIAN_ARTIFACT_BUCKET: "" },
-    });
-    return { code: 0, stderr: "" };
-  } catch (error) {
-    const failure = error as { code: number; stderr: string };
-    return { code: failure.code, stderr: failure.stderr };
+    const { code, stderr } = await outcomeOf(main, args);
+    return { code: code ?? 0, stderr };
+  } finally {
+    if (saved === undefined) delete process.env.MERIDIAN_ARTIFACT_BUCKET;
+    else process.env.MERIDIAN_ARTIFACT_BUCKET = saved;
   }
 }
 
