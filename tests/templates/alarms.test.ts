@@ -76,6 +76,7 @@ describe.each(
   });
 
   test("every table alarms on ReadThrottleEvents and WriteThrottleEvents", () => {
+    if (resourcesOfType(template, "AWS::DynamoDB::Table").length > 0) expect.hasAssertions();
     for (const table of resourcesOfType(template, "AWS::DynamoDB::Table")) {
       for (const metric of ["ReadThrottleEvents", "WriteThrottleEvents"]) {
         expectOneEventInAMinute(
@@ -87,6 +88,7 @@ describe.each(
   });
 
   test("every function, registrars included, alarms on Errors and Throttles", () => {
+    if (resourcesOfType(template, "AWS::Serverless::Function").length > 0) expect.hasAssertions();
     for (const fn of resourcesOfType(template, "AWS::Serverless::Function")) {
       for (const metric of ["Errors", "Throttles"]) {
         expectOneEventInAMinute(
@@ -109,6 +111,7 @@ describe.each(
     }),
   );
   test("every function but the pre-traffic hook and custom-resource providers shifts traffic gradually, rolled back by its new version's errors and its API's 5XX", () => {
+    if (resourcesOfType(template, "AWS::Serverless::Function").length > 0) expect.hasAssertions();
     const apiAlarms = alarmsOf(template)
       .filter(([, props]) => props.Namespace === "AWS/ApiGateway" && props.MetricName === "5XXError")
       .map(([logicalId]) => logicalId);
@@ -158,6 +161,7 @@ describe.each(
   });
 
   test("every API has an explicit name and alarms on 5XXError for its stage", () => {
+    if (resourcesOfType(template, "AWS::Serverless::Api").length > 0) expect.hasAssertions();
     for (const api of resourcesOfType(template, "AWS::Serverless::Api")) {
       const props = (template.Resources[api] as CfnResource).Properties ?? {};
       // Without Name, SAM names the REST API after the stack, and ApiName
@@ -194,6 +198,7 @@ describe("custom metrics", () => {
   });
 
   test("every template that runs code puts its metrics in Meridian/<env> under its own service name", () => {
+    expect.hasAssertions();
     for (const service of services) {
       if (resourcesOfType(service.template, "AWS::Serverless::Function").length === 0) continue;
       expect([service.name, powertoolsSettings(service.template)]).toEqual([
@@ -355,6 +360,7 @@ describe("the alarm rules catch the well-known mistakes", () => {
   });
 
   test("the allowed table itself only lists AWS/ namespaces", () => {
+    expect.hasAssertions();
     for (const namespace of Object.keys(AWS_METRICS)) expect(namespace).toMatch(/^AWS\//);
   });
 });

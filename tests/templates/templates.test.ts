@@ -77,6 +77,7 @@ describe.each(
   });
 
   test("declares the shared parameters every environment provides", () => {
+    expect.hasAssertions();
     for (const parameter of [
       "Environment",
       "LogLevel",
@@ -106,6 +107,7 @@ describe.each(
   });
 
   test("every function entry point exists and matches its handler", () => {
+    if (listFunctions(rawService(name)).length > 0) expect.hasAssertions();
     const functions = listFunctions(rawService(name));
     // An API or a table with nothing to serve or use it would be a mistake.
     if (hasApi || hasTable) expect(functions.length).toBeGreaterThan(0);
@@ -119,6 +121,7 @@ describe.each(
   });
 
   test("functions run nodejs22.x on arm64 with a log group that has retention", () => {
+    if (resourcesOfType(template, "AWS::Serverless::Function").length > 0) expect.hasAssertions();
     for (const [logicalId] of resourcesOfType(template, "AWS::Serverless::Function")) {
       const props = samProperties(template, logicalId);
       expect([logicalId, props.Runtime]).toEqual([logicalId, "nodejs22.x"]);
@@ -200,6 +203,7 @@ describe.each(
   });
 
   test("publishes its api url, api arn and table name (those it has) under its own SSM path", () => {
+    expect.hasAssertions();
     const names = resourcesOfType(template, "AWS::SSM::Parameter").map(([, p]) => p.Properties?.Name);
     const suffixes = [...(hasApi ? ["api/url", "api/arn"] : []), ...(hasTable ? ["table/name"] : [])];
     for (const suffix of suffixes) {
@@ -247,6 +251,7 @@ describe.each(
   });
 
   test("IAM policies name only this service's own resources (and the one API it calls)", () => {
+    if (resourcesOfType(template, "AWS::Serverless::Function").length > 0) expect.hasAssertions();
     const own = new Set(Object.keys(template.Resources));
     const consumed = new Set(Object.keys(service.metadata.parameters));
     for (const [logicalId, resource] of resourcesOfType(template, "AWS::Serverless::Function")) {
@@ -290,6 +295,7 @@ describe("root template", () => {
   });
 
   test("each nested stack depends on the stacks of its service dependencies", () => {
+    expect.hasAssertions();
     const logicalIdOf = new Map(
       applications.map(([logicalId, resource]) => [
         String(resource.Properties?.Location).split("/")[1],
@@ -304,6 +310,7 @@ describe("root template", () => {
   });
 
   test("passes every parameter a nested template needs and nothing it does not declare", () => {
+    expect.hasAssertions();
     for (const [, resource] of applications) {
       const location = String(resource.Properties?.Location);
       const nested = loadTemplate(join(ROOT, location));
