@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { poll } from "../../tools/lib/cli";
 import { jsonRequest } from "../support/json-call";
 import { releaseTestStack, sharedTestStack } from "../support/local-stack";
 
@@ -51,7 +52,15 @@ test("PUT /locations: the function logs and emits EMF under its template's servi
   );
 
   expect(put.status).toBe(200);
-  const lines = putLocationLines();
+  // The function's stdout reaches the stack's log after its response may have: wait for its last line.
+  const lines = await poll("PutLocationFunction's last log line", async () => {
+    const written = putLocationLines();
+    return written.some(
+      (line) => line.correlationId === correlationId && line.message === "Request completed",
+    )
+      ? written
+      : undefined;
+  });
   expect(lines).toContainEqual(
     expect.objectContaining({
       level: "INFO",
