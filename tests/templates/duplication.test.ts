@@ -12,7 +12,7 @@ import { MAX_PERCENT, measureDuplication, readServiceTemplates } from "../../too
 // copy-paste can only go down.
 const NOT_YET_BELOW: Record<string, number> = {
   auth: 32,
-  catalog: 25,
+  catalog: 22,
   location: 46,
   profile: 37,
 };
