@@ -1,5 +1,5 @@
-// Type-checking is `npm run typecheck` (tsc over src, tools and tests); ts-jest
-// only transpiles so the suite stays fast on two cores.
+// Type-checking is `npm run typecheck` (tsc over src, tools and tests); jest
+// only strips types (esbuild, see tests/support/esbuild-transform.js).
 // This machine may run an older Node than Lambda's nodejs22.x; the SDK's notice
 // about it would repeat in every test file. Workers inherit this variable.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
@@ -14,7 +14,8 @@ module.exports = {
   testEnvironment: "node",
   roots: ["<rootDir>/tests", "<rootDir>/packages/local-stack/test"],
   testMatch: ["**/*.test.ts"],
-  transform: { "^.+\\.ts$": ["ts-jest", { diagnostics: false }] },
+  // A path, not <rootDir>: packages/local-stack's config reuses this one from its own root.
+  transform: { "^.+\\.ts$": `${__dirname}/tests/support/esbuild-transform.js` },
   moduleFileExtensions: ["ts", "js", "json"],
   testTimeout: 30_000,
   maxWorkers: 2,

@@ -31,7 +31,7 @@ Catalog lookups under load, and catalog calls per warm profile read, on a fresh 
 /** Execution environments per function; each has its own catalog client and cache. */
 const ENVIRONMENTS_PER_FUNCTION = 4;
 
-async function main(): Promise<void> {
+export async function main(): Promise<void> {
   const load = parseLoadOptions(USAGE);
   if (!load) return;
   const { durationSeconds, connections } = load;
@@ -94,4 +94,4 @@ async function main(): Promise<void> {
   });
 }
 
-runMain(main);
+if (require.main === module) runMain(main);

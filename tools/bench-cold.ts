@@ -289,7 +289,7 @@ async function printInstructions(pairs: Pair[], workDir: string): Promise<void> 
   }
 }
 
-async function main(): Promise<void> {
+export async function main(): Promise<void> {
   const { values } = parseCli(
     {
       options: {
@@ -344,4 +344,4 @@ async function main(): Promise<void> {
   }
 }
 
-runMain(main);
+if (require.main === module) runMain(main);

@@ -30,7 +30,7 @@ Comments read through API Gateway's mapping templates next to a Lambda-backed pr
 
 const COMMENTS = 20;
 
-async function main(): Promise<void> {
+export async function main(): Promise<void> {
   const load = parseLoadOptions(USAGE);
   if (!load) return;
   const duration = load.durationSeconds;
@@ -104,4 +104,4 @@ function renderFigures(): string {
   return `one template render (mean of ${figures.renders}): listing response template, ${COMMENTS} items ${figures.responseMicros.toFixed(0)} µs; listing request template ${figures.requestMicros.toFixed(0)} µs`;
 }
 
-runMain(main);
+if (require.main === module) runMain(main);

@@ -60,7 +60,7 @@ async function directLoad(
   };
 }
 
-async function main(): Promise<void> {
+export async function main(): Promise<void> {
   const load = parseLoadOptions(USAGE);
   if (!load) return;
   const { durationSeconds, connections } = load;
@@ -112,4 +112,4 @@ async function main(): Promise<void> {
   });
 }
 
-runMain(main);
+if (require.main === module) runMain(main);

@@ -9,7 +9,7 @@ Builds every function exactly as \`sam build\` does (esbuild options from the
 template's Metadata) into dist/functions/<service>/<LogicalId>/ and prints
 each bundle's size.`;
 
-async function main(): Promise<void> {
+export async function main(): Promise<void> {
   const { values } = parseCli({ options: { help: { type: "boolean", short: "h", default: false } } }, USAGE);
   if (values.help) {
     console.log(USAGE);
@@ -40,4 +40,4 @@ async function main(): Promise<void> {
   console.log(`${rows.length} functions bundled into ${relative(ROOT, outRoot)}/ in ${seconds}s`);
 }
 
-runMain(main);
+if (require.main === module) runMain(main);

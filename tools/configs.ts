@@ -24,7 +24,7 @@ import { checkRootTemplate, ROOT_TEMPLATE_FILE, renderSamconfig, SAMCONFIG_FILE 
 
 const USAGE = "usage: npm run configs [-- --env <name>[,<name>...]] [--out <dir>] [--samconfig]";
 
-async function main(): Promise<void> {
+export async function main(): Promise<void> {
   const startedAt = process.hrtime.bigint();
   const { values: args } = parseCli(
     {
@@ -77,4 +77,4 @@ async function main(): Promise<void> {
   );
 }
 
-runMain(main);
+if (require.main === module) runMain(main);

@@ -59,7 +59,7 @@ export async function deployTarget(
   };
 }
 
-async function main(): Promise<void> {
+export async function main(): Promise<void> {
   const startedAt = process.hrtime.bigint();
   const { values: args } = parseCli(
     {

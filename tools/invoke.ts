@@ -222,7 +222,7 @@ function report(id: string, outcome: InvokeOutcome): number {
   return 1;
 }
 
-async function main(): Promise<number> {
+export async function main(): Promise<number> {
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
   const { values, positionals } = parseCli(
     {

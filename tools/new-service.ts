@@ -76,7 +76,7 @@ function formatCode(root: string, files: string[]): void {
   execFileSync(process.execPath, [biome, "format", "--write", ...code], { cwd: root, stdio: "ignore" });
 }
 
-async function main(): Promise<number> {
+export async function main(): Promise<number> {
   const { values, positionals } = parseCli(
     { allowPositionals: true, options: { help: { type: "boolean", short: "h", default: false } } },
     USAGE,
@@ -98,4 +98,4 @@ async function main(): Promise<number> {
   return 0;
 }
 
-runMain(main);
+if (require.main === module) runMain(main);

@@ -144,7 +144,7 @@ function kib(bytes: number): string {
   return `${(bytes / 1024).toFixed(1)} KiB`;
 }
 
-async function main(): Promise<void> {
+export async function main(): Promise<void> {
   const startedAt = process.hrtime.bigint();
   const { values: args } = parseCli(
     {

@@ -493,7 +493,7 @@ function printDeployInputs(rehearsal: Rehearsal, actions: PipelineAction[]): voi
   }
 }
 
-async function main(): Promise<void> {
+export async function main(): Promise<void> {
   const options = parseOptions();
   if (!options) return;
   const startedAt = process.hrtime.bigint();

@@ -40,7 +40,7 @@ function port(value: string | undefined, flag: string, fallback: number): number
   return number;
 }
 
-async function main(): Promise<number> {
+export async function main(): Promise<number> {
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
   const { values } = parseCli(
     {
@@ -145,4 +145,4 @@ function untilStopped(stack: LocalStack, stateFiles: ReturnType<typeof stateFile
   });
 }
 
-runMain(main);
+if (require.main === module) runMain(main);

@@ -56,7 +56,7 @@ export function missingConfirmation(
   return undefined;
 }
 
-async function main(): Promise<void> {
+export async function main(): Promise<void> {
   const startedAt = process.hrtime.bigint();
   const { values: args } = parseCli(
     {

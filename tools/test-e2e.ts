@@ -66,7 +66,7 @@ function printStep({ step, ms }: StepResult): void {
   console.log(`  ✓ ${step} (${ms} ms)`);
 }
 
-async function main(): Promise<void> {
+export async function main(): Promise<void> {
   const { values } = parseCli(
     {
       options: { env: { type: "string" }, region: { type: "string" }, help: { type: "boolean", short: "h" } },
@@ -89,4 +89,4 @@ async function main(): Promise<void> {
   }
 }
 
-runMain(main);
+if (require.main === module) runMain(main);

@@ -1,5 +1,5 @@
 import { type ChildProcess, execFile, spawn } from "node:child_process";
-import { mkdtempSync, readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -7,7 +7,10 @@ import { copyRepository } from "../support/repo-copy";
 
 /**
  * `npm run new-service -- hello` in a temporary copy of the repository, then
- * the copy's own checks: what a developer runs after scaffolding.
+ * the copy's own checks: what a developer runs after scaffolding. The
+ * scaffold adds files and edits none of the repository's TypeScript, so tsc
+ * and Biome look at what it wrote (and what that imports): `npm run
+ * typecheck` and `npm run lint` cover the rest of the checkout already.
  */
 
 const exec = promisify(execFile);
@@ -22,12 +25,67 @@ function inCopy(command: string, args: string[], timeout = 300_000) {
   return exec(command, args, { cwd: copy.root, env, timeout, maxBuffer: 16 * 1024 * 1024 });
 }
 
+/** A check started before the test that awaits it: its failure is that test's, not an unhandled rejection. */
+function started<T>(check: Promise<T>): Promise<T> {
+  check.catch(() => {});
+  return check;
+}
+
+/** The files the scaffold says it wrote, as its `  <path>` lines list them. */
+function writtenFiles(stdout: string): string[] {
+  return [...stdout.matchAll(/^ {2}(\S+)$/gm)].map((match) => match[1] ?? "");
+}
+
+/** tsc over the scaffolded TypeScript, with the repository's compiler options. */
+async function typeCheckScaffold(): Promise<void> {
+  const config = {
+    extends: "./tsconfig.json",
+    include: ["src/hello", "tests/unit/hello"],
+    compilerOptions: { tsBuildInfoFile: null },
+  };
+  writeFileSync(join(copy.root, "tsconfig.hello.json"), JSON.stringify(config));
+  await inCopy(process.execPath, [
+    "node_modules/typescript/bin/tsc",
+    "-p",
+    "tsconfig.hello.json",
+    "--noEmit",
+  ]);
+}
+
+async function lintScaffold(written: string[]): Promise<void> {
+  const code = written.filter((file) => /\.(ts|json)$/.test(file));
+  if (!code.includes("src/hello/handlers/put-hello.ts")) throw new Error(`no handler among ${code}`);
+  const biome = "node_modules/@biomejs/biome/bin/biome";
+  await inCopy(process.execPath, [biome, "check", "--error-on-warnings", ...code]);
+}
+
+let checks: {
+  lint: Promise<unknown>;
+  tests: Promise<{ stderr: string }>;
+  started: Promise<Started>;
+};
+
 beforeAll(async () => {
   copy = copyRepository();
   scaffolded = await inCopy(process.execPath, ["--import", "tsx", "tools/new-service.ts", "hello"]);
+  // Independent checks of one scaffold: they run side by side, each test awaits its own.
+  checks = {
+    lint: started(
+      Promise.all([
+        typeCheckScaffold(),
+        lintScaffold(writtenFiles(scaffolded.stdout)),
+        inCopy("cfn-lint", ["template.yaml", "src/hello/template.yaml", "src/ops/template.yaml"]),
+      ]),
+    ),
+    tests: started(copyTests()),
+    started: started(startCopy()),
+  };
 }, 120_000);
 
-afterAll(() => copy?.remove());
+afterAll(async () => {
+  await stopCopy();
+  copy?.remove();
+});
 
 test("writes the service and names every file it wrote or edited", () => {
   for (const file of [
@@ -46,19 +104,13 @@ test("writes the service and names every file it wrote or edited", () => {
   expect(readFileSync(join(copy.root, "src", "hello", "metadata.yaml"), "utf8")).toMatch(/^name: hello$/m);
 });
 
-test("the copy type-checks, lints, and its templates pass cfn-lint", async () => {
-  await inCopy(process.execPath, ["node_modules/typescript/bin/tsc", "-p", ".", "--noEmit"]);
-  await inCopy(process.execPath, [
-    "node_modules/@biomejs/biome/bin/biome",
-    "check",
-    "--error-on-warnings",
-    ".",
-  ]);
-  await inCopy("cfn-lint", ["template.yaml", "src/hello/template.yaml", "src/ops/template.yaml"]);
+test("the scaffold type-checks and lints, and the templates it touched pass cfn-lint", async () => {
+  await checks.lint;
 }, 600_000);
 
-test("the template, dashboard, alarm, deploy and teardown tests and the service's own tests pass in the copy", async () => {
-  const { stderr } = await inCopy(
+/** The repository's tests that read every service (templates, dashboard, alarms, pipeline, teardown) and the new service's own. */
+function copyTests(): Promise<{ stderr: string }> {
+  return inCopy(
     process.execPath,
     [
       "node_modules/jest/bin/jest.js",
@@ -71,6 +123,10 @@ test("the template, dashboard, alarm, deploy and teardown tests and the service'
     ],
     900_000,
   );
+}
+
+test("the template, dashboard, alarm, deploy and teardown tests and the service's own tests pass in the copy", async () => {
+  const { stderr } = await checks.tests;
   expect(stderr).toMatch(/Tests: +\d+ passed, \d+ total/);
 }, 900_000);
 
@@ -94,7 +150,14 @@ function waitFor(child: ChildProcess, pattern: RegExp, timeoutMs: number): Promi
   });
 }
 
-test("npm start in the copy serves it: a user's token PUTs /hellos/{userId} through the gateway", async () => {
+interface Started {
+  endpoints: Record<string, string>;
+}
+
+let server: ChildProcess | undefined;
+
+/** `npm start` in the copy, as a developer runs it (ephemeral ports, its own state directory). */
+async function startCopy(): Promise<Started> {
   const state = mkdtempSync(join(tmpdir(), "meridian-new-service-"));
   const ports = ["--port", "0", "--dynamodb-port", "0", "--aws-port", "0", "--log-level", "silent"];
   const child = spawn(
@@ -105,38 +168,43 @@ test("npm start in the copy serves it: a user's token PUTs /hellos/{userId} thro
       env: { ...env, MERIDIAN_LOCAL_STATE_DIR: state },
     },
   );
-  try {
-    await waitFor(child, /Ctrl\+C stops/, 180_000);
-    const endpoints = JSON.parse(readFileSync(join(state, "endpoints.json"), "utf8")) as Record<
-      string,
-      string
-    >;
-    expect(endpoints.hello).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/local$/);
-    const json = { "Content-Type": "application/json" };
-    const credentials = JSON.stringify({
-      username: `hello-${Date.now()}`,
-      password: "a long enough password",
-    });
-    const user = await fetch(`${endpoints.auth}/users`, { method: "POST", headers: json, body: credentials });
-    const { userId } = (await user.json()) as { userId: string };
-    const login = await fetch(`${endpoints.auth}/tokens`, {
-      method: "POST",
-      headers: json,
-      body: credentials,
-    });
-    const { token } = (await login.json()) as { token: string };
-    const put = await fetch(`${endpoints.hello}/hellos/${userId}`, {
-      method: "PUT",
-      headers: { ...json, Authorization: `Bearer ${token}` },
-      body: JSON.stringify({ latitude: 1.5, longitude: 2.5 }),
-    });
-    expect({ status: put.status, body: await put.json() }).toEqual({
-      status: 200,
-      body: { userId, latitude: 1.5, longitude: 2.5, updatedAt: expect.any(String) },
-    });
-  } finally {
-    const exited = new Promise((resolve) => child.on("close", resolve));
-    child.kill("SIGINT");
-    await exited;
-  }
+  server = child;
+  await waitFor(child, /Ctrl\+C stops/, 180_000);
+  const endpoints = JSON.parse(readFileSync(join(state, "endpoints.json"), "utf8")) as Record<string, string>;
+  return { endpoints };
+}
+
+async function stopCopy(): Promise<void> {
+  const child = server;
+  if (child === undefined || child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((resolve) => child.on("close", resolve));
+  child.kill("SIGINT");
+  await exited;
+}
+
+test("npm start in the copy serves it: a user's token PUTs /hellos/{userId} through the gateway", async () => {
+  const { endpoints } = await checks.started;
+  expect(endpoints.hello).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/local$/);
+  const json = { "Content-Type": "application/json" };
+  const credentials = JSON.stringify({
+    username: `hello-${Date.now()}`,
+    password: "a long enough password",
+  });
+  const user = await fetch(`${endpoints.auth}/users`, { method: "POST", headers: json, body: credentials });
+  const { userId } = (await user.json()) as { userId: string };
+  const login = await fetch(`${endpoints.auth}/tokens`, {
+    method: "POST",
+    headers: json,
+    body: credentials,
+  });
+  const { token } = (await login.json()) as { token: string };
+  const put = await fetch(`${endpoints.hello}/hellos/${userId}`, {
+    method: "PUT",
+    headers: { ...json, Authorization: `Bearer ${token}` },
+    body: JSON.stringify({ latitude: 1.5, longitude: 2.5 }),
+  });
+  expect({ status: put.status, body: await put.json() }).toEqual({
+    status: 200,
+    body: { userId, latitude: 1.5, longitude: 2.5, updatedAt: expect.any(String) },
+  });
 }, 300_000);

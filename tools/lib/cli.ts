@@ -1,5 +1,6 @@
+import { AsyncLocalStorage } from "node:async_hooks";
 import { relative } from "node:path";
-import { type ParseArgsConfig, parseArgs } from "node:util";
+import { inspect, type ParseArgsConfig, parseArgs } from "node:util";
 
 // Every CLI imports this module before it makes an SDK client. The host may run Node 20 while Lambda runs 22: the
 // SDK's seven-line "will require node >=22" notice says nothing about this project.
@@ -24,13 +25,21 @@ export function helpHint(usage: string): string {
   return command ? `\`${command} -- --help\` shows the options` : "--help shows the options";
 }
 
+/**
+ * The arguments of a main called in-process by `outcomeOf` (a test); a CLI
+ * started by node reads process.argv. Carried this way so that every tool's
+ * main keeps its one-line `parseCli(config, USAGE)`.
+ */
+const inProcessArgs = new AsyncLocalStorage<string[]>();
+
 /** Strict parsing: an unknown or misspelled flag is an error naming it, never silently ignored. */
 export function parseCli<const T extends ParseArgsConfig>(
   config: T,
   usage: string,
 ): ReturnType<typeof parseArgs<T>> {
   try {
-    return parseArgs<T>({ ...config, strict: true });
+    const args = config.args ?? inProcessArgs.getStore() ?? process.argv.slice(2);
+    return parseArgs<T>({ ...config, args, strict: true });
   } catch (error) {
     // Node appends advice about '--' that only confuses here.
     const message = (error as Error).message.replace(/\. To specify a positional argument.*$/s, "");
@@ -55,22 +64,41 @@ export function describeFailure(error: unknown): string {
   return error.message;
 }
 
+export interface MainOutcome {
+  /** The exit code; undefined when main resolved without one (a server then keeps running). */
+  code: number | undefined;
+  /** What goes to stderr on a failure: `✖ <message>`, or the error with its stack for a bug. */
+  stderr: string;
+}
+
+/**
+ * What runMain makes of a main's end, as values. `args` stands for the
+ * command line (tests call a CLI in-process this way; only a real process
+ * proves the exit itself).
+ */
+export async function outcomeOf(
+  main: () => Promise<unknown>,
+  args: string[] = process.argv.slice(2),
+): Promise<MainOutcome> {
+  try {
+    const code = await inProcessArgs.run(args, main);
+    return { code: typeof code === "number" ? code : undefined, stderr: "" };
+  } catch (error) {
+    const bug = isBug(error) || Boolean(process.env.MERIDIAN_DEBUG);
+    return { code: 1, stderr: bug ? `${inspect(error)}\n` : `\n✖ ${describeFailure(error)}\n` };
+  }
+}
+
 /**
  * Runs a CLI's main. A failure prints `✖ <message>` (no stack trace unless it
  * is a bug in the tool, or MERIDIAN_DEBUG is set) and exits 1; a number
  * returned is the exit code.
  */
 export function runMain(main: () => Promise<unknown>): void {
-  main().then(
-    (code) => {
-      if (typeof code === "number") process.exit(code);
-    },
-    (error: unknown) => {
-      if (isBug(error) || process.env.MERIDIAN_DEBUG) console.error(error);
-      else console.error(`\n✖ ${describeFailure(error)}`);
-      process.exit(1);
-    },
-  );
+  void outcomeOf(main).then(({ code, stderr }) => {
+    if (stderr) process.stderr.write(stderr);
+    if (code !== undefined) process.exit(code);
+  });
 }
 
 /** A step that takes a while, on stderr so stdout stays the result (figures, tables). */

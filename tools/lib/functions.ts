@@ -81,4 +81,4 @@ function templateFunctions(serviceName: string, template: CfnTemplate, file: str
 }
 
 // The local stack builds functions exactly as `npm run bundle` does.
-export { type BundleResult, bundleFunction, type FunctionSpec } from "@meridian/local-stack";
+export { type BundleResult, buildFunctions, bundleFunction, type FunctionSpec } from "@meridian/local-stack";

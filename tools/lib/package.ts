@@ -1,9 +1,9 @@
 import { createHash } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
-import { basename, join } from "node:path";
+import { basename } from "node:path";
 import type { ArtifactStore, StoredArtifact } from "./artifacts";
 import type { CfnTemplate } from "./cfn-yaml";
-import { bundleFunction, listFunctions } from "./functions";
+import { buildFunctions, listFunctions } from "./functions";
 import { displayPath, type Service, templatePath } from "./project";
 import { createZip } from "./zip";
 
@@ -103,14 +103,41 @@ export function packagedTemplate(
   return packaged;
 }
 
-export async function packageService(service: Service, options: PackageOptions): Promise<PackagedService> {
+/** `<service>/<logicalId>` -> its bundle under buildDir/<service>/<logicalId>. */
+export type Bundles = ReadonlyMap<string, string>;
+
+/**
+ * Every function of `services` bundled as its template's BuildProperties say,
+ * those with the same options in one esbuild run (as the local stack builds
+ * them): the same bytes as one build per function, in about a third of the time.
+ */
+export async function bundleServices(services: readonly Service[], buildDir: string): Promise<Bundles> {
+  const built = buildFunctions(
+    services.flatMap((service) => listFunctions(service)),
+    buildDir,
+  );
+  const bundles = new Map<string, string>();
+  for (const [key, result] of built) {
+    const outcome = await result;
+    if (!outcome.ok) throw new Error(`${key}: the bundle failed: ${outcome.error}`);
+    bundles.set(key, outcome.modulePath);
+  }
+  return bundles;
+}
+
+export async function packageService(
+  service: Service,
+  options: PackageOptions,
+  bundles?: Bundles,
+): Promise<PackagedService> {
   const specs = listFunctions(service);
+  const built = bundles ?? (await bundleServices([service], options.buildDir));
   const functions = await Promise.all(
     specs.map(async (spec): Promise<PackagedFunction> => {
-      const outDir = join(options.buildDir, service.name, spec.logicalId);
-      const bundle = await bundleFunction(spec, outDir);
-      const entries = [{ name: basename(bundle.outFile), data: readFileSync(bundle.outFile) }];
-      const sourceMap = `${bundle.outFile}.map`;
+      const outFile = built.get(`${service.name}/${spec.logicalId}`);
+      if (outFile === undefined) throw new Error(`${service.name}/${spec.logicalId}: not bundled`);
+      const entries = [{ name: basename(outFile), data: readFileSync(outFile) }];
+      const sourceMap = `${outFile}.map`;
       if (existsSync(sourceMap)) entries.push({ name: basename(sourceMap), data: readFileSync(sourceMap) });
       const zip = createZip(entries);
       const key = `${options.prefix}/${service.name}/${spec.logicalId}-${hash(zip)}.zip`;

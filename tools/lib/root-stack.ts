@@ -3,7 +3,7 @@ import { relative } from "node:path";
 import type { ArtifactStore, StoredArtifact } from "./artifacts";
 import { type CfnTemplate, loadTemplate } from "./cfn-yaml";
 import type { GeneratedConfiguration, Project } from "./configurations";
-import { type PackagedService, packageService } from "./package";
+import { bundleServices, type PackagedService, packageService } from "./package";
 import { displayPath, type Environment, ROOT, type Service } from "./project";
 import {
   ROOT_TEMPLATE_FILE,
@@ -101,8 +101,9 @@ export async function packageRoot(
   project: Project,
   options: { store: ArtifactStore; buildDir: string; prefix: string },
 ): Promise<PackagedRoot> {
+  const bundles = await bundleServices(project.services, options.buildDir);
   const services: PackagedService[] = [];
-  for (const service of project.services) services.push(await packageService(service, options));
+  for (const service of project.services) services.push(await packageService(service, options, bundles));
   const urls = new Map(services.map((packaged) => [packaged.service, packaged.templateArtifact.url]));
   const template = packagedRootTemplate(
     loadTemplate(ROOT_TEMPLATE_FILE),

@@ -19,6 +19,7 @@ export type {
 export {
   type BundleResult,
   buildFunction,
+  buildFunctions,
   buildWorkerScript,
   bundleFunction,
   FunctionRuntime,

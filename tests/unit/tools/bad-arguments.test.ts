@@ -2,18 +2,20 @@ import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { format } from "node:util";
+import { outcomeOf } from "../../../tools/lib/cli";
 import { ROOT } from "../../../tools/lib/project";
 
 /**
  * Every npm script's CLI, called wrongly as a newcomer would: one line on
  * stderr that says what is wrong (and where the options are), no stack trace,
- * a non-zero exit. None of these reaches AWS or starts a stack.
+ * a non-zero exit. None of these reaches AWS or starts a stack. Each case
+ * calls the tool's main in this process, as runMain would (the message and
+ * the exit code it would exit with); a few run as real processes, which
+ * alone prove what reaches the terminal and the exit status.
  */
 
-let stateDir: string;
-beforeAll(() => {
-  stateDir = mkdtempSync(join(tmpdir(), "meridian-cli-args-"));
-});
+const stateDir = mkdtempSync(join(tmpdir(), "meridian-cli-args-"));
 afterAll(() => rmSync(stateDir, { recursive: true, force: true }));
 
 interface Run {
@@ -21,24 +23,34 @@ interface Run {
   stderr: string;
 }
 
-function run(script: string, args: string[]): Promise<Run> {
-  // No credentials anywhere the SDK looks, and no instance metadata to wait for.
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    MERIDIAN_LOCAL_STATE_DIR: stateDir,
-    MERIDIAN_ARTIFACT_BUCKET: "",
-    AWS_CONFIG_FILE: join(stateDir, "no-config"),
-    AWS_SHARED_CREDENTIALS_FILE: join(stateDir, "no-credentials"),
-    AWS_EC2_METADATA_DISABLED: "true",
-    FORCE_COLOR: "0",
-  };
-  for (const name of ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE"]) {
-    delete env[name];
+// No credentials anywhere the SDK looks, and no instance metadata to wait for.
+const CLI_ENV: Record<string, string | undefined> = {
+  MERIDIAN_LOCAL_STATE_DIR: stateDir,
+  MERIDIAN_ARTIFACT_BUCKET: "",
+  AWS_CONFIG_FILE: join(stateDir, "no-config"),
+  AWS_SHARED_CREDENTIALS_FILE: join(stateDir, "no-credentials"),
+  AWS_EC2_METADATA_DISABLED: "true",
+  FORCE_COLOR: "0",
+  AWS_ACCESS_KEY_ID: undefined,
+  AWS_SECRET_ACCESS_KEY: undefined,
+  AWS_SESSION_TOKEN: undefined,
+  AWS_PROFILE: undefined,
+};
+
+function processEnv(): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  for (const [name, value] of Object.entries(CLI_ENV)) {
+    if (value === undefined) delete env[name];
+    else env[name] = value;
   }
+  return env;
+}
+
+function runProcess(script: string, args: string[]): Promise<Run> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ["--import", "tsx", join(ROOT, "tools", script), ...args], {
       cwd: ROOT,
-      env,
+      env: processEnv(),
       stdio: ["ignore", "ignore", "pipe"],
     });
     let stderr = "";
@@ -48,6 +60,35 @@ function run(script: string, args: string[]): Promise<Run> {
     child.on("error", reject);
     child.on("close", (code) => resolve({ code, stderr }));
   });
+}
+
+/** The tool's main with `args`, with this process's environment as a process of its own would have it. */
+async function runInProcess(script: string, args: string[]): Promise<Run> {
+  const saved = { ...process.env };
+  Object.assign(process.env, processEnv());
+  for (const name of Object.keys(process.env)) if (!(name in processEnv())) delete process.env[name];
+  let stderr = "";
+  const toStderr = (...parts: unknown[]): void => {
+    stderr += `${format(...parts)}\n`;
+  };
+  const spies = [
+    jest.spyOn(process.stderr, "write").mockImplementation((chunk: string | Uint8Array) => {
+      stderr += String(chunk);
+      return true;
+    }),
+    jest.spyOn(console, "error").mockImplementation(toStderr),
+    jest.spyOn(console, "warn").mockImplementation(toStderr),
+    jest.spyOn(console, "log").mockImplementation(() => {}),
+  ];
+  try {
+    const { main } = (await import(join(ROOT, "tools", script))) as { main: () => Promise<unknown> };
+    const outcome = await outcomeOf(main, args);
+    return { code: outcome.code ?? 0, stderr: stderr + outcome.stderr };
+  } finally {
+    for (const spy of spies) spy.mockRestore();
+    for (const name of Object.keys(process.env)) if (!(name in saved)) delete process.env[name];
+    Object.assign(process.env, saved);
+  }
 }
 
 const cases: Array<[string, string, string[], RegExp]> = [
@@ -85,6 +126,7 @@ const cases: Array<[string, string, string[], RegExp]> = [
   ["bench:catalog", "bench-catalog.ts", ["--connections", "0"], /^✖ --connections takes a positive/],
   ["bench:cold", "bench-cold.ts", ["--runs", "0"], /^✖ --runs must be a positive integer, got '0'/],
   ["bench:comments", "bench-comments.ts", ["--duration", "x"], /^✖ --duration takes whole seconds/],
+  ["bench:tests", "bench-tests.ts", ["--runs", "2"], /^✖ --baseline <checkout> is required/],
   ["configs", "configs.ts", ["--nope"], /^✖ Unknown option '--nope'; `npm run configs -- --help`/],
   ["configs", "configs.ts", ["--env", "nope"], /^✖ Unknown environment 'nope'/],
   ["deploy", "deploy.ts", ["--nope"], /^✖ Unknown option '--nope'; `npm run deploy -- --help`/],
@@ -121,13 +163,33 @@ const cases: Array<[string, string, string[], RegExp]> = [
   ["bundle", "bundle.ts", ["extra"], /^✖ Unexpected argument 'extra'/],
 ];
 
-// Each case is its own process touching nothing shared, so they run side by side.
-test.concurrent.each(cases)(
-  "npm run %s (%s %j): one line, exit 1",
+function expectOneLine({ code, stderr }: Run, expected: RegExp): void {
+  const lines = stderr.trim().split("\n");
+  expect({ code, lines }).toEqual({ code: 1, lines: [expect.stringMatching(expected)] });
+}
+
+// In-process, one at a time: the cases share this process's environment and console.
+test.each(cases)("npm run %s (%s %j): one line, exit 1", async (_script, file, args, expected) => {
+  expectOneLine(await runInProcess(file, args), expected);
+});
+
+// A mistake in the flags, a check of the project, and one that asks the SDK for credentials.
+const inProcesses = cases.filter(
+  ([, file, args]) =>
+    (file === "start.ts" && args[0] === "--nope") ||
+    (file === "new-service.ts" && args[0] === "location") ||
+    (file === "deploy.ts" && args.includes("--bucket")),
+);
+
+// Each is its own process touching nothing shared, so they run side by side.
+test.concurrent.each(inProcesses)(
+  "as a process, npm run %s (%s %j): one line on stderr, exit status 1",
   async (_script, file, args, expected) => {
-    const { code, stderr } = await run(file, args);
-    const lines = stderr.trim().split("\n");
-    expect({ code, lines }).toEqual({ code: 1, lines: [expect.stringMatching(expected)] });
+    expectOneLine(await runProcess(file, args), expected);
   },
   60_000,
 );
+
+test("three cases run as real processes", () => {
+  expect(inProcesses).toHaveLength(3);
+});

@@ -1,20 +1,47 @@
 import { execFile } from "node:child_process";
 import { join } from "node:path";
-import { promisify } from "node:util";
+import { format, promisify } from "node:util";
+import { outcomeOf } from "../../../tools/lib/cli";
 import { loadServices, teardownOrder } from "../../../tools/lib/project";
+import { main } from "../../../tools/teardown";
 
-const run = promisify(execFile);
+const execute = promisify(execFile);
 const ROOT = join(__dirname, "..", "..", "..");
+const NO_CREDENTIALS = { AWS_ACCESS_KEY_ID: "", AWS_SECRET_ACCESS_KEY: "", AWS_PROFILE: "" };
+
+interface Result {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
 
 /**
- * Runs tools/teardown.ts with no AWS credentials or network: a refusal
- * must come before any AWS call, so these cases prove nothing was deleted.
+ * tools/teardown.ts's main, as `npm run teardown -- <args>` runs it, with no
+ * AWS credentials or network: a refusal must come before any AWS call, so
+ * these cases prove nothing was deleted.
  */
-async function teardown(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+async function teardown(...args: string[]): Promise<Result> {
+  const saved = { ...process.env };
+  Object.assign(process.env, NO_CREDENTIALS);
+  let stdout = "";
+  const log = jest.spyOn(console, "log").mockImplementation((...parts: unknown[]) => {
+    stdout += `${format(...parts)}\n`;
+  });
   try {
-    const { stdout } = await run(process.execPath, ["--import", "tsx", "tools/teardown.ts", ...args], {
+    const { code, stderr } = await outcomeOf(main, args);
+    return { code: code ?? 0, stdout, stderr };
+  } finally {
+    log.mockRestore();
+    Object.assign(process.env, saved);
+  }
+}
+
+/** The same as a process of its own, for what only a process shows: its exit status and streams. */
+async function teardownProcess(...args: string[]): Promise<Result> {
+  try {
+    const { stdout } = await execute(process.execPath, ["--import", "tsx", "tools/teardown.ts", ...args], {
       cwd: ROOT,
-      env: { ...process.env, AWS_ACCESS_KEY_ID: "", AWS_SECRET_ACCESS_KEY: "", AWS_PROFILE: "" },
+      env: { ...process.env, ...NO_CREDENTIALS },
     });
     return { code: 0, stdout, stderr: "" };
   } catch (error) {
@@ -22,6 +49,14 @@ async function teardown(...args: string[]): Promise<{ code: number; stdout: stri
     return { code: failure.code, stdout: failure.stdout, stderr: failure.stderr };
   }
 }
+
+test("as a process: dev without --yes prints the plan on stdout, the refusal on stderr, exits 1", async () => {
+  const result = await teardownProcess("--env", "dev");
+  expect(result.code).toBe(1);
+  expect(result.stdout).toContain("stack meridian-dev and its nested stacks: ");
+  expect(result.stderr).toContain("nothing deleted: pass --yes to delete dev");
+  expect(result.stdout).not.toContain("Deleting");
+});
 
 describe("npm run teardown: confirmation", () => {
   test.each([
