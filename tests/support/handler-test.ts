@@ -100,7 +100,8 @@ function startCapture(chunks: string[]): void {
 /**
  * Captures, in every test of the file (or describe block) it is called in,
  * what is written to stdout, stderr and the console: the one way handler
- * tests read logs and metrics. Each test starts with nothing captured.
+ * tests read logs and metrics. Each test starts with nothing captured; after
+ * each, jest.restoreAllMocks() undoes the capture (and any other jest spy).
  */
 export function captureOutput(): CapturedOutput {
   let chunks: string[] = [];

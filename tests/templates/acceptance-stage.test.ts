@@ -123,6 +123,7 @@ test.each(
 });
 
 test("the pipeline may start the acceptance builds", () => {
+  expect.hasAssertions();
   const pipelineRole = resource("PipelineRole").Properties?.Policies as Array<{
     PolicyDocument: { Statement: Array<{ Sid?: string; Resource: unknown }> };
   }>;

@@ -103,6 +103,7 @@ test("API Gateway may invoke the alias, from this API's lookup route only", () =
 });
 
 test("the lookup's Errors alarms do not count misses and malformed names (LookupRefused) as failures", () => {
+  expect.hasAssertions();
   for (const alarm of ["GetServiceFunctionErrorsAlarm", "GetServiceFunctionNewVersionErrorsAlarm"]) {
     const metrics = resources[alarm]?.Properties?.Metrics as Array<{
       Id: string;

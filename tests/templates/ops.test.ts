@@ -152,6 +152,7 @@ describe("the environment dashboard", () => {
   });
 
   test("graphs only metrics that exist, with dimensions they have", () => {
+    expect.hasAssertions();
     const custom = new Map(services.map((service) => [service.name, emittedMetrics(service)]));
     for (const entry of graphed) {
       const where = `${entry.widget}: ${entry.namespace} ${entry.metric}`;
@@ -184,6 +185,7 @@ describe("the environment dashboard", () => {
   });
 
   test.each(withApi.map((service) => service.name))("%s: Lambda errors and throttles", (name) => {
+    expect.hasAssertions();
     for (const metric of ["Errors", "Throttles"]) {
       const search = graphed.find(
         (entry) =>
@@ -199,6 +201,7 @@ describe("the environment dashboard", () => {
   });
 
   test.each(withTable.map((service) => service.name))("%s: table read and write throttles", (name) => {
+    expect.hasAssertions();
     for (const metric of ["ReadThrottleEvents", "WriteThrottleEvents"]) {
       const search = graphed.find(
         (entry) =>
@@ -214,6 +217,7 @@ describe("the environment dashboard", () => {
   });
 
   test("the name tokens the searches use are in every name the stacks generate", () => {
+    expect.hasAssertions();
     // Standalone stacks (tools/deploy, the pipeline) are meridian-<env>-<service>;
     // nested ones meridian-<env>-<Service>Service-<id>. Generated function and
     // table names start with the stack name.
@@ -231,6 +235,7 @@ describe("the environment dashboard", () => {
   });
 
   test("shows every business metric under the service that emits it", () => {
+    expect.hasAssertions();
     const business: Record<string, string[]> = {
       auth: ["UsersRegistered", "LoginSucceeded", "LoginFailed", "LoginLockedOut"],
       location: ["LocationUpdated"],

@@ -98,6 +98,7 @@ describe("web template: the distribution", () => {
   });
 
   test("every behaviour is HTTPS only and carries the security headers", () => {
+    expect.hasAssertions();
     for (const behaviour of behaviours) {
       expect(["redirect-to-https", "https-only"]).toContain(behaviour.ViewerProtocolPolicy);
       expect(behaviour.ResponseHeadersPolicyId).toEqual({ Ref: "SecurityHeaders" });
