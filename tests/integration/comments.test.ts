@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { type JsonReply, jsonRequest } from "../support/json-call";
-import { releaseTestStack, sharedTestStack } from "../support/local-stack";
+import { releaseTestStack, startTestStack } from "../support/local-stack";
 
 /**
  * The comments service end to end through the gateway: API Gateway's request validator,
@@ -8,12 +8,12 @@ import { releaseTestStack, sharedTestStack } from "../support/local-stack";
  * Lambda on any of its routes.
  */
 
-type Stack = Awaited<ReturnType<typeof sharedTestStack>>;
+type Stack = Awaited<ReturnType<typeof startTestStack>>;
 
 let stack: Stack;
 
 beforeAll(async () => {
-  stack = await sharedTestStack();
+  stack = await startTestStack();
 }, 120_000);
 
 afterAll(() => releaseTestStack(stack));

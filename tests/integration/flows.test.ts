@@ -5,15 +5,15 @@ import { ScryptPasswordHasher } from "../../src/auth/domain/password-hasher";
 import { createSignedHttpClient } from "../../src/shared/signed-http";
 import { poll } from "../../tools/lib/cli";
 import { type JsonReply, jsonRequest } from "../support/json-call";
-import { releaseTestStack, sharedTestStack } from "../support/local-stack";
+import { releaseTestStack, startTestStack } from "../support/local-stack";
 
-type Stack = Awaited<ReturnType<typeof sharedTestStack>>;
+type Stack = Awaited<ReturnType<typeof startTestStack>>;
 
 let stack: Stack;
 let signed: ReturnType<typeof createSignedHttpClient>;
 
 beforeAll(async () => {
-  stack = await sharedTestStack();
+  stack = await startTestStack();
   signed = createSignedHttpClient({
     region: stack.region,
     credentials: async () => stack.credentials,
