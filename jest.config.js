@@ -11,7 +11,7 @@ process.env.AWS_LAMBDA_INITIALIZATION_TYPE ??= "on-demand";
 
 /** @type {import('jest').Config} */
 module.exports = {
-  testEnvironment: "node",
+  testEnvironment: `${__dirname}/tests/support/stack-environment.js`,
   roots: ["<rootDir>/tests", "<rootDir>/packages/local-stack/test"],
   testMatch: ["**/*.test.ts"],
   // A path, not <rootDir>: packages/local-stack's config reuses this one from its own root.

@@ -1,5 +1,5 @@
 import type { Browser, BrowserContext, Locator, Page } from "playwright-core";
-import { releaseTestStack, startTestStack, type TestStack } from "../support/local-stack";
+import { releaseTestStack, sharedTestStack, type TestStack } from "../support/local-stack";
 import { collectPageErrors, eventually, launchChromium, screenshot } from "./browser";
 
 const text = async (locator: Locator) => String(await locator.first().textContent());
@@ -75,7 +75,7 @@ async function apiToken(name: string): Promise<string> {
 const unique = (prefix: string) => `${prefix}${Date.now().toString(36)}${Math.floor(Math.random() * 1e4)}`;
 
 beforeAll(async () => {
-  [stack, browser] = await Promise.all([startTestStack(), launchChromium()]);
+  [stack, browser] = await Promise.all([sharedTestStack(), launchChromium()]);
   base = stack.gatewayUrl;
   // Registered in the catalog, as the registrars' schedule does within seconds of npm start.
   await stack.runSchedules();

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { type JsonReply, jsonRequest } from "../support/json-call";
-import { releaseTestStack, startTestStack } from "../support/local-stack";
+import { releaseTestStack, sharedTestStack } from "../support/local-stack";
 
 /**
  * The comments service end to end through the gateway: API Gateway's request validator,
@@ -8,12 +8,12 @@ import { releaseTestStack, startTestStack } from "../support/local-stack";
  * Lambda on any of its routes.
  */
 
-type Stack = Awaited<ReturnType<typeof startTestStack>>;
+type Stack = Awaited<ReturnType<typeof sharedTestStack>>;
 
 let stack: Stack;
 
 beforeAll(async () => {
-  stack = await startTestStack();
+  stack = await sharedTestStack();
 }, 120_000);
 
 afterAll(() => releaseTestStack(stack));

@@ -5,15 +5,15 @@ import { ScryptPasswordHasher } from "../../src/auth/domain/password-hasher";
 import { createSignedHttpClient } from "../../src/shared/signed-http";
 import { poll } from "../../tools/lib/cli";
 import { type JsonReply, jsonRequest } from "../support/json-call";
-import { releaseTestStack, startTestStack } from "../support/local-stack";
+import { releaseTestStack, sharedTestStack } from "../support/local-stack";
 
-type Stack = Awaited<ReturnType<typeof startTestStack>>;
+type Stack = Awaited<ReturnType<typeof sharedTestStack>>;
 
 let stack: Stack;
 let signed: ReturnType<typeof createSignedHttpClient>;
 
 beforeAll(async () => {
-  stack = await startTestStack();
+  stack = await sharedTestStack();
   signed = createSignedHttpClient({
     region: stack.region,
     credentials: async () => stack.credentials,

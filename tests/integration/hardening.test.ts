@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { request as httpRequest } from "node:http";
 import { edgyDouble, seededRandom } from "../../tools/lib/doubles";
 import { call } from "../support/json-call";
-import { releaseTestStack, signedFetch, startTestStack, type TestStack } from "../support/local-stack";
+import { releaseTestStack, sharedTestStack, signedFetch, type TestStack } from "../support/local-stack";
 
 /*
  * Inputs a review and a fuzzer found to answer 5xx, or to cross a trust
@@ -15,7 +15,7 @@ const json = { "content-type": "application/json" };
 const PASSWORD = "correct horse battery staple";
 
 beforeAll(async () => {
-  stack = await startTestStack();
+  stack = await sharedTestStack();
 }, 120_000);
 
 afterAll(() => releaseTestStack(stack));

@@ -7,7 +7,7 @@ import { GetParameterCommand, PutParameterCommand, SSMClient } from "@aws-sdk/cl
 import type { LocalFunctionInfo } from "@meridian/local-stack";
 import { SignatureV4 } from "@smithy/signature-v4";
 import { poll } from "../../tools/lib/cli";
-import { releaseTestStack, startTestStack, type TestStack } from "../support/local-stack";
+import { releaseTestStack, sharedTestStack, type TestStack } from "../support/local-stack";
 
 // Polls for cold starts on a loaded machine wait up to 20 s each; the test's own timeout must not cut them short.
 jest.setTimeout(60_000);
@@ -27,7 +27,7 @@ const tableArn = (service: string, logicalId: string) =>
   `arn:aws:dynamodb:us-east-1:${ACCOUNT}:table/meridian-local-${service}-${logicalId}`;
 
 beforeAll(async () => {
-  stack = await startTestStack();
+  stack = await sharedTestStack();
 }, 120_000);
 
 afterAll(() => releaseTestStack(stack));

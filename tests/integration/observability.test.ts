@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { poll } from "../../tools/lib/cli";
 import { jsonRequest } from "../support/json-call";
-import { releaseTestStack, startTestStack } from "../support/local-stack";
+import { releaseTestStack, sharedTestStack } from "../support/local-stack";
 
 /*
  * The unit tests build each handler's Logger and Metrics themselves; this is
@@ -10,11 +10,11 @@ import { releaseTestStack, startTestStack } from "../support/local-stack";
  * invocation and writes what CloudWatch Logs would receive.
  */
 
-type Stack = Awaited<ReturnType<typeof startTestStack>>;
+type Stack = Awaited<ReturnType<typeof sharedTestStack>>;
 let stack: Stack;
 
 beforeAll(async () => {
-  stack = await startTestStack();
+  stack = await sharedTestStack();
 }, 120_000);
 
 afterAll(() => releaseTestStack(stack));

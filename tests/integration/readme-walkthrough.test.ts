@@ -5,7 +5,7 @@ import { dirname, join } from "node:path";
 import { poll } from "../../tools/lib/cli";
 import { seedProfileWithLocation } from "../../tools/lib/load";
 import { ROOT } from "../../tools/lib/project";
-import { releaseTestStack, startTestStack, type TestStack } from "../support/local-stack";
+import { releaseTestStack, sharedTestStack, type TestStack } from "../support/local-stack";
 
 /**
  * README's "Try it" block, read from README.md and run as written (POSIX sh,
@@ -25,7 +25,7 @@ let stack: TestStack;
 let cwd: string;
 
 beforeAll(async () => {
-  stack = await startTestStack();
+  stack = await sharedTestStack();
   // The block reads ./.local/endpoints.json, as `npm start` leaves it in a checkout.
   cwd = mkdtempSync(join(tmpdir(), "meridian-walkthrough-"));
   mkdirSync(join(cwd, ".local"));

@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import type { LocalFunctionInfo } from "@meridian/local-stack";
 import { poll } from "../../tools/lib/cli";
 import { call } from "../support/json-call";
-import { releaseTestStack, signedFetch, startTestStack, type TestStack } from "../support/local-stack";
+import { releaseTestStack, sharedTestStack, signedFetch, type TestStack } from "../support/local-stack";
 
 /*
  * The APIs' resource policies, enforced by the local gateway against the
@@ -27,7 +27,7 @@ async function getLocationAs(credentials: LocalFunctionInfo["credentials"] | und
 }
 
 beforeAll(async () => {
-  stack = await startTestStack();
+  stack = await sharedTestStack();
   const username = `policy-${randomUUID().slice(0, 8)}`;
   const body = JSON.stringify({ username, password: PASSWORD });
   const registered = await call("POST", `${stack.endpoints.auth}/users`, { body, headers: json });

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { GetParameterCommand, PutParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
-import { releaseTestStack, startTestStack, type TestStack } from "../support/local-stack";
+import { releaseTestStack, sharedTestStack, type TestStack } from "../support/local-stack";
 
 /**
  * The login lock-out policy is read from SSM at run time with an expiring
@@ -14,7 +14,7 @@ const POLICY = "/meridian/local/auth/lockout/policy";
 const PASSWORD = "correct horse battery staple";
 
 beforeAll(async () => {
-  stack = await startTestStack();
+  stack = await sharedTestStack();
   ssm = new SSMClient({ endpoint: stack.awsEndpoint, region: stack.region, credentials: stack.credentials });
 }, 120_000);
 

@@ -19,9 +19,30 @@ export function startTestStack(options: Partial<LocalStackOptions> = {}): Promis
   return startStack({ project: meridianProject, ...options });
 }
 
-/** A file's afterAll: stops its stack, if beforeAll got as far as starting one. */
+/*
+ * One stack per jest worker (tests/support/stack-environment.js), shared by
+ * the files that need nothing but the default stack, one after another; each
+ * file uses ids of its own and leaves any service it stops running again. A
+ * file run in jest's own process (--runInBand, one file alone) gets its own.
+ */
+declare global {
+  var meridianSharedStack: (() => Promise<TestStack>) | undefined;
+}
+
+let workerStack: TestStack | undefined;
+
+export async function sharedTestStack(): Promise<TestStack> {
+  if (globalThis.meridianSharedStack === undefined) return startTestStack();
+  const stack = await globalThis.meridianSharedStack();
+  workerStack = stack;
+  // Each file sees only its own logs (and the 5000-entry cap applies per file).
+  stack.logs.length = 0;
+  return stack;
+}
+
+/** A file's afterAll: stops its stack unless it is the worker's shared one. */
 export async function releaseTestStack(stack: TestStack | undefined): Promise<void> {
-  await stack?.stop();
+  if (stack !== undefined && stack !== workerStack) await stack.stop();
 }
 
 export { signedFetch, type TestStack };

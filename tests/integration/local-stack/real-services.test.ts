@@ -8,7 +8,7 @@ import {
 } from "@aws-sdk/client-ssm";
 import { deployOrder, loadServices } from "../../../tools/lib/project";
 import { call } from "../../support/json-call";
-import { releaseTestStack, startTestStack, type TestStack } from "../../support/local-stack";
+import { releaseTestStack, sharedTestStack, type TestStack } from "../../support/local-stack";
 
 /** The stack on the repository's own services: whatever src/ holds today. */
 
@@ -16,7 +16,7 @@ const services = deployOrder(loadServices());
 let stack: TestStack;
 
 beforeAll(async () => {
-  stack = await startTestStack();
+  stack = await sharedTestStack();
 }, 120_000);
 
 afterAll(() => releaseTestStack(stack));
