@@ -143,9 +143,11 @@ test("npm start: serves, writes endpoints.json and stack.json, invoke works agai
     });
     const { token } = (await login.json()) as { token: string };
     // Piped output (not a terminal): one plain line per entry, the function's short name, INFO and up.
-    await until(() => /auth\/Login\s+INFO/.test(logged));
+    // The gateway logs a request once its response is sent, so its line may come after the client has the reply.
+    const apiLine = /^\S+ auth API\s+INFO\s+POST \/local\/tokens -> 201/m;
+    await until(() => /auth\/Login\s+INFO/.test(logged) && apiLine.test(logged));
     const lines = logged.split("\n").filter((line) => /^\d\d:\d\d:\d\d\.\d{3} /.test(line));
-    expect(lines.some((line) => /^\S+ auth API\s+INFO\s+POST \/local\/tokens -> 201/.test(line))).toBe(true);
+    expect(lines.some((line) => apiLine.test(line))).toBe(true);
     for (const line of lines) {
       expect(line).not.toMatch(/function_arn|function_memory_size|"level"|\sDEBUG\s/);
       expect(line.includes("\u001b[")).toBe(false);
