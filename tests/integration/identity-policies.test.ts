@@ -371,9 +371,10 @@ describe("SSM and Secrets Manager", () => {
 
   test("the operator may read and write any parameter", async () => {
     const ssm = client(SSMClient, stack.awsEndpoint);
-    await ssm.send(
-      new PutParameterCommand({ Name: "/meridian/local/test/operator", Value: "v", Type: "String" }),
-    );
+    // Outside /meridian/local: the stack may be shared with files that list what the services publish.
+    const name = `/operator-check/identity-policies-${Date.now()}`;
+    await ssm.send(new PutParameterCommand({ Name: name, Value: "v", Type: "String" }));
+    expect((await ssm.send(new GetParameterCommand({ Name: name }))).Parameter?.Value).toBe("v");
     expect(
       (await ssm.send(new GetParameterCommand({ Name: "/meridian/local/profile/table/name" }))).Parameter
         ?.Value,

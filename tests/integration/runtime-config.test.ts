@@ -13,10 +13,23 @@ let ssm: SSMClient;
 const POLICY = "/meridian/local/auth/lockout/policy";
 const PASSWORD = "correct horse battery staple";
 
+let deployedPolicy: string | undefined;
+
 beforeAll(async () => {
   stack = await sharedTestStack();
   ssm = new SSMClient({ endpoint: stack.awsEndpoint, region: stack.region, credentials: stack.credentials });
+  deployedPolicy = (await ssm.send(new GetParameterCommand({ Name: POLICY }))).Parameter?.Value;
 }, 120_000);
+
+// The stack may be the worker's shared one: the next file gets the deployed policy back, once
+// Login's cached copy has expired.
+afterAll(async () => {
+  if (deployedPolicy === undefined) return;
+  await ssm.send(
+    new PutParameterCommand({ Name: POLICY, Value: deployedPolicy, Type: "String", Overwrite: true }),
+  );
+  await new Promise((resolve) => setTimeout(resolve, 2_500));
+}, 10_000);
 
 afterAll(() => releaseTestStack(stack));
 
