@@ -3,6 +3,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
+import { waitForOutput } from "../support/child-output";
 import { copyRepository } from "../support/repo-copy";
 
 /**
@@ -130,26 +131,6 @@ test("the template, dashboard, alarm, deploy and teardown tests and the service'
   expect(stderr).toMatch(/Tests: +\d+ passed, \d+ total/);
 }, 900_000);
 
-function waitFor(child: ChildProcess, pattern: RegExp, timeoutMs: number): Promise<string> {
-  return new Promise((resolve, reject) => {
-    let seen = "";
-    const timer = setTimeout(
-      () => reject(new Error(`timed out waiting for ${pattern}:\n${seen}`)),
-      timeoutMs,
-    );
-    const onData = (chunk: Buffer): void => {
-      seen += chunk.toString();
-      if (pattern.test(seen)) {
-        clearTimeout(timer);
-        resolve(seen);
-      }
-    };
-    child.stdout?.on("data", onData);
-    child.stderr?.on("data", onData);
-    child.on("close", () => reject(new Error(`exited before ${pattern}:\n${seen}`)));
-  });
-}
-
 interface Started {
   endpoints: Record<string, string>;
 }
@@ -169,7 +150,7 @@ async function startCopy(): Promise<Started> {
     },
   );
   server = child;
-  await waitFor(child, /Ctrl\+C stops/, 180_000);
+  await waitForOutput(child, /Ctrl\+C stops/, 180_000);
   const endpoints = JSON.parse(readFileSync(join(state, "endpoints.json"), "utf8")) as Record<string, string>;
   return { endpoints };
 }

@@ -3,6 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "no
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ROOT } from "../../../tools/lib/project";
+import { waitForOutput } from "../../support/child-output";
 import { occupyPortDuringTests } from "../../support/ports";
 
 /** `npm start` and `npm run invoke` as a developer runs them (state files go to a temporary directory). */
@@ -58,29 +59,6 @@ async function until(condition: () => boolean, timeoutMs = 20_000): Promise<void
   }
 }
 
-function waitFor(child: ChildProcess, pattern: RegExp, timeoutMs: number): Promise<string> {
-  return new Promise((resolve, reject) => {
-    let seen = "";
-    const timer = setTimeout(
-      () => reject(new Error(`timed out waiting for ${pattern}; output:\n${seen}`)),
-      timeoutMs,
-    );
-    const onData = (chunk: Buffer): void => {
-      seen += chunk.toString();
-      if (pattern.test(seen)) {
-        clearTimeout(timer);
-        resolve(seen);
-      }
-    };
-    child.stdout?.on("data", onData);
-    child.stderr?.on("data", onData);
-    child.on("close", () => {
-      clearTimeout(timer);
-      reject(new Error(`exited before ${pattern}; output:\n${seen}`));
-    });
-  });
-}
-
 test("invoke without a running stack says so", async () => {
   const result = await run("invoke.ts", ["AuthorizerFunction"]);
   expect(result.code).toBe(1);
@@ -110,7 +88,7 @@ test("npm start: serves, writes endpoints.json and stack.json, invoke works agai
     logged += chunk;
   });
   try {
-    const output = await waitFor(child, /Ctrl\+C stops/, 60_000);
+    const output = await waitForOutput(child, /Ctrl\+C stops/, 60_000);
     expect(output).toMatch(/ready in \d+(\.\d)? s/);
     const endpoints = JSON.parse(readFileSync(join(work, "endpoints.json"), "utf8")) as Record<
       string,
@@ -239,10 +217,10 @@ test("a second stack on its own --data-dir keeps its state files there; --reset 
   const secondDir = join(work, "second");
   let second: ChildProcess | undefined;
   try {
-    await waitFor(first, /Ctrl\+C stops/, 60_000);
+    await waitForOutput(first, /Ctrl\+C stops/, 60_000);
     const firstState = readFileSync(join(work, "stack.json"), "utf8");
     second = startCli(["--data-dir", secondDir, "--reset"]);
-    const banner = await waitFor(second, /Ctrl\+C stops/, 60_000);
+    const banner = await waitForOutput(second, /Ctrl\+C stops/, 60_000);
     expect(banner).toMatch(/wiped by --reset/);
     expect(banner).not.toMatch(/kept across restarts/);
     expect(banner).toContain(join(secondDir, "endpoints.json").split("/").pop() ?? "");
