@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { type JsonReply, jsonRequest } from "../support/json-call";
-import { releaseTestStack, sharedTestStack } from "../support/local-stack";
+import { releaseTestStack, sharedTestStack, type TestStack } from "../support/local-stack";
 
 /**
  * The comments service end to end through the gateway: API Gateway's request validator,
@@ -8,9 +8,7 @@ import { releaseTestStack, sharedTestStack } from "../support/local-stack";
  * Lambda on any of its routes.
  */
 
-type Stack = Awaited<ReturnType<typeof sharedTestStack>>;
-
-let stack: Stack;
+let stack: TestStack;
 
 beforeAll(async () => {
   stack = await sharedTestStack();

@@ -5,11 +5,9 @@ import { ScryptPasswordHasher } from "../../src/auth/domain/password-hasher";
 import { createSignedHttpClient } from "../../src/shared/signed-http";
 import { poll } from "../../tools/lib/cli";
 import { type JsonReply, jsonRequest } from "../support/json-call";
-import { releaseTestStack, sharedTestStack } from "../support/local-stack";
+import { releaseTestStack, sharedTestStack, type TestStack } from "../support/local-stack";
 
-type Stack = Awaited<ReturnType<typeof sharedTestStack>>;
-
-let stack: Stack;
+let stack: TestStack;
 let signed: ReturnType<typeof createSignedHttpClient>;
 
 beforeAll(async () => {

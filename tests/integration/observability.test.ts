@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { poll } from "../../tools/lib/cli";
 import { jsonRequest } from "../support/json-call";
-import { releaseTestStack, sharedTestStack } from "../support/local-stack";
+import { releaseTestStack, sharedTestStack, type TestStack } from "../support/local-stack";
 
 /*
  * The unit tests build each handler's Logger and Metrics themselves; this is
@@ -10,8 +10,7 @@ import { releaseTestStack, sharedTestStack } from "../support/local-stack";
  * invocation and writes what CloudWatch Logs would receive.
  */
 
-type Stack = Awaited<ReturnType<typeof sharedTestStack>>;
-let stack: Stack;
+let stack: TestStack;
 
 beforeAll(async () => {
   stack = await sharedTestStack();
