@@ -9,6 +9,7 @@ import { functionCaller, LocalCallers } from "./iam";
 import type { LocalProject, ProjectEnvironment, ProjectService as Service } from "./project";
 import {
   type BuildResult,
+  BundleCache,
   buildFunctions,
   buildWorkerScript,
   FunctionRuntime,
@@ -238,6 +239,8 @@ interface Setup {
   region: string;
   dataDir: string;
   buildDir: string;
+  /** Bundles shared by the stacks of one build root, so an unchanged function is not bundled again. */
+  bundleCache: BundleCache;
   credentials: LocalCredentials;
   callers: LocalCallers;
   registry: Registry;
@@ -274,6 +277,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const builds = buildFunctions(
       setup.services.flatMap((service) => setup.project.listFunctions(service)),
       setup.buildDir,
+      setup.bundleCache,
     );
     // Cleanup must not delete the build directory under a running esbuild.
     cleanup.defer(async () => {
@@ -339,6 +343,7 @@ function prepare(options: LocalStackOptions, log: LogSink, cleanup: Cleanup): Se
     region: environment.region,
     dataDir,
     buildDir,
+    bundleCache: new BundleCache(join(buildRoot, "cache")),
     credentials,
     callers: new LocalCallers(credentials),
     registry: new Registry(),
@@ -374,7 +379,7 @@ async function startServers(setup: Setup, cleanup: Cleanup): Promise<Servers> {
       log,
       isStopped: (service) => setup.stopped.has(service),
     }),
-    buildWorkerScript(setup.buildDir),
+    buildWorkerScript(setup.buildDir, setup.bundleCache),
   ]);
   for (const result of settled) {
     if (result.status === "fulfilled" && typeof result.value === "object" && "close" in result.value) {

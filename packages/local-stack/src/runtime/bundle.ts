@@ -2,6 +2,7 @@ import { mkdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { type BuildOptions, build } from "esbuild";
 import type { FunctionSpec } from "../project";
+import type { BundleCache, CacheableEntry } from "./bundle-cache";
 
 export interface BundleResult {
   spec: FunctionSpec;
@@ -28,18 +29,34 @@ export async function bundleFunction(
 }
 
 /** Bundles runtime/worker.ts so environments run plain JavaScript, whatever loader started the stack. */
-export async function buildWorkerScript(buildDir: string): Promise<string> {
-  const outfile = join(buildDir, "_runtime", "worker.js");
-  await build({
-    entryPoints: [join(__dirname, "worker.ts")],
-    outfile,
-    bundle: true,
-    platform: "node",
-    format: "cjs",
-    target: "node20",
+export async function buildWorkerScript(buildDir: string, cache?: BundleCache): Promise<string> {
+  const options: BuildOptions = { bundle: true, platform: "node", format: "cjs", target: "node20" };
+  const entry = { in: join(__dirname, "worker.ts"), out: join("_runtime", "worker") };
+  await cachedBuild(options, [entry], buildDir, cache);
+  return join(buildDir, `${entry.out}.js`);
+}
+
+/**
+ * One esbuild run for the entries `cache` does not already hold (all of them
+ * without one), laid out under buildDir as `<out>.js`; what it built is stored.
+ */
+async function cachedBuild(
+  options: BuildOptions,
+  entries: CacheableEntry[],
+  buildDir: string,
+  cache: BundleCache | undefined,
+): Promise<void> {
+  const missing = cache ? entries.filter((entry) => !cache.restore(options, entry, buildDir)) : entries;
+  if (missing.length === 0) return;
+  const startedAt = Date.now();
+  const result = await build({
+    ...options,
+    entryPoints: missing,
+    outdir: buildDir,
     logLevel: "silent",
+    ...(cache ? { metafile: true } : {}),
   });
-  return outfile;
+  if (cache && result.metafile) cache.store(options, missing, buildDir, result.metafile, startedAt);
 }
 
 export type BuildResult = { ok: true; modulePath: string } | { ok: false; error: string };
@@ -78,9 +95,14 @@ export async function buildFunction(spec: FunctionSpec, buildDir: string): Promi
  * run (shared parsing makes it about three times faster than one run each),
  * each entry still its own standalone bundle laid out as bundleFunction does.
  * If a group fails, its functions are rebuilt one by one so only the broken
- * ones fail.
+ * ones fail. With a cache, functions whose sources did not change since it
+ * stored them are linked from it instead.
  */
-export function buildFunctions(specs: FunctionSpec[], buildDir: string): Map<string, Promise<BuildResult>> {
+export function buildFunctions(
+  specs: FunctionSpec[],
+  buildDir: string,
+  cache?: BundleCache,
+): Map<string, Promise<BuildResult>> {
   const results = new Map<string, Promise<BuildResult>>();
   const groups = new Map<string, FunctionSpec[]>();
   for (const spec of specs) {
@@ -90,15 +112,15 @@ export function buildFunctions(specs: FunctionSpec[], buildDir: string): Map<str
   for (const group of groups.values()) {
     const first = group[0];
     if (!first) continue;
-    const together = build({
-      ...first.buildOptions,
-      entryPoints: group.map((spec) => ({
+    const together = cachedBuild(
+      first.buildOptions,
+      group.map((spec) => ({
         in: spec.entryPoint,
         out: join(spec.service, spec.logicalId, spec.moduleName),
       })),
-      outdir: buildDir,
-      logLevel: "silent",
-    }).then(
+      buildDir,
+      cache,
+    ).then(
       () => true,
       () => false,
     );
