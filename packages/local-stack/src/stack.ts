@@ -14,6 +14,7 @@ import {
   buildWorkerScript,
   FunctionRuntime,
   type InvokeOutcome,
+  pruneCodeCache,
   runtimeFunction,
 } from "./runtime";
 import {
@@ -241,6 +242,8 @@ interface Setup {
   buildDir: string;
   /** Bundles shared by the stacks of one build root, so an unchanged function is not bundled again. */
   bundleCache: BundleCache;
+  /** The V8 code cache the stack's execution environments share. */
+  codeCacheDir: string;
   credentials: LocalCredentials;
   callers: LocalCallers;
   registry: Registry;
@@ -334,6 +337,8 @@ function prepare(options: LocalStackOptions, log: LogSink, cleanup: Cleanup): Se
   cleanup.defer(() => rmSync(buildDir, { recursive: true, force: true }));
   cleanup.defer(unlock);
   const credentials = loadCredentials(dataDir);
+  const codeCacheDir = join(buildRoot, "code-cache");
+  pruneCodeCache(codeCacheDir);
   return {
     options,
     project,
@@ -344,6 +349,7 @@ function prepare(options: LocalStackOptions, log: LogSink, cleanup: Cleanup): Se
     dataDir,
     buildDir,
     bundleCache: new BundleCache(join(buildRoot, "cache")),
+    codeCacheDir,
     credentials,
     callers: new LocalCallers(credentials),
     registry: new Registry(),
@@ -485,7 +491,9 @@ async function startFunctions(
         { ...context, credentials: issued },
         setup.options.maxConcurrency ?? 4,
       );
-      registry.add(new FunctionRuntime(definition, servers.workerScript, log));
+      registry.add(
+        new FunctionRuntime(definition, servers.workerScript, log, { codeCacheDir: setup.codeCacheDir }),
+      );
     }
     mountApis(setup, servers.gateway, plan, integrationRoles);
   }
