@@ -1,8 +1,8 @@
 import { mkdirSync, statSync } from "node:fs";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { type BuildOptions, build } from "esbuild";
 import type { FunctionSpec } from "../project";
-import type { BundleCache, CacheableEntry } from "./bundle-cache";
+import { BundleCache, type CacheableEntry } from "./bundle-cache";
 
 export interface BundleResult {
   spec: FunctionSpec;
@@ -28,8 +28,19 @@ export async function bundleFunction(
   return { spec, outFile, bytes: statSync(outFile).size };
 }
 
+/**
+ * The cache a stack's build directory (`<build root>/<id>`) shares with the
+ * other builds of its build root, `npm run invoke`'s among them.
+ */
+export function buildRootCache(buildDir: string): BundleCache {
+  return new BundleCache(join(dirname(buildDir), "cache"));
+}
+
 /** Bundles runtime/worker.ts so environments run plain JavaScript, whatever loader started the stack. */
-export async function buildWorkerScript(buildDir: string, cache?: BundleCache): Promise<string> {
+export async function buildWorkerScript(
+  buildDir: string,
+  cache: BundleCache | null = buildRootCache(buildDir),
+): Promise<string> {
   const options: BuildOptions = { bundle: true, platform: "node", format: "cjs", target: "node20" };
   const entry = { in: join(__dirname, "worker.ts"), out: join("_runtime", "worker") };
   await cachedBuild(options, [entry], buildDir, cache);
@@ -44,7 +55,7 @@ async function cachedBuild(
   options: BuildOptions,
   entries: CacheableEntry[],
   buildDir: string,
-  cache: BundleCache | undefined,
+  cache: BundleCache | null | undefined,
 ): Promise<void> {
   const missing = cache ? entries.filter((entry) => !cache.restore(options, entry, buildDir)) : entries;
   if (missing.length === 0) return;
@@ -79,12 +90,19 @@ function outDirOf(spec: FunctionSpec, buildDir: string): string {
 /**
  * The same esbuild options SAM uses; @aws-sdk stays external and resolves
  * from the repository's node_modules. A failed build is returned, not thrown:
- * that one function then fails its invocations while the rest of the stack runs.
+ * that one function then fails its invocations while the rest of the stack
+ * runs. Laid out in buildDir as a stack lays it out, and by default shared
+ * through the build root's cache like a stack's (null: no cache).
  */
-export async function buildFunction(spec: FunctionSpec, buildDir: string): Promise<BuildResult> {
+export async function buildFunction(
+  spec: FunctionSpec,
+  buildDir: string,
+  cache: BundleCache | null = buildRootCache(buildDir),
+): Promise<BuildResult> {
   try {
-    const result = await bundleFunction(spec, outDirOf(spec, buildDir));
-    return { ok: true, modulePath: result.outFile };
+    const out = join(spec.service, spec.logicalId, spec.moduleName);
+    await cachedBuild(spec.buildOptions, [{ in: spec.entryPoint, out }], buildDir, cache);
+    return { ok: true, modulePath: join(buildDir, `${out}.js`) };
   } catch (error) {
     return { ok: false, error: describeBuildError(error) };
   }
@@ -130,7 +148,7 @@ export function buildFunctions(
         together.then((ok) =>
           ok
             ? { ok: true, modulePath: join(outDirOf(spec, buildDir), `${spec.moduleName}.js`) }
-            : buildFunction(spec, buildDir),
+            : buildFunction(spec, buildDir, cache ?? null),
         ),
       );
     }
