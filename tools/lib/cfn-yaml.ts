@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import { type CfnTemplate, expandLanguageExtensions, mergeGlobals } from "@meridian/local-stack";
+import { type CfnTemplate, expandLanguageExtensions, mergeGlobals } from "@meridian/local-stack/templates";
 import { type CollectionTag, parse, type ScalarTag, type Tags } from "yaml";
 
 /**
@@ -102,4 +102,4 @@ export function samProperties(template: CfnTemplate, logicalId: string): Record<
 }
 
 // The local stack reads templates in this shape too; one definition for both.
-export type { CfnParameter, CfnResource, CfnTemplate } from "@meridian/local-stack";
+export type { CfnParameter, CfnResource, CfnTemplate } from "@meridian/local-stack/templates";
