@@ -1,4 +1,7 @@
-import { deflateRawSync } from "node:zlib";
+import { crc32, deflateRawSync } from "node:zlib";
+
+/** Node's own CRC-32 (zlib), as the entries carry it. */
+export { crc32 };
 
 /**
  * A minimal zip writer for Lambda deployment packages. Entries carry a fixed
@@ -9,22 +12,6 @@ import { deflateRawSync } from "node:zlib";
 export interface ZipEntry {
   name: string;
   data: Buffer;
-}
-
-const CRC_TABLE = (() => {
-  const table = new Uint32Array(256);
-  for (let n = 0; n < 256; n++) {
-    let c = n;
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    table[n] = c >>> 0;
-  }
-  return table;
-})();
-
-export function crc32(data: Buffer): number {
-  let crc = 0xffffffff;
-  for (const byte of data) crc = (CRC_TABLE[(crc ^ byte) & 0xff] ?? 0) ^ (crc >>> 8);
-  return (crc ^ 0xffffffff) >>> 0;
 }
 
 /** 1980-01-01 00:00, the earliest DOS date: no build-time clock in the bytes. */
@@ -40,7 +27,8 @@ export function createZip(entries: ZipEntry[]): Buffer {
   let offset = 0;
   for (const entry of [...entries].sort((a, b) => a.name.localeCompare(b.name))) {
     const name = Buffer.from(entry.name, "utf8");
-    const compressed = deflateRawSync(entry.data, { level: 9 });
+    // zlib's default level: 9 took three times as long (53 vs 16 ms for a 660 KiB source map) for 0.8% less.
+    const compressed = deflateRawSync(entry.data);
     const crc = crc32(entry.data);
 
     const local = Buffer.alloc(30);
