@@ -28,7 +28,8 @@ import { type BuildOptions, version as esbuildVersion, type Metafile } from "esb
  * an import can change what it resolves to) and every package.json and
  * tsconfig.json above them. A file modified while esbuild ran is not stored.
  * Anything unusual (a plugin, a virtual module, a failed write) bypasses the
- * cache; it never fails a build.
+ * cache; it never fails a build. An instance reads each file once: make one
+ * per build (a stack makes one for its start).
  */
 
 /** One output of a build, `out` relative to the build directory without extension (`service/LogicalId/module`). */
