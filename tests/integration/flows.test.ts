@@ -41,6 +41,17 @@ async function newUser(): Promise<{ userId: string; username: string; token: str
   return { userId: registered.body.userId, username, token: login.body.token };
 }
 
+/*
+ * Someone who is not the user under test: a taken username, someone else's token, a wrong
+ * password's target. No test changes its state, so one per file saves a user's two scrypt hashes
+ * in each of those tests.
+ */
+let bystanderUser: Promise<{ userId: string; username: string; token: string }> | undefined;
+const bystander = () => {
+  bystanderUser ??= newUser();
+  return bystanderUser;
+};
+
 function expectError(reply: JsonReply, status: number): void {
   expect({
     status: reply.status,
@@ -118,7 +129,7 @@ describe("the whole journey", () => {
 
 describe("auth", () => {
   test("409 when the username is taken", async () => {
-    const { username } = await newUser();
+    const { username } = await bystander();
     const again = await call("POST", auth("/users"), { username, password: PASSWORD });
     expectError(again, 409);
   });
@@ -150,7 +161,7 @@ describe("auth", () => {
   });
 
   test("401 with the same body for a wrong password and an unknown user", async () => {
-    const { username } = await newUser();
+    const { username } = await bystander();
     const wrong = await call("POST", auth("/tokens"), { username, password: "not the password at all" });
     const unknown = await call("POST", auth("/tokens"), {
       username: uniqueName("ghost"),
@@ -215,7 +226,7 @@ describe("auth", () => {
 describe("location", () => {
   test("PUT: 401 without a token or with a bad one, 403 for someone else's location, 400 out of range", async () => {
     const owner = await newUser();
-    const other = await newUser();
+    const other = await bystander();
     const body = { latitude: 10, longitude: 20 };
     expectError(await call("PUT", location(`/locations/${owner.userId}`), body), 401);
     expectError(await call("PUT", location(`/locations/${owner.userId}`), body, bearer("not.a.token")), 401);
@@ -299,7 +310,7 @@ describe("profile", () => {
 
   test("PUT: 401 without a token, 403 for someone else's profile, 400 for bad input", async () => {
     const owner = await newUser();
-    const other = await newUser();
+    const other = await bystander();
     const url = profile(`/profiles/${owner.userId}`);
     expectError(await call("PUT", url, { displayName: "X" }), 401);
     expectError(await call("PUT", url, { displayName: "X" }, bearer(other.token)), 403);

@@ -10,7 +10,7 @@ import { AwsHookPorts } from "../../src/pretraffic/adapters/aws-hook-ports";
 import { type HookOutcome, runPreTrafficHook } from "../../src/pretraffic/domain/hook";
 import { parseSmokeRequests, type SmokeKind } from "../../src/pretraffic/domain/smoke";
 import { SRC } from "../../tools/lib/project";
-import { startTestStack, type TestStack } from "../support/local-stack";
+import { releaseTestStack, sharedTestStack, startTestStack, type TestStack } from "../support/local-stack";
 import { copyServices, type ServiceCopy } from "../support/service-copy";
 
 /*
@@ -103,13 +103,13 @@ const HOOKED_SERVICES = ["auth", "catalog", "location", "profile", "comments"];
 describe("a good version", () => {
   let stack: TestStack;
 
+  // The worker's shared stack: smoke requests write nothing, and the registrar runs only re-register
+  // services as runSchedules does in the other files sharing it.
   beforeAll(async () => {
-    stack = await startTestStack();
+    stack = await sharedTestStack();
   }, 120_000);
 
-  afterAll(async () => {
-    await stack?.stop();
-  });
+  afterAll(() => releaseTestStack(stack));
 
   test("every service has a hook, and it guards every function of its service", () => {
     for (const service of HOOKED_SERVICES) {

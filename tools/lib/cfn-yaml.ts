@@ -1,5 +1,7 @@
-import { readFileSync } from "node:fs";
-import { type CfnTemplate, expandLanguageExtensions, mergeGlobals } from "@meridian/local-stack";
+import { createHash, randomBytes } from "node:crypto";
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { type CfnTemplate, expandLanguageExtensions, mergeGlobals } from "@meridian/local-stack/templates";
 import { type CollectionTag, parse, type ScalarTag, type Tags } from "yaml";
 
 /**
@@ -59,8 +61,36 @@ const CFN_TAGS: Tags = [
   ...FUNCTIONS.flatMap((name) => intrinsicTags(name, `Fn::${name}`)),
 ];
 
+// Tools, the local stack and tests read the same few templates over and over (each service
+// nests the shared templates; every test file and CLI loads the project), and the YAML parse
+// was most of the cost: each text is parsed once per machine and kept as JSON under
+// node_modules/.cache, keyed by the text, this file's own source and the yaml package's
+// version (a change to either is a new key). Each caller gets its own copy to change.
+const CACHE_DIR = join(__dirname, "..", "..", "node_modules", ".cache", "cfn-yaml");
+const PARSER_KEY = createHash("sha256")
+  .update(readFileSync(__filename))
+  .update(readFileSync(require.resolve("yaml/package.json")))
+  .digest("hex");
+
 export function parseCfnYaml(text: string): unknown {
-  return parse(text, { customTags: CFN_TAGS, schema: "core", merge: false });
+  const key = createHash("sha256").update(PARSER_KEY).update("\0").update(text).digest("hex");
+  const file = join(CACHE_DIR, `${key}.json`);
+  try {
+    return JSON.parse(readFileSync(file, "utf8")) as unknown;
+  } catch {
+    // Not cached yet (or unreadable): parse it.
+  }
+  const parsed: unknown = parse(text, { customTags: CFN_TAGS, schema: "core", merge: false });
+  try {
+    mkdirSync(CACHE_DIR, { recursive: true });
+    // Written aside and renamed, so a reader in another process never sees half a file.
+    const partial = `${file}.${process.pid}.${randomBytes(4).toString("hex")}`;
+    writeFileSync(partial, JSON.stringify(parsed));
+    renameSync(partial, file);
+  } catch {
+    // A cache that cannot be written (read-only checkout) only costs the next parse.
+  }
+  return parsed;
 }
 
 /**
@@ -102,4 +132,4 @@ export function samProperties(template: CfnTemplate, logicalId: string): Record<
 }
 
 // The local stack reads templates in this shape too; one definition for both.
-export type { CfnParameter, CfnResource, CfnTemplate } from "@meridian/local-stack";
+export type { CfnParameter, CfnResource, CfnTemplate } from "@meridian/local-stack/templates";

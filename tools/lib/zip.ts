@@ -1,4 +1,7 @@
-import { deflateRawSync, crc32 as zlibCrc32 } from "node:zlib";
+import { crc32, deflateRawSync } from "node:zlib";
+
+/** Node's own CRC-32 (zlib), as the entries carry it. */
+export { crc32 };
 
 /**
  * A minimal zip writer for Lambda deployment packages. Entries carry a fixed
@@ -9,11 +12,6 @@ import { deflateRawSync, crc32 as zlibCrc32 } from "node:zlib";
 export interface ZipEntry {
   name: string;
   data: Buffer;
-}
-
-/** CRC-32 of an entry, as the zip format stores it (zlib's native one: the deployer checks with the same). */
-export function crc32(data: Buffer): number {
-  return zlibCrc32(data);
 }
 
 /** 1980-01-01 00:00, the earliest DOS date: no build-time clock in the bytes. */
@@ -29,7 +27,8 @@ export function createZip(entries: ZipEntry[]): Buffer {
   let offset = 0;
   for (const entry of [...entries].sort((a, b) => a.name.localeCompare(b.name))) {
     const name = Buffer.from(entry.name, "utf8");
-    const compressed = deflateRawSync(entry.data, { level: 9 });
+    // zlib's default level: 9 took three times as long (53 vs 16 ms for a 660 KiB source map) for 0.8% less.
+    const compressed = deflateRawSync(entry.data);
     const crc = crc32(entry.data);
 
     const local = Buffer.alloc(30);

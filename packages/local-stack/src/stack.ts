@@ -9,10 +9,12 @@ import { functionCaller, LocalCallers } from "./iam";
 import type { LocalProject, ProjectEnvironment, ProjectService as Service } from "./project";
 import {
   type BuildResult,
+  BundleCache,
   buildFunctions,
   buildWorkerScript,
   FunctionRuntime,
   type InvokeOutcome,
+  pruneCodeCache,
   runtimeFunction,
 } from "./runtime";
 import {
@@ -238,6 +240,10 @@ interface Setup {
   region: string;
   dataDir: string;
   buildDir: string;
+  /** Bundles shared by the stacks of one build root, so an unchanged function is not bundled again. */
+  bundleCache: BundleCache;
+  /** The V8 code cache the stack's execution environments share. */
+  codeCacheDir: string;
   credentials: LocalCredentials;
   callers: LocalCallers;
   registry: Registry;
@@ -274,6 +280,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const builds = buildFunctions(
       setup.services.flatMap((service) => setup.project.listFunctions(service)),
       setup.buildDir,
+      setup.bundleCache,
     );
     // Cleanup must not delete the build directory under a running esbuild.
     cleanup.defer(async () => {
@@ -330,6 +337,8 @@ function prepare(options: LocalStackOptions, log: LogSink, cleanup: Cleanup): Se
   cleanup.defer(() => rmSync(buildDir, { recursive: true, force: true }));
   cleanup.defer(unlock);
   const credentials = loadCredentials(dataDir);
+  const codeCacheDir = join(buildRoot, "code-cache");
+  pruneCodeCache(codeCacheDir);
   return {
     options,
     project,
@@ -339,6 +348,8 @@ function prepare(options: LocalStackOptions, log: LogSink, cleanup: Cleanup): Se
     region: environment.region,
     dataDir,
     buildDir,
+    bundleCache: new BundleCache(join(buildRoot, "cache")),
+    codeCacheDir,
     credentials,
     callers: new LocalCallers(credentials),
     registry: new Registry(),
@@ -374,7 +385,7 @@ async function startServers(setup: Setup, cleanup: Cleanup): Promise<Servers> {
       log,
       isStopped: (service) => setup.stopped.has(service),
     }),
-    buildWorkerScript(setup.buildDir),
+    buildWorkerScript(setup.buildDir, setup.bundleCache),
   ]);
   for (const result of settled) {
     if (result.status === "fulfilled" && typeof result.value === "object" && "close" in result.value) {
@@ -480,7 +491,9 @@ async function startFunctions(
         { ...context, credentials: issued },
         setup.options.maxConcurrency ?? 4,
       );
-      registry.add(new FunctionRuntime(definition, servers.workerScript, log));
+      registry.add(
+        new FunctionRuntime(definition, servers.workerScript, log, { codeCacheDir: setup.codeCacheDir }),
+      );
     }
     mountApis(setup, servers.gateway, plan, integrationRoles);
   }

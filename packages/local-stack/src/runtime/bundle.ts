@@ -1,7 +1,8 @@
 import { mkdirSync, statSync } from "node:fs";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { type BuildOptions, build } from "esbuild";
 import type { FunctionSpec } from "../project";
+import { BundleCache, type CacheableEntry } from "./bundle-cache";
 
 export interface BundleResult {
   spec: FunctionSpec;
@@ -27,19 +28,46 @@ export async function bundleFunction(
   return { spec, outFile, bytes: statSync(outFile).size };
 }
 
+/**
+ * The cache a stack's build directory (`<build root>/<id>`) shares with the
+ * other builds of its build root, `npm run invoke`'s among them.
+ */
+export function buildRootCache(buildDir: string): BundleCache {
+  return new BundleCache(join(dirname(buildDir), "cache"));
+}
+
 /** Bundles runtime/worker.ts so environments run plain JavaScript, whatever loader started the stack. */
-export async function buildWorkerScript(buildDir: string): Promise<string> {
-  const outfile = join(buildDir, "_runtime", "worker.js");
-  await build({
-    entryPoints: [join(__dirname, "worker.ts")],
-    outfile,
-    bundle: true,
-    platform: "node",
-    format: "cjs",
-    target: "node20",
+export async function buildWorkerScript(
+  buildDir: string,
+  cache: BundleCache | null = buildRootCache(buildDir),
+): Promise<string> {
+  const options: BuildOptions = { bundle: true, platform: "node", format: "cjs", target: "node20" };
+  const entry = { in: join(__dirname, "worker.ts"), out: join("_runtime", "worker") };
+  await cachedBuild(options, [entry], buildDir, cache);
+  return join(buildDir, `${entry.out}.js`);
+}
+
+/**
+ * One esbuild run for the entries `cache` does not already hold (all of them
+ * without one), laid out under buildDir as `<out>.js`; what it built is stored.
+ */
+async function cachedBuild(
+  options: BuildOptions,
+  entries: CacheableEntry[],
+  buildDir: string,
+  cache: BundleCache | null | undefined,
+): Promise<void> {
+  const missing = cache ? entries.filter((entry) => !cache.restore(options, entry, buildDir)) : entries;
+  if (missing.length === 0) return;
+  const startedAt = Date.now();
+  const result = await build({
+    ...options,
+    entryPoints: missing,
+    outdir: buildDir,
     logLevel: "silent",
+    ...(cache ? { metafile: true } : {}),
   });
-  return outfile;
+  if (cache && result.metafile) cache.store(options, missing, buildDir, result.metafile, startedAt);
 }
 
 export type BuildResult = { ok: true; modulePath: string } | { ok: false; error: string };
@@ -62,12 +90,19 @@ function outDirOf(spec: FunctionSpec, buildDir: string): string {
 /**
  * The same esbuild options SAM uses; @aws-sdk stays external and resolves
  * from the repository's node_modules. A failed build is returned, not thrown:
- * that one function then fails its invocations while the rest of the stack runs.
+ * that one function then fails its invocations while the rest of the stack
+ * runs. Laid out in buildDir as a stack lays it out, and by default shared
+ * through the build root's cache like a stack's (null: no cache).
  */
-export async function buildFunction(spec: FunctionSpec, buildDir: string): Promise<BuildResult> {
+export async function buildFunction(
+  spec: FunctionSpec,
+  buildDir: string,
+  cache: BundleCache | null = buildRootCache(buildDir),
+): Promise<BuildResult> {
   try {
-    const result = await bundleFunction(spec, outDirOf(spec, buildDir));
-    return { ok: true, modulePath: result.outFile };
+    const out = join(spec.service, spec.logicalId, spec.moduleName);
+    await cachedBuild(spec.buildOptions, [{ in: spec.entryPoint, out }], buildDir, cache);
+    return { ok: true, modulePath: join(buildDir, `${out}.js`) };
   } catch (error) {
     return { ok: false, error: describeBuildError(error) };
   }
@@ -78,9 +113,14 @@ export async function buildFunction(spec: FunctionSpec, buildDir: string): Promi
  * run (shared parsing makes it about three times faster than one run each),
  * each entry still its own standalone bundle laid out as bundleFunction does.
  * If a group fails, its functions are rebuilt one by one so only the broken
- * ones fail.
+ * ones fail. With a cache, functions whose sources did not change since it
+ * stored them are linked from it instead.
  */
-export function buildFunctions(specs: FunctionSpec[], buildDir: string): Map<string, Promise<BuildResult>> {
+export function buildFunctions(
+  specs: FunctionSpec[],
+  buildDir: string,
+  cache?: BundleCache,
+): Map<string, Promise<BuildResult>> {
   const results = new Map<string, Promise<BuildResult>>();
   const groups = new Map<string, FunctionSpec[]>();
   for (const spec of specs) {
@@ -90,15 +130,15 @@ export function buildFunctions(specs: FunctionSpec[], buildDir: string): Map<str
   for (const group of groups.values()) {
     const first = group[0];
     if (!first) continue;
-    const together = build({
-      ...first.buildOptions,
-      entryPoints: group.map((spec) => ({
+    const together = cachedBuild(
+      first.buildOptions,
+      group.map((spec) => ({
         in: spec.entryPoint,
         out: join(spec.service, spec.logicalId, spec.moduleName),
       })),
-      outdir: buildDir,
-      logLevel: "silent",
-    }).then(
+      buildDir,
+      cache,
+    ).then(
       () => true,
       () => false,
     );
@@ -108,7 +148,7 @@ export function buildFunctions(specs: FunctionSpec[], buildDir: string): Map<str
         together.then((ok) =>
           ok
             ? { ok: true, modulePath: join(outDirOf(spec, buildDir), `${spec.moduleName}.js`) }
-            : buildFunction(spec, buildDir),
+            : buildFunction(spec, buildDir, cache ?? null),
         ),
       );
     }

@@ -58,6 +58,13 @@ export interface RuntimeFunction {
   templateEnvironment: Record<string, string>;
 }
 
+export interface RuntimeOptions {
+  /** Environments unused this long end (Lambda reclaims idle ones too). Default 10 minutes. */
+  idleMs?: number;
+  /** A V8 code cache shared by the environments (see code-cache.ts); none by default. */
+  codeCacheDir?: string;
+}
+
 export interface InvokeOptions {
   requestId?: string;
   /** A caller's own deadline (API Gateway's 29 s) when shorter than the function's Timeout. */
@@ -87,7 +94,7 @@ export class FunctionRuntime {
     readonly fn: RuntimeFunction,
     private readonly workerScript: string,
     private readonly log: LogSink,
-    private readonly idleMs = 10 * 60_000,
+    private readonly options: RuntimeOptions = {},
   ) {}
 
   async invoke(event: unknown, options: InvokeOptions = {}): Promise<InvokeOutcome> {
@@ -265,11 +272,14 @@ export class FunctionRuntime {
       waiter(sandbox);
       return;
     }
-    sandbox.idleTimer = setTimeout(() => {
-      const index = this.idle.indexOf(sandbox);
-      if (index >= 0) this.idle.splice(index, 1);
-      void this.kill(sandbox);
-    }, this.idleMs);
+    sandbox.idleTimer = setTimeout(
+      () => {
+        const index = this.idle.indexOf(sandbox);
+        if (index >= 0) this.idle.splice(index, 1);
+        void this.kill(sandbox);
+      },
+      this.options.idleMs ?? 10 * 60_000,
+    );
     sandbox.idleTimer.unref();
     this.idle.push(sandbox);
   }
@@ -301,6 +311,7 @@ export class FunctionRuntime {
       logGroupName: fn.logGroupName,
       logStreamName,
       logFormat: fn.logFormat,
+      ...(this.options.codeCacheDir === undefined ? {} : { codeCacheDir: this.options.codeCacheDir }),
     };
     const worker = new Worker(this.workerScript, {
       workerData: config,

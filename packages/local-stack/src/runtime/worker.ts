@@ -2,6 +2,7 @@ import { createRequire } from "node:module";
 import { pathToFileURL } from "node:url";
 import { format } from "node:util";
 import { parentPort, workerData } from "node:worker_threads";
+import { enableCodeCache } from "./code-cache";
 
 /**
  * The Lambda execution environment of one function, run inside a
@@ -22,6 +23,8 @@ export interface WorkerConfig {
   logGroupName: string;
   logStreamName: string;
   logFormat: "Text" | "JSON";
+  /** Where compiled code is shared between environments; the init phase uses and fills it. */
+  codeCacheDir?: string;
 }
 
 export interface SerializedError {
@@ -136,6 +139,7 @@ async function main(): Promise<void> {
   if (!port) throw new Error("worker.ts must run in a worker thread");
   patchConsole();
   const started = performance.now();
+  const saveCodeCache = config.codeCacheDir === undefined ? undefined : enableCodeCache(config.codeCacheDir);
   let handler: Handler;
   try {
     handler = await loadHandler();
@@ -151,6 +155,7 @@ async function main(): Promise<void> {
     return;
   }
   port.postMessage({ type: "init", ok: true, durationMs: performance.now() - started } satisfies FromWorker);
+  saveCodeCache?.();
   port.on("message", async (message: ToWorker) => {
     if (message.type !== "invoke") return;
     currentRequestId = message.requestId;

@@ -1,3 +1,4 @@
+export { mergeGlobals } from "./globals";
 export * from "./intrinsics";
 export * from "./language-extensions";
 export * from "./model";

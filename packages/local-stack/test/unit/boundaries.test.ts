@@ -8,7 +8,9 @@ import { dirname, join, relative, resolve, sep } from "node:path";
  *   and gateway are siblings and never import each other; only stack.ts (and
  *   the entry points) compose the folders;
  * - the package imports nothing outside itself (no project code, no src/);
- * - code outside the package imports only its entry, `@meridian/local-stack`.
+ * - code outside the package imports only its entries: `@meridian/local-stack`,
+ *   and `@meridian/local-stack/templates` for reading templates without
+ *   loading the stack.
  */
 
 const PACKAGE = resolve(__dirname, "..", "..");
@@ -28,6 +30,7 @@ const ALLOWED: Record<string, string[]> = {
   gateway: ["constants", "errors", "project", "support", "iam", "template", "runtime"],
   stack: ["constants", "errors", "project", "support", "iam", "template", "runtime", "services", "gateway"],
   testing: ["iam", "support", "stack"],
+  templates: ["project", "template"],
   index: [
     "constants",
     "errors",
@@ -89,13 +92,15 @@ test("imports inside the package run one way, across folders only through their 
   expect(wrong).toEqual([]);
 });
 
-test("code outside the package imports only its entry point", () => {
+const ENTRIES = ["@meridian/local-stack", "@meridian/local-stack/templates"];
+
+test("code outside the package imports only its entry points", () => {
   const outside = ["tools", "tests", "src"].flatMap((dir) => tsFiles(join(REPO, dir)));
   const wrong = outside.flatMap((file) =>
     importsOf(file)
       .filter(
         (spec) =>
-          spec.startsWith("@meridian/local-stack/") ||
+          (spec.startsWith("@meridian/local-stack/") && !ENTRIES.includes(spec)) ||
           /packages\/local-stack/.test(spec) ||
           /tools\/local\//.test(spec),
       )

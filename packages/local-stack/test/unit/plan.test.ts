@@ -2,11 +2,11 @@ import { join } from "node:path";
 import { AwsError } from "../../src/errors";
 import { generateSecretString } from "../../src/services/secret-store";
 import { ParameterStore } from "../../src/services/ssm-store";
+import { mergeGlobals } from "../../src/template/globals";
 import {
   atOrigins,
   describeApis,
   localizeApiUrls,
-  mergeGlobals,
   planService,
   resolveParameters,
   scheduleIntervalMs,
