@@ -20,7 +20,7 @@ const savedStateDir = process.env.MERIDIAN_LOCAL_STATE_DIR;
 beforeAll(() => {
   work = mkdtempSync(join(tmpdir(), "meridian-cli-"));
   env = { ...process.env, MERIDIAN_LOCAL_STATE_DIR: work, FORCE_COLOR: "0" };
-  // For invoke in-process: tools/lib/stack-state reads it when first loaded (by invokeInProcess).
+  // For invoke in-process (invokeInProcess).
   process.env.MERIDIAN_LOCAL_STATE_DIR = work;
 });
 
@@ -66,7 +66,8 @@ function run(script: string, args: string[], timeoutMs = 60_000): Promise<Run> {
  * Each invoke process cost ~1.5 s of CPU (tsx, the local-stack package, the SDK) before its work.
  */
 async function invokeInProcess(args: string[]): Promise<Run> {
-  const { main } = await import("../../../tools/invoke");
+  // Loaded here, not imported at the top: tools/lib/stack-state reads MERIDIAN_LOCAL_STATE_DIR when it loads.
+  const { main } = require("../../../tools/invoke") as typeof import("../../../tools/invoke");
   let stdout = "";
   let stderr = "";
   const log = jest.spyOn(console, "log").mockImplementation((...parts: unknown[]) => {
