@@ -1,7 +1,7 @@
 import type { LogEntry } from "@meridian/local-stack";
 import { SRC } from "../../tools/lib/project";
 import { call } from "../support/json-call";
-import { startTestStack, type TestStack } from "../support/local-stack";
+import { releaseTestStack, sharedTestStack, startTestStack, type TestStack } from "../support/local-stack";
 import { copyServices, type ServiceCopy } from "../support/service-copy";
 
 /*
@@ -25,14 +25,14 @@ const mountOf = (stack: TestStack): string => new URL(stack.endpoints.catalog ??
 describe("the lookup through its non-proxy integration", () => {
   let stack: TestStack;
 
+  // The worker's shared stack: the catalog's registrar run re-registers the catalog, as the
+  // runSchedules calls of the other files sharing it do; lookups change nothing.
   beforeAll(async () => {
-    stack = await startTestStack({ services: ["catalog"], schedules: false });
+    stack = await sharedTestStack();
     await stack.runSchedules("catalog");
   }, 120_000);
 
-  afterAll(async () => {
-    await stack?.stop();
-  });
+  afterAll(() => releaseTestStack(stack));
 
   test("a registered service: 200, the function's result as the body, JSON", async () => {
     const reply = await call("GET", `${stack.endpoints.catalog}/catalog/catalog/v1`);

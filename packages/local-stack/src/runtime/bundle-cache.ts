@@ -65,9 +65,16 @@ export class BundleCache {
       const stored = join(this.dir, `${key}-${this.inputsHash(inputs)}`);
       if (!existsSync(stored)) return false;
       const target = join(buildDir, dirname(entry.out));
-      for (const file of listFiles(stored)) {
-        mkdirSync(dirname(join(target, file)), { recursive: true });
-        linkOrCopy(join(stored, file), join(target, file));
+      const files = listFiles(stored);
+      try {
+        for (const file of files) {
+          mkdirSync(dirname(join(target, file)), { recursive: true });
+          linkOrCopy(join(stored, file), join(target, file));
+        }
+      } catch (error) {
+        // esbuild would write the bundle over these links, into the cache's own files.
+        for (const file of files) rmSync(join(target, file), { force: true });
+        throw error;
       }
       const now = new Date();
       utimesSync(stored, now, now);

@@ -139,7 +139,7 @@ async function main(): Promise<void> {
   if (!port) throw new Error("worker.ts must run in a worker thread");
   patchConsole();
   const started = performance.now();
-  const saveCodeCache = config.codeCacheDir === undefined ? undefined : enableCodeCache(config.codeCacheDir);
+  let saveCodeCache = config.codeCacheDir === undefined ? undefined : enableCodeCache(config.codeCacheDir);
   let handler: Handler;
   try {
     handler = await loadHandler();
@@ -155,7 +155,6 @@ async function main(): Promise<void> {
     return;
   }
   port.postMessage({ type: "init", ok: true, durationMs: performance.now() - started } satisfies FromWorker);
-  saveCodeCache?.();
   port.on("message", async (message: ToWorker) => {
     if (message.type !== "invoke") return;
     currentRequestId = message.requestId;
@@ -184,6 +183,9 @@ async function main(): Promise<void> {
       reply = { type: "result", id: message.id, ok: false, error: serializeError(error) };
     }
     port.postMessage(reply);
+    // After the first invocation, so what it compiled (the SDK's request path, say) is cached too.
+    saveCodeCache?.();
+    saveCodeCache = undefined;
   });
 }
 
