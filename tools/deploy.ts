@@ -23,7 +23,7 @@ import { requireAwsCredentials } from "./lib/aws-credentials";
 import { helpHint, parseCli, runMain, seconds, UsageError } from "./lib/cli";
 import type { Project } from "./lib/configurations";
 import { displayPath, type Environment, ROOT } from "./lib/project";
-import { packageRoot, ROOT_STACK, rootDeployment } from "./lib/root-stack";
+import { packageRoot, ROOT_STACK, type RootPackageOptions, rootDeployment } from "./lib/root-stack";
 import { pollMs, projectAndEnvironment, runStacks, STACK_CLI_OPTIONS } from "./lib/stack-runner";
 
 const USAGE =
@@ -39,7 +39,7 @@ const USAGE =
 export async function deployTarget(
   project: Project,
   environment: Environment,
-  options: { store: ArtifactStore; buildDir: string; prefix: string; log?: (line: string) => void },
+  options: RootPackageOptions & { log?: (line: string) => void },
 ): Promise<StackTarget> {
   const log = options.log ?? (() => {});
   const packaged = await packageRoot(project, options);

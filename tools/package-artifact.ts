@@ -27,6 +27,7 @@ import {
 import { DirectoryArtifactStore } from "./lib/artifacts";
 import { parseCli, runMain, seconds } from "./lib/cli";
 import { loadProject } from "./lib/configurations";
+import type { Bundles } from "./lib/package";
 import { displayPath, ROOT } from "./lib/project";
 import { packageRoot, ROOT_STACK } from "./lib/root-stack";
 import { rootStackName } from "./lib/samconfig";
@@ -40,6 +41,8 @@ export interface PackageArtifactOptions {
   sourceVersion: string;
   /** Where functions are bundled before zipping (default dist/functions, as `npm run bundle`). */
   buildDir?: string;
+  /** Bundles already built from the same sources (see packageRoot); default: bundle into buildDir. */
+  bundles?: Bundles;
   srcDir?: string;
   environmentsPath?: string;
 }
@@ -90,7 +93,12 @@ export async function packageArtifact(options: PackageArtifactOptions): Promise<
 
   const store = new DirectoryArtifactStore(options.outDir, PACKAGE_BUCKET_PLACEHOLDER);
   const buildDir = options.buildDir ?? join(ROOT, "dist", "functions");
-  const packaged = await packageRoot(project, { store, buildDir, prefix: PACKAGES_DIR });
+  const packaged = await packageRoot(project, {
+    store,
+    buildDir,
+    prefix: PACKAGES_DIR,
+    bundles: options.bundles,
+  });
   const services: ArtifactManifest["services"] = project.services.map((service) => {
     const entry = packaged.services.find((candidate) => candidate.service === service.name);
     if (!entry) throw new Error(`${service.name}: not packaged`);

@@ -37,12 +37,16 @@ function writtenFiles(stdout: string): string[] {
   return [...stdout.matchAll(/^ {2}(\S+)$/gm)].map((match) => match[1] ?? "");
 }
 
-/** tsc over the scaffolded TypeScript, with the repository's compiler options. */
+/**
+ * tsc over the scaffolded TypeScript, with the repository's compiler options.
+ * Incremental, its build info kept with the copy's caches: tsc re-checks what
+ * changed since the last run (by content) and reuses the rest's diagnostics.
+ */
 async function typeCheckScaffold(): Promise<void> {
   const config = {
     extends: "./tsconfig.json",
     include: ["src/hello", "tests/unit/hello"],
-    compilerOptions: { tsBuildInfoFile: null },
+    compilerOptions: { incremental: true, tsBuildInfoFile: join(copy.caches, "hello.tsbuildinfo") },
   };
   writeFileSync(join(copy.root, "tsconfig.hello.json"), JSON.stringify(config));
   await inCopy(process.execPath, [

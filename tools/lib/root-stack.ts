@@ -3,7 +3,7 @@ import { relative } from "node:path";
 import type { ArtifactStore, StoredArtifact } from "./artifacts";
 import { type CfnTemplate, loadTemplate } from "./cfn-yaml";
 import type { GeneratedConfiguration, Project } from "./configurations";
-import { bundleServices, type PackagedService, packageService } from "./package";
+import { type Bundles, bundleServices, type PackagedService, packageService } from "./package";
 import { displayPath, type Environment, ROOT, type Service } from "./project";
 import {
   ROOT_TEMPLATE_FILE,
@@ -96,12 +96,17 @@ export interface PackagedRoot {
   templateArtifact: StoredArtifact;
 }
 
+export interface RootPackageOptions {
+  store: ArtifactStore;
+  buildDir: string;
+  prefix: string;
+  /** Bundles already built from this checkout's sources (a caller packaging it more than once); default: bundle here. */
+  bundles?: Bundles;
+}
+
 /** `sam package` for the root stack: every service packaged, then the root pointing at them. */
-export async function packageRoot(
-  project: Project,
-  options: { store: ArtifactStore; buildDir: string; prefix: string },
-): Promise<PackagedRoot> {
-  const bundles = await bundleServices(project.services, options.buildDir);
+export async function packageRoot(project: Project, options: RootPackageOptions): Promise<PackagedRoot> {
+  const bundles = options.bundles ?? (await bundleServices(project.services, options.buildDir));
   const services: PackagedService[] = [];
   for (const service of project.services) services.push(await packageService(service, options, bundles));
   const urls = new Map(services.map((packaged) => [packaged.service, packaged.templateArtifact.url]));

@@ -2,6 +2,8 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { format } from "node:util";
+import { outcomeOf } from "../../../tools/lib/cli";
 import { ROOT } from "../../../tools/lib/project";
 import { waitForOutput } from "../../support/child-output";
 import { occupyPortDuringTests } from "../../support/ports";
@@ -13,12 +15,18 @@ const NODE_ARGS = ["--import", "tsx"];
 let work: string;
 let env: NodeJS.ProcessEnv;
 
+const savedStateDir = process.env.MERIDIAN_LOCAL_STATE_DIR;
+
 beforeAll(() => {
   work = mkdtempSync(join(tmpdir(), "meridian-cli-"));
   env = { ...process.env, MERIDIAN_LOCAL_STATE_DIR: work, FORCE_COLOR: "0" };
+  // For invoke in-process (invokeInProcess).
+  process.env.MERIDIAN_LOCAL_STATE_DIR = work;
 });
 
 afterAll(() => {
+  if (savedStateDir === undefined) delete process.env.MERIDIAN_LOCAL_STATE_DIR;
+  else process.env.MERIDIAN_LOCAL_STATE_DIR = savedStateDir;
   rmSync(work, { recursive: true, force: true });
 });
 
@@ -49,6 +57,33 @@ function run(script: string, args: string[], timeoutMs = 60_000): Promise<Run> {
       resolve({ code, stdout, stderr });
     });
   });
+}
+
+/**
+ * `npm run invoke -- <args>` as tools/invoke.ts's main in this process: the exit code and
+ * stderr runMain would give (outcomeOf), and what it prints. The stack it talks to is a real
+ * `npm start` process; a real invoke process (its exit status and streams) is the first test's.
+ * Each invoke process cost ~1.5 s of CPU (tsx, the local-stack package, the SDK) before its work.
+ */
+async function invokeInProcess(args: string[]): Promise<Run> {
+  // Loaded here, not imported at the top: tools/lib/stack-state reads MERIDIAN_LOCAL_STATE_DIR when it loads.
+  const { main } = require("../../../tools/invoke") as typeof import("../../../tools/invoke");
+  let stdout = "";
+  let stderr = "";
+  const log = jest.spyOn(console, "log").mockImplementation((...parts: unknown[]) => {
+    stdout += `${format(...parts)}\n`;
+  });
+  const write = jest.spyOn(process.stderr, "write").mockImplementation((chunk: string | Uint8Array) => {
+    stderr += String(chunk);
+    return true;
+  });
+  try {
+    const outcome = await outcomeOf(main, args);
+    return { code: outcome.code ?? 0, stdout, stderr: stderr + outcome.stderr };
+  } finally {
+    log.mockRestore();
+    write.mockRestore();
+  }
 }
 
 async function until(condition: () => boolean, timeoutMs = 20_000): Promise<void> {
@@ -137,7 +172,7 @@ test("npm start: serves, writes endpoints.json and stack.json, invoke works agai
       eventFile,
       JSON.stringify({ type: "TOKEN", authorizationToken: `Bearer ${token}`, methodArn }),
     );
-    const invoked = await run("invoke.ts", [
+    const invoked = await invokeInProcess([
       "auth/AuthorizerFunction",
       "--event",
       eventFile,
@@ -154,7 +189,7 @@ test("npm start: serves, writes endpoints.json and stack.json, invoke works agai
       eventFile,
       JSON.stringify({ type: "TOKEN", authorizationToken: "Bearer forged", methodArn }),
     );
-    const rejected = await run("invoke.ts", [
+    const rejected = await invokeInProcess([
       "AuthorizerFunction",
       "--event",
       eventFile,
@@ -164,7 +199,7 @@ test("npm start: serves, writes endpoints.json and stack.json, invoke works agai
     expect(rejected.code).toBe(1);
     expect(JSON.parse(rejected.stdout)).toMatchObject({ errorMessage: "Unauthorized" });
 
-    const unknown = await run("invoke.ts", ["NoSuchFunction"]);
+    const unknown = await invokeInProcess(["NoSuchFunction"]);
     expect(unknown.code).toBe(1);
     expect(unknown.stderr).toMatch(/No function 'NoSuchFunction'/);
 

@@ -59,6 +59,10 @@ test("as a process: dev without --yes prints the plan on stdout, the refusal on 
 });
 
 describe("npm run teardown: confirmation", () => {
+  // Every service, dependents first (web -> profile -> location -> comments -> auth -> catalog -> ops today):
+  // read once for the three cases (each load parses every template).
+  const order = teardownOrder(loadServices()).map((service) => service.name);
+
   test.each([
     "dev",
     "staging",
@@ -66,8 +70,6 @@ describe("npm run teardown: confirmation", () => {
   ])("%s without --yes prints what it would delete, deletes nothing, exits non-zero", async (environment) => {
     const result = await teardown("--env", environment);
     expect(result.code).not.toBe(0);
-    // Every service, dependents first (web -> profile -> location -> comments -> auth -> catalog -> ops today).
-    const order = teardownOrder(loadServices()).map((service) => service.name);
     expect(order.slice(-3)).toEqual(["auth", "catalog", "ops"]);
     expect(result.stdout).toContain(
       `stack meridian-${environment} and its nested stacks: ${order.join(" -> ")}`,
