@@ -196,10 +196,14 @@ export async function invokeOnStack(
       dynamodbEndpoint: state.dynamodbEndpoint,
       awsEndpoint: state.awsEndpoint,
     };
+    // The running stack's code cache: a cold start here skips compiling what the stack's environments compiled.
     const runtime = new FunctionRuntime(
       runtimeFunction(definition, built, endpoints, 1),
       workerScript,
       options.log,
+      {
+        codeCacheDir: join(ROOT, ".local", "build", "code-cache"),
+      },
     );
     const outcome = await runtime.invoke(event);
     await runtime.stop();
