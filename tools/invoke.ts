@@ -6,6 +6,7 @@ import {
   atLevel,
   atOrigins,
   buildFunction,
+  buildRootCodeCacheDir,
   buildWorkerScript,
   createLogSink,
   describeApis,
@@ -202,7 +203,7 @@ export async function invokeOnStack(
       workerScript,
       options.log,
       {
-        codeCacheDir: join(ROOT, ".local", "build", "code-cache"),
+        codeCacheDir: buildRootCodeCacheDir(buildDir),
       },
     );
     const outcome = await runtime.invoke(event);

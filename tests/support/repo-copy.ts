@@ -13,6 +13,7 @@ import {
 } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
+import { BUILD_ROOT_CACHES } from "@meridian/local-stack";
 import { ROOT } from "../../tools/lib/project";
 
 /** What a copy leaves out: installed packages (linked instead), git's data, the local stack's state. */
@@ -23,7 +24,7 @@ const LEFT_OUT = new Set(["node_modules", ".git", ".local"]);
  * keyed by content (the stack's bundles, V8's code cache, tsc's build info),
  * so a stale entry is never used.
  */
-const KEPT_CACHES = ["cache", "code-cache", "tsc"];
+const KEPT_CACHES: string[] = [...Object.values(BUILD_ROOT_CACHES), "tsc"];
 
 /** A lock left by a run that died before writing its pid is taken over after this long. */
 const STALE_LOCK_MS = 60_000;

@@ -17,10 +17,12 @@ export type {
   TemplateConfiguration,
 } from "./project";
 export {
+  BUILD_ROOT_CACHES,
   type BuildResult,
   type BundleResult,
   buildFunction,
   buildFunctions,
+  buildRootCodeCacheDir,
   buildWorkerScript,
   bundleFunction,
   FunctionRuntime,

@@ -9,8 +9,10 @@ import { functionCaller, LocalCallers } from "./iam";
 import type { LocalProject, ProjectEnvironment, ProjectService as Service } from "./project";
 import {
   type BuildResult,
-  BundleCache,
+  type BundleCache,
   buildFunctions,
+  buildRootCache,
+  buildRootCodeCacheDir,
   buildWorkerScript,
   FunctionRuntime,
   type InvokeOutcome,
@@ -337,7 +339,7 @@ function prepare(options: LocalStackOptions, log: LogSink, cleanup: Cleanup): Se
   cleanup.defer(() => rmSync(buildDir, { recursive: true, force: true }));
   cleanup.defer(unlock);
   const credentials = loadCredentials(dataDir);
-  const codeCacheDir = join(buildRoot, "code-cache");
+  const codeCacheDir = buildRootCodeCacheDir(buildDir);
   pruneCodeCache(codeCacheDir);
   return {
     options,
@@ -348,7 +350,7 @@ function prepare(options: LocalStackOptions, log: LogSink, cleanup: Cleanup): Se
     region: environment.region,
     dataDir,
     buildDir,
-    bundleCache: new BundleCache(join(buildRoot, "cache")),
+    bundleCache: buildRootCache(buildDir),
     codeCacheDir,
     credentials,
     callers: new LocalCallers(credentials),

@@ -29,11 +29,18 @@ export async function bundleFunction(
 }
 
 /**
- * The cache a stack's build directory (`<build root>/<id>`) shares with the
- * other builds of its build root, `npm run invoke`'s among them.
+ * The caches every build directory of one build root (`<build root>/<id>`)
+ * shares, stacks' and `npm run invoke`'s alike, by folder under the root.
  */
+export const BUILD_ROOT_CACHES = { bundles: "cache", compiledCode: "code-cache" } as const;
+
 export function buildRootCache(buildDir: string): BundleCache {
-  return new BundleCache(join(dirname(buildDir), "cache"));
+  return new BundleCache(join(dirname(buildDir), BUILD_ROOT_CACHES.bundles));
+}
+
+/** Where the environments of a build root's stacks share V8's compiled code (see code-cache.ts). */
+export function buildRootCodeCacheDir(buildDir: string): string {
+  return join(dirname(buildDir), BUILD_ROOT_CACHES.compiledCode);
 }
 
 /** Bundles runtime/worker.ts so environments run plain JavaScript, whatever loader started the stack. */
@@ -83,8 +90,9 @@ function describeBuildError(error: unknown): string {
     : (error as Error).message;
 }
 
-function outDirOf(spec: FunctionSpec, buildDir: string): string {
-  return join(buildDir, spec.service, spec.logicalId);
+/** A function's entry as a stack lays it out: `<service>/<LogicalId>/<module>.js` under the build directory. */
+function stackEntry(spec: FunctionSpec): CacheableEntry {
+  return { in: spec.entryPoint, out: join(spec.service, spec.logicalId, spec.moduleName) };
 }
 
 /**
@@ -100,9 +108,9 @@ export async function buildFunction(
   cache: BundleCache | null = buildRootCache(buildDir),
 ): Promise<BuildResult> {
   try {
-    const out = join(spec.service, spec.logicalId, spec.moduleName);
-    await cachedBuild(spec.buildOptions, [{ in: spec.entryPoint, out }], buildDir, cache);
-    return { ok: true, modulePath: join(buildDir, `${out}.js`) };
+    const entry = stackEntry(spec);
+    await cachedBuild(spec.buildOptions, [entry], buildDir, cache);
+    return { ok: true, modulePath: join(buildDir, `${entry.out}.js`) };
   } catch (error) {
     return { ok: false, error: describeBuildError(error) };
   }
@@ -130,15 +138,7 @@ export function buildFunctions(
   for (const group of groups.values()) {
     const first = group[0];
     if (!first) continue;
-    const together = cachedBuild(
-      first.buildOptions,
-      group.map((spec) => ({
-        in: spec.entryPoint,
-        out: join(spec.service, spec.logicalId, spec.moduleName),
-      })),
-      buildDir,
-      cache,
-    ).then(
+    const together = cachedBuild(first.buildOptions, group.map(stackEntry), buildDir, cache).then(
       () => true,
       () => false,
     );
@@ -147,7 +147,7 @@ export function buildFunctions(
         `${spec.service}/${spec.logicalId}`,
         together.then((ok) =>
           ok
-            ? { ok: true, modulePath: join(outDirOf(spec, buildDir), `${spec.moduleName}.js`) }
+            ? { ok: true, modulePath: join(buildDir, `${stackEntry(spec).out}.js`) }
             : buildFunction(spec, buildDir, cache ?? null),
         ),
       );
