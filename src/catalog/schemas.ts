@@ -7,8 +7,6 @@ import {
 } from "../shared/catalog-client";
 import * as z from "../shared/schema";
 
-export { serviceNameSchema, serviceVersionSchema } from "../shared/catalog-client";
-
 export const registerBody = z.strictObject({
   service_name: serviceNameSchema,
   service_version: serviceVersionSchema,

@@ -52,7 +52,7 @@ const lookupResponseSchema = z.object({
 });
 
 /** The legacy 404 body of the lookup route, kept byte for byte for existing clients. */
-export const SERVICE_NOT_FOUND_BODY = { error_message: "Service Not Found" } as const;
+const SERVICE_NOT_FOUND_BODY = { error_message: "Service Not Found" } as const;
 const notFoundBody = z.object({ error_message: z.literal(SERVICE_NOT_FOUND_BODY.error_message) });
 
 /** The catalog has no registration for this name and version. */

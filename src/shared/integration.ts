@@ -19,7 +19,7 @@ const REFUSALS: ReadonlyArray<{ kind: abstract new (...args: never[]) => Error; 
   { kind: NotFoundError, refusal: "NotFound" },
 ];
 
-export const INTERNAL_FAILURE = "InternalFailure";
+const INTERNAL_FAILURE = "InternalFailure";
 
 /** Lambda reports its name as errorType and its message as errorMessage. */
 export class IntegrationError extends Error {
@@ -30,7 +30,7 @@ export class IntegrationError extends Error {
 }
 
 /** The error a failed invocation ends with: `<Refusal>: <message>` or INTERNAL_FAILURE. */
-export function integrationError(error: unknown): { error: IntegrationError; refusal?: Refusal } {
+function integrationError(error: unknown): { error: IntegrationError; refusal?: Refusal } {
   const match = REFUSALS.find(({ kind }) => error instanceof kind);
   if (!match) return { error: new IntegrationError(INTERNAL_FAILURE) };
   // One line: API Gateway's selectionPattern `.` does not match a line break.

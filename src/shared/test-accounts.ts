@@ -11,7 +11,7 @@ export const TEST_ACCOUNT_PREFIX = "e2e-";
 /** A day: long enough to look at a failed run's data, short enough that nothing accumulates. */
 export const TEST_ACCOUNT_LIFETIME_SECONDS = 24 * 60 * 60;
 
-export function isTestAccount(username: string | undefined): boolean {
+function isTestAccount(username: string | undefined): boolean {
   return username?.startsWith(TEST_ACCOUNT_PREFIX) ?? false;
 }
 

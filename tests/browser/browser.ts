@@ -7,8 +7,8 @@ import { ROOT } from "../../tools/lib/project";
  * Debian's Chromium, headless, driven by playwright-core (which never
  * downloads a browser). .ci/run installs it when it is missing.
  */
-export const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
-export const SCREENSHOTS_DIR = join(ROOT, ".local", "screenshots");
+const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+const SCREENSHOTS_DIR = join(ROOT, ".local", "screenshots");
 
 export async function launchChromium(): Promise<Browser> {
   if (!existsSync(CHROMIUM)) {

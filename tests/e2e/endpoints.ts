@@ -2,7 +2,7 @@ import { GetParametersCommand, type SSMClient } from "@aws-sdk/client-ssm";
 import { type Endpoints, JOURNEY_SERVICES } from "./journey";
 
 /** Where an environment publishes a service's base URL (each service template's ApiUrlParameter). */
-export function apiUrlParameter(environment: string, service: string): string {
+function apiUrlParameter(environment: string, service: string): string {
   return `/meridian/${environment}/${service}/api/url`;
 }
 

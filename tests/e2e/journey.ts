@@ -104,7 +104,7 @@ function need<T>(value: T | undefined, what: string): T {
 }
 
 /** Acceptance-test usernames: recognisable, unique per run, within auth's 3-32 of [a-z0-9_-]. */
-export function testUsername(role: string): string {
+function testUsername(role: string): string {
   return `${TEST_ACCOUNT_PREFIX}${randomUUID().slice(0, 8)}-${role}`;
 }
 

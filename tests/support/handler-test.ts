@@ -27,7 +27,7 @@ export function parseBody(
   return JSON.parse(body);
 }
 
-export const TEST_NAMESPACE = "Meridian/test";
+const TEST_NAMESPACE = "Meridian/test";
 
 /**
  * The Logger and Metrics a function builds at cold start from its template's

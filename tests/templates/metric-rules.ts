@@ -1,5 +1,4 @@
 import { readFileSync } from "node:fs";
-import { join } from "node:path";
 import { type CfnResource, type CfnTemplate, samProperties } from "../../tools/lib/cfn-yaml";
 import { listFunctions } from "../../tools/lib/functions";
 import type { Service } from "../../tools/lib/project";
@@ -35,7 +34,7 @@ export const AWS_METRICS: Record<string, Record<string, string[][]>> = {
 };
 
 /** Which resource type a dimension's value must name, for dimensions that name a resource by Ref. */
-export const DIMENSION_REF_TYPES: Record<string, string> = {
+const DIMENSION_REF_TYPES: Record<string, string> = {
   TableName: "AWS::DynamoDB::Table",
   FunctionName: "AWS::Serverless::Function",
 };
@@ -281,8 +280,4 @@ export function alarmsOf(template: CfnTemplate): Array<[string, Record<string, u
   return Object.entries(template.Resources)
     .filter(([, resource]) => resource.Type === "AWS::CloudWatch::Alarm")
     .map(([logicalId, resource]) => [logicalId, resource.Properties ?? {}]);
-}
-
-export function sourceOf(path: string): string {
-  return readFileSync(join(__dirname, "..", "..", path), "utf8");
 }

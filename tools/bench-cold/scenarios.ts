@@ -17,7 +17,7 @@ export interface Scenario {
   succeeded: (result: unknown) => boolean;
 }
 
-export const PASSWORD = "correct horse battery staple";
+const PASSWORD = "correct horse battery staple";
 const SECRET = "bench-signing-secret-0123456789-abcdefghijklmnop";
 const NOW = new Date().toISOString();
 

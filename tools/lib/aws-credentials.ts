@@ -2,7 +2,7 @@ import { defaultProvider } from "@aws-sdk/credential-provider-node";
 import { UsageError } from "./cli";
 
 /** What to do when the SDK finds no usable credentials; the SDK's own message names none of it. */
-export const NO_CREDENTIALS_HINT =
+const NO_CREDENTIALS_HINT =
   "run `aws configure` (access keys), `export AWS_PROFILE=<profile>` (a named profile), or `aws sso login` (IAM Identity Center; also when a session expired)";
 
 /**

@@ -103,7 +103,7 @@ export function loadTemplate(path: string): CfnTemplate {
 }
 
 /** The template as written. */
-export function loadRawTemplate(path: string): CfnTemplate {
+function loadRawTemplate(path: string): CfnTemplate {
   const parsed = parseCfnYaml(readFileSync(path, "utf8")) as CfnTemplate | null;
   if (!parsed || typeof parsed !== "object" || !parsed.Resources) {
     throw new Error(`${path}: not a CloudFormation template (no Resources)`);

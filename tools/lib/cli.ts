@@ -56,7 +56,7 @@ function isBug(error: unknown): error is Error {
 }
 
 /** One line for what went wrong; a file the user named that is not there says which. */
-export function describeFailure(error: unknown): string {
+function describeFailure(error: unknown): string {
   if (!(error instanceof Error)) return String(error);
   const { code, path } = error as { code?: unknown; path?: unknown };
   if (code === "ENOENT" && typeof path === "string")

@@ -83,7 +83,6 @@ function templateFunctions(serviceName: string, template: CfnTemplate, file: str
 // The local stack builds functions exactly as `npm run bundle` does.
 export {
   type BuildResult,
-  type BundleResult,
   buildFunctions,
   bundleFunction,
   type FunctionSpec,

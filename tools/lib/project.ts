@@ -115,10 +115,7 @@ export interface Service {
 }
 
 /** The nested stack resources whose Location is a local path, as `sam build` and `sam package` read them. */
-export function localApplications(
-  template: CfnTemplate,
-  templatePath: string,
-): Record<string, NestedTemplate> {
+function localApplications(template: CfnTemplate, templatePath: string): Record<string, NestedTemplate> {
   const applications: Record<string, NestedTemplate> = {};
   for (const [logicalId, resource] of Object.entries(template.Resources)) {
     if (resource.Type !== "AWS::Serverless::Application") continue;
@@ -195,7 +192,7 @@ function describeIssue(issue: z.core.$ZodIssue): string {
 }
 
 /** One line per problem: `<file>: <key path>: <what was expected>`. */
-export function describeIssues(file: string, error: z.ZodError): string {
+function describeIssues(file: string, error: z.ZodError): string {
   return error.issues
     .flatMap((issue) =>
       issue.code === "unrecognized_keys"
@@ -223,7 +220,7 @@ function parseWith<T extends z.ZodType>(schema: T, path: string): z.output<T> {
   return result.data;
 }
 
-export function loadMetadata(path: string): ServiceMetadata {
+function loadMetadata(path: string): ServiceMetadata {
   return parseWith(metadataSchema, path);
 }
 

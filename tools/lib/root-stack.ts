@@ -68,7 +68,7 @@ function serviceAt(project: Project, location: string): Service | undefined {
 }
 
 /** A copy of the root template whose nested stacks' Locations are their packaged templates' URLs. */
-export function packagedRootTemplate(
+function packagedRootTemplate(
   root: CfnTemplate,
   project: Project,
   templateUrls: ReadonlyMap<string, string>,

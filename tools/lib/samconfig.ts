@@ -15,7 +15,7 @@ export const SAMCONFIG_FILE = join(ROOT, "samconfig.toml");
 export const ROOT_TEMPLATE_FILE = join(ROOT, "template.yaml");
 
 /** The local stack runs without SAM; every other environment is a `sam deploy --config-env` target. */
-export const LOCAL_ENVIRONMENT = "local";
+const LOCAL_ENVIRONMENT = "local";
 
 const CAPABILITIES = "CAPABILITY_IAM CAPABILITY_NAMED_IAM CAPABILITY_AUTO_EXPAND";
 

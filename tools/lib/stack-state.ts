@@ -19,10 +19,10 @@ import { ROOT } from "./project";
  */
 
 /** MERIDIAN_LOCAL_STATE_DIR moves these files (the CLI's own tests use it so they never touch .local/). */
-export const LOCAL_DIR = process.env.MERIDIAN_LOCAL_STATE_DIR ?? join(ROOT, ".local");
-export const ENDPOINTS_FILE = join(LOCAL_DIR, "endpoints.json");
-export const STATE_FILE = join(LOCAL_DIR, "stack.json");
-export const DEFAULT_DATA_DIR = join(LOCAL_DIR, "data");
+const LOCAL_DIR = process.env.MERIDIAN_LOCAL_STATE_DIR ?? join(ROOT, ".local");
+const ENDPOINTS_FILE = join(LOCAL_DIR, "endpoints.json");
+const STATE_FILE = join(LOCAL_DIR, "stack.json");
+const DEFAULT_DATA_DIR = join(LOCAL_DIR, "data");
 
 export interface StateFiles {
   endpoints: string;

@@ -14,9 +14,9 @@ import { ROOT } from "./project";
  * web stack's deployer function carries to S3). Asset names carry their
  * content hash so CloudFront may cache them for a year; index.html is never cached.
  */
-export const WEB_DIR = join(ROOT, "dist", "web");
+const WEB_DIR = join(ROOT, "dist", "web");
 export const SITE_DIR = join(WEB_DIR, "site");
-export const SITE_ASSETS_FILE = join(WEB_DIR, "site-assets.json");
+const SITE_ASSETS_FILE = join(WEB_DIR, "site-assets.json");
 
 const APP_DIR = join(ROOT, "src", "web", "app");
 const IMMUTABLE = "public, max-age=31536000, immutable";
@@ -73,7 +73,7 @@ function pathData(points: Array<[number, number]>): string {
 }
 
 /** world-atlas' 110m land outlines as one SVG path, equirectangular: x = lon + 180, y = 90 - lat. */
-export function worldMapPath(): string {
+function worldMapPath(): string {
   const topology = JSON.parse(
     readFileSync(join(ROOT, "node_modules", "world-atlas", "land-110m.json"), "utf8"),
   ) as Topology<{ land: GeometryCollection }>;
@@ -103,7 +103,7 @@ async function bundle(entry: string, worldMapUrl: string): Promise<string> {
   return output.text;
 }
 
-export async function buildSite(): Promise<BuiltSite> {
+async function buildSite(): Promise<BuiltSite> {
   const world = JSON.stringify({ d: worldMapPath() });
   const worldKey = `assets/world-${hashOf(world)}.json`;
   const js = await bundle("main.ts", `/${worldKey}`);

@@ -17,9 +17,9 @@ export const lockoutPolicySchema = z.object({
 });
 
 /** Failures per address kept for one username; past this the oldest are forgotten (the back-off still counts them). */
-export const MAX_TRACKED_ADDRESSES = 50;
+const MAX_TRACKED_ADDRESSES = 50;
 /** Addresses remembered as the owner's per username. */
-export const MAX_KNOWN_ADDRESSES = 5;
+const MAX_KNOWN_ADDRESSES = 5;
 
 export type Admission = { kind: "allowed" } | { kind: "locked"; retryAfterSeconds: number };
 

@@ -3,7 +3,7 @@ import { readBody } from "../support";
 import { methodArn } from "./authorizer";
 import { gatewayReply, type LoadedRequest, type Reply, type RoutedRequest } from "./request";
 
-export const MAX_BODY_BYTES = 10 * 1024 * 1024;
+const MAX_BODY_BYTES = 10 * 1024 * 1024;
 
 export interface BodyOptions {
   region: string;

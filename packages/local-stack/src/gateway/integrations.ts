@@ -95,7 +95,7 @@ async function lambdaProxy(
 }
 
 /** Stage 6: the backend's answer as the client gets it, with API Gateway's own headers. */
-export function mapResponse(request: AuthorizedRequest, result: HttpReply): Reply {
+function mapResponse(request: AuthorizedRequest, result: HttpReply): Reply {
   const { api, requestId } = request;
   return {
     status: result.status,

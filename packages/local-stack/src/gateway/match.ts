@@ -137,7 +137,7 @@ function unknownMount(target: TargetRequest, state: MountState, mountName: strin
   );
 }
 
-export function corsHeaders(api: ApiDefinition): Record<string, string> {
+function corsHeaders(api: ApiDefinition): Record<string, string> {
   const cors = api.cors;
   if (!cors) return {};
   return {

@@ -26,7 +26,7 @@ export type GatewayResponseType =
   /** Not an API Gateway type: the local stack's stopService(). */
   | "SERVICE_UNAVAILABLE";
 
-export const DEFAULT_STATUS: Record<GatewayResponseType, number> = {
+const DEFAULT_STATUS: Record<GatewayResponseType, number> = {
   ACCESS_DENIED: 403,
   API_CONFIGURATION_ERROR: 500,
   AUTHORIZER_CONFIGURATION_ERROR: 500,

@@ -56,8 +56,6 @@ export interface AccessCheck {
   resource: string;
 }
 
-export const NO_POLICY: IdentityPolicy = { statements: [] };
-
 /** How an identity statement that cannot be read locally is treated. */
 export const IDENTITY_FAILS_CLOSED = "an Allow with it never applies, a Deny always does";
 

@@ -15,7 +15,7 @@ export interface LambdaEnvironmentContext {
 }
 
 /** The variables Lambda sets, plus the standard endpoint overrides that point the SDK at the local stack. */
-export function lambdaEnvironment(
+function lambdaEnvironment(
   definition: FunctionDefinition,
   context: LambdaEnvironmentContext,
 ): Record<string, string> {

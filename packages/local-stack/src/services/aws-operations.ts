@@ -251,7 +251,7 @@ function lowerFirst(text: string): string {
  * The ARN IAM authorizes a parameter by: `arn:<partition>:ssm:<region>:<account>:parameter/<name>`
  * (a leading `/` of the name is not repeated), from a name or an ARN, without a `:<version>` selector.
  */
-export function parameterResource(reference: string, scope: AwsScope): string {
+function parameterResource(reference: string, scope: AwsScope): string {
   const bare = reference.replace(/:\d+$/, "");
   if (bare.startsWith("arn:")) return bare;
   return `arn:${scope.partition}:ssm:${scope.region}:${scope.accountId}:parameter/${bare.replace(/^\//, "")}`;

@@ -102,11 +102,7 @@ export function controlPlaneService(
  * (a name, a partial `<account>:function:<name>` or a full ARN) made a full
  * ARN, with its qualifier when there is one.
  */
-export function functionResource(
-  reference: string,
-  qualifier: string | null,
-  access: ControlPlaneAccess,
-): string {
+function functionResource(reference: string, qualifier: string | null, access: ControlPlaneAccess): string {
   const prefix = `arn:${access.partition}:lambda:${access.region}`;
   const partial = /^(\d{12}):function:(.+)$/.exec(reference);
   let arn = reference.startsWith("arn:")

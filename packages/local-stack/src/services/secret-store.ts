@@ -50,8 +50,8 @@ export interface PutSecretValueInput {
   versionStages?: string[];
 }
 
-export const AWSCURRENT = "AWSCURRENT";
-export const AWSPREVIOUS = "AWSPREVIOUS";
+const AWSCURRENT = "AWSCURRENT";
+const AWSPREVIOUS = "AWSPREVIOUS";
 const NOT_FOUND = "Secrets Manager can't find the specified secret.";
 // Secrets Manager drops deprecated versions once a secret has more than this many.
 const MAX_VERSIONS = 100;

@@ -153,7 +153,7 @@ function formatValue(value: unknown): string {
   return json.length > 200 ? `${json.slice(0, 197)}...` : json;
 }
 
-export function formatPretty(entry: LogEntry, color: boolean): string {
+function formatPretty(entry: LogEntry, color: boolean): string {
   const time = entry.time.toISOString().slice(11, 23);
   const origin =
     entry.source === "gateway"

@@ -404,7 +404,7 @@ function rewriteStrings(value: unknown, rewrite: (value: string) => string): unk
 }
 
 /** A UUID-shaped id derived from a name, so ids stay the same across restarts. */
-export function stableUuid(seed: string): string {
+function stableUuid(seed: string): string {
   const hex = createHash("sha256").update(seed).digest("hex");
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
 }

@@ -23,7 +23,7 @@ import type { CfnTemplate } from "../project";
  * Fn::FindInMap's DefaultValue are evaluated by the TemplateEvaluator.)
  */
 
-export const LANGUAGE_EXTENSIONS = "AWS::LanguageExtensions";
+const LANGUAGE_EXTENSIONS = "AWS::LanguageExtensions";
 const FOR_EACH = "Fn::ForEach::";
 const EXPANDED_SECTIONS = ["Conditions", "Resources", "Outputs"] as const;
 

@@ -10,7 +10,7 @@ import type { ResourceModel, TemplateEvaluator } from "./intrinsics";
  * they are the same on every start and in `npm run invoke`, with no state.
  */
 
-export function generatedName(stackName: string, logicalId: string): string {
+function generatedName(stackName: string, logicalId: string): string {
   return `${stackName}-${logicalId}`;
 }
 
@@ -83,7 +83,7 @@ export function hasImplicitApi(template: CfnTemplate): boolean {
 }
 
 /** The alias SAM publishes for a function (`AutoPublishAlias`, its own or from Globals), if any. */
-export function publishedAlias(evaluator: TemplateEvaluator, resource: CfnResource): string | undefined {
+function publishedAlias(evaluator: TemplateEvaluator, resource: CfnResource): string | undefined {
   const alias =
     resource.Properties?.AutoPublishAlias ?? evaluator.template.Globals?.Function?.AutoPublishAlias;
   return alias === undefined ? undefined : evaluator.evaluateString(alias, "AutoPublishAlias");

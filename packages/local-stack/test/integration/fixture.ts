@@ -10,4 +10,4 @@ export function startFixtureStack(options: Partial<LocalStackOptions> = {}): Pro
   return startTestStack({ srcDir: FIXTURE_SRC, environmentsFile: FIXTURE_ENVIRONMENTS, ...options });
 }
 
-export { call, type JsonReply } from "../../src";
+export { call } from "../../src";

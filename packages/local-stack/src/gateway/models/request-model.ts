@@ -8,11 +8,6 @@ import Ajv, { type ErrorObject, type ValidateFunction } from "ajv-draft-04";
  * carries the reasons.
  */
 
-export interface RequestValidatorDefinition {
-  validateRequestBody: boolean;
-  validateRequestParameters: boolean;
-}
-
 export type ValidationOutcome =
   | { ok: true }
   | { ok: false; type: "BAD_REQUEST_BODY" | "BAD_REQUEST_PARAMETERS"; message: string; reasons: string };

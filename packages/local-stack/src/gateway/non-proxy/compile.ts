@@ -40,7 +40,7 @@ function compileTemplates(
   return out;
 }
 
-export function compileIntegration(definition: AwsIntegration, models: RequestModels): CompiledIntegration {
+function compileIntegration(definition: AwsIntegration, models: RequestModels): CompiledIntegration {
   const unsupported = [...definition.unsupported];
   const responses = definition.responses.map((response): CompiledResponse => {
     const label = response.selectionPattern ?? "default";

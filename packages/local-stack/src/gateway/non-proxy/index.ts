@@ -1,3 +1,3 @@
-export { createBackends, type InvokeOutcome, type RoleCredentials } from "./backends";
+export { createBackends, type RoleCredentials } from "./backends";
 export { type CompiledIntegration, compileApiIntegrations } from "./compile";
 export { awsIntegration, type NonProxyContext } from "./stage";

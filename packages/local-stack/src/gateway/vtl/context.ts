@@ -20,7 +20,7 @@ export interface RequestFacts {
 const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
 
 /** CLF, as `$context.requestTime`: `01/Dec/2026:09:45:32 +0000`. */
-export function clfTime(time: Date): string {
+function clfTime(time: Date): string {
   const two = (n: number): string => String(n).padStart(2, "0");
   return `${two(time.getUTCDate())}/${MONTHS[time.getUTCMonth()]}/${time.getUTCFullYear()}:${two(time.getUTCHours())}:${two(time.getUTCMinutes())}:${two(time.getUTCSeconds())} +0000`;
 }

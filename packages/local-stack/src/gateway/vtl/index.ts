@@ -1,15 +1,8 @@
-export { clfTime, type RequestFacts, templateContext } from "./context";
+export { type RequestFacts, templateContext } from "./context";
 export { BodyNotJson, GatewayInput, type RequestParameters } from "./input";
-export {
-  MappingTemplate,
-  type Rendered,
-  type ResponseOverride,
-  type TemplateScope,
-  TemplateUnsupported,
-} from "./template";
+export { MappingTemplate, TemplateUnsupported } from "./template";
 export {
   base64Decode,
-  base64Encode,
   escapeJavaScript,
   TemplateRuntimeError,
   urlDecode,

@@ -7,7 +7,7 @@
 
 const cache = new Map<string, RegExp>();
 
-export function javaPattern(pattern: string, global = false, whole = false): RegExp {
+function javaPattern(pattern: string, global = false, whole = false): RegExp {
   const key = `${global ? "g" : ""}${whole ? "w" : ""}:${pattern}`;
   let compiled = cache.get(key);
   if (!compiled) {

@@ -10,7 +10,7 @@ type Step = { key: string } | { index: number } | { all: true };
 
 const STEP = /^(?:\.([A-Za-z_$][\w$-]*)|\[(\d+)\]|\[\*\]|\.\*|\['([^']*)'\]|\["([^"]*)"\])/;
 
-export function parseJsonPath(path: string): Step[] | undefined {
+function parseJsonPath(path: string): Step[] | undefined {
   const trimmed = path.trim();
   if (!trimmed.startsWith("$")) return undefined;
   const steps: Step[] = [];

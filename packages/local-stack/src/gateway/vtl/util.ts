@@ -62,7 +62,7 @@ export function urlDecode(value: unknown): string {
   }
 }
 
-export function base64Encode(value: unknown): string {
+function base64Encode(value: unknown): string {
   const text = value === null || value === undefined ? "" : String(value);
   return Buffer.from(text, "utf8").toString("base64");
 }
@@ -80,7 +80,7 @@ export function base64Decode(value: unknown): string {
   return Buffer.from(unpadded, "base64").toString("utf8");
 }
 
-export function parseJson(value: unknown): unknown {
+function parseJson(value: unknown): unknown {
   try {
     return JSON.parse(String(value));
   } catch {
