@@ -118,6 +118,7 @@ test("npm start: serves, writes endpoints.json and stack.json, invoke works agai
     ],
     { cwd: ROOT, env },
   );
+  keepStderr(child);
   let logged = "";
   child.stdout.on("data", (chunk) => {
     logged += chunk;
@@ -203,9 +204,7 @@ test("npm start: serves, writes endpoints.json and stack.json, invoke works agai
     expect(unknown.code).toBe(1);
     expect(unknown.stderr).toMatch(/No function 'NoSuchFunction'/);
 
-    const exited = new Promise<number | null>((resolve) => child.on("close", resolve));
-    child.kill("SIGINT");
-    expect(await exited).toBe(0);
+    await stopCli(child);
     expect(existsSync(join(work, "stack.json"))).toBe(false);
   } finally {
     child.kill("SIGKILL");
@@ -235,16 +234,30 @@ describe("a taken port", () => {
 
 function startCli(args: string[]): ChildProcess {
   const ports = ["--port", "0", "--dynamodb-port", "0", "--aws-port", "0", "--log-level", "silent"];
-  return spawn(process.execPath, [...NODE_ARGS, join(ROOT, "tools", "start.ts"), ...ports, ...args], {
-    cwd: ROOT,
-    env,
-  });
+  return keepStderr(
+    spawn(process.execPath, [...NODE_ARGS, join(ROOT, "tools", "start.ts"), ...ports, ...args], {
+      cwd: ROOT,
+      env,
+    }),
+  );
+}
+
+/** What each `npm start` wrote to stderr: a stop that does not exit 0 shows it. */
+const stderrOf = new WeakMap<ChildProcess, string[]>();
+
+function keepStderr(child: ChildProcess): ChildProcess {
+  const chunks: string[] = [];
+  stderrOf.set(child, chunks);
+  child.stderr?.on("data", (chunk) => chunks.push(String(chunk)));
+  return child;
 }
 
 async function stopCli(child: ChildProcess): Promise<void> {
   const exited = new Promise<number | null>((resolve) => child.on("close", resolve));
   child.kill("SIGINT");
-  expect(await exited).toBe(0);
+  const code = await exited;
+  const stderr = code === 0 ? "" : (stderrOf.get(child) ?? []).join("");
+  expect({ code, stderr }).toEqual({ code: 0, stderr: "" });
 }
 
 test("a second stack on its own --data-dir keeps its state files there; --reset says it wiped the data", async () => {

@@ -101,15 +101,25 @@ function writeCache(file: string, data: Buffer): void {
   }
 }
 
-/** Hits do not touch an entry, so each is compiled anew at least daily: files older than a day go. */
-export function pruneCodeCache(dir: string): void {
+/**
+ * Hits do not touch an entry, so each is compiled anew at least daily: files older than a day go, at any
+ * depth (Node 22's own cache keeps its files in a folder named by Node's version).
+ */
+export function pruneCodeCache(dir: string, now = Date.now()): void {
+  let names: string[];
   try {
-    const now = Date.now();
-    for (const name of readdirSync(dir)) {
-      const path = join(dir, name);
-      if (now - statSync(path).mtimeMs > 24 * 60 * 60_000) rmSync(path, { recursive: true, force: true });
-    }
+    names = readdirSync(dir);
   } catch {
-    // Nothing cached yet.
+    return; // Nothing cached yet.
+  }
+  for (const name of names) {
+    const path = join(dir, name);
+    try {
+      const stat = statSync(path);
+      if (stat.isDirectory()) pruneCodeCache(path, now);
+      else if (now - stat.mtimeMs > 24 * 60 * 60_000) rmSync(path, { force: true });
+    } catch {
+      // Removed by another stack meanwhile.
+    }
   }
 }

@@ -1,8 +1,9 @@
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, utimesSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Worker } from "node:worker_threads";
 import { build } from "esbuild";
+import { pruneCodeCache } from "../../src/runtime/code-cache";
 
 /**
  * The code cache execution environments share (src/runtime/code-cache.ts),
@@ -71,8 +72,14 @@ function environment(cacheDir: string): Promise<Record<string, unknown>> {
 test("a module loads the same from a cold and a warm cache, with CommonJS's require, module and paths", async () => {
   const cacheDir = join(root, "cache");
   const cold = await environment(cacheDir);
+  // Node 22's own cache keeps its entries one folder down (named by Node's version): every file counts.
   const entries = () =>
-    Object.fromEntries(readdirSync(cacheDir).map((name) => [name, statSync(join(cacheDir, name)).ino]));
+    Object.fromEntries(
+      readdirSync(cacheDir, { recursive: true, encoding: "utf8" })
+        .map((name) => join(cacheDir, name))
+        .filter((path) => statSync(path).isFile())
+        .map((path) => [path, statSync(path).ino]),
+    );
   const written = entries();
   const warm = await environment(cacheDir);
   const library = join(root, "node_modules", "library");
@@ -89,4 +96,27 @@ test("a module loads the same from a cold and a warm cache, with CommonJS's requ
   // entry would have been written anew, as a new file) and added none.
   expect(Object.keys(written)).toHaveLength(2);
   expect(entries()).toEqual(written);
+});
+
+test("pruning removes entries older than a day, also in Node 22's versioned folder, and keeps newer ones", () => {
+  const cacheDir = join(root, "prune");
+  const versioned = join(cacheDir, "v22.0.0-x64-0-0");
+  mkdirSync(versioned, { recursive: true });
+  const now = Date.now();
+  const dayAndMinute = (24 * 60 + 1) * 60;
+  const files = {
+    flatOld: join(cacheDir, "a"),
+    flatNew: join(cacheDir, "b"),
+    nestedOld: join(versioned, "c"),
+    nestedNew: join(versioned, "d"),
+  };
+  for (const file of Object.values(files)) writeFileSync(file, "cached");
+  for (const file of [files.flatOld, files.nestedOld])
+    utimesSync(file, now / 1000 - dayAndMinute, now / 1000 - dayAndMinute);
+  pruneCodeCache(cacheDir, now);
+  expect(readdirSync(cacheDir, { recursive: true, encoding: "utf8" }).sort()).toEqual([
+    "b",
+    "v22.0.0-x64-0-0",
+    join("v22.0.0-x64-0-0", "d"),
+  ]);
 });
