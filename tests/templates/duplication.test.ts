@@ -1,6 +1,11 @@
 import { join } from "node:path";
 import { ROOT } from "../../tools/lib/project";
-import { MAX_PERCENT, measureDuplication, readServiceTemplates } from "../../tools/lib/template-duplication";
+import {
+  copiedRuns,
+  MAX_PERCENT,
+  measureDuplication,
+  readServiceTemplates,
+} from "../../tools/lib/template-duplication";
 
 // Issue 11's goal is 20% for every template. What every service repeated (the registrar,
 // the pre-traffic hook and deployment role, each function's log group and alarms, the
@@ -47,5 +52,19 @@ describe("the measure itself", () => {
     expect(second).toMatchObject({ lines: 7, duplicated: 6 });
     const [short] = measureDuplication({ one: six.slice(0, 5).join("\n"), two: six.slice(0, 5).join("\n") });
     expect(short?.duplicated).toBe(0);
+  });
+
+  it("lists a template's copied runs (--show): lines as written, blanks inside, and every template sharing them", () => {
+    const templates = {
+      one: ["own: x", "", ...six.slice(0, 3), "", ...six.slice(3), "own: y", ...six.slice(0, 5)].join("\n"),
+      two: six.join("\n"),
+      three: ["z: 0", ...six].join("\n"),
+    };
+    expect(copiedRuns(templates, "one")).toEqual([
+      { first: 3, last: 9, lines: 6, text: "a: 1", from: ["three", "two"] },
+    ]);
+    expect(copiedRuns(templates, "two")).toEqual([
+      { first: 1, last: 6, lines: 6, text: "a: 1", from: ["one", "three"] },
+    ]);
   });
 });

@@ -18,37 +18,95 @@ export interface TemplateDuplication {
   percent: number;
 }
 
-function normalisedLines(text: string): string[] {
-  return text
-    .split("\n")
-    .map((line) => line.trim().replace(/\s+/g, " "))
-    .filter((line) => line.length > 0);
+interface Line {
+  /** 1-based, in the template as written. */
+  number: number;
+  text: string;
 }
 
-function windows(lines: string[]): string[] {
+/** A template's non-blank lines, whitespace normalised. */
+function normalisedLines(text: string): Line[] {
+  return text
+    .split("\n")
+    .map((line, index) => ({ number: index + 1, text: line.trim().replace(/\s+/g, " ") }))
+    .filter((line) => line.text.length > 0);
+}
+
+function windows(lines: Line[]): string[] {
   const out: string[] = [];
   for (let start = 0; start + RUN <= lines.length; start++)
-    out.push(lines.slice(start, start + RUN).join("\n"));
+    out.push(
+      lines
+        .slice(start, start + RUN)
+        .map((line) => line.text)
+        .join("\n"),
+    );
   return out;
 }
 
+/** Each non-blank line of `service`'s template, with the other templates it sits in a copied run of. */
+function copiedLines(lines: Record<string, Line[]>, service: string): Array<Line & { from: string[] }> {
+  const own = lines[service] ?? [];
+  const elsewhere = new Map<string, string[]>();
+  for (const [other, otherLines] of Object.entries(lines)) {
+    if (other === service) continue;
+    for (const window of new Set(windows(otherLines)))
+      elsewhere.set(window, [...(elsewhere.get(window) ?? []), other]);
+  }
+  const from = own.map(() => new Set<string>());
+  windows(own).forEach((window, start) => {
+    for (const other of elsewhere.get(window) ?? [])
+      for (let at = start; at < start + RUN; at++) from[at]?.add(other);
+  });
+  return own.map((line, index) => ({ ...line, from: [...(from[index] ?? [])].sort() }));
+}
+
+function linesOf(templates: Record<string, string>): Record<string, Line[]> {
+  return Object.fromEntries(Object.entries(templates).map(([name, text]) => [name, normalisedLines(text)]));
+}
+
 export function measureDuplication(templates: Record<string, string>): TemplateDuplication[] {
-  const lines = Object.fromEntries(
-    Object.entries(templates).map(([name, text]) => [name, normalisedLines(text)]),
-  );
+  const lines = linesOf(templates);
   return Object.keys(lines).map((service) => {
-    const own = lines[service] ?? [];
-    const elsewhere = new Set(
-      Object.entries(lines).flatMap(([other, otherLines]) => (other === service ? [] : windows(otherLines))),
-    );
-    const copied = new Array<boolean>(own.length).fill(false);
-    windows(own).forEach((window, start) => {
-      if (elsewhere.has(window)) copied.fill(true, start, start + RUN);
-    });
-    const duplicated = copied.filter(Boolean).length;
+    const own = copiedLines(lines, service);
+    const duplicated = own.filter((line) => line.from.length > 0).length;
     const percent = own.length === 0 ? 0 : (100 * duplicated) / own.length;
     return { service, lines: own.length, duplicated, percent };
   });
+}
+
+export interface CopiedRun {
+  /** First and last line (1-based) of the run in the service's template. */
+  first: number;
+  last: number;
+  /** Its non-blank lines. */
+  lines: number;
+  /** Its first line, whitespace normalised. */
+  text: string;
+  /** The templates it is copied from (or to). */
+  from: string[];
+}
+
+/** The runs of `service`'s template that are copied, for `npm run templates:duplication -- --show`. */
+export function copiedRuns(templates: Record<string, string>, service: string): CopiedRun[] {
+  const runs: CopiedRun[] = [];
+  let inRun = false;
+  for (const line of copiedLines(linesOf(templates), service)) {
+    if (line.from.length === 0) {
+      inRun = false;
+      continue;
+    }
+    const run = inRun ? runs.at(-1) : undefined;
+    if (run) {
+      run.last = line.number;
+      run.lines++;
+      run.from = [...new Set([...run.from, ...line.from])].sort();
+    } else {
+      runs.push({ first: line.number, last: line.number, lines: 1, text: line.text, from: line.from });
+    }
+    inRun = true;
+  }
+  return runs;
 }
 
 /** Every src/<service>/template.yaml, by service. */

@@ -127,6 +127,12 @@ const cases: Array<[string, string, string[], RegExp]> = [
   ["bench:cold", "bench-cold.ts", ["--runs", "0"], /^✖ --runs must be a positive integer, got '0'/],
   ["bench:comments", "bench-comments.ts", ["--duration", "x"], /^✖ --duration takes whole seconds/],
   ["bench:tests", "bench-tests.ts", ["--runs", "2"], /^✖ --baseline <checkout> is required/],
+  [
+    "templates:duplication",
+    "template-duplication.ts",
+    ["--show", "nope"],
+    /^✖ --show takes a service with a template: auth, catalog, comments, location, ops, profile, web$/,
+  ],
   ["configs", "configs.ts", ["--nope"], /^✖ Unknown option '--nope'; `npm run configs -- --help`/],
   ["configs", "configs.ts", ["--env", "nope"], /^✖ Unknown environment 'nope'/],
   ["deploy", "deploy.ts", ["--nope"], /^✖ Unknown option '--nope'; `npm run deploy -- --help`/],
