@@ -12,7 +12,7 @@ import { startTestStack, type TestStack } from "../support/local-stack";
  * Rotating the token signing secret as an operator would (PutSecretValue),
  * through the whole local stack: tokens of the key just rotated out still
  * work, tokens of the key before it do not. Login and the authorizer cache
- * the keys for TokenSigningKeyCacheSeconds (2 s for `local` in
+ * the keys for TokenSigningKeyCacheSeconds (1 s for `local` in
  * environments.yaml), so each step waits that long after a rotation.
  *
  * The gateway, like API Gateway, caches the authorizer's answer per token and
@@ -22,7 +22,7 @@ import { startTestStack, type TestStack } from "../support/local-stack";
 
 // Named as CloudFormation names the stack's secret, without the random suffix (packages/local-stack/README.md).
 const SIGNING_SECRET = "meridian-local-auth-TokenSigningSecret";
-const KEY_CACHE_MS = 2_000;
+const KEY_CACHE_MS = 1_000;
 const PASSWORD = "correct horse battery staple";
 
 let stack: TestStack;

@@ -4,7 +4,7 @@ import { releaseTestStack, sharedTestStack, type TestStack } from "../support/lo
 
 /**
  * The login lock-out policy is read from SSM at run time with an expiring
- * cache (LockoutPolicyCacheSeconds, 2 s for `local` in environments.yaml), so
+ * cache (LockoutPolicyCacheSeconds, 1 s for `local` in environments.yaml), so
  * an operator's change applies without a redeploy.
  */
 
@@ -12,6 +12,8 @@ let stack: TestStack;
 let ssm: SSMClient;
 const POLICY = "/meridian/local/auth/lockout/policy";
 const PASSWORD = "correct horse battery staple";
+/** Past Login's cached copy of the policy (LockoutPolicyCacheSeconds), with room for a loaded machine. */
+const PAST_POLICY_CACHE_MS = 1_500;
 
 let deployedPolicy: string | undefined;
 
@@ -28,7 +30,7 @@ afterAll(async () => {
   await ssm.send(
     new PutParameterCommand({ Name: POLICY, Value: deployedPolicy, Type: "String", Overwrite: true }),
   );
-  await new Promise((resolve) => setTimeout(resolve, 2_500));
+  await new Promise((resolve) => setTimeout(resolve, PAST_POLICY_CACHE_MS));
 }, 10_000);
 
 afterAll(() => releaseTestStack(stack));
@@ -72,6 +74,6 @@ test("a changed policy applies once the cache expires, without a redeploy", asyn
       Overwrite: true,
     }),
   );
-  await new Promise((resolve) => setTimeout(resolve, 2_500));
+  await new Promise((resolve) => setTimeout(resolve, PAST_POLICY_CACHE_MS));
   expect(await failures(3)).toEqual([401, 401, 429]);
 });
