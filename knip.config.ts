@@ -1,26 +1,33 @@
-import { relative } from "node:path";
+import { join, relative } from "node:path";
 import type { KnipConfig } from "knip";
+import { loadTemplate } from "./tools/lib/cfn-yaml";
 import { listFunctions } from "./tools/lib/functions";
 import { loadServices, ROOT } from "./tools/lib/project";
 
 /**
- * `npm run lint:exports` (part of `npm run lint`): no export nobody imports. Besides what knip finds
- * itself (package.json scripts, jest, the workspaces' exports), the entry
- * points are what builds load by path: every function the service templates
- * declare (read from them, as the local stack and `npm run bundle` do), the
- * pipeline's deployer (pipeline.yaml), the web app, the cold-start bench's
- * baselines and the test fixtures' handlers.
+ * `npm run lint:exports` (part of `npm run lint`): no export or file nobody
+ * uses. Besides what knip finds itself (package.json scripts, jest, the
+ * workspaces' exports), the entry points are what builds load by path: the
+ * functions the service templates declare (read as the local stack and
+ * `npm run bundle` read them) and pipeline.yaml's, the web app, the
+ * cold-start bench's baselines and the test fixtures' handlers.
  */
-const functionEntries = loadServices()
+const serviceFunctions = loadServices()
   .flatMap(listFunctions)
   .map((spec) => relative(ROOT, spec.entryPoint));
+const pipelineFunctions = Object.values(loadTemplate(join(ROOT, "pipeline.yaml")).Resources)
+  .filter((resource) => resource.Type === "AWS::Serverless::Function")
+  .flatMap((resource) => {
+    const metadata = resource.Metadata as { BuildProperties?: { EntryPoints?: string[] } } | undefined;
+    return metadata?.BuildProperties?.EntryPoints ?? [];
+  });
 
 const config: KnipConfig = {
   workspaces: {
     ".": {
       entry: [
-        ...functionEntries,
-        "src/pipeline/deployer/handler.ts",
+        ...serviceFunctions,
+        ...pipelineFunctions,
         "src/web/app/main.ts",
         "tools/*.ts",
         "tools/bench-cold/baselines/*.ts",
