@@ -100,27 +100,73 @@ test("invoke without a running stack says so", async () => {
   expect(result.stderr).toMatch(/No local stack is running.*npm start/);
 });
 
-test("npm start: serves, writes endpoints.json and stack.json, invoke works against it, SIGINT stops cleanly", async () => {
-  const dataDir = join(work, "data");
-  const child = spawn(
-    process.execPath,
-    [
-      ...NODE_ARGS,
-      join(ROOT, "tools", "start.ts"),
-      "--port",
-      "0",
-      "--dynamodb-port",
-      "0",
-      "--aws-port",
-      "0",
-      "--data-dir",
-      dataDir,
-    ],
-    { cwd: ROOT, env },
+/** A user through the gateway (POST /users, POST /tokens), as a developer would try the stack first. */
+async function signUpAndLogIn(authUrl: string): Promise<{ username: string; token: string }> {
+  const username = `cli-${Date.now()}`;
+  const password = "a long enough password";
+  const headers = { "Content-Type": "application/json" };
+  const body = JSON.stringify({ username, password });
+  expect((await fetch(`${authUrl}/users`, { method: "POST", headers, body })).status).toBe(201);
+  const login = await fetch(`${authUrl}/tokens`, { method: "POST", headers, body });
+  const { token } = (await login.json()) as { token: string };
+  return { username, token };
+}
+
+/** Piped output (not a terminal): one plain line per entry, the function's short name, INFO and up. */
+async function expectPlainLogLines(logged: () => string): Promise<void> {
+  // The gateway logs a request once its response is sent, so its line may come after the client has the reply.
+  const apiLine = /^\S+ auth API\s+INFO\s+POST \/local\/tokens -> 201/m;
+  await until(() => /auth\/Login\s+INFO/.test(logged()) && apiLine.test(logged()));
+  const lines = logged()
+    .split("\n")
+    .filter((line) => /^\d\d:\d\d:\d\d\.\d{3} /.test(line));
+  expect(lines.some((line) => apiLine.test(line))).toBe(true);
+  for (const line of lines) {
+    expect(line).not.toMatch(/function_arn|function_memory_size|"level"|\sDEBUG\s/);
+    expect(line.includes("\u001b[")).toBe(false);
+  }
+}
+
+/** `npm run invoke` of the authorizer against the running stack: a real token passes, a forged one does not. */
+async function expectInvokeAgainstStack(username: string, token: string): Promise<void> {
+  const eventFile = join(work, "authorizer-event.json");
+  const methodArn = "arn:aws:execute-api:us-east-1:000000000000:abc/local/GET/x";
+  const quiet = ["--event", eventFile, "--log-level", "silent"];
+  writeFileSync(
+    eventFile,
+    JSON.stringify({ type: "TOKEN", authorizationToken: `Bearer ${token}`, methodArn }),
   );
-  keepStderr(child);
+  const invoked = await invokeInProcess(["auth/AuthorizerFunction", ...quiet]);
+  expect(invoked.code).toBe(0);
+  expect(JSON.parse(invoked.stdout)).toMatchObject({
+    principalId: expect.any(String),
+    context: { username },
+  });
+
+  writeFileSync(eventFile, JSON.stringify({ type: "TOKEN", authorizationToken: "Bearer forged", methodArn }));
+  const rejected = await invokeInProcess(["AuthorizerFunction", ...quiet]);
+  expect(rejected.code).toBe(1);
+  expect(JSON.parse(rejected.stdout)).toMatchObject({ errorMessage: "Unauthorized" });
+
+  const unknown = await invokeInProcess(["NoSuchFunction"]);
+  expect(unknown.code).toBe(1);
+  expect(unknown.stderr).toMatch(/No function 'NoSuchFunction'/);
+}
+
+test("npm start: serves, writes endpoints.json and stack.json, invoke works against it, SIGINT stops cleanly", async () => {
+  // Logs at their default level (INFO): the first start a developer sees.
+  const child = spawnStart([
+    "--port",
+    "0",
+    "--dynamodb-port",
+    "0",
+    "--aws-port",
+    "0",
+    "--data-dir",
+    join(work, "data"),
+  ]);
   let logged = "";
-  child.stdout.on("data", (chunk) => {
+  child.stdout?.on("data", (chunk) => {
     logged += chunk;
   });
   try {
@@ -138,71 +184,9 @@ test("npm start: serves, writes endpoints.json and stack.json, invoke works agai
     expect(endpoints.auth).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/local$/);
     expect(output).toContain(endpoints.auth);
 
-    const username = `cli-${Date.now()}`;
-    const password = "a long enough password";
-    const headers = { "Content-Type": "application/json" };
-    expect(
-      (
-        await fetch(`${endpoints.auth}/users`, {
-          method: "POST",
-          headers,
-          body: JSON.stringify({ username, password }),
-        })
-      ).status,
-    ).toBe(201);
-    const login = await fetch(`${endpoints.auth}/tokens`, {
-      method: "POST",
-      headers,
-      body: JSON.stringify({ username, password }),
-    });
-    const { token } = (await login.json()) as { token: string };
-    // Piped output (not a terminal): one plain line per entry, the function's short name, INFO and up.
-    // The gateway logs a request once its response is sent, so its line may come after the client has the reply.
-    const apiLine = /^\S+ auth API\s+INFO\s+POST \/local\/tokens -> 201/m;
-    await until(() => /auth\/Login\s+INFO/.test(logged) && apiLine.test(logged));
-    const lines = logged.split("\n").filter((line) => /^\d\d:\d\d:\d\d\.\d{3} /.test(line));
-    expect(lines.some((line) => apiLine.test(line))).toBe(true);
-    for (const line of lines) {
-      expect(line).not.toMatch(/function_arn|function_memory_size|"level"|\sDEBUG\s/);
-      expect(line.includes("\u001b[")).toBe(false);
-    }
-
-    const eventFile = join(work, "authorizer-event.json");
-    const methodArn = "arn:aws:execute-api:us-east-1:000000000000:abc/local/GET/x";
-    writeFileSync(
-      eventFile,
-      JSON.stringify({ type: "TOKEN", authorizationToken: `Bearer ${token}`, methodArn }),
-    );
-    const invoked = await invokeInProcess([
-      "auth/AuthorizerFunction",
-      "--event",
-      eventFile,
-      "--log-level",
-      "silent",
-    ]);
-    expect(invoked.code).toBe(0);
-    expect(JSON.parse(invoked.stdout)).toMatchObject({
-      principalId: expect.any(String),
-      context: { username },
-    });
-
-    writeFileSync(
-      eventFile,
-      JSON.stringify({ type: "TOKEN", authorizationToken: "Bearer forged", methodArn }),
-    );
-    const rejected = await invokeInProcess([
-      "AuthorizerFunction",
-      "--event",
-      eventFile,
-      "--log-level",
-      "silent",
-    ]);
-    expect(rejected.code).toBe(1);
-    expect(JSON.parse(rejected.stdout)).toMatchObject({ errorMessage: "Unauthorized" });
-
-    const unknown = await invokeInProcess(["NoSuchFunction"]);
-    expect(unknown.code).toBe(1);
-    expect(unknown.stderr).toMatch(/No function 'NoSuchFunction'/);
+    const { username, token } = await signUpAndLogIn(endpoints.auth ?? "");
+    await expectPlainLogLines(() => logged);
+    await expectInvokeAgainstStack(username, token);
 
     await stopCli(child);
     expect(existsSync(join(work, "stack.json"))).toBe(false);
@@ -232,14 +216,26 @@ describe("a taken port", () => {
   }, 60_000);
 });
 
-function startCli(args: string[]): ChildProcess {
-  const ports = ["--port", "0", "--dynamodb-port", "0", "--aws-port", "0", "--log-level", "silent"];
+/** `npm start` with `args`, its stderr kept (stopCli shows it). */
+function spawnStart(args: string[]): ChildProcess {
   return keepStderr(
-    spawn(process.execPath, [...NODE_ARGS, join(ROOT, "tools", "start.ts"), ...ports, ...args], {
-      cwd: ROOT,
-      env,
-    }),
+    spawn(process.execPath, [...NODE_ARGS, join(ROOT, "tools", "start.ts"), ...args], { cwd: ROOT, env }),
   );
+}
+
+/** `npm start` on free ports, quiet. */
+function startCli(args: string[]): ChildProcess {
+  return spawnStart([
+    "--port",
+    "0",
+    "--dynamodb-port",
+    "0",
+    "--aws-port",
+    "0",
+    "--log-level",
+    "silent",
+    ...args,
+  ]);
 }
 
 /** What each `npm start` wrote to stderr: a stop that does not exit 0 shows it. */
