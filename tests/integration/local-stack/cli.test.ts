@@ -12,6 +12,8 @@ import { occupyPortDuringTests } from "../../support/ports";
 
 // tsx as a loader in the same process (not its CLI, which forks), so the pid and signals are the script's own.
 const NODE_ARGS = ["--import", "tsx"];
+/** Every port `npm start` listens on, left to the system to choose. */
+const FREE_PORTS = ["--port", "0", "--dynamodb-port", "0", "--aws-port", "0"];
 let work: string;
 let env: NodeJS.ProcessEnv;
 
@@ -155,16 +157,7 @@ async function expectInvokeAgainstStack(username: string, token: string): Promis
 
 test("npm start: serves, writes endpoints.json and stack.json, invoke works against it, SIGINT stops cleanly", async () => {
   // Logs at their default level (INFO): the first start a developer sees.
-  const child = spawnStart([
-    "--port",
-    "0",
-    "--dynamodb-port",
-    "0",
-    "--aws-port",
-    "0",
-    "--data-dir",
-    join(work, "data"),
-  ]);
+  const child = spawnStart([...FREE_PORTS, "--data-dir", join(work, "data")]);
   let logged = "";
   child.stdout?.on("data", (chunk) => {
     logged += chunk;
@@ -225,17 +218,7 @@ function spawnStart(args: string[]): ChildProcess {
 
 /** `npm start` on free ports, quiet. */
 function startCli(args: string[]): ChildProcess {
-  return spawnStart([
-    "--port",
-    "0",
-    "--dynamodb-port",
-    "0",
-    "--aws-port",
-    "0",
-    "--log-level",
-    "silent",
-    ...args,
-  ]);
+  return spawnStart([...FREE_PORTS, "--log-level", "silent", ...args]);
 }
 
 /** What each `npm start` wrote to stderr: a stop that does not exit 0 shows it. */
