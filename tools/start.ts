@@ -27,7 +27,8 @@ Options:
   --services <a,b>        only these services and their dependencies
   --schedule-every <d>    how often rate(...) schedules (the catalog registrars) run:
                           10s, 500ms, 2m, 1h, or 'template' for the templates' own
-                          rates (default 10s; the first run is ~1 s after start)
+                          rates (default 10s; the first runs start ~1 s after start,
+                          one after another)
 ${LOG_USAGE}
   -h, --help              this text`;
 

@@ -68,6 +68,7 @@ export function checkScheduleEvery(every: ScheduleEvery): void {
 export class Scheduler {
   private readonly jobs: Job[];
   private readonly timers: NodeJS.Timeout[] = [];
+  private stopped = false;
 
   constructor(
     functions: FunctionDefinition[],
@@ -80,22 +81,40 @@ export class Scheduler {
     );
   }
 
+  /**
+   * EventBridge fires each rule at its own offset within the period, not all
+   * at once: locally the first runs go one after another, starting about a
+   * second after start, and each schedule's interval counts from its first
+   * run. (All at once, the registrars' first registrations met the catalog
+   * together and each cold-started an execution environment of its own.)
+   */
   start(every: ScheduleEvery): void {
     checkScheduleEvery(every);
-    for (const job of this.jobs) {
-      // cron(...) expressions are not emulated: those schedules run on demand only.
-      if (job.schedule.everyMs === undefined) continue;
-      const everyMs = every === "template" ? job.schedule.everyMs : every;
+    this.stopped = false;
+    // cron(...) expressions are not emulated: those schedules run on demand only.
+    const timed = this.jobs.flatMap((job) =>
+      job.schedule.everyMs === undefined
+        ? []
+        : [{ job, everyMs: every === "template" ? job.schedule.everyMs : every }],
+    );
+    const first = setTimeout(() => void this.firstRuns(timed), FIRST_RUN_AFTER_MS);
+    first.unref();
+    this.timers.push(first);
+  }
+
+  private async firstRuns(jobs: Array<{ job: Job; everyMs: number }>): Promise<void> {
+    for (const { job, everyMs } of jobs) {
+      if (this.stopped) return;
+      await this.enqueue(job).catch(() => undefined);
+      if (this.stopped) return;
       const tick = (): void => {
         // A timer never piles runs up behind a slow one; on-demand runs do queue.
         if (job.running > 0) return;
         void this.enqueue(job);
       };
-      const first = setTimeout(tick, FIRST_RUN_AFTER_MS);
       const timer = setInterval(tick, everyMs);
-      first.unref();
       timer.unref();
-      this.timers.push(first, timer);
+      this.timers.push(timer);
     }
   }
 
@@ -110,6 +129,7 @@ export class Scheduler {
   }
 
   stop(): void {
+    this.stopped = true;
     for (const timer of this.timers.splice(0)) clearTimeout(timer);
   }
 

@@ -158,4 +158,51 @@ describe("Scheduler", () => {
     expect(ran).toHaveLength(2);
     template.stop();
   });
+
+  it("timers: the first runs go one after another, as EventBridge's rules fire at their own offsets", async () => {
+    jest.useFakeTimers();
+    const ran: string[] = [];
+    const startedAt: number[] = [];
+    let inFlight = 0;
+    let mostInFlight = 0;
+    const slowInvoke = async (id: string) => {
+      ran.push(id);
+      startedAt.push(Date.now());
+      mostInFlight = Math.max(mostInFlight, ++inFlight);
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      inFlight--;
+      return ok(id);
+    };
+    const services = ["auth", "catalog", "location"];
+    const scheduler = new Scheduler(
+      services.map((service) => scheduled(service, 300_000)),
+      slowInvoke,
+      log,
+      "us-east-1",
+    );
+    const start = Date.now();
+    scheduler.start(10_000);
+    await jest.advanceTimersByTimeAsync(1000);
+    expect(ran).toEqual(["auth/RegistrarFunction"]);
+    await jest.advanceTimersByTimeAsync(1000);
+    expect(ran).toEqual(services.map((service) => `${service}/RegistrarFunction`));
+    expect(mostInFlight).toBe(1);
+    // Each interval counts from its own first run (ended at 1.5, 2 and 2.5 s), so later runs stay apart too.
+    await jest.advanceTimersByTimeAsync(10_600);
+    expect(startedAt.map((at) => at - start)).toEqual([1000, 1500, 2000, 11_500, 12_000, 12_500]);
+    scheduler.stop();
+
+    ran.length = 0;
+    const stopped = new Scheduler(
+      services.map((service) => scheduled(service, 300_000)),
+      slowInvoke,
+      log,
+      "us-east-1",
+    );
+    stopped.start(10_000);
+    await jest.advanceTimersByTimeAsync(1000);
+    stopped.stop();
+    await jest.advanceTimersByTimeAsync(30_000);
+    expect(ran).toEqual(["auth/RegistrarFunction"]);
+  });
 });
