@@ -6,6 +6,7 @@ import {
   atLevel,
   atOrigins,
   buildFunction,
+  buildRootCache,
   buildRootCodeCacheDir,
   buildWorkerScript,
   createLogSink,
@@ -185,9 +186,11 @@ export async function invokeOnStack(
   }
   const buildDir = join(ROOT, ".local", "build", `${process.pid}-invoke-${randomBytes(3).toString("hex")}`);
   try {
+    // The running stack's bundles, so an unchanged function is linked, not bundled again.
+    const cache = buildRootCache(buildDir);
     const [built, workerScript] = await Promise.all([
-      buildFunction(definition.spec, buildDir),
-      buildWorkerScript(buildDir),
+      buildFunction(definition.spec, buildDir, cache),
+      buildWorkerScript(buildDir, cache),
     ]);
     if (!built.ok) throw new UsageError(`Bundling ${definition.id} failed: ${built.error}`);
     const endpoints = {

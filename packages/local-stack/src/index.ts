@@ -22,6 +22,7 @@ export {
   type BundleResult,
   buildFunction,
   buildFunctions,
+  buildRootCache,
   buildRootCodeCacheDir,
   buildWorkerScript,
   bundleFunction,

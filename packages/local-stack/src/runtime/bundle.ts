@@ -44,10 +44,7 @@ export function buildRootCodeCacheDir(buildDir: string): string {
 }
 
 /** Bundles runtime/worker.ts so environments run plain JavaScript, whatever loader started the stack. */
-export async function buildWorkerScript(
-  buildDir: string,
-  cache: BundleCache | null = buildRootCache(buildDir),
-): Promise<string> {
+export async function buildWorkerScript(buildDir: string, cache?: BundleCache): Promise<string> {
   const options: BuildOptions = { bundle: true, platform: "node", format: "cjs", target: "node20" };
   const entry = { in: join(__dirname, "worker.ts"), out: join("_runtime", "worker") };
   await cachedBuild(options, [entry], buildDir, cache);
@@ -62,7 +59,7 @@ async function cachedBuild(
   options: BuildOptions,
   entries: CacheableEntry[],
   buildDir: string,
-  cache: BundleCache | null | undefined,
+  cache: BundleCache | undefined,
 ): Promise<void> {
   const missing = cache ? entries.filter((entry) => !cache.restore(options, entry, buildDir)) : entries;
   if (missing.length === 0) return;
@@ -99,13 +96,13 @@ function stackEntry(spec: FunctionSpec): CacheableEntry {
  * The same esbuild options SAM uses; @aws-sdk stays external and resolves
  * from the repository's node_modules. A failed build is returned, not thrown:
  * that one function then fails its invocations while the rest of the stack
- * runs. Laid out in buildDir as a stack lays it out, and by default shared
- * through the build root's cache like a stack's (null: no cache).
+ * runs. Laid out in buildDir as a stack lays it out; with a cache (a build
+ * root's, buildRootCache) an unchanged function is linked from it instead.
  */
 export async function buildFunction(
   spec: FunctionSpec,
   buildDir: string,
-  cache: BundleCache | null = buildRootCache(buildDir),
+  cache?: BundleCache,
 ): Promise<BuildResult> {
   try {
     const entry = stackEntry(spec);
@@ -148,7 +145,7 @@ export function buildFunctions(
         together.then((ok) =>
           ok
             ? { ok: true, modulePath: join(buildDir, `${stackEntry(spec).out}.js`) }
-            : buildFunction(spec, buildDir, cache ?? null),
+            : buildFunction(spec, buildDir, cache),
         ),
       );
     }
