@@ -2,6 +2,12 @@ import { spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import {
+  evaluatorWithNested,
+  mergeGlobals,
+  type ResourceModel,
+  type TemplateEvaluator,
+} from "@meridian/local-stack";
 import { type AwsStub, startAwsStub } from "./bench-cold/aws-stub";
 import { REFERENCES, type Scenario, scenarios, stubData, stubVariables } from "./bench-cold/scenarios";
 import { helpHint, parseCli, runMain, UsageError } from "./lib/cli";
@@ -58,24 +64,60 @@ Promise.resolve()
   .then((result) => report({ ok: true, result }), (error) => report({ ok: false, error: String(error && error.stack || error) }));
 `;
 
-function resolveValue(value: unknown, logicalId: string, name: string): string {
-  if (typeof value === "string" || typeof value === "number") return String(value);
-  const ref = (value as { Ref?: string }).Ref;
-  if (ref !== undefined) return REFERENCES[ref] ?? `bench-${ref}`;
-  const sub = (value as { "Fn::Sub"?: unknown })["Fn::Sub"];
-  if (typeof sub === "string")
-    return sub.replace(/\$\{([^}]+)\}/g, (_, key: string) => REFERENCES[key] ?? `bench-${key}`);
-  throw new Error(`${logicalId}: cannot resolve variable ${name}: ${JSON.stringify(value)}`);
+// Every resource is named `bench-<LogicalId>`, as the stub's data expects (tools/bench-cold/scenarios.ts).
+const benchResources: ResourceModel = {
+  ref: (logicalId) => REFERENCES[logicalId] ?? `bench-${logicalId}`,
+  getAtt: (logicalId, _resource, attribute) => `bench-${logicalId}.${attribute}`,
+  isGenerated: () => true,
+};
+
+/**
+ * The service's templates as the local stack evaluates them (conditions,
+ * nested stacks' parameters from their parent), every parameter set from
+ * REFERENCES (else `bench-<Name>`) and every resource named by benchResources.
+ */
+function benchEvaluator(service: Service) {
+  const parameters = Object.fromEntries(
+    Object.keys(service.template.Parameters ?? {}).map((name) => [name, REFERENCES[name] ?? `bench-${name}`]),
+  );
+  return evaluatorWithNested({
+    template: service.template,
+    stackName: "bench",
+    region: "us-east-1",
+    parameters,
+    resources: benchResources,
+    applications: service.applications,
+    file: `src/${service.name}/template.yaml`,
+  });
 }
 
-/** The function's variables as its template sets them (Globals first), plus what Lambda itself sets. */
-function environmentOf(service: Service, spec: FunctionSpec, stub: AwsStub): Record<string, string> {
+type Evaluated = ReturnType<typeof benchEvaluator>;
+
+/** The evaluator of the stack that declares `logicalId`: the service's own, or a nested one. */
+function declaringStack({ evaluator, nested }: Evaluated, logicalId: string): TemplateEvaluator | undefined {
+  if (evaluator.template.Resources[logicalId]) return evaluator;
+  for (const stack of nested()) {
+    const found = declaringStack(stack, logicalId);
+    if (found) return found;
+  }
+  return undefined;
+}
+
+/** The function's variables as its template sets them (its template's Globals first), plus what Lambda itself sets. */
+export function benchEnvironment(
+  service: Service,
+  spec: FunctionSpec,
+  stubUrl: string,
+): Record<string, string> {
   type WithVariables = { Environment?: { Variables?: Record<string, unknown> } };
-  const globals = (service.template as { Globals?: { Function?: WithVariables } }).Globals?.Function;
-  const own = (spec.resource.Properties as WithVariables | undefined)?.Environment?.Variables ?? {};
+  const stack = declaringStack(benchEvaluator(service), spec.logicalId);
+  if (!stack) throw new Error(`${service.name}/${spec.logicalId}: not declared in its templates`);
+  const globals = (stack.template as { Globals?: { Function?: WithVariables } }).Globals?.Function;
+  const own = (spec.resource.Properties as WithVariables | undefined)?.Environment?.Variables;
+  const declared = mergeGlobals(globals?.Environment?.Variables, own) ?? {};
   const variables: Record<string, string> = {};
-  for (const [name, value] of Object.entries({ ...globals?.Environment?.Variables, ...own })) {
-    variables[name] = resolveValue(value, spec.logicalId, name);
+  for (const [name, value] of Object.entries(declared as Record<string, unknown>)) {
+    variables[name] = stack.evaluateString(value, `${service.name}/${spec.logicalId}: ${name}`);
   }
   return {
     PATH: process.env.PATH ?? "/usr/bin:/bin",
@@ -89,12 +131,12 @@ function environmentOf(service: Service, spec: FunctionSpec, stub: AwsStub): Rec
     AWS_LAMBDA_FUNCTION_NAME: spec.logicalId,
     AWS_LAMBDA_FUNCTION_MEMORY_SIZE: "512",
     AWS_EXECUTION_ENV: "AWS_Lambda_nodejs22.x",
-    AWS_ENDPOINT_URL: stub.url,
+    AWS_ENDPOINT_URL: stubUrl,
     ...variables,
     ...(variables.CATALOG_API_URL === undefined && variables.LOCATION_API_URL === undefined
       ? {}
       : Object.fromEntries(
-          Object.entries(stubVariables(stub.url)).filter(([name]) => variables[name] !== undefined),
+          Object.entries(stubVariables(stubUrl)).filter(([name]) => variables[name] !== undefined),
         )),
   };
 }
@@ -114,7 +156,7 @@ async function prepare(workDir: string, stub: AwsStub, only: Set<string> | undef
       const baselineSpec = { ...spec, moduleName: "baseline", exportName: "handler" };
       baselineSpec.entryPoint = join(ROOT, "tools", "bench-cold", "baselines", `${scenario.baseline}.ts`);
       const baseline = await bundleFunction(baselineSpec, join(dir, "baseline"));
-      const environment = environmentOf(service, spec, stub);
+      const environment = benchEnvironment(service, spec, stub.url);
       const event = scenario.event(stub.url, environment);
       pairs.push({
         name,

@@ -61,8 +61,6 @@ const BENCH_TOKEN_TTL_SECONDS = 86_400;
 export const REFERENCES: Record<string, string> = {
   Environment: "dev",
   LogLevel: "INFO",
-  "AWS::Region": "us-east-1",
-  "AWS::URLSuffix": "amazonaws.com",
   TokenTtlSeconds: String(BENCH_TOKEN_TTL_SECONDS),
   LockoutPolicyCacheSeconds: "60",
   TokenSigningKeyCacheSeconds: "300",

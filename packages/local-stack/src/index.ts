@@ -59,9 +59,12 @@ export {
 export {
   atOrigins,
   describeApis,
+  evaluatorWithNested,
   expandLanguageExtensions,
   type FunctionDefinition,
   mergeGlobals,
   planService,
+  type ResourceModel,
+  type TemplateEvaluator,
 } from "./template";
 export { call, type JsonReply, signedFetch, startTestStack, type TestStack } from "./testing";
