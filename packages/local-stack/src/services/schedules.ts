@@ -122,10 +122,15 @@ export class Scheduler {
    * Runs every schedule of `service` (all services when omitted) now, each
    * after any run of it already under way, so what the caller sees afterwards
    * reflects the stack as it is at the call, not a run that started earlier.
+   * One after another, as the first runs go: run together, the registrars
+   * met the catalog at once and each cold-started a RegisterService
+   * environment of its own.
    */
   async run(service?: string): Promise<ScheduleRun[]> {
     const jobs = service === undefined ? this.jobs : this.jobs.filter((job) => job.fn.service === service);
-    return Promise.all(jobs.map((job) => this.enqueue(job)));
+    const runs: ScheduleRun[] = [];
+    for (const job of jobs) runs.push(await this.enqueue(job));
+    return runs;
   }
 
   stop(): void {

@@ -115,6 +115,33 @@ describe("Scheduler", () => {
     expect(order).toEqual(["start 1", "end 1", "start 2", "end 2"]);
   });
 
+  it("an on-demand run of every schedule runs them one after another, in the stack's order", async () => {
+    const order: string[] = [];
+    const scheduler = new Scheduler(
+      ["auth", "catalog", "location"].map((service) => scheduled(service, 300_000)),
+      async (id) => {
+        order.push(`start ${id}`);
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        order.push(`end ${id}`);
+        return ok(id);
+      },
+      log,
+      "us-east-1",
+    );
+    const runs = await scheduler.run();
+    expect(runs.map((run) => run.functionId)).toEqual([
+      "auth/RegistrarFunction",
+      "catalog/RegistrarFunction",
+      "location/RegistrarFunction",
+    ]);
+    expect(order).toEqual(
+      ["auth", "catalog", "location"].flatMap((service) => [
+        `start ${service}/RegistrarFunction`,
+        `end ${service}/RegistrarFunction`,
+      ]),
+    );
+  });
+
   it("a function that is not running is a failed run, not an exception", async () => {
     const scheduler = new Scheduler(
       [scheduled("location", 300_000)],
