@@ -1,7 +1,7 @@
-import { DynamoDBClient, GetItemCommand, ScanCommand } from "@aws-sdk/client-dynamodb";
+import { DynamoDBClient, GetItemCommand, QueryCommand } from "@aws-sdk/client-dynamodb";
 import { GetParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
 import { TEST_ACCOUNT_LIFETIME_SECONDS } from "../../src/shared/test-accounts";
-import { startTestStack, type TestStack } from "../support/local-stack";
+import { releaseTestStack, sharedTestStack, type TestStack } from "../support/local-stack";
 import { readEndpoints } from "./endpoints";
 import { JOURNEY_STEPS, JourneyFailure, runJourney } from "./journey";
 
@@ -16,7 +16,7 @@ let ssm: SSMClient;
 let dynamodb: DynamoDBClient;
 
 beforeAll(async () => {
-  stack = await startTestStack();
+  stack = await sharedTestStack();
   ssm = new SSMClient({ endpoint: stack.awsEndpoint, region: stack.region, credentials: stack.credentials });
   dynamodb = new DynamoDBClient({
     endpoint: stack.dynamodbEndpoint,
@@ -28,7 +28,7 @@ beforeAll(async () => {
 afterAll(async () => {
   ssm?.destroy();
   dynamodb?.destroy();
-  await stack?.stop();
+  await releaseTestStack(stack);
 });
 
 test("the base URLs come from SSM /meridian/local/<service>/api/url, as the stack serves them", async () => {
@@ -96,7 +96,14 @@ describe("one run of the journey", () => {
       ]),
     );
     expect(daysOut).toEqual({ owner: 1, other: 1, profile: 1, location: 1 });
-    const comments = await dynamodb.send(new ScanCommand({ TableName: await tableName("comments") }));
+    // The stack is shared with other files: only the owner's profile is the journey's to have emptied.
+    const comments = await dynamodb.send(
+      new QueryCommand({
+        TableName: await tableName("comments"),
+        KeyConditionExpression: "profileUserId = :owner",
+        ExpressionAttributeValues: { ":owner": { S: owner.userId } },
+      }),
+    );
     expect(comments.Items ?? []).toEqual([]);
   });
 });

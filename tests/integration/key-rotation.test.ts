@@ -6,7 +6,7 @@ import {
   SecretsManagerClient,
 } from "@aws-sdk/client-secrets-manager";
 import { decodeProtectedHeader } from "jose";
-import { startTestStack, type TestStack } from "../support/local-stack";
+import { releaseTestStack, sharedTestStack, type TestStack } from "../support/local-stack";
 
 /**
  * Rotating the token signing secret as an operator would (PutSecretValue),
@@ -18,6 +18,9 @@ import { startTestStack, type TestStack } from "../support/local-stack";
  * The gateway, like API Gateway, caches the authorizer's answer per token and
  * API for ReauthorizeEvery (300 s): a token is shown to location once and to
  * profile once, so each check reaches the authorizer.
+ *
+ * On the worker's shared stack: the files after this one log in afresh and
+ * get tokens of the key it rotated in.
  */
 
 // Named as CloudFormation names the stack's secret, without the random suffix (packages/local-stack/README.md).
@@ -29,7 +32,7 @@ let stack: TestStack;
 let secrets: SecretsManagerClient;
 
 beforeAll(async () => {
-  stack = await startTestStack();
+  stack = await sharedTestStack();
   secrets = new SecretsManagerClient({
     endpoint: stack.awsEndpoint,
     region: stack.region,
@@ -39,7 +42,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   secrets?.destroy();
-  await stack?.stop();
+  await releaseTestStack(stack);
 });
 
 async function call(method: string, url: string, body: unknown, token?: string) {
