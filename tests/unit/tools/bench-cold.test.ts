@@ -1,8 +1,7 @@
-import { execFile } from "node:child_process";
-import { promisify } from "node:util";
-import { benchEnvironment } from "../../../tools/bench-cold";
+import { benchEnvironment, main } from "../../../tools/bench-cold";
+import { outcomeOf } from "../../../tools/lib/cli";
 import { listFunctions } from "../../../tools/lib/functions";
-import { loadServices, ROOT } from "../../../tools/lib/project";
+import { loadServices } from "../../../tools/lib/project";
 
 /**
  * `npm run bench:cold` gives each function the variables its templates give
@@ -45,22 +44,20 @@ test("a nested stack's function gets what its parent passes: the hook's smoke re
   });
 });
 
-test("npm run bench:cold measures a nested stack's functions beside their baselines", async () => {
-  const { stdout } = await promisify(execFile)(
-    process.execPath,
-    [
-      "--import",
-      "tsx",
-      "tools/bench-cold.ts",
-      "--runs",
-      "1",
-      "--only",
-      "location/PreTrafficHookFunction,location/RegistrarFunction",
-    ],
-    { cwd: ROOT, env: { ...process.env, FORCE_COLOR: "0" }, timeout: 120_000 },
-  );
-  expect(stdout).toMatch(
+test("npm run bench:cold measures a nested stack's function beside its baseline", async () => {
+  const printed: string[] = [];
+  const log = jest
+    .spyOn(console, "log")
+    .mockImplementation((line: unknown) => void printed.push(String(line)));
+  const progress = jest.spyOn(process.stderr, "write").mockImplementation(() => true);
+  try {
+    const outcome = await outcomeOf(main, ["--runs", "1", "--only", "location/PreTrafficHookFunction"]);
+    expect(outcome).toEqual({ code: undefined, stderr: "" });
+  } finally {
+    log.mockRestore();
+    progress.mockRestore();
+  }
+  expect(printed.join("\n")).toMatch(
     /^location\/PreTrafficHookFunction +[\d.]+ KiB +\d+ ms +\d+ ms +[\d.]+x +pretraffic/m,
   );
-  expect(stdout).toMatch(/^location\/RegistrarFunction +[\d.]+ KiB +\d+ ms +\d+ ms +[\d.]+x +registrar/m);
 }, 120_000);
