@@ -46,17 +46,17 @@ const ok = (payload: unknown): InvokeOutcome => ({
   coldStart: false,
 });
 
-describe("Scheduler", () => {
-  const logs: LogEntry[] = [];
-  const log = (entry: LogEntry): void => {
-    logs.push(entry);
-  };
+const logs: LogEntry[] = [];
+const log = (entry: LogEntry): void => {
+  logs.push(entry);
+};
 
-  afterEach(() => {
-    jest.useRealTimers();
-    logs.length = 0;
-  });
+afterEach(() => {
+  jest.useRealTimers();
+  logs.length = 0;
+});
 
+describe("Scheduler: on demand", () => {
   it("runs one service's schedules on demand with EventBridge's event, and reports the outcomes", async () => {
     const events: Array<[string, unknown]> = [];
     const scheduler = new Scheduler(
@@ -153,7 +153,9 @@ describe("Scheduler", () => {
     expect(run?.outcome).toMatchObject({ ok: false, error: { errorType: "Runtime.Stopped" } });
     expect(logs.map((entry) => entry.level)).toEqual(["WARN"]);
   });
+});
 
+describe("Scheduler: timers", () => {
   it("timers: first run about a second after start, then every interval (the local one, or the template's)", async () => {
     jest.useFakeTimers();
     const ran: string[] = [];
