@@ -66,7 +66,7 @@ Promise.resolve()
 
 // Every resource is named `bench-<LogicalId>`, as the stub's data expects (tools/bench-cold/scenarios.ts).
 const benchResources: ResourceModel = {
-  ref: (logicalId) => REFERENCES[logicalId] ?? `bench-${logicalId}`,
+  ref: (logicalId) => `bench-${logicalId}`,
   getAtt: (logicalId, _resource, attribute) => `bench-${logicalId}.${attribute}`,
   isGenerated: () => true,
 };
