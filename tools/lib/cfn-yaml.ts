@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from "node:crypto";
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { type CfnTemplate, expandLanguageExtensions, mergeGlobals } from "@meridian/local-stack/templates";
 import { type CollectionTag, parse, type ScalarTag, type Tags } from "yaml";
@@ -66,6 +66,8 @@ const CFN_TAGS: Tags = [
 // was most of the cost: each text is parsed once per machine and kept as JSON under
 // node_modules/.cache, keyed by the text, this file's own source and the yaml package's
 // version (a change to either is a new key). Each caller gets its own copy to change.
+// A miss (a template edited, a parser changed) also removes entries written over a
+// day ago, so edits do not pile up; one still in use is parsed and written again.
 const CACHE_DIR = join(__dirname, "..", "..", "node_modules", ".cache", "cfn-yaml");
 const PARSER_KEY = createHash("sha256")
   .update(readFileSync(__filename))
@@ -87,10 +89,24 @@ export function parseCfnYaml(text: string): unknown {
     const partial = `${file}.${process.pid}.${randomBytes(4).toString("hex")}`;
     writeFileSync(partial, JSON.stringify(parsed));
     renameSync(partial, file);
+    pruneCache(Date.now() - CACHE_ENTRY_DAY_MS);
   } catch {
     // A cache that cannot be written (read-only checkout) only costs the next parse.
   }
   return parsed;
+}
+
+const CACHE_ENTRY_DAY_MS = 24 * 60 * 60_000;
+
+function pruneCache(writtenBefore: number): void {
+  for (const name of readdirSync(CACHE_DIR)) {
+    const path = join(CACHE_DIR, name);
+    try {
+      if (statSync(path).mtimeMs < writtenBefore) rmSync(path, { force: true });
+    } catch {
+      // Removed by another process meanwhile.
+    }
+  }
 }
 
 /**

@@ -1,6 +1,6 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: Fn::Sub strings are CloudFormation syntax, not template literals
 import { randomUUID } from "node:crypto";
-import { readdirSync, statSync } from "node:fs";
+import { existsSync, readdirSync, statSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseCfnYaml } from "../../../../tools/lib/cfn-yaml";
 import { ROOT } from "../../../../tools/lib/project";
@@ -48,4 +48,22 @@ test("invalid YAML fails every time, never cached as a result", () => {
   const broken = `${freshTemplate()}  Bad: [unclosed\n`;
   expect(() => parseCfnYaml(broken)).toThrow();
   expect(() => parseCfnYaml(broken)).toThrow();
+});
+
+test("a cache miss removes entries written over a day ago and keeps the recent ones", () => {
+  const recent = freshTemplate();
+  parseCfnYaml(recent);
+  const recentFiles = [...cacheFiles()]
+    .filter(([, writtenAt]) => Date.now() - writtenAt < 60_000)
+    .map(([name]) => name);
+  const old = join(CACHE_DIR, `${"0".repeat(64)}.json`);
+  writeFileSync(old, "{}");
+  const twoDaysAgo = new Date(Date.now() - 2 * 24 * 60 * 60_000);
+  utimesSync(old, twoDaysAgo, twoDaysAgo);
+
+  parseCfnYaml(freshTemplate());
+
+  expect(existsSync(old)).toBe(false);
+  for (const name of recentFiles) expect(existsSync(join(CACHE_DIR, name))).toBe(true);
+  expect(recentFiles.length).toBeGreaterThan(0);
 });
