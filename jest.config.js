@@ -22,8 +22,7 @@ module.exports = {
   testTimeout: 30_000,
   // One worker more than cores: the integration files spend part of their time
   // waiting (caches to expire, Chromium, child processes), which another
-  // file's work fills. On 2 cores, 3 workers ran the suite in 79-88 s against
-  // 89-90 s with 2 (three runs each, alternated).
+  // file's work fills.
   maxWorkers: availableParallelism() + 1,
   globalSetup: "<rootDir>/tests/global-setup.ts",
 };
