@@ -1,7 +1,7 @@
 import { join, relative } from "node:path";
 import type { KnipConfig } from "knip";
 import { loadTemplate } from "./tools/lib/cfn-yaml";
-import { listFunctions } from "./tools/lib/functions";
+import { listFunctions, templateFunctions } from "./tools/lib/functions";
 import { loadServices, ROOT } from "./tools/lib/project";
 
 /**
@@ -15,12 +15,11 @@ import { loadServices, ROOT } from "./tools/lib/project";
 const serviceFunctions = loadServices()
   .flatMap(listFunctions)
   .map((spec) => relative(ROOT, spec.entryPoint));
-const pipelineFunctions = Object.values(loadTemplate(join(ROOT, "pipeline.yaml")).Resources)
-  .filter((resource) => resource.Type === "AWS::Serverless::Function")
-  .flatMap((resource) => {
-    const metadata = resource.Metadata as { BuildProperties?: { EntryPoints?: string[] } } | undefined;
-    return metadata?.BuildProperties?.EntryPoints ?? [];
-  });
+const pipelineFunctions = templateFunctions(
+  "pipeline",
+  loadTemplate(join(ROOT, "pipeline.yaml")),
+  "pipeline.yaml",
+).map((spec) => relative(ROOT, spec.entryPoint));
 
 const config: KnipConfig = {
   workspaces: {

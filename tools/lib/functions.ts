@@ -32,8 +32,8 @@ export function listFunctions(service: Service): FunctionSpec[] {
   ];
 }
 
-/** The functions one template declares (a service's own, or one nested in it). */
-function templateFunctions(serviceName: string, template: CfnTemplate, file: string): FunctionSpec[] {
+/** The functions one template declares (a service's own, one nested in it, or pipeline.yaml). */
+export function templateFunctions(serviceName: string, template: CfnTemplate, file: string): FunctionSpec[] {
   const specs: FunctionSpec[] = [];
   for (const [logicalId, resource] of Object.entries(template.Resources)) {
     if (resource.Type !== "AWS::Serverless::Function") continue;
