@@ -90,21 +90,18 @@ export interface CopiedRun {
 /** The runs of `service`'s template that are copied, for `npm run templates:duplication -- --show`. */
 export function copiedRuns(templates: Record<string, string>, service: string): CopiedRun[] {
   const runs: CopiedRun[] = [];
-  let inRun = false;
+  let run: CopiedRun | undefined;
   for (const line of copiedLines(linesOf(templates), service)) {
     if (line.from.length === 0) {
-      inRun = false;
-      continue;
-    }
-    const run = inRun ? runs.at(-1) : undefined;
-    if (run) {
+      run = undefined;
+    } else if (run) {
       run.last = line.number;
       run.lines++;
       run.from = [...new Set([...run.from, ...line.from])].sort();
     } else {
-      runs.push({ first: line.number, last: line.number, lines: 1, text: line.text, from: line.from });
+      run = { first: line.number, last: line.number, lines: 1, text: line.text, from: line.from };
+      runs.push(run);
     }
-    inRun = true;
   }
   return runs;
 }
