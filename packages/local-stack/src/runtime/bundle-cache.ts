@@ -24,9 +24,11 @@ import { type BuildOptions, version as esbuildVersion, type Metafile } from "esb
  *
  * An entry is keyed by what esbuild was asked (its version, options, entry
  * point and output path) and by what it read: the content of every file the
- * entry reaches, the names in those files' directories (a file added next to
- * an import can change what it resolves to) and every package.json and
- * tsconfig.json above them. A file modified while esbuild ran is not stored.
+ * entry reaches, the names in every directory from those files up to the one
+ * they share (a file added next to an import can change what it resolves to)
+ * and every package.json and tsconfig.json above them. Names above the shared
+ * directory are left out: they cannot change what a found import resolves to,
+ * and /tmp's change all the time. A file modified while esbuild ran is not stored.
  * Anything unusual (a plugin, a virtual module, a failed write) bypasses the
  * cache; it never fails a build. An instance reads each file once: make one
  * per build (a stack makes one for its start).
@@ -139,9 +141,10 @@ export class BundleCache {
 
   private inputsHash(inputs: string[]): string {
     const hash = createHash("sha256");
-    const dirs = new Set(inputs.map((input) => dirname(input)));
+    const dirs = [...new Set(inputs.map((input) => dirname(input)))].sort();
+    const shared = sharedDirectory(dirs);
     for (const input of [...inputs].sort()) hash.update(`${input}\0${this.fileHash(input)}\0`);
-    for (const dir of [...dirs].sort()) hash.update(`${dir}\0${this.resolutionContext(dir)}\0`);
+    for (const dir of dirs) hash.update(`${dir}\0${this.resolutionContext(dir, shared)}\0`);
     return hash.digest("hex").slice(0, 24);
   }
 
@@ -154,21 +157,26 @@ export class BundleCache {
     return hash;
   }
 
-  /** What else decides how imports from `dir` resolve: its entries, and the package.json and tsconfig.json files above it. */
-  private resolutionContext(dir: string): string {
-    let context = this.resolution.get(dir);
+  /**
+   * What else decides how imports from `dir` resolve: the entries of `dir` and of the
+   * directories above it up to `shared`, and the package.json and tsconfig.json files above it.
+   */
+  private resolutionContext(dir: string, shared: string): string {
+    const cacheKey = `${dir}\0${shared}`;
+    let context = this.resolution.get(cacheKey);
     if (context !== undefined) return context;
-    const names = readdirSync(dir).sort();
+    const inside = dir === shared || dir.startsWith(shared === sep ? sep : shared + sep);
+    const names = inside ? readdirSync(dir).sort() : [];
     const configs = ["package.json", "tsconfig.json"]
-      .filter((name) => names.includes(name))
+      .filter((name) => (inside ? names.includes(name) : existsSync(join(dir, name))))
       .map((name) => `${name}:${this.fileHash(join(dir, name))}`);
     const parent = dirname(dir);
     context = createHash("sha256")
       .update(
-        `${names.join("/")}\0${configs.join("\0")}\0${parent === dir ? "" : this.resolutionContext(parent)}`,
+        `${names.join("/")}\0${configs.join("\0")}\0${parent === dir ? "" : this.resolutionContext(parent, shared)}`,
       )
       .digest("hex");
-    this.resolution.set(dir, context);
+    this.resolution.set(cacheKey, context);
     return context;
   }
 }
@@ -207,6 +215,16 @@ function reachableInputs(metafile: Metafile, workingDir: string, entryPoint: str
   }
   const files = [...seen].map((path) => resolve(workingDir, path));
   return files.every((file) => existsSync(file) && statSync(file).isFile()) ? files : undefined;
+}
+
+/** The deepest directory every one of `dirs` (absolute, sorted) is in. */
+function sharedDirectory(dirs: string[]): string {
+  const [first = sep, ...rest] = dirs;
+  let shared = first;
+  for (const dir of rest) {
+    while (dir !== shared && !dir.startsWith(shared === sep ? sep : shared + sep)) shared = dirname(shared);
+  }
+  return shared;
 }
 
 function listFiles(dir: string, prefix = ""): string[] {

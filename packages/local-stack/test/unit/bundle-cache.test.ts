@@ -67,6 +67,20 @@ test("an unchanged function is linked from the cache, source map included", asyn
   expect(second.code).toContain("first");
 });
 
+test("names added above the sources' shared directory (as in /tmp) leave the cache in use", async () => {
+  const first = await bundle();
+  write("notes.txt", "not an import\n");
+  const second = await bundle();
+  expect(second.inode).toBe(first.inode);
+});
+
+test("a tsconfig.json added above the sources is bundled again", async () => {
+  const first = await bundle();
+  write("tsconfig.json", "{}\n");
+  const second = await bundle();
+  expect(second.inode).not.toBe(first.inode);
+});
+
 test("a changed import is bundled again", async () => {
   const first = await bundle();
   write("src/answer.ts", 'export const answer = "second";\n');
