@@ -1,4 +1,4 @@
-import { GetObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { GetObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import { ConfigurationError } from "./manifest";
 import { readZip } from "./unzip";
 
@@ -52,10 +52,11 @@ export interface ArtifactReader {
  * role needs no access to the pipeline's artifact paths.
  */
 export class S3ArtifactReader implements ArtifactReader {
-  constructor(private readonly region: string) {}
+  /** `clientFor` makes a client per job: each job's credentials are its own. */
+  constructor(private readonly clientFor: (credentials: ArtifactCredentials) => S3Client) {}
 
   async read(location: ArtifactLocation, credentials: ArtifactCredentials): Promise<ArtifactFiles> {
-    const s3 = new S3Client({ region: this.region, credentials });
+    const s3 = this.clientFor(credentials);
     try {
       const object = await s3.send(new GetObjectCommand({ Bucket: location.bucket, Key: location.key }));
       if (!object.Body) throw new Error(`s3://${location.bucket}/${location.key} has no body`);

@@ -1,8 +1,21 @@
 import type { CodePipelineEvent, Context } from "aws-lambda";
-import { runJob } from "./job";
-import { dependencies } from "./wiring";
+import { loadConfig } from "../../shared/config";
+import { lazyHandler } from "../../shared/lambda-entry";
+import { createLogger, loadLoggerConfig } from "../../shared/observability";
+import { type DeployerDependencies, runJob } from "./job";
+import { createDeployerDependenciesFromConfig, deployerEnvironment } from "./wiring";
+
+export type DeployerHandlerDependencies = Omit<DeployerDependencies, "remainingTimeMs">;
 
 /** The Deploy actions' Lambda: one round of a deploy job per invocation (see job.ts). */
-export async function handler(event: CodePipelineEvent, context: Context): Promise<void> {
-  await runJob(event, { ...dependencies, remainingTimeMs: () => context.getRemainingTimeInMillis() });
+export function createDeployerHandler(dependencies: DeployerHandlerDependencies) {
+  return async (event: CodePipelineEvent, context: Context): Promise<void> => {
+    await runJob(event, { ...dependencies, remainingTimeMs: () => context.getRemainingTimeInMillis() });
+  };
 }
+
+export const handler = lazyHandler(() =>
+  createDeployerHandler(
+    createDeployerDependenciesFromConfig(loadConfig(deployerEnvironment), createLogger(loadLoggerConfig())),
+  ),
+);
