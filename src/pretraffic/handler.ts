@@ -8,9 +8,7 @@ import {
   MetricUnit,
   type Observability,
 } from "../shared/observability";
-import { type HookOutcome, runPreTrafficHook } from "./domain/hook";
-import type { HookPorts } from "./domain/ports";
-import type { SmokeKind } from "./domain/smoke";
+import type { HookOutcome, PreTrafficHook } from "./domain/hook";
 import { createPreTrafficHookFromConfig, preTrafficEnvironment } from "./wiring";
 
 /** What CodeDeploy invokes a lifecycle hook with. */
@@ -25,21 +23,15 @@ export interface CodeDeployLifecycleEvent {
  * deployment before any traffic moves and CloudFormation rolls back.
  */
 export interface PreTrafficDependencies extends Observability {
-  ports: HookPorts;
-  kinds: Map<string, SmokeKind>;
+  hook: PreTrafficHook;
 }
 
-export function createPreTrafficHandler(dependencies: PreTrafficDependencies) {
-  const { logger, metrics } = dependencies;
+export function createPreTrafficHandler({ hook, logger, metrics }: PreTrafficDependencies) {
   return async (event: CodeDeployLifecycleEvent, context: Context): Promise<HookOutcome> => {
     logger.addContext(context);
+    metrics.captureColdStartMetric();
     try {
-      const outcome = await runPreTrafficHook(
-        dependencies.ports,
-        dependencies.kinds,
-        event.DeploymentId,
-        event.LifecycleEventHookExecutionId,
-      );
+      const outcome = await hook.run(event.DeploymentId, event.LifecycleEventHookExecutionId);
       metrics.addMetric(outcome.healthy ? "PreTrafficPassed" : "PreTrafficFailed", MetricUnit.Count, 1);
       const log = outcome.healthy ? logger.info : logger.error;
       log.call(logger, "Pre-traffic smoke test", { deploymentId: event.DeploymentId, ...outcome });
@@ -52,7 +44,7 @@ export function createPreTrafficHandler(dependencies: PreTrafficDependencies) {
 
 export const handler = lazyHandler(() =>
   createPreTrafficHandler({
-    ...createPreTrafficHookFromConfig(loadConfig(preTrafficEnvironment)),
+    hook: createPreTrafficHookFromConfig(loadConfig(preTrafficEnvironment)),
     ...createObservability(loadObservabilityConfig()),
   }),
 );

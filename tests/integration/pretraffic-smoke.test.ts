@@ -7,7 +7,7 @@ import {
 import { GetFunctionCommand, LambdaClient } from "@aws-sdk/client-lambda";
 import type { LocalFunctionInfo } from "@meridian/local-stack";
 import { AwsHookPorts } from "../../src/pretraffic/adapters/aws-hook-ports";
-import { type HookOutcome, runPreTrafficHook } from "../../src/pretraffic/domain/hook";
+import { createPreTrafficHook, type HookOutcome } from "../../src/pretraffic/domain/hook";
 import { parseSmokeRequests, type SmokeKind } from "../../src/pretraffic/domain/smoke";
 import { SRC } from "../../tools/lib/project";
 import { releaseTestStack, sharedTestStack, startTestStack, type TestStack } from "../support/local-stack";
@@ -81,7 +81,7 @@ async function runHooks(stack: TestStack, service: string): Promise<HookRun[]> {
     for (const [functionName, kind] of kinds) {
       const reported: string[] = [];
       const ports = new AwsHookPorts(fakeCodeDeploy(functionName, "2", reported), lambda);
-      const outcome = await runPreTrafficHook(ports, kinds, "d-LOCAL0001", `exec-${functionName}`);
+      const outcome = await createPreTrafficHook({ ports, kinds }).run("d-LOCAL0001", `exec-${functionName}`);
       runs.push({ functionName, kind, outcome, reported });
     }
     return runs;

@@ -1,4 +1,4 @@
-import { runPreTrafficHook } from "../../../src/pretraffic/domain/hook";
+import { createPreTrafficHook } from "../../../src/pretraffic/domain/hook";
 import type { HookPorts } from "../../../src/pretraffic/domain/ports";
 import { judge, parseSmokeRequests, type SmokeKind, smokeEvent } from "../../../src/pretraffic/domain/smoke";
 
@@ -25,7 +25,7 @@ const kinds = new Map<string, SmokeKind>([["meridian-dev-auth-login", "api"]]);
 
 test("the new version (not $LATEST or the alias) gets the smoke request; a 4xx is Succeeded", async () => {
   const fake = ports();
-  const outcome = await runPreTrafficHook(fake, kinds, "d-ABCDEF123", "exec-1");
+  const outcome = await createPreTrafficHook({ ports: fake, kinds }).run("d-ABCDEF123", "exec-1");
   expect(fake.invoked).toEqual([{ name: "meridian-dev-auth-login", version: "7", event: smokeEvent("api") }]);
   expect(outcome).toMatchObject({ healthy: true, version: "7" });
   expect(fake.reports).toEqual(["Succeeded"]);
@@ -41,7 +41,7 @@ test.each<[string, Partial<HookPorts>]>([
   ["CodeDeploy's target unreadable", { target: async () => Promise.reject(new Error("AccessDenied")) }],
 ])("%s is Failed", async (_what, overrides) => {
   const fake = ports(overrides);
-  const outcome = await runPreTrafficHook(fake, kinds, "d-ABCDEF123", "exec-1");
+  const outcome = await createPreTrafficHook({ ports: fake, kinds }).run("d-ABCDEF123", "exec-1");
   expect(outcome.healthy).toBe(false);
   expect(fake.reports).toEqual(["Failed"]);
 });
