@@ -22,7 +22,7 @@ const REFUSALS: ReadonlyArray<{ kind: abstract new (...args: never[]) => Error; 
 const INTERNAL_FAILURE = "InternalFailure";
 
 /** Lambda reports its name as errorType and its message as errorMessage. */
-export class IntegrationError extends Error {
+class IntegrationError extends Error {
   constructor(message: string) {
     super(message);
     this.name = "IntegrationError";

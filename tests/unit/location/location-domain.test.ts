@@ -4,10 +4,10 @@ import {
   validatePosition,
 } from "../../../src/location/domain/location";
 import type { Location, LocationStore } from "../../../src/location/domain/ports";
-import { isStorableNumber } from "../../../src/shared/dynamodb-number";
 import { NotFoundError, ValidationError } from "../../../src/shared/errors";
 import { errorToResult } from "../../../src/shared/http";
 import { edgyDouble, nextDouble, seededRandom } from "../../../tools/lib/doubles";
+import { isStorableNumber } from "../../support/dynamodb-number";
 
 /** Mirrors the DynamoDB condition: write unless the stored position is newer. */
 class InMemoryLocationStore implements LocationStore {
