@@ -8,7 +8,11 @@ import {
   type Observability,
 } from "../../shared/observability";
 import { deregisterBody } from "../schemas";
-import { type CatalogDependencies, catalogEnvironment, createCatalogDependenciesFromConfig } from "../wiring";
+import {
+  createRegistrationDependenciesFromConfig,
+  type RegistrationDependencies,
+  registrationEnvironment,
+} from "../wiring";
 
 // Idempotent: 200 whether or not the registration existed, so a registrar
 // retrying after a lost response is never told it failed. `removed` says which.
@@ -16,7 +20,7 @@ export function createDeregisterServiceHandler({
   catalog,
   registrars,
   ...observability
-}: CatalogDependencies & Observability) {
+}: RegistrationDependencies & Observability) {
   return httpHandler(observability, async (request) => {
     const deregistration = request.body(deregisterBody);
     registrars.assertMayChange(deregistration.service_name, request.callerArn());
@@ -28,7 +32,7 @@ export function createDeregisterServiceHandler({
 
 export const handler = lazyHandler(() =>
   createDeregisterServiceHandler({
-    ...createCatalogDependenciesFromConfig(loadConfig(catalogEnvironment)),
+    ...createRegistrationDependenciesFromConfig(loadConfig(registrationEnvironment)),
     ...createObservability(loadObservabilityConfig()),
   }),
 );

@@ -1,4 +1,4 @@
-import { loadConfig } from "../../shared/config";
+import { loadConfig, nonEmpty } from "../../shared/config";
 import { NotFoundError, ValidationError } from "../../shared/errors";
 import { integrationHandler } from "../../shared/integration";
 import { lazyHandler } from "../../shared/lambda-entry";
@@ -8,8 +8,9 @@ import {
   MetricUnit,
   type Observability,
 } from "../../shared/observability";
+import type { Catalog } from "../domain/catalog";
 import { type LookupEvent, lookupEvent } from "../schemas";
-import { type CatalogDependencies, catalogEnvironment, createCatalogDependenciesFromConfig } from "../wiring";
+import { catalogEnvironment, createCatalogFromConfig } from "../wiring";
 
 /*
  * Public lookup behind a non-proxy integration, as the discovery design defines it: the request
@@ -31,10 +32,19 @@ function parseLookup(event: unknown): LookupEvent {
   );
 }
 
-export function createGetServiceHandler(
-  { catalog, ...observability }: Pick<CatalogDependencies, "catalog"> & Observability,
-  functionVersion = "$LATEST",
-) {
+/** Lambda sets AWS_LAMBDA_FUNCTION_VERSION: the version this environment runs, which the rollback alarm watches. */
+const getServiceEnvironment = { ...catalogEnvironment, AWS_LAMBDA_FUNCTION_VERSION: nonEmpty };
+
+export interface GetServiceDependencies extends Observability {
+  catalog: Catalog;
+  functionVersion: string;
+}
+
+export function createGetServiceHandler({
+  catalog,
+  functionVersion,
+  ...observability
+}: GetServiceDependencies) {
   const { metrics } = observability;
   return integrationHandler(observability, {
     parse: parseLookup,
@@ -56,12 +66,11 @@ export function createGetServiceHandler(
   });
 }
 
-export const handler = lazyHandler(() =>
-  createGetServiceHandler(
-    {
-      ...createCatalogDependenciesFromConfig(loadConfig(catalogEnvironment)),
-      ...createObservability(loadObservabilityConfig()),
-    },
-    process.env.AWS_LAMBDA_FUNCTION_VERSION,
-  ),
-);
+export const handler = lazyHandler(() => {
+  const config = loadConfig(getServiceEnvironment);
+  return createGetServiceHandler({
+    catalog: createCatalogFromConfig(config),
+    functionVersion: config.AWS_LAMBDA_FUNCTION_VERSION,
+    ...createObservability(loadObservabilityConfig()),
+  });
+});

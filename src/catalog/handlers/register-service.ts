@@ -8,7 +8,11 @@ import {
   type Observability,
 } from "../../shared/observability";
 import { registerBody } from "../schemas";
-import { type CatalogDependencies, catalogEnvironment, createCatalogDependenciesFromConfig } from "../wiring";
+import {
+  createRegistrationDependenciesFromConfig,
+  type RegistrationDependencies,
+  registrationEnvironment,
+} from "../wiring";
 
 // IAM-authorized: API Gateway has checked the SigV4 signature and the resource
 // policy (only registrar roles may POST); which registrar it is, is checked here.
@@ -16,7 +20,7 @@ export function createRegisterServiceHandler({
   catalog,
   registrars,
   ...observability
-}: CatalogDependencies & Observability) {
+}: RegistrationDependencies & Observability) {
   return httpHandler(observability, async (request) => {
     const registration = request.body(registerBody);
     registrars.assertMayChange(registration.service_name, request.callerArn());
@@ -29,7 +33,7 @@ export function createRegisterServiceHandler({
 
 export const handler = lazyHandler(() =>
   createRegisterServiceHandler({
-    ...createCatalogDependenciesFromConfig(loadConfig(catalogEnvironment)),
+    ...createRegistrationDependenciesFromConfig(loadConfig(registrationEnvironment)),
     ...createObservability(loadObservabilityConfig()),
   }),
 );

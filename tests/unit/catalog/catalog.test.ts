@@ -7,7 +7,10 @@ import type { ServiceKey, StoredServiceRecord } from "../../../src/catalog/domai
 import { createDeregisterServiceHandler } from "../../../src/catalog/handlers/deregister-service";
 import { createGetServiceHandler } from "../../../src/catalog/handlers/get-service";
 import { createRegisterServiceHandler } from "../../../src/catalog/handlers/register-service";
-import { catalogEnvironment, createCatalogDependenciesFromConfig } from "../../../src/catalog/wiring";
+import {
+  createRegistrationDependenciesFromConfig,
+  registrationEnvironment,
+} from "../../../src/catalog/wiring";
 import { judge, smokeEvent } from "../../../src/pretraffic/domain/smoke";
 import { loadConfig } from "../../../src/shared/config";
 import { loadTemplate } from "../../../tools/lib/cfn-yaml";
@@ -201,8 +204,8 @@ describe("catalog handlers", () => {
   let deregisterService: Handler;
 
   beforeAll(() => {
-    const dependencies = createCatalogDependenciesFromConfig(
-      loadConfig(catalogEnvironment, {
+    const dependencies = createRegistrationDependenciesFromConfig(
+      loadConfig(registrationEnvironment, {
         CATALOG_TABLE_NAME: "Services",
         REGISTRATION_EXPIRY_SECONDS: String(EXPIRY_SECONDS),
         // postEvent signs as location's registrar, as the local stack names it.
@@ -210,7 +213,11 @@ describe("catalog handlers", () => {
       }),
     );
     const observability = testObservability("catalog");
-    getService = createGetServiceHandler({ ...dependencies, ...observability });
+    getService = createGetServiceHandler({
+      catalog: dependencies.catalog,
+      functionVersion: "$LATEST",
+      ...observability,
+    });
     registerService = createRegisterServiceHandler({ ...dependencies, ...observability });
     deregisterService = createDeregisterServiceHandler({ ...dependencies, ...observability });
   });

@@ -1,7 +1,7 @@
 import { DynamoDBDocumentClient, GetCommand } from "@aws-sdk/lib-dynamodb";
 import { mockClient } from "aws-sdk-client-mock";
 import { createGetServiceHandler } from "../../../src/catalog/handlers/get-service";
-import { catalogEnvironment, createCatalogDependenciesFromConfig } from "../../../src/catalog/wiring";
+import { catalogEnvironment, createCatalogFromConfig } from "../../../src/catalog/wiring";
 import { loadConfig } from "../../../src/shared/config";
 import {
   type CapturedOutput,
@@ -17,19 +17,13 @@ import {
  */
 
 const dynamo = mockClient(DynamoDBDocumentClient);
-const handler = createGetServiceHandler(
-  {
-    ...createCatalogDependenciesFromConfig(
-      loadConfig(catalogEnvironment, {
-        CATALOG_TABLE_NAME: "Services",
-        REGISTRATION_EXPIRY_SECONDS: "900",
-        REGISTRAR_FUNCTION_NAME: "meridian-test-{service}-registrar",
-      }),
-    ),
-    ...testObservability("catalog"),
-  },
-  "7",
-);
+const handler = createGetServiceHandler({
+  catalog: createCatalogFromConfig(
+    loadConfig(catalogEnvironment, { CATALOG_TABLE_NAME: "Services", REGISTRATION_EXPIRY_SECONDS: "900" }),
+  ),
+  functionVersion: "7",
+  ...testObservability("catalog"),
+});
 
 /** Each LookupRefused data point published: its dimensions and their values. */
 function refusals(output: CapturedOutput): Array<Record<string, unknown>> {
