@@ -20,24 +20,33 @@ export interface Published {
 
 const PAGE = "index.html";
 
+export interface SitePublisherDependencies {
+  site: SiteBundle;
+  store: SiteStore;
+  cdn: Cdn;
+}
+
+export interface SitePublisher {
+  publish(target: PublishTarget): Promise<Published>;
+}
+
 /**
  * Assets first, the page last: a viewer who gets the new index.html finds the
  * hashed files it names already there. Old assets stay for pages still open.
  */
-export async function publishSite(
-  site: SiteBundle,
-  target: PublishTarget,
-  deps: { store: SiteStore; cdn: Cdn },
-): Promise<Published> {
-  if (!site.files.some((file) => file.key === PAGE)) throw new Error(`The site has no ${PAGE}`);
-  const assets = site.files.filter((file) => file.key !== PAGE);
-  await Promise.all(assets.map((file) => deps.store.put(target.bucket, file)));
-  for (const page of site.files.filter((file) => file.key === PAGE))
-    await deps.store.put(target.bucket, page);
-  const invalidationId = await deps.cdn.invalidate(
-    target.distributionId,
-    ["/*"],
-    `site-${site.version}-${Date.now()}`,
-  );
-  return { version: site.version, files: site.files.length, invalidationId };
+export function createSitePublisher({ site, store, cdn }: SitePublisherDependencies): SitePublisher {
+  return {
+    async publish(target) {
+      if (!site.files.some((file) => file.key === PAGE)) throw new Error(`The site has no ${PAGE}`);
+      const assets = site.files.filter((file) => file.key !== PAGE);
+      await Promise.all(assets.map((file) => store.put(target.bucket, file)));
+      for (const page of site.files.filter((file) => file.key === PAGE)) await store.put(target.bucket, page);
+      const invalidationId = await cdn.invalidate(
+        target.distributionId,
+        ["/*"],
+        `site-${site.version}-${Date.now()}`,
+      );
+      return { version: site.version, files: site.files.length, invalidationId };
+    },
+  };
 }

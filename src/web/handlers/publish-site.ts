@@ -1,16 +1,19 @@
 import type { CloudFormationCustomResourceEvent } from "aws-lambda";
 import { lazyHandler } from "../../shared/lambda-entry";
 import { createLogger, type Logger, loadLoggerConfig } from "../../shared/observability";
-import { type CustomResourceResult, responseBody, type Send } from "../adapters/custom-resource";
-import type { Cdn, SiteStore } from "../domain/ports";
-import { publishSite, type SiteBundle } from "../domain/site";
-import { createSitePublisher } from "../wiring";
+import {
+  type CustomResourceResult,
+  responseBody,
+  type Send,
+  sendResponse,
+} from "../adapters/custom-resource";
+import type { SitePublisher } from "../domain/site";
+import { createSitePublisherFromClients } from "../wiring";
 
-interface Deps {
+export interface PublishSiteDependencies {
   logger: Logger;
-  site: SiteBundle;
-  store: SiteStore;
-  cdn: Cdn;
+  publisher: SitePublisher;
+  /** Answers CloudFormation at the event's ResponseURL. */
   send: Send;
 }
 
@@ -21,12 +24,15 @@ function property(event: CloudFormationCustomResourceEvent, name: string): strin
   return value;
 }
 
-async function apply(event: CloudFormationCustomResourceEvent, deps: Deps): Promise<CustomResourceResult> {
+async function apply(
+  event: CloudFormationCustomResourceEvent,
+  deps: PublishSiteDependencies,
+): Promise<CustomResourceResult> {
   // The bucket outlives the stack (Retain); on Delete there is nothing to take back.
   if (event.RequestType === "Delete") return { physicalResourceId: event.PhysicalResourceId };
   const bucket = property(event, "BucketName");
   const distributionId = property(event, "DistributionId");
-  const published = await publishSite(deps.site, { bucket, distributionId }, deps);
+  const published = await deps.publisher.publish({ bucket, distributionId });
   deps.logger.info("Site published", { ...published, bucket, distributionId });
   return {
     physicalResourceId: `${bucket}/site`,
@@ -35,7 +41,7 @@ async function apply(event: CloudFormationCustomResourceEvent, deps: Deps): Prom
 }
 
 /** CloudFormation custom resource SiteContent: answers through the ResponseURL, success or failure. */
-export function createPublishSiteHandler(deps: Deps) {
+export function createPublishSiteHandler(deps: PublishSiteDependencies) {
   return async (event: CloudFormationCustomResourceEvent): Promise<void> => {
     let body: string;
     try {
@@ -52,5 +58,9 @@ export function createPublishSiteHandler(deps: Deps) {
 }
 
 export const handler = lazyHandler(() =>
-  createPublishSiteHandler({ ...createSitePublisher(), logger: createLogger(loadLoggerConfig()) }),
+  createPublishSiteHandler({
+    publisher: createSitePublisherFromClients(),
+    send: sendResponse,
+    logger: createLogger(loadLoggerConfig()),
+  }),
 );

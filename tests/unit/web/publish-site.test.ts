@@ -9,7 +9,7 @@ import { mockClient } from "aws-sdk-client-mock";
 import { sendResponse } from "../../../src/web/adapters/custom-resource";
 import { S3SiteStore } from "../../../src/web/adapters/s3-site-store";
 import type { Cdn, SiteFile, SiteStore } from "../../../src/web/domain/ports";
-import type { SiteBundle } from "../../../src/web/domain/site";
+import { createSitePublisher, type SiteBundle } from "../../../src/web/domain/site";
 import { createPublishSiteHandler } from "../../../src/web/handlers/publish-site";
 import { captureOutput, testObservability } from "../../support/handler-test";
 
@@ -105,9 +105,11 @@ const properties = { BucketName: "bucket-1", DistributionId: "E123", SiteVersion
 
 test("Create puts every file, the page last, invalidates the distribution and answers SUCCESS", async () => {
   const { puts, invalidations, store, cdn } = fakes();
-  await createPublishSiteHandler({ site, store, cdn, send: sendResponse, logger })(
-    event("Create", properties),
-  );
+  await createPublishSiteHandler({
+    publisher: createSitePublisher({ site, store, cdn }),
+    send: sendResponse,
+    logger,
+  })(event("Create", properties));
   expect(puts).toEqual([
     { bucket: "bucket-1", key: "assets/app-1.js" },
     { bucket: "bucket-1", key: "index.html" },
@@ -132,15 +134,15 @@ test("Create puts every file, the page last, invalidates the distribution and an
 
 test("Update publishes again; Delete leaves the (retained) bucket alone", async () => {
   const update = fakes();
-  await createPublishSiteHandler({ site, store: update.store, cdn: update.cdn, send: sendResponse, logger })(
-    event("Update", properties),
-  );
+  await createPublishSiteHandler({
+    publisher: createSitePublisher({ site, store: update.store, cdn: update.cdn }),
+    send: sendResponse,
+    logger,
+  })(event("Update", properties));
   expect(update.puts).toHaveLength(2);
   const removal = fakes();
   await createPublishSiteHandler({
-    site,
-    store: removal.store,
-    cdn: removal.cdn,
+    publisher: createSitePublisher({ site, store: removal.store, cdn: removal.cdn }),
     send: sendResponse,
     logger,
   })(event("Delete", properties));
@@ -154,17 +156,21 @@ test("Update publishes again; Delete leaves the (retained) bucket alone", async 
 
 test("a failure is answered FAILED with its reason, so the stack rolls back instead of hanging", async () => {
   const { store, cdn } = fakes(true);
-  await createPublishSiteHandler({ site, store, cdn, send: sendResponse, logger })(
-    event("Create", properties),
-  );
+  await createPublishSiteHandler({
+    publisher: createSitePublisher({ site, store, cdn }),
+    send: sendResponse,
+    logger,
+  })(event("Create", properties));
   expect(answers[0]?.body).toMatchObject({
     Status: "FAILED",
     Reason: "Access Denied",
     PhysicalResourceId: "SiteContent-failed",
   });
-  await createPublishSiteHandler({ site, store, cdn, send: sendResponse, logger })(
-    event("Create", { DistributionId: "E123" }),
-  );
+  await createPublishSiteHandler({
+    publisher: createSitePublisher({ site, store, cdn }),
+    send: sendResponse,
+    logger,
+  })(event("Create", { DistributionId: "E123" }));
   expect(answers[1]?.body).toMatchObject({
     Status: "FAILED",
     Reason: "Property BucketName must be a non-empty string",
