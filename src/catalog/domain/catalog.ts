@@ -1,6 +1,6 @@
 import type { ServiceKey, ServiceRecord, ServiceRegistryStore, StoredServiceRecord } from "./ports";
 
-export interface CatalogDeps {
+export interface CatalogServiceDependencies {
   store: ServiceRegistryStore;
   /** How long a registration counts unless its registrar registers it again. */
   registrationExpirySeconds: number;
@@ -14,7 +14,11 @@ export interface Deregistration extends ServiceKey {
   removed: boolean;
 }
 
-export function createCatalog({ store, registrationExpirySeconds, clock = () => new Date() }: CatalogDeps) {
+export function createCatalog({
+  store,
+  registrationExpirySeconds,
+  clock = () => new Date(),
+}: CatalogServiceDependencies) {
   function expiresAt(record: StoredServiceRecord): number {
     if (record.expires_at !== undefined) return record.expires_at;
     // NaN (an unreadable updated_at) compares as expired below: not advertised rather than kept forever.

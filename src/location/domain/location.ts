@@ -2,7 +2,7 @@ import { NotFoundError, ValidationError } from "../../shared/errors";
 import { testAccountExpiresAt } from "../../shared/test-accounts";
 import type { Location, LocationStore } from "./ports";
 
-export interface LocationServiceDeps {
+export interface LocationServiceDependencies {
   store: LocationStore;
   clock?: () => Date;
 }
@@ -42,7 +42,7 @@ export function validatePosition(latitude: number, longitude: number): void {
   if (problems.length > 0) throw new ValidationError(problems.join("; "), "OUT_OF_RANGE");
 }
 
-export function createLocationService({ store, clock = () => new Date() }: LocationServiceDeps) {
+export function createLocationService({ store, clock = () => new Date() }: LocationServiceDependencies) {
   return {
     async update({ userId, username, latitude, longitude }: PositionUpdate): Promise<Location> {
       validatePosition(latitude, longitude);

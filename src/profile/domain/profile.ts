@@ -34,7 +34,7 @@ export interface SaveProfileCommand {
   expectedVersion?: number;
 }
 
-export interface ProfileServiceDeps {
+export interface ProfileWriterDependencies {
   store: ProfileStore;
   clock?: () => Date;
 }
@@ -47,7 +47,7 @@ function toPublicLocation(location: ExactLocation): PublicLocation {
   };
 }
 
-export function createProfileWriter({ store, clock = () => new Date() }: ProfileServiceDeps) {
+export function createProfileWriter({ store, clock = () => new Date() }: ProfileWriterDependencies) {
   return {
     async save(command: SaveProfileCommand): Promise<Profile> {
       const now = clock();

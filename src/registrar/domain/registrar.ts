@@ -31,13 +31,13 @@ export function decide(
   return { action: "register", status: "unhealthy" };
 }
 
-export interface RegistrarDeps {
+export interface RegistrarDependencies {
   config: RegistrarConfig;
   inspector: PartsInspector;
   registry: CatalogRegistry;
 }
 
-export function createRegistrar({ config, inspector, registry }: RegistrarDeps) {
+export function createRegistrar({ config, inspector, registry }: RegistrarDependencies) {
   if (config.parts.length === 0) {
     // With nothing to check every run would deregister; that is a misconfiguration, not a verdict.
     throw new Error("A registrar needs at least one part (function or REST API) to check");
