@@ -1,4 +1,4 @@
-import * as z from "zod";
+import * as z from "../../shared/schema";
 
 /**
  * The contract between the Bundle stage (tools/package-artifact.ts, which
@@ -21,13 +21,13 @@ export const MANIFEST_FORMAT = "meridian-pipeline-artifact/1";
  */
 export const PACKAGE_BUCKET_PLACEHOLDER = "meridian-bundle-artifact";
 
-const relativePath = z
-  .string()
-  .min(1)
-  .refine(
+const relativePath = z.string().check(
+  z.minLength(1),
+  z.refine(
     (path) => !path.startsWith("/") && !path.split("/").includes(".."),
     "expected a path inside the artifact",
-  );
+  ),
+);
 
 const manifestSchema = z.object({
   format: z.literal(MANIFEST_FORMAT),
@@ -35,17 +35,17 @@ const manifestSchema = z.object({
   services: z
     .array(
       z.object({
-        name: z.string().regex(/^[a-z][a-z0-9-]*$/),
+        name: z.string().check(z.regex(/^[a-z][a-z0-9-]*$/)),
         dependencies: z.array(z.string()),
         template: relativePath,
         packages: z.array(relativePath),
         /** A root template's nested services, whose templates its Locations point at. */
-        nested: z.array(z.string()).optional(),
+        nested: z.optional(z.array(z.string())),
         /** The shared templates a service's template nests (src/shared/templates), packaged with it. */
-        nestedTemplates: z.array(relativePath).optional(),
+        nestedTemplates: z.optional(z.array(relativePath)),
       }),
     )
-    .min(1),
+    .check(z.minLength(1)),
   environments: z.record(
     z.string(),
     z.array(
@@ -53,7 +53,7 @@ const manifestSchema = z.object({
         service: z.string(),
         // IAM only lets the deployer touch meridian-<env>-* stacks; failing
         // here names the problem instead of an AccessDenied.
-        stackName: z.string().regex(/^meridian-[a-z0-9-]+$/),
+        stackName: z.string().check(z.regex(/^meridian-[a-z0-9-]+$/)),
         configuration: relativePath,
       }),
     ),
@@ -122,9 +122,9 @@ export function stacksFor(manifest: ArtifactManifest, environment: string): Mani
 }
 
 const userParametersSchema = z.object({
-  environment: z.string().regex(/^[a-z][a-z0-9-]*$/),
+  environment: z.string().check(z.regex(/^[a-z][a-z0-9-]*$/)),
   /** `preview` stops at the change sets and deletes them: what an approver reviews before prod. */
-  mode: z.enum(["deploy", "preview"]).default("deploy"),
+  mode: z._default(z.enum(["deploy", "preview"]), "deploy"),
 });
 
 export type UserParameters = z.infer<typeof userParametersSchema>;

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import * as z from "zod";
+import * as z from "../../shared/schema";
 import type { StackTarget } from "../stack-deployer";
 import type { ArtifactFiles } from "./artifact";
 import {
@@ -15,8 +15,8 @@ import type { PackageStore } from "./package-store";
 const MAX_TEMPLATE_BODY_BYTES = 51_200;
 
 const configurationSchema = z.object({
-  Parameters: z.record(z.string(), z.string()).default({}),
-  Tags: z.record(z.string(), z.string()).default({}),
+  Parameters: z._default(z.record(z.string(), z.string()), {}),
+  Tags: z._default(z.record(z.string(), z.string()), {}),
 });
 
 interface TemplateResource {
