@@ -192,36 +192,80 @@ describe("catalog domain", () => {
   });
 });
 
-describe("catalog handlers", () => {
-  captureOutput();
-  const ddb = mockClient(DynamoDBDocumentClient);
-  const table = new Map<string, Record<string, unknown>>();
-  const keyOf = (item: Record<string, unknown> | undefined) =>
-    `${String(item?.name)}#${String(item?.version)}`;
+// The handlers over a mocked DynamoDB whose GetItem, PutItem and DeleteItem act on `table`.
+const ddb = mockClient(DynamoDBDocumentClient);
+const table = new Map<string, Record<string, unknown>>();
+const keyOf = (item: Record<string, unknown> | undefined) => `${String(item?.name)}#${String(item?.version)}`;
+afterAll(() => ddb.restore());
 
-  let getService: (event: unknown, context: Context) => Promise<unknown>;
-  let registerService: Handler;
-  let deregisterService: Handler;
+let getService: (event: unknown, context: Context) => Promise<unknown>;
+let registerService: Handler;
+let deregisterService: Handler;
 
-  beforeAll(() => {
-    const dependencies = createRegistrationDependenciesFromConfig(
-      loadConfig(registrationEnvironment, {
-        CATALOG_TABLE_NAME: "Services",
-        REGISTRATION_EXPIRY_SECONDS: String(EXPIRY_SECONDS),
-        // postEvent signs as location's registrar, as the local stack names it.
-        REGISTRAR_FUNCTION_NAME: "meridian-local-{service}-registrar",
-      }),
-    );
-    const observability = testObservability("catalog");
-    getService = createGetServiceHandler({
-      catalog: dependencies.catalog,
-      functionVersion: "$LATEST",
-      ...observability,
-    });
-    registerService = createRegisterServiceHandler({ ...dependencies, ...observability });
-    deregisterService = createDeregisterServiceHandler({ ...dependencies, ...observability });
+beforeAll(() => {
+  const dependencies = createRegistrationDependenciesFromConfig(
+    loadConfig(registrationEnvironment, {
+      CATALOG_TABLE_NAME: "Services",
+      REGISTRATION_EXPIRY_SECONDS: String(EXPIRY_SECONDS),
+      // postEvent signs as location's registrar, as the local stack names it.
+      REGISTRAR_FUNCTION_NAME: "meridian-local-{service}-registrar",
+    }),
+  );
+  const observability = testObservability("catalog");
+  getService = createGetServiceHandler({
+    catalog: dependencies.catalog,
+    functionVersion: "$LATEST",
+    ...observability,
   });
+  registerService = createRegisterServiceHandler({ ...dependencies, ...observability });
+  deregisterService = createDeregisterServiceHandler({ ...dependencies, ...observability });
+});
 
+/** Fakes only the wall clock (the handlers' `new Date()`); promises and the SDK's timers run as usual. */
+function setClock(epochMs: number): void {
+  jest.useFakeTimers({
+    now: epochMs,
+    doNotFake: [
+      "hrtime",
+      "nextTick",
+      "performance",
+      "queueMicrotask",
+      "setImmediate",
+      "clearImmediate",
+      "setInterval",
+      "clearInterval",
+      "setTimeout",
+      "clearTimeout",
+    ],
+  });
+}
+
+/** A lookup as its integration answers it: the status, and the body where it is static or the result. */
+async function lookup(
+  serviceName: string,
+  version: string,
+): Promise<{ status: number; body?: string; result?: unknown; errorMessage?: string }> {
+  let result: unknown;
+  let errorMessage: string | undefined;
+  try {
+    result = await getService(getEvent(serviceName, version), context);
+  } catch (error) {
+    errorMessage = (error as Error).message;
+  }
+  const response = selectResponse(errorMessage);
+  const template = response.responseTemplates?.["application/json"];
+  const body =
+    errorMessage === undefined ? JSON.stringify(result) : template?.includes("$") ? undefined : template;
+  return {
+    status: Number(response.statusCode),
+    ...(body === undefined ? {} : { body }),
+    ...(errorMessage === undefined ? { result } : { errorMessage }),
+  };
+}
+
+/** In a describe: its logs captured, an empty table and the real clock in each of its tests. */
+function useEmptyTable(): void {
+  captureOutput();
   beforeEach(() => {
     table.clear();
     ddb.reset();
@@ -238,50 +282,10 @@ describe("catalog handlers", () => {
   });
 
   afterEach(() => jest.useRealTimers());
+}
 
-  afterAll(() => ddb.restore());
-
-  /** Fakes only the wall clock (the handlers' `new Date()`); promises and the SDK's timers run as usual. */
-  function setClock(epochMs: number): void {
-    jest.useFakeTimers({
-      now: epochMs,
-      doNotFake: [
-        "hrtime",
-        "nextTick",
-        "performance",
-        "queueMicrotask",
-        "setImmediate",
-        "clearImmediate",
-        "setInterval",
-        "clearInterval",
-        "setTimeout",
-        "clearTimeout",
-      ],
-    });
-  }
-
-  /** A lookup as its integration answers it: the status, and the body where it is static or the result. */
-  async function lookup(
-    serviceName: string,
-    version: string,
-  ): Promise<{ status: number; body?: string; result?: unknown; errorMessage?: string }> {
-    let result: unknown;
-    let errorMessage: string | undefined;
-    try {
-      result = await getService(getEvent(serviceName, version), context);
-    } catch (error) {
-      errorMessage = (error as Error).message;
-    }
-    const response = selectResponse(errorMessage);
-    const template = response.responseTemplates?.["application/json"];
-    const body =
-      errorMessage === undefined ? JSON.stringify(result) : template?.includes("$") ? undefined : template;
-    return {
-      status: Number(response.statusCode),
-      ...(body === undefined ? {} : { body }),
-      ...(errorMessage === undefined ? { result } : { errorMessage }),
-    };
-  }
+describe("catalog handlers: lookups (GET /catalog/{service_name}/{service_version}, a non-proxy integration)", () => {
+  useEmptyTable();
 
   test("lookup miss fails with NotFound, which its integration answers with exactly the legacy 404 body", async () => {
     const result = await lookup("nothing-here", "v1");
@@ -299,6 +303,62 @@ describe("catalog handlers", () => {
     expect(judge("non-proxy", { functionError: "Unhandled", payload })).toMatchObject({ healthy: true });
     expect(ddb.commandCalls(GetCommand)).toHaveLength(0);
   });
+
+  test("lookup with a malformed name fails as BadRequest: its integration's 400 in the shared shape", async () => {
+    const result = await lookup("Bad Name", "v1");
+    expect(result.status).toBe(400);
+    expect(result.errorMessage).toBe(
+      "BadRequest: Path parameter 'service_name': must be 1-64 characters of a-z, 0-9, '_' or '-', starting alphanumeric",
+    );
+    expect(ddb.commandCalls(GetCommand)).toHaveLength(0);
+  });
+
+  test.each([
+    ["no version", { service_name: "location" }, "service_version"],
+    ["a reserved name", { service_name: "register", service_version: "v1" }, "service_name"],
+    ["a number", { service_name: 7, service_version: "v1" }, "service_name"],
+    ["not an object", "location/v1", undefined],
+  ])("an event with %s is a BadRequest, never a lookup", async (_what, event, field) => {
+    const failure = await getService(event, context).then(
+      () => undefined,
+      (error: unknown) => error as Error,
+    );
+    expect(failure?.message).toMatch(
+      field === undefined
+        ? /^BadRequest: The lookup needs/
+        : new RegExp(`^BadRequest: Path parameter '${field}'`),
+    );
+    expect(ddb.commandCalls(GetCommand)).toHaveLength(0);
+  });
+
+  test.each([
+    ["a store failure", new Error("secret internal detail")],
+    // A missing table: its name must not make the miss pattern answer 404.
+    [
+      "DynamoDB's ResourceNotFoundException",
+      Object.assign(new Error("Requested resource not found"), { name: "ResourceNotFoundException" }),
+    ],
+  ])("%s is a plain 500 with no detail", async (_what, error) => {
+    ddb.on(GetCommand).rejects(error);
+    const result = await lookup("location", "v1");
+    expect(result.errorMessage).toBe("InternalFailure");
+    expect(result.status).toBe(500);
+    expect(result.body).toBe('{"error":{"code":"INTERNAL_ERROR","message":"Internal server error"}}');
+  });
+
+  test("a timeout or a crash (Lambda's own errorMessage) is a 500 too, not a 200 with the error as the body", () => {
+    expect.hasAssertions();
+    for (const message of [
+      "2025-01-01T00:00:00.000Z c6af9ac6 Task timed out after 10.00 seconds",
+      "RequestId: c6af9ac6 Error: Runtime exited with error: signal: killed",
+    ]) {
+      expect([message, selectResponse(message).statusCode]).toEqual([message, "500"]);
+    }
+  });
+});
+
+describe("catalog handlers: register and deregister", () => {
+  useEmptyTable();
 
   test("register then lookup hit answers 200 {endpoint_url, ttl, status}", async () => {
     const registered = await registerService(postEvent("RegisterServiceFunction", registration), context);
@@ -342,59 +402,6 @@ describe("catalog handlers", () => {
     }
     expect(ddb.commandCalls(PutCommand)).toHaveLength(0);
     expect(ddb.commandCalls(DeleteCommand)).toHaveLength(0);
-  });
-
-  test("a registration past its expiry answers 404 with exactly the legacy body, though still stored", async () => {
-    setClock(T0);
-    const registered = await registerService(postEvent("RegisterServiceFunction", registration), context);
-    expect(parse(registered)).toMatchObject({ expires_at: T0_SECONDS + EXPIRY_SECONDS });
-    expect(ddb.commandCalls(PutCommand)[0]?.args[0].input.Item).toMatchObject({
-      name: "location",
-      version: "v1",
-      expires_at: T0_SECONDS + EXPIRY_SECONDS,
-    });
-
-    setClock(T0 + (EXPIRY_SECONDS - 1) * 1000);
-    const before = await lookup("location", "v1");
-    expect(before.status).toBe(200);
-    expect(before.result).toEqual({ endpoint_url: registration.endpoint_url, ttl: 300, status: "healthy" });
-
-    setClock(T0 + EXPIRY_SECONDS * 1000);
-    const after = await lookup("location", "v1");
-    expect(after.status).toBe(404);
-    expect(after.body).toBe('{"error_message":"Service Not Found"}');
-    expect(table.size).toBe(1);
-  });
-
-  test("registering again before expiry keeps the service found past the first expiry", async () => {
-    setClock(T0);
-    await registerService(postEvent("RegisterServiceFunction", registration), context);
-    setClock(T0 + 300_000);
-    const again = await registerService(postEvent("RegisterServiceFunction", registration), context);
-    expect(parse(again)).toMatchObject({ expires_at: T0_SECONDS + 300 + EXPIRY_SECONDS });
-
-    setClock(T0 + (EXPIRY_SECONDS + 1) * 1000);
-    expect((await lookup("location", "v1")).status).toBe(200);
-    setClock(T0 + (EXPIRY_SECONDS + 300) * 1000);
-    expect((await lookup("location", "v1")).status).toBe(404);
-  });
-
-  test("an item without expires_at (written before it existed) counts from its updated_at", async () => {
-    const legacy = {
-      name: "location",
-      version: "v1",
-      endpoint_url: registration.endpoint_url,
-      ttl: 300,
-      status: "healthy",
-      updated_at: new Date(T0).toISOString(),
-    };
-    table.set("location#v1", legacy);
-    setClock(T0 + 60_000);
-    expect((await lookup("location", "v1")).status).toBe(200);
-    setClock(T0 + EXPIRY_SECONDS * 1000);
-    const lapsed = await lookup("location", "v1");
-    expect(lapsed.status).toBe(404);
-    expect(lapsed.body).toBe('{"error_message":"Service Not Found"}');
   });
 
   test("register overwrites the same name and version, and leaves other versions alone", async () => {
@@ -452,33 +459,6 @@ describe("catalog handlers", () => {
     expect(parse(result)).toEqual({ error: { code: "INVALID_JSON", message: expect.any(String) } });
   });
 
-  test("lookup with a malformed name fails as BadRequest: its integration's 400 in the shared shape", async () => {
-    const result = await lookup("Bad Name", "v1");
-    expect(result.status).toBe(400);
-    expect(result.errorMessage).toBe(
-      "BadRequest: Path parameter 'service_name': must be 1-64 characters of a-z, 0-9, '_' or '-', starting alphanumeric",
-    );
-    expect(ddb.commandCalls(GetCommand)).toHaveLength(0);
-  });
-
-  test.each([
-    ["no version", { service_name: "location" }, "service_version"],
-    ["a reserved name", { service_name: "register", service_version: "v1" }, "service_name"],
-    ["a number", { service_name: 7, service_version: "v1" }, "service_name"],
-    ["not an object", "location/v1", undefined],
-  ])("an event with %s is a BadRequest, never a lookup", async (_what, event, field) => {
-    const failure = await getService(event, context).then(
-      () => undefined,
-      (error: unknown) => error as Error,
-    );
-    expect(failure?.message).toMatch(
-      field === undefined
-        ? /^BadRequest: The lookup needs/
-        : new RegExp(`^BadRequest: Path parameter '${field}'`),
-    );
-    expect(ddb.commandCalls(GetCommand)).toHaveLength(0);
-  });
-
   test("deregister answers 200 whether or not the registration existed", async () => {
     await registerService(postEvent("RegisterServiceFunction", registration), context);
     const key = { service_name: "location", service_version: "v1" };
@@ -499,29 +479,61 @@ describe("catalog handlers", () => {
     );
     expect(result.statusCode).toBe(400);
   });
+});
 
-  test.each([
-    ["a store failure", new Error("secret internal detail")],
-    // A missing table: its name must not make the miss pattern answer 404.
-    [
-      "DynamoDB's ResourceNotFoundException",
-      Object.assign(new Error("Requested resource not found"), { name: "ResourceNotFoundException" }),
-    ],
-  ])("%s is a plain 500 with no detail", async (_what, error) => {
-    ddb.on(GetCommand).rejects(error);
-    const result = await lookup("location", "v1");
-    expect(result.errorMessage).toBe("InternalFailure");
-    expect(result.status).toBe(500);
-    expect(result.body).toBe('{"error":{"code":"INTERNAL_ERROR","message":"Internal server error"}}');
+describe("catalog handlers: expiry", () => {
+  useEmptyTable();
+
+  test("a registration past its expiry answers 404 with exactly the legacy body, though still stored", async () => {
+    setClock(T0);
+    const registered = await registerService(postEvent("RegisterServiceFunction", registration), context);
+    expect(parse(registered)).toMatchObject({ expires_at: T0_SECONDS + EXPIRY_SECONDS });
+    expect(ddb.commandCalls(PutCommand)[0]?.args[0].input.Item).toMatchObject({
+      name: "location",
+      version: "v1",
+      expires_at: T0_SECONDS + EXPIRY_SECONDS,
+    });
+
+    setClock(T0 + (EXPIRY_SECONDS - 1) * 1000);
+    const before = await lookup("location", "v1");
+    expect(before.status).toBe(200);
+    expect(before.result).toEqual({ endpoint_url: registration.endpoint_url, ttl: 300, status: "healthy" });
+
+    setClock(T0 + EXPIRY_SECONDS * 1000);
+    const after = await lookup("location", "v1");
+    expect(after.status).toBe(404);
+    expect(after.body).toBe('{"error_message":"Service Not Found"}');
+    expect(table.size).toBe(1);
   });
 
-  test("a timeout or a crash (Lambda's own errorMessage) is a 500 too, not a 200 with the error as the body", () => {
-    expect.hasAssertions();
-    for (const message of [
-      "2025-01-01T00:00:00.000Z c6af9ac6 Task timed out after 10.00 seconds",
-      "RequestId: c6af9ac6 Error: Runtime exited with error: signal: killed",
-    ]) {
-      expect([message, selectResponse(message).statusCode]).toEqual([message, "500"]);
-    }
+  test("registering again before expiry keeps the service found past the first expiry", async () => {
+    setClock(T0);
+    await registerService(postEvent("RegisterServiceFunction", registration), context);
+    setClock(T0 + 300_000);
+    const again = await registerService(postEvent("RegisterServiceFunction", registration), context);
+    expect(parse(again)).toMatchObject({ expires_at: T0_SECONDS + 300 + EXPIRY_SECONDS });
+
+    setClock(T0 + (EXPIRY_SECONDS + 1) * 1000);
+    expect((await lookup("location", "v1")).status).toBe(200);
+    setClock(T0 + (EXPIRY_SECONDS + 300) * 1000);
+    expect((await lookup("location", "v1")).status).toBe(404);
+  });
+
+  test("an item without expires_at (written before it existed) counts from its updated_at", async () => {
+    const legacy = {
+      name: "location",
+      version: "v1",
+      endpoint_url: registration.endpoint_url,
+      ttl: 300,
+      status: "healthy",
+      updated_at: new Date(T0).toISOString(),
+    };
+    table.set("location#v1", legacy);
+    setClock(T0 + 60_000);
+    expect((await lookup("location", "v1")).status).toBe(200);
+    setClock(T0 + EXPIRY_SECONDS * 1000);
+    const lapsed = await lookup("location", "v1");
+    expect(lapsed.status).toBe(404);
+    expect(lapsed.body).toBe('{"error_message":"Service Not Found"}');
   });
 });
