@@ -19,8 +19,8 @@ import {
   runJob,
 } from "../../../../src/pipeline/deployer/job";
 import { PACKAGE_BUCKET_PLACEHOLDER } from "../../../../src/pipeline/deployer/manifest";
-import { createLogger } from "../../../../src/shared/observability";
 import { FakeCloudFormation, resourceChange } from "../../../support/fake-cloudformation";
+import { captureOutput, testObservability } from "../../../support/handler-test";
 import { FakeArtifactReader, FakePackageStore, fakeArtifact, THREE_SERVICES } from "./fakes";
 
 const JOB_ID = "11111111-2222-3333-4444-555555555555";
@@ -68,7 +68,8 @@ let artifacts: FakeArtifactReader;
 let packages: FakePackageStore;
 let clock: number;
 
-const logger = createLogger({ POWERTOOLS_SERVICE_NAME: "pipeline-deployer", POWERTOOLS_LOG_LEVEL: "SILENT" });
+const output = captureOutput();
+const { logger } = testObservability("pipeline-deployer");
 
 function deps(overrides: Partial<DeployerDependencies> = {}): DeployerDependencies {
   return {
@@ -460,6 +461,14 @@ describe("transient errors", () => {
     expect(first.result).toBe("continuing");
     const token = successes()[0]?.continuationToken;
     expect(decodeContinuation(String(token)).retries).toBe(1);
+    expect(output.logs()).toContainEqual(
+      expect.objectContaining({
+        level: "WARN",
+        message: "transient error; retrying in the next invocation",
+        jobId: JOB_ID,
+        error: "ThrottlingException: Rate exceeded",
+      }),
+    );
     const { result } = await runToCompletion("dev");
     expect(result.result).toBe("succeeded");
   });
@@ -471,6 +480,13 @@ describe("transient errors", () => {
 
     expect(invocations).toBe(MAX_TRANSIENT_RETRIES + 1);
     expect(result).toMatchObject({ result: "failed", message: "ThrottlingException: Rate exceeded" });
+    expect(output.logs().filter((entry) => entry.level === "ERROR")).toEqual([
+      expect.objectContaining({
+        message: "deploy job failed",
+        jobId: JOB_ID,
+        error: "ThrottlingException: Rate exceeded",
+      }),
+    ]);
   });
 });
 

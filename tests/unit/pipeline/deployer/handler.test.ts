@@ -8,9 +8,9 @@ import {
   createDeployerClients,
   createDeployerDependenciesFromConfig,
 } from "../../../../src/pipeline/deployer/wiring";
-import { createLogger } from "../../../../src/shared/observability";
 import { createZip } from "../../../../tools/lib/zip";
 import { FakeCloudFormation } from "../../../support/fake-cloudformation";
+import { captureOutput, testObservability } from "../../../support/handler-test";
 import { FakeArtifactReader, FakePackageStore } from "./fakes";
 
 /**
@@ -25,7 +25,8 @@ const CONFIG = {
   STACK_EXECUTION_ROLE_ARN: "arn:aws:iam::123456789012:role/meridian-pipeline-StackExecutionRole-X",
 };
 const CREDENTIALS = { accessKeyId: "AKIAJOB", secretAccessKey: "secret", sessionToken: "session" };
-const logger = createLogger({ POWERTOOLS_SERVICE_NAME: "pipeline-deployer", POWERTOOLS_LOG_LEVEL: "SILENT" });
+const output = captureOutput();
+const { logger } = testObservability("pipeline-deployer");
 
 function jobEvent(): CodePipelineEvent {
   return {
@@ -90,6 +91,9 @@ describe("the deployer handler", () => {
   test("stops after one round when Lambda's remaining time is under the reserve, and continues later", async () => {
     const short = await invokeWith(TIME_RESERVE_MS - 1);
     expect(short).toEqual({ changeSets: 1, continuing: true });
+    expect(output.logs()).toContainEqual(
+      expect.objectContaining({ level: "INFO", message: "job result", service: "pipeline-deployer" }),
+    );
   });
 
   test("goes on to further rounds in the same invocation while time is left", async () => {
