@@ -210,7 +210,9 @@ describe("a deploy job", () => {
     expect(cfn.inputs("ExecuteChangeSetCommand")).toHaveLength(0);
     expect(cfn.inputs("DeleteChangeSetCommand")).toHaveLength(3);
   });
+});
 
+describe("a deploy job while stacks are busy", () => {
   test("returns a continuation token while a stack is in progress instead of waiting", async () => {
     cfn.stackDelay = 3;
 
@@ -248,7 +250,9 @@ describe("a deploy job", () => {
       ChangeSetType: "UPDATE",
     });
   });
+});
 
+describe("a deploy job that fails", () => {
   test("fails the job with the failing resource's logical id and reason, and deploys nothing after it", async () => {
     cfn.addStack("meridian-dev-auth", "UPDATE_COMPLETE");
     cfn.addStack("meridian-dev-location", "UPDATE_COMPLETE");
@@ -313,7 +317,9 @@ describe("a deploy job", () => {
       /^meridian-prod-auth: stack is in UPDATE_ROLLBACK_FAILED .*continue rollback or delete/,
     );
   });
+});
 
+describe("a deploy job's order and environments", () => {
   test("follows the manifest's order, not the alphabet", async () => {
     const services = [
       { name: "zeta", functions: ["Fn"] },
