@@ -165,7 +165,7 @@ export class BundleCache {
     const cacheKey = `${dir}\0${shared}`;
     let context = this.resolution.get(cacheKey);
     if (context !== undefined) return context;
-    const inside = dir === shared || dir.startsWith(shared === sep ? sep : shared + sep);
+    const inside = isWithin(dir, shared);
     const names = inside ? readdirSync(dir).sort() : [];
     const configs = ["package.json", "tsconfig.json"]
       .filter((name) => (inside ? names.includes(name) : existsSync(join(dir, name))))
@@ -217,12 +217,17 @@ function reachableInputs(metafile: Metafile, workingDir: string, entryPoint: str
   return files.every((file) => existsSync(file) && statSync(file).isFile()) ? files : undefined;
 }
 
+/** `dir` is `ancestor` or below it (both absolute). */
+function isWithin(dir: string, ancestor: string): boolean {
+  return dir === ancestor || dir.startsWith(ancestor === sep ? sep : ancestor + sep);
+}
+
 /** The deepest directory every one of `dirs` (absolute, sorted) is in. */
 function sharedDirectory(dirs: string[]): string {
   const [first = sep, ...rest] = dirs;
   let shared = first;
   for (const dir of rest) {
-    while (dir !== shared && !dir.startsWith(shared === sep ? sep : shared + sep)) shared = dirname(shared);
+    while (!isWithin(dir, shared)) shared = dirname(shared);
   }
   return shared;
 }
