@@ -59,6 +59,9 @@ export interface DeployerDependencies {
   now?: () => number;
 }
 
+/** Everything a deploy job runs with but the invocation's remaining time: what the composition root builds. */
+export type DeployerJobDependencies = Omit<DeployerDependencies, "remainingTimeMs">;
+
 export type JobResult =
   | { result: "succeeded"; summary: string }
   | { result: "continuing"; continuation: Continuation; summary: string; percentComplete: number }

@@ -1,11 +1,11 @@
-import type { Logger } from "@aws-lambda-powertools/logger";
 import { CloudFormationClient } from "@aws-sdk/client-cloudformation";
 import { CodeDeployClient } from "@aws-sdk/client-codedeploy";
 import { CodePipelineClient } from "@aws-sdk/client-codepipeline";
 import { S3Client } from "@aws-sdk/client-s3";
 import { type ConfigOf, nonEmpty } from "../../shared/config";
+import type { Logger } from "../../shared/observability";
 import { type ArtifactCredentials, S3ArtifactReader } from "./artifact";
-import type { DeployerDependencies } from "./job";
+import type { DeployerJobDependencies } from "./job";
 import { S3PackageStore } from "./package-store";
 
 /** What pipeline.yaml gives the deployer function. */
@@ -36,12 +36,11 @@ export function createDeployerClients(config: DeployerConfig): DeployerClients {
   };
 }
 
-/** Everything a deploy job runs with but the invocation's remaining time. */
 export function createDeployerDependenciesFromConfig(
   config: DeployerConfig,
   logger: Logger,
   clients: DeployerClients = createDeployerClients(config),
-): Omit<DeployerDependencies, "remainingTimeMs"> {
+): DeployerJobDependencies {
   return {
     logger,
     codepipeline: clients.codepipeline,
