@@ -129,6 +129,7 @@ export function benchEnvironment(
     AWS_SECRET_ACCESS_KEY: "bench-secret-access-key",
     AWS_SESSION_TOKEN: "bench-session-token",
     AWS_LAMBDA_FUNCTION_NAME: spec.logicalId,
+    AWS_LAMBDA_FUNCTION_VERSION: "$LATEST",
     AWS_LAMBDA_FUNCTION_MEMORY_SIZE: "512",
     AWS_EXECUTION_ENV: "AWS_Lambda_nodejs22.x",
     AWS_ENDPOINT_URL: stubUrl,

@@ -44,6 +44,17 @@ test("a nested stack's function gets what its parent passes: the hook's smoke re
   });
 });
 
+test("Lambda's own variables are set as Lambda sets them: GetService validates its function version at cold start", () => {
+  const catalog = services.find((service) => service.name === "catalog");
+  const getService =
+    catalog && listFunctions(catalog).find((spec) => spec.logicalId === "GetServiceFunction");
+  if (!catalog || !getService) throw new Error("no catalog GetServiceFunction");
+  expect(benchEnvironment(catalog, getService, STUB)).toMatchObject({
+    AWS_LAMBDA_FUNCTION_NAME: "GetServiceFunction",
+    AWS_LAMBDA_FUNCTION_VERSION: "$LATEST",
+  });
+});
+
 test("npm run bench:cold measures a nested stack's function beside its baseline", async () => {
   const printed: string[] = [];
   const log = jest
